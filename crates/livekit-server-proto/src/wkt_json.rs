@@ -1,0 +1,1 @@
+//! Protojson for the well-known types (written by hand: their JSON form is special).

@@ -1,0 +1,1 @@
+//! Integration tests against a real LiveKit server, started by `cargo xtask integration`.

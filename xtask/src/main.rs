@@ -1,0 +1,50 @@
+//! Repository automation for the LiveKit server SDK workspace (`cargo xtask <command>`).
+//!
+//! Every task a contributor or CI runs lives here, so that there is one way to do each:
+//! protocol sync and code generation, the repository rules (`tidy`), and the
+//! environment used by the integration tests.
+
+mod codegen;
+mod sync;
+mod tidy;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  proto sync         fetch the pinned livekit-protocol package through cargo and extract its
+                     .proto files into proto/.sync/
+  codegen [--check]  regenerate crates/livekit-server-proto/src/generated/ (with --check: fail
+                     on any difference instead of writing)
+  tidy               repository rules: the crate layering of docs/architecture.md and one major
+                     version of prost/http/hyper/base64 in Cargo.lock
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let root = util::workspace_root();
+    let result = match args.as_slice() {
+        ["proto", "sync"] => sync::sync(&root).map(|dir| {
+            util::note(&format!("protos ready in {}", dir.display()));
+        }),
+        ["codegen"] => codegen::run(&root, codegen::Mode::Write),
+        ["codegen", "--check"] => codegen::run(&root, codegen::Mode::Check),
+        ["tidy"] => tidy::run(&root),
+        ["help" | "--help" | "-h"] | [] => {
+            util::note(USAGE);
+            Ok(())
+        }
+        _ => Err(format!("unknown command: {}\n\n{USAGE}", args.join(" "))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            util::note(&format!("error: {message}"));
+            ExitCode::FAILURE
+        }
+    }
+}
