@@ -19,6 +19,7 @@ use std::path::Path;
 use prost::Message as _;
 use prost_types::{FileDescriptorProto, FileDescriptorSet};
 
+use crate::clients;
 use crate::sync::{self, Pin};
 use crate::util;
 
@@ -41,14 +42,13 @@ const ANNOTATION_FILES: &[&str] = &["logger/options.proto", "google/protobuf/des
 const HAND_WRITTEN_JSON: &[&str] = &[".google.protobuf"];
 
 pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
+    // Root-relative path -> contents.
     let files = generate(root)?;
-    let dir = root.join(GENERATED_DIR);
     let mut stale = Vec::new();
-    let expected: BTreeSet<&str> = files.keys().map(String::as_str).collect();
-    if let Ok(entries) = std::fs::read_dir(&dir) {
+    if let Ok(entries) = std::fs::read_dir(root.join(GENERATED_DIR)) {
         for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".rs") && !expected.contains(name.as_str()) {
+            let name = format!("{GENERATED_DIR}/{}", entry.file_name().to_string_lossy());
+            if name.ends_with(".rs") && !files.contains_key(&name) {
                 stale.push(name);
             }
         }
@@ -56,14 +56,14 @@ pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
     match mode {
         Mode::Write => {
             for name in &stale {
-                std::fs::remove_file(dir.join(name))
+                std::fs::remove_file(root.join(name))
                     .map_err(|error| format!("cannot remove stale {name}: {error}"))?;
             }
             for (name, contents) in &files {
-                let path = dir.join(name);
+                let path = root.join(name);
                 if util::read(&path).ok().as_deref() != Some(contents.as_str()) {
                     util::write(&path, contents)?;
-                    util::note(&format!("wrote {}", path.display()));
+                    util::note(&format!("wrote {name}"));
                 }
             }
             Ok(())
@@ -71,7 +71,7 @@ pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
         Mode::Check => {
             let mut drift: Vec<String> = stale.iter().map(|n| format!("{n} (stale)")).collect();
             for (name, contents) in &files {
-                if util::read(&dir.join(name)).ok().as_deref() != Some(contents.as_str()) {
+                if util::read(&root.join(name)).ok().as_deref() != Some(contents.as_str()) {
                     drift.push(name.clone());
                 }
             }
@@ -144,10 +144,18 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     let policy = read_policy(root)?;
     files.insert("services.rs".to_owned(), services_table(&fds, &policy, &pin)?);
 
-    for (name, contents) in files.iter_mut() {
-        *contents = format!("{header}{}", format(name, contents)?);
+    // Per-service client crates.
+    for (path, code) in clients::generate(&services(&fds), &policy)? {
+        files.insert(path, code);
     }
-    Ok(files)
+
+    let mut out = BTreeMap::new();
+    for (name, contents) in files {
+        let formatted = format!("{header}{}", format(&name, &contents)?);
+        let path = if name.contains('/') { name } else { format!("{GENERATED_DIR}/{name}") };
+        out.insert(path, formatted);
+    }
+    Ok(out)
 }
 
 fn header(pin: &Pin) -> String {
@@ -197,14 +205,18 @@ fn format(name: &str, code: &str) -> Result<String, String> {
 
 /// One row of `proto/rpc-policy.txt`.
 #[derive(Debug, Clone)]
-struct Policy {
-    idempotency: &'static str,
-    grants: Vec<&'static str>,
-    room_field: Option<String>,
-    destination_field: Option<String>,
+pub(crate) struct Policy {
+    /// The `Idempotency` variant.
+    pub(crate) idempotency: &'static str,
+    /// `Grant` variants.
+    pub(crate) grants: Vec<&'static str>,
+    /// The request field that names the room (`video.room`).
+    pub(crate) room_field: Option<String>,
+    /// The request field that names the destination room (`video.destinationRoom`).
+    pub(crate) destination_field: Option<String>,
 }
 
-fn read_policy(root: &Path) -> Result<BTreeMap<String, Policy>, String> {
+pub(crate) fn read_policy(root: &Path) -> Result<BTreeMap<String, Policy>, String> {
     let path = root.join("proto/rpc-policy.txt");
     let text = util::read(&path)?;
     let mut rows = BTreeMap::new();
@@ -283,6 +295,8 @@ pub(crate) struct ServiceInfo {
 /// One RPC of a service.
 #[derive(Debug)]
 pub(crate) struct MethodInfo {
+    /// The fully qualified service name (`livekit.RoomService`).
+    pub(crate) service: String,
     pub(crate) name: String,
     pub(crate) input: String,
     pub(crate) output: String,
@@ -306,6 +320,7 @@ pub(crate) fn services(fds: &FileDescriptorSet) -> Vec<ServiceInfo> {
                 .iter()
                 .enumerate()
                 .map(|(mi, m)| MethodInfo {
+                    service: format!("livekit.{}", service.name()),
                     name: m.name().to_owned(),
                     input: m.input_type().trim_start_matches('.').to_owned(),
                     output: m.output_type().trim_start_matches('.').to_owned(),

@@ -4,6 +4,8 @@
 //! protocol sync and code generation, the repository rules (`tidy`), and the
 //! environment used by the integration tests.
 
+mod ci;
+mod clients;
 mod codegen;
 mod sync;
 mod tidy;
@@ -21,6 +23,9 @@ commands:
                      on any difference instead of writing)
   tidy               repository rules: the crate layering of docs/architecture.md and one major
                      version of prost/http/hyper/base64 in Cargo.lock
+  test [--skip-setup] [--skip-integration]
+                     the whole test suite as CI runs it: setup, fmt, clippy, doc, codegen
+                     check, tidy, unit and peer tests, integration tests
 ";
 
 fn main() -> ExitCode {
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(&root, codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(&root, codegen::Mode::Check),
         ["tidy"] => tidy::run(&root),
+        ["test", rest @ ..] => ci::Options::parse(rest).and_then(|options| ci::run(&root, &options)),
         ["help" | "--help" | "-h"] | [] => {
             util::note(USAGE);
             Ok(())

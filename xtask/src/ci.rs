@@ -1,0 +1,99 @@
+//! `cargo xtask test`: the whole test suite, exactly as CI runs it.
+//!
+//! Steps, each failing the run: set-up of the real components (`cargo xtask setup`,
+//! idempotent), formatting, clippy on all targets with warnings denied, documentation with
+//! warnings denied, the codegen drift check, the repository rules, the unit and peer tests of
+//! every crate, and the integration tests against a real LiveKit server
+//! (`cargo xtask integration`).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{codegen, tidy, util};
+
+/// Options of `cargo xtask test`.
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    /// Skip `cargo xtask setup` (the components are known to be installed).
+    pub(crate) skip_setup: bool,
+    /// Skip the integration tests (for a quick local loop; CI never sets it).
+    pub(crate) skip_integration: bool,
+}
+
+impl Options {
+    pub(crate) fn parse(args: &[&str]) -> Result<Options, String> {
+        let mut options = Options::default();
+        for arg in args {
+            match *arg {
+                "--skip-setup" => options.skip_setup = true,
+                "--skip-integration" => options.skip_integration = true,
+                other => return Err(format!("unknown option for `test`: {other}")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
+    let started = Instant::now();
+    if !options.skip_setup {
+        step("setup", || self_command(root, &["setup"]))?;
+    }
+    step("rustfmt", || status(util::cargo().current_dir(root).args(["fmt", "--all", "--", "--check"])))?;
+    step("clippy", || {
+        status(util::cargo().current_dir(root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("rustdoc", || {
+        status(
+            util::cargo()
+                .current_dir(root)
+                .env("RUSTDOCFLAGS", "-D warnings")
+                .args(["doc", "--workspace", "--no-deps", "--all-features"]),
+        )
+    })?;
+    step("codegen --check", || codegen::run(root, codegen::Mode::Check))?;
+    step("tidy", || tidy::run(root))?;
+    step("unit and peer tests", || {
+        status(util::cargo().current_dir(root).args([
+            "test",
+            "--workspace",
+            "--all-features",
+            "--exclude",
+            "livekit-server-tests",
+        ]))
+    })?;
+    if !options.skip_integration {
+        step("integration tests", || self_command(root, &["integration"]))?;
+    }
+    util::note(&format!("all checks passed in {:.0?}", started.elapsed()));
+    Ok(())
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    util::note(&format!("==> {name}"));
+    let started = Instant::now();
+    let result = f().map_err(|error| format!("{name} failed: {error}"));
+    util::note(&format!("<== {name} ({:.1?})", started.elapsed()));
+    result
+}
+
+fn status(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    let status = command.status().map_err(|error| format!("could not start {shown}: {error}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} exited with {status}")) }
+}
+
+/// Runs another xtask command in a child process (so each command stays independent).
+fn self_command(root: &Path, args: &[&str]) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|error| format!("cannot find xtask itself: {error}"))?;
+    status(Command::new(exe).current_dir(root).args(args))
+}
