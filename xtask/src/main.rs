@@ -7,6 +7,9 @@
 mod ci;
 mod clients;
 mod codegen;
+mod env;
+mod procs;
+mod setup;
 mod sync;
 mod tidy;
 mod util;
@@ -26,6 +29,14 @@ commands:
   test [--skip-setup] [--skip-integration]
                      the whole test suite as CI runs it: setup, fmt, clippy, doc, codegen
                      check, tidy, unit and peer tests, integration tests
+  setup              install what the integration tests need, when missing: redis-server and
+                     chromium (apt-get), .venv/ with tests/peers/python/requirements.txt,
+                     tests/peers/node/node_modules (npm ci), the pinned LiveKit server (go install)
+  up                 start a LiveKit server + redis on free loopback ports and print how to
+                     reach them (LIVEKIT_URL, ...) until Ctrl-C (LIVEKIT_TEST_DOCKER=1: docker)
+  integration [-- <cargo test args>]
+                     start that environment, run the integration test crates against it, stop
+                     it, exit with their code (docs/integration.md)
 ";
 
 fn main() -> ExitCode {
@@ -39,6 +50,12 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(&root, codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(&root, codegen::Mode::Check),
         ["tidy"] => tidy::run(&root),
+        ["setup"] => setup::run(&root),
+        ["up"] => env::up(&root),
+        ["integration", rest @ ..] => match env::integration(&root, rest) {
+            Ok(code) => return code,
+            Err(message) => Err(message),
+        },
         ["test", rest @ ..] => ci::Options::parse(rest).and_then(|options| ci::run(&root, &options)),
         ["help" | "--help" | "-h"] | [] => {
             util::note(USAGE);
