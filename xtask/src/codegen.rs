@@ -38,7 +38,7 @@ pub(crate) const GENERATED_DIR: &str = "crates/livekit-server-proto/src/generate
 const ANNOTATION_FILES: &[&str] = &["logger/options.proto", "google/protobuf/descriptor.proto"];
 
 /// Well-known types whose protojson form is special; the proto crate implements their serde by
-/// hand (`src/wkt.rs`), so pbjson-build must not generate them.
+/// hand (`src/wkt_json.rs`), so pbjson-build must not generate them.
 const HAND_WRITTEN_JSON: &[&str] = &[".google.protobuf"];
 
 pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
@@ -112,6 +112,8 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     prost_build::Config::new()
         .out_dir(&scratch)
         .compile_well_known_types()
+        // Ordered maps: protojson writes map keys sorted, as Go does, and output is stable.
+        .btree_map(["."])
         .compile_fds(for_prost)
         .map_err(|error| format!("prost-build failed: {error}"))?;
     for entry in std::fs::read_dir(&scratch).map_err(|e| format!("cannot list scratch: {e}"))? {
@@ -131,6 +133,7 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         .map_err(|error| format!("pbjson-build cannot read the descriptors: {error}"))?
         .ignore_unknown_fields()
         .ignore_unknown_enum_variants()
+        .btree_map(["."])
         .exclude(HAND_WRITTEN_JSON.iter().copied());
     let written = pbjson
         .generate(&[".livekit"], |_| Ok(Vec::new()))
@@ -150,6 +153,7 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     }
 
     let mut out = BTreeMap::new();
+    out.insert("docs/rpcs.md".to_owned(), clients::rpc_table(&services(&fds), &policy));
     for (name, contents) in files {
         let formatted = format!("{header}{}", format(&name, &contents)?);
         let path = if name.contains('/') { name } else { format!("{GENERATED_DIR}/{name}") };

@@ -14,6 +14,13 @@
 //!   to the default value, so a newer server never breaks an older receiver; duplicate
 //!   fields are an error, as in Go.
 //!
+//!   The well-known types have their special protojson forms: `Timestamp` as an RFC 3339
+//!   string in UTC (`"2023-11-14T22:13:20.500Z"`, offsets accepted when reading, years
+//!   0001–9999), `Duration` as `"1.5s"`, `Empty` as `{}`, `Struct`/`Value`/`ListValue` as
+//!   plain JSON. With no type registry, `Any` is written `{"@type": url, "value": base64}`;
+//!   reading keeps `@type` and a base64 `value`, ignores other members, and reads an object
+//!   without `@type` as an empty `Any`.
+//!
 //! # Layout
 //!
 //! The `livekit` package is at the crate root (`livekit_server_proto::Room`), its
@@ -37,11 +44,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod service;
+mod wkt;
 #[cfg(feature = "serde")]
 mod wkt_json;
 
 pub use prost;
 pub use service::{Method, Service};
+pub use wkt::NegativeDuration;
 
 #[allow(
     missing_docs,
@@ -80,7 +89,8 @@ mod generated {
 pub use generated::livekit::*;
 
 /// The protobuf well-known types used by the protocol (`Timestamp`, `Duration`, `Empty`,
-/// `Any`), generated with the rest so that no extra crate is needed.
+/// `Any`, `Struct`, `Value`, `ListValue`, `NullValue`), generated with the rest so that no
+/// extra crate is needed; their protojson is written by hand (see the `serde` feature).
 pub mod google {
     /// `google.protobuf`.
     pub mod protobuf {
@@ -108,7 +118,10 @@ mod tests {
             for method in service.methods {
                 count += 1;
                 assert_eq!(method.service, service.full_name);
-                assert_eq!(method.path, format!("/twirp/{}/{}", service.full_name, method.name));
+                assert_eq!(
+                    method.path,
+                    format!("/twirp/{}/{}", service.full_name, method.name)
+                );
                 assert_eq!(service.method(method.name), Some(*method));
             }
         }

@@ -3,8 +3,11 @@
 
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Struct {
-    #[prost(map = "string, message", tag = "1")]
-    pub fields: ::std::collections::HashMap<::prost::alloc::string::String, Value>,
+    #[prost(btree_map = "string, message", tag = "1")]
+    pub fields: ::prost::alloc::collections::BTreeMap<
+        ::prost::alloc::string::String,
+        Value,
+    >,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Value {

@@ -55,8 +55,8 @@ pub struct ChatMessage {
     pub interrupted: bool,
     #[prost(double, optional, tag = "5")]
     pub transcript_confidence: ::core::option::Option<f64>,
-    #[prost(map = "string, string", tag = "6")]
-    pub extra: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "6")]
+    pub extra: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -96,8 +96,8 @@ pub struct FunctionCall {
     /// Framework metadata recorded on the call, kept with the history. A delegating call records
     /// where the request went: lk.delegation.task_id, lk.delegation.endpoint,
     /// lk.delegation.transport and lk.delegation.profile.
-    #[prost(map = "string, string", tag = "6")]
-    pub extra: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "6")]
+    pub extra: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -624,8 +624,8 @@ pub mod session_response {
         pub user_state: i32,
         #[prost(string, tag = "3")]
         pub agent_id: ::prost::alloc::string::String,
-        #[prost(map = "string, string", tag = "4")]
-        pub options: ::std::collections::HashMap<
+        #[prost(btree_map = "string, string", tag = "4")]
+        pub options: ::prost::alloc::collections::BTreeMap<
             ::prost::alloc::string::String,
             ::prost::alloc::string::String,
         >,

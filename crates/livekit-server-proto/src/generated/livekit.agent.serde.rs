@@ -4785,7 +4785,7 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                                 return Err(serde::de::Error::duplicate_field("extra"));
                             }
                             extra__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::Metrics => {
@@ -5434,7 +5434,7 @@ impl<'de> serde::Deserialize<'de> for FunctionCall {
                                 return Err(serde::de::Error::duplicate_field("extra"));
                             }
                             extra__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -9804,7 +9804,7 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionStateResponse 
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
                             options__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::CreatedAt => {

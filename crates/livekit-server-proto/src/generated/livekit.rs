@@ -88,8 +88,8 @@ pub struct MetricsRecordingHeader {
     pub duration: u64,
     #[prost(message, optional, tag = "4")]
     pub start_time: ::core::option::Option<super::google::protobuf::Timestamp>,
-    #[prost(map = "string, string", tag = "5")]
-    pub room_tags: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "5")]
+    pub room_tags: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -411,8 +411,8 @@ pub struct ParticipantInfo {
     pub is_publisher: bool,
     #[prost(enumeration = "participant_info::Kind", tag = "14")]
     pub kind: i32,
-    #[prost(map = "string, string", tag = "15")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "15")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -1642,8 +1642,8 @@ pub struct RtpStats {
     pub jitter_current: f64,
     #[prost(double, tag = "23")]
     pub jitter_max: f64,
-    #[prost(map = "int32, uint32", tag = "24")]
-    pub gap_histogram: ::std::collections::HashMap<i32, u32>,
+    #[prost(btree_map = "int32, uint32", tag = "24")]
+    pub gap_histogram: ::prost::alloc::collections::BTreeMap<i32, u32>,
     #[prost(uint32, tag = "25")]
     pub nacks: u32,
     #[prost(uint32, tag = "37")]
@@ -1837,8 +1837,8 @@ pub mod data_stream {
         #[prost(enumeration = "super::encryption::Type", tag = "7")]
         pub encryption_type: i32,
         /// user defined attributes map that can carry additional info
-        #[prost(map = "string, string", tag = "8")]
-        pub attributes: ::std::collections::HashMap<
+        #[prost(btree_map = "string, string", tag = "8")]
+        pub attributes: ::prost::alloc::collections::BTreeMap<
             ::prost::alloc::string::String,
             ::prost::alloc::string::String,
         >,
@@ -1891,8 +1891,8 @@ pub mod data_stream {
         #[prost(string, tag = "2")]
         pub reason: ::prost::alloc::string::String,
         /// finalizing updates for the stream, can also include additional insights for errors or endTime for transcription
-        #[prost(map = "string, string", tag = "3")]
-        pub attributes: ::std::collections::HashMap<
+        #[prost(btree_map = "string, string", tag = "3")]
+        pub attributes: ::prost::alloc::collections::BTreeMap<
             ::prost::alloc::string::String,
             ::prost::alloc::string::String,
         >,
@@ -2939,8 +2939,8 @@ pub struct S3Upload {
     pub bucket: ::prost::alloc::string::String,
     #[prost(bool, tag = "6")]
     pub force_path_style: bool,
-    #[prost(map = "string, string", tag = "7")]
-    pub metadata: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "7")]
+    pub metadata: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -3969,8 +3969,8 @@ pub struct Job {
     pub enable_recording: bool,
     #[prost(string, tag = "11")]
     pub deployment: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "12")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "12")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4145,8 +4145,8 @@ pub struct AvailabilityResponse {
     #[prost(string, tag = "6")]
     pub participant_metadata: ::prost::alloc::string::String,
     /// NEXT_ID: 9
-    #[prost(map = "string, string", tag = "7")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "7")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4502,8 +4502,8 @@ pub struct CreateAgentDispatchRequest {
     pub restart_policy: i32,
     #[prost(string, tag = "5")]
     pub deployment: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "6")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "6")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4519,8 +4519,8 @@ pub struct RoomAgentDispatch {
     pub restart_policy: i32,
     #[prost(string, tag = "4")]
     pub deployment: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "5")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "5")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4563,8 +4563,8 @@ pub struct AgentDispatch {
     pub restart_policy: i32,
     #[prost(string, tag = "7")]
     pub deployment: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "8")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "8")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4714,8 +4714,8 @@ pub struct PromoteAgentResponse {
 pub struct PresignedPostRequest {
     #[prost(string, tag = "1")]
     pub url: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "2")]
-    pub values: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "2")]
+    pub values: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4798,8 +4798,8 @@ pub struct AgentVersion {
     pub created_at: ::core::option::Option<super::google::protobuf::Timestamp>,
     #[prost(message, optional, tag = "4")]
     pub deployed_at: ::core::option::Option<super::google::protobuf::Timestamp>,
-    #[prost(map = "string, string", tag = "5")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "5")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4884,8 +4884,8 @@ pub struct DeployAgentRequest {
     pub cpu_req: ::prost::alloc::string::String,
     #[prost(string, tag = "7")]
     pub deployment: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "8")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "8")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -4916,8 +4916,8 @@ pub struct DeployAgentV2Request {
     pub secrets: ::prost::alloc::vec::Vec<AgentSecret>,
     #[prost(string, tag = "3")]
     pub deployment: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "4")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "4")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -5255,8 +5255,8 @@ pub struct SimulationRunSummary {
     pub to_improve: ::prost::alloc::string::String,
     #[prost(message, repeated, tag = "5")]
     pub issues: ::prost::alloc::vec::Vec<simulation_run_summary::Issue>,
-    #[prost(map = "string, message", tag = "6")]
-    pub chat_history: ::std::collections::HashMap<
+    #[prost(btree_map = "string, message", tag = "6")]
+    pub chat_history: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         agent::ChatContext,
     >,
@@ -5983,8 +5983,8 @@ pub struct Scenario {
     #[prost(string, tag = "3")]
     pub agent_expectations: ::prost::alloc::string::String,
     /// Set as participant attributes on the simulation participant's access token.
-    #[prost(map = "string, string", tag = "4")]
-    pub tags: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "4")]
+    pub tags: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -6766,8 +6766,8 @@ pub struct UnpublishDataTrackResponse {
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct DataTrackSubscriberHandles {
     /// Maps handles from incoming packets to the track SIDs that the packets belong to.
-    #[prost(map = "uint32, message", tag = "1")]
-    pub sub_handles: ::std::collections::HashMap<
+    #[prost(btree_map = "uint32, message", tag = "1")]
+    pub sub_handles: ::prost::alloc::collections::BTreeMap<
         u32,
         data_track_subscriber_handles::PublishedDataTrack,
     >,
@@ -6873,8 +6873,8 @@ pub struct SessionDescription {
     pub sdp: ::prost::alloc::string::String,
     #[prost(uint32, tag = "3")]
     pub id: u32,
-    #[prost(map = "string, string", tag = "4")]
-    pub mid_to_track_id: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "4")]
+    pub mid_to_track_id: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -7066,8 +7066,8 @@ pub struct UpdateParticipantMetadata {
     pub name: ::prost::alloc::string::String,
     /// attributes to update. it only updates attributes that have been set
     /// to delete attributes, set the value to an empty string
-    #[prost(map = "string, string", tag = "3")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "3")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -7441,8 +7441,8 @@ pub struct JoinRequest {
     /// will set keys provided via this
     /// will overwrite if the same key is in the token
     /// will not delete keys from token if there is a key collision and this sets that key to empty value
-    #[prost(map = "string, string", tag = "4")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "4")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -7628,8 +7628,8 @@ pub struct DialWhatsAppCallRequest {
     #[prost(string, tag = "9")]
     pub participant_metadata: ::prost::alloc::string::String,
     /// Optional - User-defined attributes. Will be attached to a created Participant in the room.
-    #[prost(map = "string, string", tag = "10")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "10")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -7766,8 +7766,8 @@ pub struct AcceptWhatsAppCallRequest {
     #[prost(string, tag = "10")]
     pub participant_metadata: ::prost::alloc::string::String,
     /// Optional - User-defined attributes. Will be attached to a created Participant in the room.
-    #[prost(map = "string, string", tag = "11")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "11")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -7846,8 +7846,8 @@ pub struct ConnectTwilioCallRequest {
     #[prost(string, tag = "6")]
     pub participant_metadata: ::prost::alloc::string::String,
     /// Optional user-defined attributes. Will be attached to a created Participant in the room.
-    #[prost(map = "string, string", tag = "7")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "7")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -8730,8 +8730,8 @@ pub struct CreateRoomRequest {
     #[prost(string, tag = "5")]
     pub metadata: ::prost::alloc::string::String,
     /// search tags
-    #[prost(map = "string, string", tag = "15")]
-    pub tags: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "15")]
+    pub tags: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -8849,8 +8849,8 @@ pub struct UpdateParticipantRequest {
     pub name: ::prost::alloc::string::String,
     /// attributes to update. it only updates attributes that have been set
     /// to delete attributes, set the value to an empty string
-    #[prost(map = "string, string", tag = "6")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "6")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -8938,8 +8938,8 @@ pub struct RoomConfiguration {
     #[prost(message, repeated, tag = "10")]
     pub agents: ::prost::alloc::vec::Vec<RoomAgentDispatch>,
     /// Tags to attach to the room
-    #[prost(map = "string, string", tag = "12")]
-    pub tags: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "12")]
+    pub tags: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9207,21 +9207,21 @@ pub struct SipInboundTrunkInfo {
     #[prost(string, tag = "19")]
     pub auth_realm: ::prost::alloc::string::String,
     /// Include these SIP X-\* headers in 200 OK responses.
-    #[prost(map = "string, string", tag = "9")]
-    pub headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "9")]
+    pub headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
     /// Map SIP X-\* headers from INVITE to SIP participant attributes.
-    #[prost(map = "string, string", tag = "10")]
-    pub headers_to_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "10")]
+    pub headers_to_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
     /// Map LiveKit attributes to SIP X-\* headers when sending BYE or REFER requests.
     /// Keys are the names of attributes and values are the names of X-\* headers they will be mapped to.
-    #[prost(map = "string, string", tag = "14")]
-    pub attributes_to_headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "14")]
+    pub attributes_to_headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9332,22 +9332,22 @@ pub struct SipOutboundTrunkInfo {
     pub auth_password: ::prost::alloc::string::String,
     /// Include these SIP X-\* headers in INVITE request.
     /// These headers are sent as-is and may help identify this call as coming from LiveKit for the other SIP endpoint.
-    #[prost(map = "string, string", tag = "9")]
-    pub headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "9")]
+    pub headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
     /// Map SIP X-\* headers from 200 OK to SIP participant attributes.
     /// Keys are the names of X-\* headers and values are the names of attributes they will be mapped to.
-    #[prost(map = "string, string", tag = "10")]
-    pub headers_to_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "10")]
+    pub headers_to_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
     /// Map LiveKit attributes to SIP X-\* headers when sending BYE or REFER requests.
     /// Keys are the names of attributes and values are the names of X-\* headers they will be mapped to.
-    #[prost(map = "string, string", tag = "11")]
-    pub attributes_to_headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "11")]
+    pub attributes_to_headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9559,8 +9559,8 @@ pub struct CreateSipDispatchRuleRequest {
     pub metadata: ::prost::alloc::string::String,
     /// User-defined attributes for the Dispatch Rule.
     /// Participants created by this rule will inherit these attributes.
-    #[prost(map = "string, string", tag = "7")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "7")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9615,8 +9615,8 @@ pub struct SipDispatchRuleInfo {
     pub metadata: ::prost::alloc::string::String,
     /// User-defined attributes for the Dispatch Rule.
     /// Participants created by this rule will inherit these attributes.
-    #[prost(map = "string, string", tag = "8")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "8")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9648,8 +9648,8 @@ pub struct SipDispatchRuleUpdate {
     pub name: ::core::option::Option<::prost::alloc::string::String>,
     #[prost(string, optional, tag = "4")]
     pub metadata: ::core::option::Option<::prost::alloc::string::String>,
-    #[prost(map = "string, string", tag = "5")]
-    pub attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "5")]
+    pub attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9701,15 +9701,15 @@ pub struct SipOutboundConfig {
     pub auth_password: ::prost::alloc::string::String,
     /// Map SIP X-\* headers from 200 OK to SIP participant attributes.
     /// Keys are the names of X-\* headers and values are the names of attributes they will be mapped to.
-    #[prost(map = "string, string", tag = "5")]
-    pub headers_to_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "5")]
+    pub headers_to_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
     /// Map LiveKit attributes to SIP X-\* headers when sending BYE or REFER requests.
     /// Keys are the names of attributes and values are the names of X-\* headers they will be mapped to.
-    #[prost(map = "string, string", tag = "6")]
-    pub attributes_to_headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "6")]
+    pub attributes_to_headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9767,8 +9767,8 @@ pub struct CreateSipParticipantRequest {
     #[prost(string, tag = "8")]
     pub participant_metadata: ::prost::alloc::string::String,
     /// Optional user-defined attributes. Will be attached to a created Participant in the room.
-    #[prost(map = "string, string", tag = "9")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "9")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9787,8 +9787,8 @@ pub struct CreateSipParticipantRequest {
     #[prost(bool, tag = "10")]
     pub hide_phone_number: bool,
     /// These headers are sent as-is and may help identify this call as coming from LiveKit for the other SIP endpoint.
-    #[prost(map = "string, string", tag = "16")]
-    pub headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "16")]
+    pub headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9853,8 +9853,8 @@ pub struct TransferSipParticipantRequest {
     #[prost(bool, tag = "4")]
     pub play_dialtone: bool,
     /// Add the following headers to the REFER SIP request.
-    #[prost(map = "string, string", tag = "5")]
-    pub headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "5")]
+    pub headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -9905,8 +9905,8 @@ pub struct SipCallInfo {
     pub room_id: ::prost::alloc::string::String,
     #[prost(string, tag = "5")]
     pub participant_identity: ::prost::alloc::string::String,
-    #[prost(map = "string, string", tag = "18")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "18")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -10653,8 +10653,8 @@ pub struct TokenSourceRequest {
     #[prost(string, optional, tag = "4")]
     pub participant_metadata: ::core::option::Option<::prost::alloc::string::String>,
     /// Any participant attributes being included along with the credentials generation operation
-    #[prost(map = "string, string", tag = "5")]
-    pub participant_attributes: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "5")]
+    pub participant_attributes: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
@@ -10719,16 +10719,16 @@ pub struct GetRemoteHeadersV1Request {
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct GetRemoteHeadersV1Response {
-    #[prost(map = "string, string", tag = "1")]
-    pub headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "1")]
+    pub headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct EndCallV1Request {
-    #[prost(map = "string, string", tag = "1")]
-    pub headers: ::std::collections::HashMap<
+    #[prost(btree_map = "string, string", tag = "1")]
+    pub headers: ::prost::alloc::collections::BTreeMap<
         ::prost::alloc::string::String,
         ::prost::alloc::string::String,
     >,

@@ -372,7 +372,7 @@ impl<'de> serde::Deserialize<'de> for AcceptWhatsAppCallRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::DestinationCountry => {
@@ -6270,7 +6270,7 @@ impl<'de> serde::Deserialize<'de> for AgentDispatch {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -8223,7 +8223,7 @@ impl<'de> serde::Deserialize<'de> for AgentVersion {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::Status => {
@@ -9796,7 +9796,7 @@ impl<'de> serde::Deserialize<'de> for AvailabilityResponse {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -11832,7 +11832,7 @@ impl<'de> serde::Deserialize<'de> for ConnectTwilioCallRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::DestinationCountry => {
@@ -13107,7 +13107,7 @@ impl<'de> serde::Deserialize<'de> for CreateAgentDispatchRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -14910,7 +14910,7 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                                 return Err(serde::de::Error::duplicate_field("tags"));
                             }
                             tags__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::Egress => {
@@ -15236,7 +15236,7 @@ impl<'de> serde::Deserialize<'de> for CreateSipDispatchRuleRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::RoomPreset => {
@@ -16001,7 +16001,7 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::Dtmf => {
@@ -16039,7 +16039,7 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::IncludeHeaders => {
@@ -18510,7 +18510,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::InlineContent => {
@@ -18981,7 +18981,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Trailer {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -20173,7 +20173,7 @@ impl<'de> serde::Deserialize<'de> for DataTrackSubscriberHandles {
                             sub_handles__ = Some(
                                 map_
                                     .next_value::<
-                                        std::collections::HashMap<
+                                        std::collections::BTreeMap<
                                             ::pbjson::private::NumberDeserialize<u32>,
                                             _,
                                         >,
@@ -21809,7 +21809,7 @@ impl<'de> serde::Deserialize<'de> for DeployAgentRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -22190,7 +22190,7 @@ impl<'de> serde::Deserialize<'de> for DeployAgentV2Request {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -23084,7 +23084,7 @@ impl<'de> serde::Deserialize<'de> for DialWhatsAppCallRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::DestinationCountry => {
@@ -26344,7 +26344,7 @@ impl<'de> serde::Deserialize<'de> for EndCallV1Request {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -28868,7 +28868,7 @@ impl<'de> serde::Deserialize<'de> for GetRemoteHeadersV1Response {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -32539,7 +32539,7 @@ impl<'de> serde::Deserialize<'de> for Job {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::EnableRedaction => {
@@ -33530,7 +33530,7 @@ impl<'de> serde::Deserialize<'de> for JoinRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::AddTrackRequests => {
@@ -39112,7 +39112,7 @@ impl<'de> serde::Deserialize<'de> for MetricsRecordingHeader {
                                 return Err(serde::de::Error::duplicate_field("roomTags"));
                             }
                             room_tags__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::RoomName => {
@@ -40980,7 +40980,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::DisconnectReason => {
@@ -43954,7 +43954,7 @@ impl<'de> serde::Deserialize<'de> for PresignedPostRequest {
                                 return Err(serde::de::Error::duplicate_field("values"));
                             }
                             values__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -48035,7 +48035,7 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             gap_histogram__ = Some(
                                 map_
                                     .next_value::<
-                                        std::collections::HashMap<
+                                        std::collections::BTreeMap<
                                             ::pbjson::private::NumberDeserialize<i32>,
                                             ::pbjson::private::NumberDeserialize<u32>,
                                         >,
@@ -51319,7 +51319,7 @@ impl<'de> serde::Deserialize<'de> for RoomAgentDispatch {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -52054,7 +52054,7 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                                 return Err(serde::de::Error::duplicate_field("tags"));
                             }
                             tags__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -53631,7 +53631,7 @@ impl<'de> serde::Deserialize<'de> for S3Upload {
                                 return Err(serde::de::Error::duplicate_field("metadata"));
                             }
                             metadata__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::Tagging => {
@@ -54281,7 +54281,7 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::FromUri => {
@@ -55594,7 +55594,7 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleInfo {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::RoomPreset => {
@@ -55856,7 +55856,7 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleUpdate {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::MediaEncryption => {
@@ -56459,7 +56459,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::HeadersToAttributes => {
@@ -56469,7 +56469,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 );
                             }
                             headers_to_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::AttributesToHeaders => {
@@ -56479,7 +56479,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 );
                             }
                             attributes_to_headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::IncludeHeaders => {
@@ -57502,7 +57502,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundConfig {
                                 );
                             }
                             headers_to_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::AttributesToHeaders => {
@@ -57512,7 +57512,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundConfig {
                                 );
                             }
                             attributes_to_headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::FromHost => {
@@ -57905,7 +57905,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::HeadersToAttributes => {
@@ -57915,7 +57915,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 );
                             }
                             headers_to_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::AttributesToHeaders => {
@@ -57925,7 +57925,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 );
                             }
                             attributes_to_headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::IncludeHeaders => {
@@ -60672,7 +60672,7 @@ impl<'de> serde::Deserialize<'de> for Scenario {
                                 return Err(serde::de::Error::duplicate_field("tags"));
                             }
                             tags__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::Userdata => {
@@ -63371,7 +63371,7 @@ impl<'de> serde::Deserialize<'de> for SessionDescription {
                                 );
                             }
                             mid_to_track_id__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -72474,7 +72474,7 @@ impl<'de> serde::Deserialize<'de> for SimulationRunSummary {
                                 );
                             }
                             chat_history__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -77313,7 +77313,7 @@ impl<'de> serde::Deserialize<'de> for TokenSourceRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::RoomConfig => {
@@ -79749,7 +79749,7 @@ impl<'de> serde::Deserialize<'de> for TransferSipParticipantRequest {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::RingingTimeout => {
@@ -82189,7 +82189,7 @@ impl<'de> serde::Deserialize<'de> for UpdateParticipantMetadata {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::RequestId => {
@@ -82393,7 +82393,7 @@ impl<'de> serde::Deserialize<'de> for UpdateParticipantRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::HashMap<_, _>>()?,
+                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
                             );
                         }
                         GeneratedField::__SkipField__ => {
