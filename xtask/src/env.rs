@@ -285,7 +285,7 @@ pub(crate) fn up(root: &Path) -> Result<(), String> {
     util::write(&env_path, &exports)?;
     util::note(&format!(
         "LiveKit {} test environment is up ({}):\n  server log: {}\n  redis log:  {}\n  \
-         webhooks go to http://127.0.0.1:{}/webhook (bound by the tests)\n\
+         webhooks go to http://127.0.0.1:{}/livekit/webhook (bound by the tests)\n\
          for another shell: source {}\nCtrl-C stops it.",
         setup::LIVEKIT_SERVER_VERSION,
         if backend == Backend::Docker {
@@ -383,10 +383,10 @@ fn server_config(ports: &Ports, api_key: &str, api_secret: &str) -> String {
          port: {http}\n\
          bind_addresses:\n  - 127.0.0.1\n\
          rtc:\n  tcp_port: {tcp}\n  udp_port: {udp}\n  use_external_ip: false\n  \
-         node_ip: 127.0.0.1\n  enable_loopback_candidate: true\n\
+         node_ip: 127.0.0.1\n  enable_loopback_candidate: true\n  ips:\n    includes:\n      - 127.0.0.1/32\n\
          redis:\n  address: 127.0.0.1:{redis}\n\
          keys:\n  {api_key}: {api_secret}\n\
-         webhook:\n  api_key: {api_key}\n  urls:\n    - http://127.0.0.1:{webhook}/webhook\n\
+         webhook:\n  api_key: {api_key}\n  urls:\n    - http://127.0.0.1:{webhook}/livekit/webhook\n\
          room:\n  auto_create: true\n  empty_timeout: {ROOM_EMPTY_TIMEOUT}\n  \
          departure_timeout: {ROOM_DEPARTURE_TIMEOUT}\n\
          logging:\n  level: info\n",
@@ -614,7 +614,7 @@ mod tests {
             "tcp_port: 2\n",
             "udp_port: 3\n",
             "address: 127.0.0.1:4\n",
-            "- http://127.0.0.1:5/webhook\n",
+            "- http://127.0.0.1:5/livekit/webhook\n",
             "APIkey: secret\n",
             "api_key: APIkey\n",
         ] {

@@ -30,8 +30,9 @@ const REQUIREMENTS: &str = "tests/peers/python/requirements.txt";
 /// The virtual environment the Python peers run in (git-ignored).
 const VENV: &str = ".venv";
 
-/// The Node peers (their `package.json` and `package-lock.json`).
-const NODE_PEERS: &str = "tests/peers/node";
+/// The Node packages the tests use (each with its `package.json` and `package-lock.json`): the
+/// Node peer SDK, and the browser page of the application server's end-to-end test.
+const NODE_PACKAGES: &[&str] = &["tests/peers/node", "crates/livekit-app-server/e2e"];
 
 /// A Debian package and the programs that show it is installed (any one of them).
 #[derive(Debug)]
@@ -271,9 +272,14 @@ fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-/// Whether `node_modules` matches the lock file (no lock file: nothing to check).
+/// Whether every Node package's `node_modules` matches its lock file.
 fn node_fresh(root: &Path) -> Result<(), String> {
-    let dir = root.join(NODE_PEERS);
+    NODE_PACKAGES.iter().try_for_each(|package| node_package_fresh(root, package))
+}
+
+/// Whether `node_modules` matches the lock file (no lock file: nothing to check).
+fn node_package_fresh(root: &Path, package: &str) -> Result<(), String> {
+    let dir = root.join(package);
     let lock_path = dir.join("package-lock.json");
     let Some(lock) = modified(&lock_path) else {
         return Ok(());
@@ -290,28 +296,24 @@ fn node_fresh(root: &Path) -> Result<(), String> {
     // npm writes this copy of the lock last when it installs.
     match modified(&dir.join("node_modules/.package-lock.json")) {
         Some(installed) if installed >= lock => Ok(()),
-        Some(_) => Err(format!(
-            "{NODE_PEERS}/node_modules is older than its package-lock.json"
-        )),
-        None => Err(format!("{NODE_PEERS}/node_modules is not installed")),
+        Some(_) => Err(format!("{package}/node_modules is older than its package-lock.json")),
+        None => Err(format!("{package}/node_modules is not installed")),
     }
 }
 
 fn install_node(root: &Path) -> Result<(), String> {
-    let dir = root.join(NODE_PEERS);
-    if !dir.join("package-lock.json").exists() {
-        if dir.join("package.json").exists() {
-            util::note(&format!(
-                "setup: {NODE_PEERS} has no package-lock.json; skipping npm"
-            ));
+    for package in NODE_PACKAGES {
+        let dir = root.join(package);
+        if !dir.join("package-lock.json").exists() {
+            return Err(format!("{package} has no package-lock.json"));
         }
-        return Ok(());
+        if node_package_fresh(root, package).is_ok() {
+            continue;
+        }
+        util::note(&format!("setup: npm ci in {package}"));
+        run_step(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))?;
     }
-    if node_fresh(root).is_ok() {
-        return Ok(());
-    }
-    util::note(&format!("setup: npm ci in {NODE_PEERS}"));
-    run_step(Command::new("npm").arg("ci").current_dir(&dir))
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,69 @@
+//! `livekit-app-server`: reads the configuration, installs logging, binds and serves until
+//! SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+
+use livekit_app_server::{Config, init_logging, serve, shutdown_signal};
+use tokio::net::TcpListener;
+
+/// Exit code for a configuration error (as `EX_CONFIG` of sysexits).
+const EXIT_CONFIG: u8 = 78;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            report(&message);
+            ExitCode::from(code)
+        }
+    }
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "startup errors go to stderr, before or without logging"
+)]
+fn report(message: &str) {
+    eprintln!("livekit-app-server: error: {message}");
+}
+
+async fn run() -> Result<(), (u8, String)> {
+    let dir = std::env::current_dir().map_err(|error| {
+        (
+            EXIT_CONFIG,
+            format!("cannot find the working directory: {error}"),
+        )
+    })?;
+    let config = Config::load(&dir).map_err(|error| (EXIT_CONFIG, error.to_string()))?;
+    init_logging(&config).map_err(|message| (1, message))?;
+    if config.uses_dev_credentials() {
+        tracing::warn!(
+            "using the development credentials of `livekit-server --dev` (devkey/secret); \
+             set LIVEKIT_API_KEY and LIVEKIT_API_SECRET in production"
+        );
+    }
+    if config.api_secret.is_short() {
+        tracing::warn!(
+            "LIVEKIT_API_SECRET is shorter than 32 bytes: fine for development, too weak in \
+             production"
+        );
+    }
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|error| (1, format!("cannot listen on {}: {error}", config.addr)))?;
+    tracing::info!(
+        api_key = config.api_key,
+        token_ttl_secs = config.token_ttl.as_secs(),
+        "livekit-app-server {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    serve(listener, &config, shutdown_signal())
+        .await
+        .map_err(|error| {
+            let source = std::error::Error::source(&error)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            (1, format!("{error}: {source}"))
+        })
+}

@@ -1,0 +1,213 @@
+//! [`serve`]: the accept loop, body reading with limits, and graceful shutdown.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use livekit_server_auth::TokenError;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::{App, BodyError, Config};
+
+/// How long a client may take to send the request headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long to wait before accepting again after the listener failed (too many open files).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Why the server could not run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The configuration's credentials cannot mint or verify tokens (an empty API key).
+    Credentials(TokenError),
+    /// The listener has no local address.
+    Listener(std::io::Error),
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Credentials(_) => f.write_str("the API credentials are not usable"),
+            ServeError::Listener(_) => f.write_str("the listener has no local address"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Credentials(error) => Some(error),
+            ServeError::Listener(error) => Some(error),
+        }
+    }
+}
+
+/// Serves the application of `config` on `listener` until `shutdown` completes.
+///
+/// Then it stops accepting, lets in-flight requests finish (HTTP/1 connections are closed
+/// after their current response, HTTP/2 ones get a GOAWAY) for at most
+/// [`Config::shutdown_grace`], drops whatever is still running, and returns.
+///
+/// # Errors
+///
+/// [`ServeError`] if the server cannot start; once it runs, failures of single connections
+/// are logged, never returned.
+pub async fn serve(
+    listener: TcpListener,
+    config: &Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let app = App::new(config).map_err(ServeError::Credentials)?;
+    serve_app(listener, Arc::new(app), config.shutdown_grace, shutdown).await
+}
+
+/// [`serve`] with an [`App`] built by the caller (for example with
+/// [`App::on_webhook`]) and the shutdown grace period given.
+///
+/// # Errors
+///
+/// [`ServeError::Listener`] if the listener has no local address.
+pub async fn serve_app(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown_grace: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let local = listener.local_addr().map_err(ServeError::Listener)?;
+    tracing::info!(addr = %local, "listening");
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Per-connection errors (reset before accept) and resource exhaustion: keep
+                // serving, after a pause so a full file table does not spin the loop.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        let app = Arc::clone(&app);
+        let service = service_fn(move |request| {
+            let app = Arc::clone(&app);
+            async move { Ok::<_, Infallible>(respond(&app, request, peer).await) }
+        });
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+
+    drop(listener);
+    let in_flight = graceful.count();
+    tracing::info!(
+        connections = in_flight,
+        "shutting down: no longer accepting connections"
+    );
+    match tokio::time::timeout(shutdown_grace, graceful.shutdown()).await {
+        Ok(()) => tracing::info!("shut down"),
+        Err(_) => tracing::warn!(
+            connections = connections.len(),
+            grace = ?shutdown_grace,
+            "shut down with requests still running after the grace period; they were dropped"
+        ),
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// Reads the body within the route's limit, then lets the [`App`] answer.
+async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    let bytes = match app.body_limit(&parts.method, path) {
+        None => Bytes::new(),
+        Some(limit) => match read_body(body, limit).await {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::debug!(%peer, ?error, "request body not read");
+                return app.body_error(path, error).map(Full::new);
+            }
+        },
+    };
+    app.handle(Request::from_parts(parts, bytes)).map(Full::new)
+}
+
+/// The whole body, refused as soon as it is known to exceed `limit` (from `Content-Length`
+/// before anything is read, or while reading a chunked body).
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    // A `Content-Length` is the lower bound of the size hint; a chunked body's is zero.
+    if body.size_hint().lower() > limit as u64 {
+        return Err(BodyError::TooLarge);
+    }
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(BodyError::TimedOut),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(BodyError::TooLarge)
+        }
+        Ok(Err(_)) => Err(BodyError::Failed),
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!(signal = "SIGINT", "shutdown requested"),
+        () = terminate => tracing::info!(signal = "SIGTERM", "shutdown requested"),
+    }
+}
