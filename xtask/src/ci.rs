@@ -40,7 +40,13 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
     if !options.skip_setup {
         step("setup", || self_command(root, &["setup"]))?;
     }
-    step("rustfmt", || status(util::cargo().current_dir(root).args(["fmt", "--all", "--", "--check"])))?;
+    step("rustfmt", || {
+        status(
+            util::cargo()
+                .current_dir(root)
+                .args(["fmt", "--all", "--", "--check"]),
+        )
+    })?;
     step("clippy", || {
         status(util::cargo().current_dir(root).args([
             "clippy",
@@ -60,7 +66,9 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
                 .args(["doc", "--workspace", "--no-deps", "--all-features"]),
         )
     })?;
-    step("codegen --check", || codegen::run(root, codegen::Mode::Check))?;
+    step("codegen --check", || {
+        codegen::run(root, codegen::Mode::Check)
+    })?;
     step("tidy", || tidy::run(root))?;
     step("unit and peer tests", || {
         status(util::cargo().current_dir(root).args([
@@ -88,12 +96,19 @@ fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String
 
 fn status(command: &mut Command) -> Result<(), String> {
     let shown = format!("{command:?}");
-    let status = command.status().map_err(|error| format!("could not start {shown}: {error}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{shown} exited with {status}")) }
+    let status = command
+        .status()
+        .map_err(|error| format!("could not start {shown}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} exited with {status}"))
+    }
 }
 
 /// Runs another xtask command in a child process (so each command stays independent).
 fn self_command(root: &Path, args: &[&str]) -> Result<(), String> {
-    let exe = std::env::current_exe().map_err(|error| format!("cannot find xtask itself: {error}"))?;
+    let exe =
+        std::env::current_exe().map_err(|error| format!("cannot find xtask itself: {error}"))?;
     status(Command::new(exe).current_dir(root).args(args))
 }

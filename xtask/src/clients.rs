@@ -8,20 +8,70 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::codegen::{MethodInfo, Policy, ServiceInfo, snake_case};
+use crate::codegen::{MethodInfo, Policy, ServiceInfo, prost_type_name, snake_case};
 
 /// Service → (crate folder, client type, one-line purpose).
 const CRATES: &[(&str, &str, &str, &str)] = &[
-    ("RoomService", "livekit-server-room", "RoomClient", "rooms, participants, tracks, data and participant RPC"),
-    ("Egress", "livekit-server-egress", "EgressClient", "recording and streaming rooms, participants and tracks"),
-    ("Ingress", "livekit-server-ingress", "IngressClient", "RTMP, WHIP and URL ingress"),
-    ("SIP", "livekit-server-sip", "SipClient", "SIP trunks, dispatch rules and phone calls"),
-    ("AgentDispatchService", "livekit-server-agent-dispatch", "AgentDispatchClient", "explicit agent dispatch to rooms"),
-    ("Connector", "livekit-server-connector", "ConnectorClient", "WhatsApp and Twilio call connectors"),
-    ("PhoneNumberService", "livekit-server-phone-number", "PhoneNumberClient", "LiveKit Cloud phone numbers"),
-    ("CloudAgent", "livekit-server-cloud-agent", "CloudAgentClient", "LiveKit Cloud agent deployments"),
-    ("AgentSimulation", "livekit-server-agent-simulation", "AgentSimulationClient", "LiveKit Cloud agent simulation runs"),
-    ("Replay", "livekit-server-replay", "ReplayClient", "LiveKit Cloud room replays"),
+    (
+        "RoomService",
+        "livekit-server-room",
+        "RoomClient",
+        "rooms, participants, tracks, data and participant RPC",
+    ),
+    (
+        "Egress",
+        "livekit-server-egress",
+        "EgressClient",
+        "recording and streaming rooms, participants and tracks",
+    ),
+    (
+        "Ingress",
+        "livekit-server-ingress",
+        "IngressClient",
+        "RTMP, WHIP and URL ingress",
+    ),
+    (
+        "SIP",
+        "livekit-server-sip",
+        "SipClient",
+        "SIP trunks, dispatch rules and phone calls",
+    ),
+    (
+        "AgentDispatchService",
+        "livekit-server-agent-dispatch",
+        "AgentDispatchClient",
+        "explicit agent dispatch to rooms",
+    ),
+    (
+        "Connector",
+        "livekit-server-connector",
+        "ConnectorClient",
+        "WhatsApp and Twilio call connectors",
+    ),
+    (
+        "PhoneNumberService",
+        "livekit-server-phone-number",
+        "PhoneNumberClient",
+        "LiveKit Cloud phone numbers",
+    ),
+    (
+        "CloudAgent",
+        "livekit-server-cloud-agent",
+        "CloudAgentClient",
+        "LiveKit Cloud agent deployments",
+    ),
+    (
+        "AgentSimulation",
+        "livekit-server-agent-simulation",
+        "AgentSimulationClient",
+        "LiveKit Cloud agent simulation runs",
+    ),
+    (
+        "Replay",
+        "livekit-server-replay",
+        "ReplayClient",
+        "LiveKit Cloud room replays",
+    ),
 ];
 
 /// RPCs whose public method is written by hand, because it adds behaviour (a de-duplication
@@ -45,7 +95,12 @@ pub(crate) fn generate(
         let (_, dir, client, purpose) = CRATES
             .iter()
             .find(|(name, ..)| *name == service.name)
-            .ok_or_else(|| format!("no client crate is mapped to service {} (xtask/src/clients.rs)", service.name))?;
+            .ok_or_else(|| {
+                format!(
+                    "no client crate is mapped to service {} (xtask/src/clients.rs)",
+                    service.name
+                )
+            })?;
         let code = client_code(service, client, purpose, policy)?;
         out.insert(format!("crates/{dir}/src/generated.rs"), code);
     }
@@ -64,7 +119,11 @@ pub(crate) fn rpc_table(services: &[ServiceInfo], policy: &BTreeMap<String, Poli
         services.len()
     );
     for service in services {
-        let (_, dir, client, purpose) = CRATES.iter().find(|(name, ..)| *name == service.name).copied().unwrap_or(("", "", "", ""));
+        let (_, dir, client, purpose) = CRATES
+            .iter()
+            .find(|(name, ..)| *name == service.name)
+            .copied()
+            .unwrap_or(("", "", "", ""));
         let _ = write!(
             out,
             "\n## `livekit.{}` — `{client}` (`{dir}`)\n\n{purpose}.\n\n| RPC | method | request → response | grants | retries |\n|---|---|---|---|---|\n",
@@ -78,7 +137,11 @@ pub(crate) fn rpc_table(services: &[ServiceInfo], policy: &BTreeMap<String, Poli
                 "Idempotent" => "idempotent",
                 _ => "unsafe",
             };
-            let deprecated = if method.deprecated { " (deprecated)" } else { "" };
+            let deprecated = if method.deprecated {
+                " (deprecated)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "| `{}`{deprecated} | `{}` | `{}` → `{}` | {} | {class} |",
@@ -108,7 +171,7 @@ fn rust_type(full_name: &str) -> String {
     for (i, part) in parts.iter().enumerate() {
         path.push_str("::");
         if i + 1 == parts.len() {
-            path.push_str(part);
+            path.push_str(&prost_type_name(part));
         } else {
             path.push_str(&snake_case(part));
         }
@@ -122,7 +185,11 @@ fn doc_lines(out: &mut String, indent: &str, text: &str) {
         if line.is_empty() {
             let _ = writeln!(out, "{indent}///");
         } else {
-            let escaped = line.replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;").replace('>', "&gt;");
+            let escaped = line
+                .replace('[', "\\[")
+                .replace(']', "\\]")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
             let _ = writeln!(out, "{indent}/// {escaped}");
         }
     }
@@ -132,20 +199,22 @@ fn grant_names(policy: &Policy) -> String {
     let names: Vec<String> = policy
         .grants
         .iter()
-        .map(|g| match *g {
-            "RoomCreate" => "`video.roomCreate`",
-            "RoomList" => "`video.roomList`",
-            "RoomRecord" => "`video.roomRecord`",
-            "RoomAdmin" => "`video.roomAdmin`",
-            "IngressAdmin" => "`video.ingressAdmin`",
-            "SipAdmin" => "`sip.admin`",
-            "SipCall" => "`sip.call`",
-            "AgentAdmin" => "`agent.admin`",
-            "AgentSimulationAdmin" => "`agent.simulationAdmin`",
-            "AgentDatabaseAdmin" => "`agent.databaseAdmin`",
-            other => other,
-        }
-        .to_owned())
+        .map(|g| {
+            match *g {
+                "RoomCreate" => "`video.roomCreate`",
+                "RoomList" => "`video.roomList`",
+                "RoomRecord" => "`video.roomRecord`",
+                "RoomAdmin" => "`video.roomAdmin`",
+                "IngressAdmin" => "`video.ingressAdmin`",
+                "SipAdmin" => "`sip.admin`",
+                "SipCall" => "`sip.call`",
+                "AgentAdmin" => "`agent.admin`",
+                "AgentSimulationAdmin" => "`agent.simulationAdmin`",
+                "AgentDatabaseAdmin" => "`agent.databaseAdmin`",
+                other => other,
+            }
+            .to_owned()
+        })
         .collect();
     let mut text = names.join(" + ");
     if let Some(room) = &policy.room_field {
@@ -189,7 +258,9 @@ fn client_code(
     let mut consts = Vec::new();
     for method in &service.methods {
         let key = format!("{}.{}", service.name, method.name);
-        let p = policy.get(&key).ok_or_else(|| format!("{key} is not in proto/rpc-policy.txt"))?;
+        let p = policy
+            .get(&key)
+            .ok_or_else(|| format!("{key} is not in proto/rpc-policy.txt"))?;
         let konst = snake_case(&method.name).to_ascii_uppercase();
         let grants: Vec<String> = p.grants.iter().map(|g| format!("Grant::{g}")).collect();
         let _ = writeln!(
@@ -260,10 +331,15 @@ fn client_code(
 /// One test per RPC through the recording fake transport: route, the grants and room scope of
 /// the token, the protobuf body, and whether a 503 is retried (see
 /// `livekit_server_http::test_util::assert_rpc_contract`).
-fn contract_tests(out: &mut String, service: &ServiceInfo, client: &str, policy: &BTreeMap<String, Policy>) {
+fn contract_tests(
+    out: &mut String,
+    service: &ServiceInfo,
+    client: &str,
+    policy: &BTreeMap<String, Policy>,
+) {
     let _ = writeln!(
         out,
-        "\n#[cfg(test)]\nmod contract_tests {{\n    use super::*;\n    use livekit_server_http::test_util::assert_rpc_contract;\n"
+        "\n#[cfg(test)]\n#[allow(clippy::needless_update)] // every request is written the same way\nmod contract_tests {{\n    use super::*;\n    use livekit_server_http::test_util::assert_rpc_contract;\n"
     );
     for method in &service.methods {
         let key = format!("{}.{}", service.name, method.name);
@@ -289,7 +365,11 @@ fn contract_tests(out: &mut String, service: &ServiceInfo, client: &str, policy:
         } else {
             "Some(prost::Message::encode_to_vec(&request))".to_owned()
         };
-        let allow = if method.deprecated { "    #[allow(deprecated)]\n" } else { "" };
+        let allow = if method.deprecated {
+            "    #[allow(deprecated)]\n"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "    #[tokio::test]\n{allow}    async fn {name}() {{\n        \
@@ -333,7 +413,10 @@ fn method_code(out: &mut String, method: &MethodInfo, p: &Policy, custom: bool) 
         retry = retry_text(p.idempotency),
     );
     if method.deprecated {
-        let _ = writeln!(out, "#[deprecated(note = \"deprecated in the LiveKit protocol\")]");
+        let _ = writeln!(
+            out,
+            "#[deprecated(note = \"deprecated in the LiveKit protocol\")]"
+        );
     }
     if custom {
         let _ = writeln!(
@@ -360,8 +443,17 @@ mod tests {
 
     #[test]
     fn message_paths_follow_prost_nesting() {
-        assert_eq!(rust_type("livekit.CreateRoomRequest"), "proto::CreateRoomRequest");
-        assert_eq!(rust_type("livekit.SimulationRun.Create.Request"), "proto::simulation_run::create::Request");
-        assert_eq!(rust_type("google.protobuf.Empty"), "proto::google::protobuf::Empty");
+        assert_eq!(
+            rust_type("livekit.CreateRoomRequest"),
+            "proto::CreateRoomRequest"
+        );
+        assert_eq!(
+            rust_type("livekit.SimulationRun.Create.Request"),
+            "proto::simulation_run::create::Request"
+        );
+        assert_eq!(
+            rust_type("google.protobuf.Empty"),
+            "proto::google::protobuf::Empty"
+        );
     }
 }

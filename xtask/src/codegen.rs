@@ -108,7 +108,9 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
 
     // Message types.
     let mut for_prost = fds.clone();
-    for_prost.file.retain(|f| !ANNOTATION_FILES.contains(&f.name()));
+    for_prost
+        .file
+        .retain(|f| !ANNOTATION_FILES.contains(&f.name()));
     prost_build::Config::new()
         .out_dir(&scratch)
         .compile_well_known_types()
@@ -117,8 +119,13 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         .compile_fds(for_prost)
         .map_err(|error| format!("prost-build failed: {error}"))?;
     for entry in std::fs::read_dir(&scratch).map_err(|e| format!("cannot list scratch: {e}"))? {
-        let path = entry.map_err(|e| format!("cannot list scratch: {e}"))?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let path = entry
+            .map_err(|e| format!("cannot list scratch: {e}"))?
+            .path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let body = util::read(&path)?;
         if name == "_.rs" || body.trim().is_empty() {
             continue;
@@ -145,7 +152,10 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
 
     // Service table.
     let policy = read_policy(root)?;
-    files.insert("services.rs".to_owned(), services_table(&fds, &policy, &pin)?);
+    files.insert(
+        "services.rs".to_owned(),
+        services_table(&fds, &policy, &pin)?,
+    );
 
     // Per-service client crates.
     for (path, code) in clients::generate(&services(&fds), &policy)? {
@@ -153,10 +163,17 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     }
 
     let mut out = BTreeMap::new();
-    out.insert("docs/rpcs.md".to_owned(), clients::rpc_table(&services(&fds), &policy));
+    out.insert(
+        "docs/rpcs.md".to_owned(),
+        clients::rpc_table(&services(&fds), &policy),
+    );
     for (name, contents) in files {
         let formatted = format!("{header}{}", format(&name, &contents)?);
-        let path = if name.contains('/') { name } else { format!("{GENERATED_DIR}/{name}") };
+        let path = if name.contains('/') {
+            name
+        } else {
+            format!("{GENERATED_DIR}/{name}")
+        };
         out.insert(path, formatted);
     }
     Ok(out)
@@ -172,14 +189,19 @@ fn header(pin: &Pin) -> String {
 
 fn read_file_list(root: &Path) -> Result<Vec<String>, String> {
     let text = util::read(&root.join("proto/files.txt"))?;
-    Ok(util::list_lines(&text).into_iter().map(str::to_owned).collect())
+    Ok(util::list_lines(&text)
+        .into_iter()
+        .map(str::to_owned)
+        .collect())
 }
 
 fn compile(protobufs: &Path, files: &[String]) -> Result<FileDescriptorSet, String> {
     let mut compiler = protox::Compiler::new([protobufs])
         .map_err(|error| format!("protox cannot open {}: {error}", protobufs.display()))?;
     compiler.include_imports(true).include_source_info(true);
-    compiler.open_files(files).map_err(|error| format!("protox: {error}"))?;
+    compiler
+        .open_files(files)
+        .map_err(|error| format!("protox: {error}"))?;
     Ok(compiler.file_descriptor_set())
 }
 
@@ -196,14 +218,18 @@ fn check_closure(fds: &FileDescriptorSet, listed: &[String]) -> Result<(), Strin
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!("proto/files.txt lacks files that are imported: {}", missing.join(", ")))
+        Err(format!(
+            "proto/files.txt lacks files that are imported: {}",
+            missing.join(", ")
+        ))
     }
 }
 
 /// Formats generated code with prettyplease (deterministic, independent of the installed
 /// rustfmt), so the committed files and `--check` agree on every machine.
 fn format(name: &str, code: &str) -> Result<String, String> {
-    let file = syn::parse_file(code).map_err(|error| format!("generated {name} does not parse: {error}"))?;
+    let file = syn::parse_file(code)
+        .map_err(|error| format!("generated {name} does not parse: {error}"))?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -227,18 +253,29 @@ pub(crate) fn read_policy(root: &Path) -> Result<BTreeMap<String, Policy>, Strin
     for line in util::list_lines(&text) {
         let cols: Vec<&str> = line.split_whitespace().collect();
         let [rpc, class, grants, room, destination] = cols.as_slice() else {
-            return Err(format!("{}: expected 5 columns in `{line}`", path.display()));
+            return Err(format!(
+                "{}: expected 5 columns in `{line}`",
+                path.display()
+            ));
         };
         let idempotency = match *class {
             "read" => "ReadOnly",
             "idempotent" => "Idempotent",
             "unsafe" => "NonIdempotent",
-            other => return Err(format!("{}: unknown class `{other}` for {rpc}", path.display())),
+            other => {
+                return Err(format!(
+                    "{}: unknown class `{other}` for {rpc}",
+                    path.display()
+                ));
+            }
         };
         let grants = if *grants == "-" {
             Vec::new()
         } else {
-            grants.split(',').map(grant_variant).collect::<Result<Vec<_>, _>>()?
+            grants
+                .split(',')
+                .map(grant_variant)
+                .collect::<Result<Vec<_>, _>>()?
         };
         let field = |v: &str| (v != "-").then(|| v.to_owned());
         let policy = Policy {
@@ -272,13 +309,34 @@ fn grant_variant(name: &str) -> Result<&'static str, String> {
 
 /// `CreateSIPInboundTrunk` → `create_sip_inbound_trunk`, `AgentDBService` → `agent_db_service`.
 pub(crate) fn snake_case(name: &str) -> String {
+    // Brand names that are one word in method names (`dial_whatsapp_call`, as the other SDKs).
+    split_words(&name.replace("WhatsApp", "Whatsapp"))
+}
+
+/// The identifier prost gives a message or enum (`SIPInboundTrunkInfo` → `SipInboundTrunkInfo`).
+pub(crate) fn prost_type_name(name: &str) -> String {
+    split_words(name)
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Lower-case words joined by `_`, splitting before an upper-case letter that follows a
+/// lower-case letter or digit, or that starts a word after an acronym.
+fn split_words(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
-            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 out.push('_');
             }
         }
@@ -328,7 +386,10 @@ pub(crate) fn services(fds: &FileDescriptorSet) -> Vec<ServiceInfo> {
                     name: m.name().to_owned(),
                     input: m.input_type().trim_start_matches('.').to_owned(),
                     output: m.output_type().trim_start_matches('.').to_owned(),
-                    doc: docs.get(&vec![6, si as i32, 2, mi as i32]).cloned().unwrap_or_default(),
+                    doc: docs
+                        .get(&vec![6, si as i32, 2, mi as i32])
+                        .cloned()
+                        .unwrap_or_default(),
                     deprecated: m.options.as_ref().is_some_and(|o| o.deprecated()),
                 })
                 .collect();
@@ -377,7 +438,11 @@ fn services_table(
     let mut count = 0usize;
     for service in &services {
         let module = snake_case(&service.name);
-        let _ = writeln!(out, "/// `livekit.{}`, from `{}`.", service.name, service.file);
+        let _ = writeln!(
+            out,
+            "/// `livekit.{}`, from `{}`.",
+            service.name, service.file
+        );
         if !service.doc.is_empty() {
             let _ = writeln!(out, "///");
             for line in service.doc.lines() {
@@ -394,7 +459,11 @@ fn services_table(
                 missing.push(key);
             }
             let konst = snake_case(&method.name).to_ascii_uppercase();
-            let _ = writeln!(out, "    /// `{}`: `{}` → `{}`.", method.name, method.input, method.output);
+            let _ = writeln!(
+                out,
+                "    /// `{}`: `{}` → `{}`.",
+                method.name, method.input, method.output
+            );
             let _ = writeln!(
                 out,
                 "    pub const {konst}: Method = Method {{\n        service: \"livekit.{svc}\",\n        name: {name:?},\n        \
@@ -424,8 +493,10 @@ fn services_table(
             "proto/rpc-policy.txt does not match the protocol: missing {missing:?}, unknown {stale:?}"
         ));
     }
-    let refs: Vec<String> =
-        services.iter().map(|s| format!("&{}::SERVICE", snake_case(&s.name))).collect();
+    let refs: Vec<String> = services
+        .iter()
+        .map(|s| format!("&{}::SERVICE", snake_case(&s.name)))
+        .collect();
     let _ = writeln!(
         out,
         "/// Every public Twirp service of the protocol.\npub const SERVICES: &[&Service] = &[{}];\n\n\
@@ -436,7 +507,10 @@ fn services_table(
 }
 
 fn escape_doc(line: &str) -> String {
-    line.replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;").replace('>', "&gt;")
+    line.replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -445,12 +519,18 @@ mod tests {
 
     #[test]
     fn snake_case_handles_acronyms() {
-        assert_eq!(snake_case("CreateSIPInboundTrunk"), "create_sip_inbound_trunk");
+        assert_eq!(
+            snake_case("CreateSIPInboundTrunk"),
+            "create_sip_inbound_trunk"
+        );
         assert_eq!(snake_case("AgentDBService"), "agent_db_service");
         assert_eq!(snake_case("SIP"), "sip");
         assert_eq!(snake_case("RoomService"), "room_service");
         assert_eq!(snake_case("ListSIPTrunk"), "list_sip_trunk");
         assert_eq!(snake_case("CreateAgentV2"), "create_agent_v2");
+        assert_eq!(snake_case("DialWhatsAppCall"), "dial_whatsapp_call");
+        assert_eq!(prost_type_name("SIPInboundTrunkInfo"), "SipInboundTrunkInfo");
+        assert_eq!(prost_type_name("DialWhatsAppCallRequest"), "DialWhatsAppCallRequest");
     }
 
     /// The committed generated code is what the pinned protocol produces (CI runs this too).

@@ -219,6 +219,10 @@ impl Environment {
         if let Some(chromium) = &tools.chromium {
             vars.push(("LIVEKIT_TEST_CHROMIUM", chromium.display().to_string()));
         }
+        // The server binary, for tests that run a private server of their own (faults.rs).
+        if let Some(server) = &tools.server {
+            vars.push(("LIVEKIT_TEST_SERVER_BIN", server.display().to_string()));
+        }
         vars
     }
 

@@ -56,7 +56,9 @@ fn main() -> ExitCode {
             Ok(code) => return code,
             Err(message) => Err(message),
         },
-        ["test", rest @ ..] => ci::Options::parse(rest).and_then(|options| ci::run(&root, &options)),
+        ["test", rest @ ..] => {
+            ci::Options::parse(rest).and_then(|options| ci::run(&root, &options))
+        }
         ["help" | "--help" | "-h"] | [] => {
             util::note(USAGE);
             Ok(())

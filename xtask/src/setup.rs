@@ -274,7 +274,9 @@ fn modified(path: &Path) -> Option<SystemTime> {
 
 /// Whether every Node package's `node_modules` matches its lock file.
 fn node_fresh(root: &Path) -> Result<(), String> {
-    NODE_PACKAGES.iter().try_for_each(|package| node_package_fresh(root, package))
+    NODE_PACKAGES
+        .iter()
+        .try_for_each(|package| node_package_fresh(root, package))
 }
 
 /// Whether `node_modules` matches the lock file (no lock file: nothing to check).
@@ -296,7 +298,9 @@ fn node_package_fresh(root: &Path, package: &str) -> Result<(), String> {
     // npm writes this copy of the lock last when it installs.
     match modified(&dir.join("node_modules/.package-lock.json")) {
         Some(installed) if installed >= lock => Ok(()),
-        Some(_) => Err(format!("{package}/node_modules is older than its package-lock.json")),
+        Some(_) => Err(format!(
+            "{package}/node_modules is older than its package-lock.json"
+        )),
         None => Err(format!("{package}/node_modules is not installed")),
     }
 }
@@ -311,7 +315,11 @@ fn install_node(root: &Path) -> Result<(), String> {
             continue;
         }
         util::note(&format!("setup: npm ci in {package}"));
-        run_step(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))?;
+        run_step(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir),
+        )?;
     }
     Ok(())
 }

@@ -28,13 +28,19 @@ impl Pin {
         let get = |key: &str| {
             util::toml_string(&text, key).ok_or_else(|| format!("{} lacks `{key}`", path.display()))
         };
-        Ok(Pin { package: get("package")?, version: get("version")?, protocol: get("protocol")? })
+        Ok(Pin {
+            package: get("package")?,
+            version: get("version")?,
+            protocol: get("protocol")?,
+        })
     }
 }
 
 /// Where the synced `.proto` tree of the current pin lives.
 pub(crate) fn protobufs_dir(root: &Path, pin: &Pin) -> PathBuf {
-    root.join("proto/.sync").join(format!("{}-{}", pin.package, pin.version)).join("protobufs")
+    root.join("proto/.sync")
+        .join(format!("{}-{}", pin.package, pin.version))
+        .join("protobufs")
 }
 
 /// Makes sure the pinned `.proto` files are in `proto/.sync/`, fetching them if needed.
@@ -89,7 +95,9 @@ fn locate_package(root: &Path, pin: &Pin) -> Result<PathBuf, String> {
     )?;
     let metadata: serde_json::Value = serde_json::from_str(&metadata)
         .map_err(|error| format!("cargo metadata printed invalid JSON: {error}"))?;
-    let packages = metadata["packages"].as_array().ok_or("cargo metadata has no packages")?;
+    let packages = metadata["packages"]
+        .as_array()
+        .ok_or("cargo metadata has no packages")?;
     let manifest_path = packages
         .iter()
         .find(|p| p["name"] == pin.package.as_str() && p["version"] == pin.version.as_str())
@@ -102,9 +110,10 @@ fn locate_package(root: &Path, pin: &Pin) -> Result<PathBuf, String> {
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|error| format!("cannot create {}: {error}", to.display()))?;
-    let entries =
-        std::fs::read_dir(from).map_err(|error| format!("cannot list {}: {error}", from.display()))?;
+    std::fs::create_dir_all(to)
+        .map_err(|error| format!("cannot create {}: {error}", to.display()))?;
+    let entries = std::fs::read_dir(from)
+        .map_err(|error| format!("cannot list {}: {error}", from.display()))?;
     for entry in entries {
         let entry = entry.map_err(|error| format!("cannot list {}: {error}", from.display()))?;
         let path = entry.path();

@@ -25,13 +25,26 @@ struct Rule {
     workspace: &'static [&'static str],
 }
 
-const RUNTIME_AND_HTTP: &[&str] =
-    &["tokio", "hyper", "hyper-util", "http", "http-body", "reqwest", "isahc", "async-std", "async-trait"];
+const RUNTIME_AND_HTTP: &[&str] = &[
+    "tokio",
+    "hyper",
+    "hyper-util",
+    "http",
+    "http-body",
+    "reqwest",
+    "isahc",
+    "async-std",
+    "async-trait",
+];
 const SECOND_HTTP_STACK: &[&str] = &["reqwest", "isahc", "ureq", "surf", "async-std"];
 
 /// The layering table of docs/architecture.md.
 const RULES: &[Rule] = &[
-    Rule { krate: "livekit-server-proto", forbidden: RUNTIME_AND_HTTP, workspace: &[] },
+    Rule {
+        krate: "livekit-server-proto",
+        forbidden: RUNTIME_AND_HTTP,
+        workspace: &[],
+    },
     Rule {
         krate: "livekit-server-auth",
         forbidden: RUNTIME_AND_HTTP,
@@ -39,7 +52,15 @@ const RULES: &[Rule] = &[
     },
     Rule {
         krate: "livekit-server-twirp",
-        forbidden: &["tokio", "hyper", "hyper-util", "reqwest", "isahc", "async-std", "async-trait"],
+        forbidden: &[
+            "tokio",
+            "hyper",
+            "hyper-util",
+            "reqwest",
+            "isahc",
+            "async-std",
+            "async-trait",
+        ],
         workspace: &[],
     },
     Rule {
@@ -54,8 +75,16 @@ const RULES: &[Rule] = &[
     },
     // Every per-service client crate (room, egress, sip, ...): the facade and the binaries
     // are matched first by their exact names below, so the prefix rule sees only services.
-    Rule { krate: "livekit-server-sdk", forbidden: SECOND_HTTP_STACK, workspace: &["*"] },
-    Rule { krate: "livekit-server-tests", forbidden: &[], workspace: &["*"] },
+    Rule {
+        krate: "livekit-server-sdk",
+        forbidden: SECOND_HTTP_STACK,
+        workspace: &["*"],
+    },
+    Rule {
+        krate: "livekit-server-tests",
+        forbidden: &[],
+        workspace: &["*"],
+    },
     Rule {
         krate: "livekit-server-*",
         forbidden: SECOND_HTTP_STACK,
@@ -74,7 +103,13 @@ const SINGLE_VERSION: &[&str] = &["prost", "http", "hyper", "base64"];
 pub(crate) fn run(root: &Path) -> Result<(), String> {
     let metadata = util::output(
         util::cargo()
-            .args(["metadata", "--format-version", "1", "--all-features", "--manifest-path"])
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--all-features",
+                "--manifest-path",
+            ])
             .arg(root.join("Cargo.toml")),
     )?;
     let graph = Graph::parse(&metadata)?;
@@ -84,7 +119,11 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
         util::note("tidy: layering and Cargo.lock are clean");
         Ok(())
     } else {
-        Err(format!("tidy found {} problem(s):\n  {}", problems.len(), problems.join("\n  ")))
+        Err(format!(
+            "tidy found {} problem(s):\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        ))
     }
 }
 
@@ -101,19 +140,29 @@ impl Graph {
         let value: serde_json::Value =
             serde_json::from_str(metadata).map_err(|e| format!("cargo metadata: {e}"))?;
         let mut graph = Graph::default();
-        for package in value["packages"].as_array().ok_or("cargo metadata: no packages")? {
+        for package in value["packages"]
+            .as_array()
+            .ok_or("cargo metadata: no packages")?
+        {
             if let (Some(id), Some(name)) = (package["id"].as_str(), package["name"].as_str()) {
                 graph.names.insert(id.to_owned(), name.to_owned());
             }
         }
-        for member in value["workspace_members"].as_array().ok_or("cargo metadata: no members")? {
+        for member in value["workspace_members"]
+            .as_array()
+            .ok_or("cargo metadata: no members")?
+        {
             if let Some(id) = member.as_str() {
                 graph.members.insert(id.to_owned());
             }
         }
-        let nodes = value["resolve"]["nodes"].as_array().ok_or("cargo metadata: no resolve")?;
+        let nodes = value["resolve"]["nodes"]
+            .as_array()
+            .ok_or("cargo metadata: no resolve")?;
         for node in nodes {
-            let Some(id) = node["id"].as_str() else { continue };
+            let Some(id) = node["id"].as_str() else {
+                continue;
+            };
             let mut edges = Vec::new();
             for dep in node["deps"].as_array().into_iter().flatten() {
                 let normal = dep["dep_kinds"]
@@ -154,10 +203,12 @@ impl Graph {
 }
 
 fn rule_for(name: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|rule| match rule.krate.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => rule.krate == name,
-    })
+    RULES
+        .iter()
+        .find(|rule| match rule.krate.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => rule.krate == name,
+        })
 }
 
 fn check_layers(graph: &Graph) -> Vec<String> {
@@ -169,11 +220,18 @@ fn check_layers(graph: &Graph) -> Vec<String> {
         for (dep, path) in graph.reachable(member) {
             let dep_name = graph.name(&dep);
             if rule.forbidden.contains(&dep_name) {
-                problems.push(format!("{name} must not depend on {dep_name} (via {})", path.join(" -> ")));
+                problems.push(format!(
+                    "{name} must not depend on {dep_name} (via {})",
+                    path.join(" -> ")
+                ));
             }
             let is_workspace = member_names.contains(dep_name) && graph.members.contains(&dep);
             let direct = path.len() == 2;
-            if is_workspace && direct && !rule.workspace.contains(&"*") && !rule.workspace.contains(&dep_name) {
+            if is_workspace
+                && direct
+                && !rule.workspace.contains(&"*")
+                && !rule.workspace.contains(&dep_name)
+            {
                 problems.push(format!(
                     "{name} must not depend on the workspace crate {dep_name} (via {})",
                     path.join(" -> ")
@@ -193,7 +251,10 @@ fn check_lock(lock: &str) -> Vec<String> {
         } else if let Some(value) = line.strip_prefix("name = ") {
             name = Some(value.trim_matches('"'));
         } else if let (Some(value), Some(n)) = (line.strip_prefix("version = "), name) {
-            versions.entry(n).or_default().insert(value.trim_matches('"'));
+            versions
+                .entry(n)
+                .or_default()
+                .insert(value.trim_matches('"'));
         }
     }
     SINGLE_VERSION
@@ -232,7 +293,10 @@ mod tests {
                     .iter()
                     .filter(|(from, _)| from == n)
                     .map(|(_, to)| {
-                        format!(r#"{{"name":"{to}","pkg":"{}","dep_kinds":[{{"kind":null}}]}}"#, id(to))
+                        format!(
+                            r#"{{"name":"{to}","pkg":"{}","dep_kinds":[{{"kind":null}}]}}"#,
+                            id(to)
+                        )
                     })
                     .collect();
                 format!(r#"{{"id":"{}","deps":[{}]}}"#, id(n), deps.join(","))
@@ -255,11 +319,17 @@ mod tests {
         let found = problems(
             &["livekit-server-auth"],
             &["some-helper", "tokio"],
-            &[("livekit-server-auth", "some-helper"), ("some-helper", "tokio")],
+            &[
+                ("livekit-server-auth", "some-helper"),
+                ("some-helper", "tokio"),
+            ],
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("livekit-server-auth must not depend on tokio"));
-        assert!(found[0].contains("some-helper"), "the path is shown: {found:?}");
+        assert!(
+            found[0].contains("some-helper"),
+            "the path is shown: {found:?}"
+        );
     }
 
     #[test]
@@ -278,7 +348,10 @@ mod tests {
         let found = problems(
             &["livekit-server-http", "livekit-server-proto"],
             &["reqwest"],
-            &[("livekit-server-http", "livekit-server-proto"), ("livekit-server-http", "reqwest")],
+            &[
+                ("livekit-server-http", "livekit-server-proto"),
+                ("livekit-server-http", "reqwest"),
+            ],
         );
         assert_eq!(found.len(), 2, "{found:?}");
     }
@@ -286,7 +359,12 @@ mod tests {
     #[test]
     fn service_crates_may_use_the_layers_below() {
         let found = problems(
-            &["livekit-server-room", "livekit-server-http", "livekit-server-proto", "livekit-server-webhook"],
+            &[
+                "livekit-server-room",
+                "livekit-server-http",
+                "livekit-server-proto",
+                "livekit-server-webhook",
+            ],
             &["hyper"],
             &[
                 ("livekit-server-room", "livekit-server-http"),
@@ -317,7 +395,10 @@ mod tests {
     fn two_versions_of_a_single_version_crate_are_reported() {
         let lock = "[[package]]\nname = \"prost\"\nversion = \"0.13.5\"\n\n[[package]]\nname = \"prost\"\nversion = \"0.14.1\"\n\n[[package]]\nname = \"syn\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"syn\"\nversion = \"2.0.0\"\n";
         let found = check_lock(lock);
-        assert_eq!(found, vec!["Cargo.lock has 2 versions of prost: 0.13.5, 0.14.1".to_owned()]);
+        assert_eq!(
+            found,
+            vec!["Cargo.lock has 2 versions of prost: 0.13.5, 0.14.1".to_owned()]
+        );
     }
 
     /// The real workspace follows the rules (CI runs this as part of `cargo test`).

@@ -40,7 +40,8 @@ pub(crate) fn output(command: &mut Command) -> Result<String, String> {
 
 /// Reads a file to a string, with the path in the error.
 pub(crate) fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
+    std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))
 }
 
 /// Writes a file, creating its parent folders, with the path in the error.
@@ -49,7 +50,8 @@ pub(crate) fn write(path: &Path, contents: &str) -> Result<(), String> {
         std::fs::create_dir_all(parent)
             .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
     }
-    std::fs::write(path, contents).map_err(|error| format!("cannot write {}: {error}", path.display()))
+    std::fs::write(path, contents)
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
 /// The value of `key = "value"` in a flat TOML-like file (comments and blank lines skipped).

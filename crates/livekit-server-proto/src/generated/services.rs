@@ -515,7 +515,7 @@ pub mod agent_simulation {
 pub mod connector {
     use super::*;
     /// `DialWhatsAppCall`: `livekit.DialWhatsAppCallRequest` → `livekit.DialWhatsAppCallResponse`.
-    pub const DIAL_WHATS_APP_CALL: Method = Method {
+    pub const DIAL_WHATSAPP_CALL: Method = Method {
         service: "livekit.Connector",
         name: "DialWhatsAppCall",
         path: "/twirp/livekit.Connector/DialWhatsAppCall",
@@ -524,7 +524,7 @@ pub mod connector {
         deprecated: false,
     };
     /// `DisconnectWhatsAppCall`: `livekit.DisconnectWhatsAppCallRequest` → `livekit.DisconnectWhatsAppCallResponse`.
-    pub const DISCONNECT_WHATS_APP_CALL: Method = Method {
+    pub const DISCONNECT_WHATSAPP_CALL: Method = Method {
         service: "livekit.Connector",
         name: "DisconnectWhatsAppCall",
         path: "/twirp/livekit.Connector/DisconnectWhatsAppCall",
@@ -533,7 +533,7 @@ pub mod connector {
         deprecated: false,
     };
     /// `ConnectWhatsAppCall`: `livekit.ConnectWhatsAppCallRequest` → `livekit.ConnectWhatsAppCallResponse`.
-    pub const CONNECT_WHATS_APP_CALL: Method = Method {
+    pub const CONNECT_WHATSAPP_CALL: Method = Method {
         service: "livekit.Connector",
         name: "ConnectWhatsAppCall",
         path: "/twirp/livekit.Connector/ConnectWhatsAppCall",
@@ -542,7 +542,7 @@ pub mod connector {
         deprecated: false,
     };
     /// `AcceptWhatsAppCall`: `livekit.AcceptWhatsAppCallRequest` → `livekit.AcceptWhatsAppCallResponse`.
-    pub const ACCEPT_WHATS_APP_CALL: Method = Method {
+    pub const ACCEPT_WHATSAPP_CALL: Method = Method {
         service: "livekit.Connector",
         name: "AcceptWhatsAppCall",
         path: "/twirp/livekit.Connector/AcceptWhatsAppCall",
@@ -561,10 +561,10 @@ pub mod connector {
     };
     /// Every method of the service, in protocol order.
     pub const METHODS: &[&Method] = &[
-        &DIAL_WHATS_APP_CALL,
-        &DISCONNECT_WHATS_APP_CALL,
-        &CONNECT_WHATS_APP_CALL,
-        &ACCEPT_WHATS_APP_CALL,
+        &DIAL_WHATSAPP_CALL,
+        &DISCONNECT_WHATSAPP_CALL,
+        &CONNECT_WHATSAPP_CALL,
+        &ACCEPT_WHATSAPP_CALL,
         &CONNECT_TWILIO_CALL,
     ];
     /// The service.

@@ -1,0 +1,15 @@
+//! LiveKit server API client for `livekit.AgentDispatchService`: explicit agent dispatch to rooms.
+//!
+//! [`AgentDispatchClient`] has one method per RPC of the service, named after the RPC in snake_case and
+//! taking the full protocol request message. It must never depend on an async runtime or
+//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//!
+//! # Features
+//!
+//! None.
+
+mod generated;
+
+pub use generated::{AgentDispatchClient, rpc};
+pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
+pub use livekit_server_proto as proto;
