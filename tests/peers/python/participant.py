@@ -16,11 +16,19 @@ Two modes:
         track_subscribed {sid, participant}      data_received {payload, topic, from}
         rpc_called {method, payload, caller}     rpc_result {id, payload} / rpc_error {id, code, message}
         data_sent {id}                           disconnected {reason}
+        track_muted {sid, participant}           track_unmuted {sid, participant}
+        track_unsubscribed {sid, participant}    room_metadata_changed {old, new}
+        participant_metadata_changed {identity, old, new}
+        participant_name_changed {identity, old, new}
+        participant_attributes_changed {identity, changed}
+        connect_failed {message}   (then the script exits with status 2: the server refused
+                                    the token, or could not be reached)
         error {message}
       Commands are read on stdin, one JSON object a line:
         {"cmd": "leave"}
         {"cmd": "send_data", "payload": "...", "topic": "...", "to": ["identity", ...], "id": "..."}
         {"cmd": "perform_rpc", "to": "identity", "method": "echo", "payload": "...", "id": "..."}
+        {"cmd": "stats", "id": "..."}   -> stats {id, frames: {track sid: audio frames received}}
       End of stdin means "leave", so the participant never outlives the test that started it;
       --max-seconds (default 600) bounds its life in any case.
 
@@ -116,6 +124,18 @@ async def join(args):
 
     room = rtc.Room()
     done = asyncio.Event()
+    # Audio frames received per subscribed track: shows whether media really flows.
+    frames = {}
+
+    async def count_frames(track, sid):
+        stream = rtc.AudioStream(track)
+        try:
+            async for _ in stream:
+                frames[sid] = frames.get(sid, 0) + 1
+        except Exception as error:  # the track went away
+            log(f"audio stream of {sid} ended: {error}")
+        finally:
+            await stream.aclose()
 
     @room.on("participant_connected")
     def _on_participant_connected(participant):
@@ -128,6 +148,46 @@ async def join(args):
     @room.on("track_subscribed")
     def _on_track_subscribed(track, publication, participant):
         emit("track_subscribed", sid=publication.sid, participant=participant.identity)
+        if track.kind == rtc.TrackKind.KIND_AUDIO:
+            frames.setdefault(publication.sid, 0)
+            asyncio.ensure_future(count_frames(track, publication.sid))
+
+    @room.on("track_unsubscribed")
+    def _on_track_unsubscribed(track, publication, participant):
+        emit("track_unsubscribed", sid=publication.sid, participant=participant.identity)
+
+    @room.on("track_muted")
+    def _on_track_muted(participant, publication):
+        emit("track_muted", sid=publication.sid, participant=participant.identity)
+
+    @room.on("track_unmuted")
+    def _on_track_unmuted(participant, publication):
+        emit("track_unmuted", sid=publication.sid, participant=participant.identity)
+
+    @room.on("room_metadata_changed")
+    def _on_room_metadata_changed(old_metadata, new_metadata):
+        emit("room_metadata_changed", old=old_metadata, new=new_metadata)
+
+    @room.on("participant_metadata_changed")
+    def _on_participant_metadata_changed(participant, old_metadata, new_metadata):
+        emit(
+            "participant_metadata_changed",
+            identity=participant.identity,
+            old=old_metadata,
+            new=new_metadata,
+        )
+
+    @room.on("participant_name_changed")
+    def _on_participant_name_changed(participant, old_name, new_name):
+        emit("participant_name_changed", identity=participant.identity, old=old_name, new=new_name)
+
+    @room.on("participant_attributes_changed")
+    def _on_participant_attributes_changed(changed_attributes, participant):
+        emit(
+            "participant_attributes_changed",
+            identity=participant.identity,
+            changed=dict(changed_attributes),
+        )
 
     @room.on("data_received")
     def _on_data_received(packet):
@@ -148,7 +208,11 @@ async def join(args):
         emit("disconnected", reason=name)
         done.set()
 
-    await room.connect(ws_url(args.url), args.token, rtc.RoomOptions(auto_subscribe=True))
+    try:
+        await room.connect(ws_url(args.url), args.token, rtc.RoomOptions(auto_subscribe=True))
+    except Exception as error:  # the token was refused, or the server is unreachable
+        emit("connect_failed", message=f"{type(error).__name__}: {error}")
+        sys.exit(2)
     local = room.local_participant
     emit("connected", identity=local.identity, sid=local.sid, room=room.name)
 
@@ -193,6 +257,8 @@ async def join(args):
                 emit("rpc_result", id=ident, payload=answer)
             except rtc.RpcError as error:
                 emit("rpc_error", id=ident, code=error.code, message=error.message)
+        elif cmd == "stats":
+            emit("stats", id=ident, frames=dict(frames))
         else:
             emit("error", message=f"unknown command {cmd!r}")
 

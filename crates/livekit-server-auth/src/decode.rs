@@ -1,0 +1,608 @@
+//! Decoding of verified token JSON into [`Claims`], the header check, and the pre-scan that
+//! finds `iss` to select a key before the signature is checked.
+
+use std::borrow::Cow;
+use std::collections::btree_map::Entry;
+
+use crate::claims::NumericDate;
+use crate::json::{JsonError, Reader, check_unique};
+use crate::{
+    AgentGrants, Claims, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind,
+    SipGrants, TokenError, TrackSource, VideoGrants,
+};
+
+/// Maps a reader error in the claims to a token error; `claim` names the value being read.
+fn claims_error(claim: &'static str) -> impl Fn(JsonError) -> TokenError {
+    move |e| match e {
+        JsonError::Type => TokenError::InvalidClaimType { claim },
+        JsonError::Duplicate(name) => TokenError::DuplicateMember(name),
+        e => TokenError::MalformedClaims(e.describe()),
+    }
+}
+
+/// Maps a reader error in the header to a token error.
+fn header_error(e: JsonError) -> TokenError {
+    match e {
+        JsonError::Duplicate(name) => TokenError::DuplicateMember(name),
+        _ => TokenError::MalformedHeader,
+    }
+}
+
+/// Checks a decoded JOSE header: a JSON object whose `alg` is exactly `HS256`, without `crit`.
+/// Other members (`typ`, `kid`, `jku`, …) are ignored and never acted upon.
+pub(crate) fn check_header(text: &str) -> Result<(), TokenError> {
+    let mut r = Reader::new(text);
+    r.begin_object().map_err(header_error)?;
+    let mut alg: Option<Cow<'_, str>> = None;
+    let mut crit = false;
+    let mut others = Vec::new();
+    let mut first = true;
+    while let Some(key) = r.next_key(&mut first).map_err(header_error)? {
+        match &*key {
+            "alg" => {
+                if alg.is_some() {
+                    return Err(TokenError::DuplicateMember(key.into_owned()));
+                }
+                alg = Some(r.string().map_err(header_error)?);
+            }
+            "crit" => {
+                if crit {
+                    return Err(TokenError::DuplicateMember(key.into_owned()));
+                }
+                crit = true;
+                r.skip_value().map_err(header_error)?;
+            }
+            _ => {
+                r.skip_value().map_err(header_error)?;
+                others.push(key);
+            }
+        }
+    }
+    r.finish().map_err(header_error)?;
+    check_unique(&mut others).map_err(header_error)?;
+    match alg {
+        None => Err(TokenError::MalformedHeader),
+        Some(alg) if alg != "HS256" => Err(TokenError::UnsupportedAlgorithm(alg.into_owned())),
+        Some(_) if crit => Err(TokenError::UnsupportedCritical),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Reads `iss` from unverified claims, to look up the key. The whole text is checked as
+/// strictly as [`parse_claims`] checks it, except for the types of other claims.
+///
+/// `Ok(None)` when there is no `iss` (or it is `null`); [`TokenError::IssuerMismatch`] when
+/// it is not a string.
+pub(crate) fn find_issuer(text: &str) -> Result<Option<Cow<'_, str>>, TokenError> {
+    let error = claims_error("");
+    let mut r = Reader::new(text);
+    r.begin_object().map_err(|e| not_object(&e))?;
+    let mut iss: Option<Option<Cow<'_, str>>> = None;
+    let mut others = Vec::new();
+    let mut first = true;
+    while let Some(key) = r.next_key(&mut first).map_err(&error)? {
+        if key == "iss" {
+            if iss.is_some() {
+                return Err(TokenError::DuplicateMember(key.into_owned()));
+            }
+            iss = Some(if r.null().map_err(&error)? {
+                None
+            } else {
+                Some(r.string().map_err(|e| match e {
+                    JsonError::Type => TokenError::IssuerMismatch,
+                    e => error(e),
+                })?)
+            });
+        } else {
+            r.skip_value().map_err(&error)?;
+            others.push(key);
+        }
+    }
+    r.finish().map_err(&error)?;
+    check_unique(&mut others).map_err(&error)?;
+    Ok(iss.flatten())
+}
+
+fn not_object(e: &JsonError) -> TokenError {
+    match e {
+        JsonError::Syntax(_, 0) => TokenError::MalformedClaims(
+            "the claims do not start with a JSON value (a byte order mark is not allowed)".into(),
+        ),
+        JsonError::Type => TokenError::MalformedClaims("the claims are not a JSON object".into()),
+        e => TokenError::MalformedClaims(e.describe()),
+    }
+}
+
+/// The claims this crate knows, as bits for duplicate detection.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum Known {
+    Iss,
+    Sub,
+    Nbf,
+    Exp,
+    Name,
+    Kind,
+    KindDetails,
+    Video,
+    Sip,
+    Agent,
+    Inference,
+    Observability,
+    RoomConfig,
+    RoomPreset,
+    Metadata,
+    Attributes,
+    Sha256,
+}
+
+impl Known {
+    fn from_key(key: &str) -> Option<Known> {
+        Some(match key {
+            "iss" => Known::Iss,
+            "sub" => Known::Sub,
+            "nbf" => Known::Nbf,
+            "exp" => Known::Exp,
+            "name" => Known::Name,
+            "kind" => Known::Kind,
+            "kindDetails" => Known::KindDetails,
+            "video" => Known::Video,
+            "sip" => Known::Sip,
+            "agent" => Known::Agent,
+            "inference" => Known::Inference,
+            "observability" => Known::Observability,
+            "roomConfig" => Known::RoomConfig,
+            "roomPreset" => Known::RoomPreset,
+            "metadata" => Known::Metadata,
+            "attributes" => Known::Attributes,
+            "sha256" => Known::Sha256,
+            _ => return None,
+        })
+    }
+}
+
+/// What [`parse_claims`] found besides the claims: the NumericDates kept for the time checks.
+#[derive(Default)]
+pub(crate) struct Found {
+    pub(crate) exp: Option<NumericDate>,
+    pub(crate) nbf: Option<NumericDate>,
+    pub(crate) iss_present: bool,
+}
+
+/// Decodes the claims JSON into `c` (which must be empty). Unknown claims are skipped (after
+/// the same strict checks); `null` counts as absent; wrong types are
+/// [`TokenError::InvalidClaimType`].
+pub(crate) fn parse_claims(text: &str, c: &mut Claims) -> Result<Found, TokenError> {
+    let mut r = Reader::new(text);
+    r.begin_object().map_err(|e| not_object(&e))?;
+    let mut out = Found::default();
+    let mut seen = 0u32;
+    let mut unknown = Vec::new();
+    let mut first = true;
+    while let Some(key) = r.next_key(&mut first).map_err(claims_error(""))? {
+        let Some(known) = Known::from_key(&key) else {
+            r.skip_value().map_err(claims_error(""))?;
+            unknown.push(key);
+            continue;
+        };
+        let bit = 1u32 << (known as u32);
+        if seen & bit != 0 {
+            return Err(TokenError::DuplicateMember(key.into_owned()));
+        }
+        seen |= bit;
+        match known {
+            Known::Iss => {
+                if let Some(iss) = opt_string(&mut r, "iss").map_err(|e| match e {
+                    TokenError::InvalidClaimType { .. } => TokenError::IssuerMismatch,
+                    e => e,
+                })? {
+                    out.iss_present = true;
+                    c.iss = iss;
+                }
+            }
+            Known::Sub => c.sub = opt_string(&mut r, "sub")?.unwrap_or_default(),
+            Known::Nbf => out.nbf = opt_number(&mut r, "nbf")?,
+            Known::Exp => out.exp = opt_number(&mut r, "exp")?,
+            Known::Name => c.name = opt_string(&mut r, "name")?.unwrap_or_default(),
+            Known::Kind => {
+                c.kind = opt_string(&mut r, "kind")?.map(|k| ParticipantKind::from_name(&k));
+            }
+            Known::KindDetails => {
+                c.kind_details = string_list(&mut r, "kindDetails", KindDetail::from_name)?;
+            }
+            Known::Video => c.video = video(&mut r)?,
+            Known::Sip => {
+                c.sip = flags(&mut r, "sip", &SIP_FIELDS)?.map(|f| SipGrants {
+                    admin: f[0],
+                    call: f[1],
+                });
+            }
+            Known::Agent => {
+                c.agent = flags(&mut r, "agent", &AGENT_FIELDS)?.map(|f| AgentGrants {
+                    admin: f[0],
+                    simulation_admin: f[1],
+                    database_admin: f[2],
+                    dispatch_admin: f[3],
+                });
+            }
+            Known::Inference => {
+                c.inference = flags(&mut r, "inference", &INFERENCE_FIELDS)?
+                    .map(|f| InferenceGrants { perform: f[0] });
+            }
+            Known::Observability => {
+                c.observability = flags(&mut r, "observability", &OBSERVABILITY_FIELDS)?
+                    .map(|f| ObservabilityGrants { write: f[0] });
+            }
+            Known::RoomConfig => room_config(&mut r, c)?,
+            Known::RoomPreset => {
+                c.room_preset = opt_string(&mut r, "roomPreset")?.unwrap_or_default();
+            }
+            Known::Metadata => c.metadata = opt_string(&mut r, "metadata")?.unwrap_or_default(),
+            Known::Attributes => attributes(&mut r, c)?,
+            Known::Sha256 => c.sha256 = opt_string(&mut r, "sha256")?.unwrap_or_default(),
+        }
+    }
+    r.finish().map_err(claims_error(""))?;
+    check_unique(&mut unknown).map_err(claims_error(""))?;
+    c.exp = out.exp.map_or(0, NumericDate::secs);
+    c.nbf = out.nbf.map(NumericDate::secs);
+    Ok(out)
+}
+
+fn opt_string(r: &mut Reader<'_>, claim: &'static str) -> Result<Option<String>, TokenError> {
+    if r.null().map_err(claims_error(claim))? {
+        return Ok(None);
+    }
+    Ok(Some(r.string().map_err(claims_error(claim))?.into_owned()))
+}
+
+fn opt_number(r: &mut Reader<'_>, claim: &'static str) -> Result<Option<NumericDate>, TokenError> {
+    if r.null().map_err(claims_error(claim))? {
+        return Ok(None);
+    }
+    Ok(Some(r.number().map_err(claims_error(claim))?))
+}
+
+fn opt_bool(r: &mut Reader<'_>, claim: &'static str) -> Result<Option<bool>, TokenError> {
+    if r.null().map_err(claims_error(claim))? {
+        return Ok(None);
+    }
+    Ok(Some(r.boolean().map_err(claims_error(claim))?))
+}
+
+/// An array of strings (`null` is empty); elements must be strings.
+fn string_list<T>(
+    r: &mut Reader<'_>,
+    claim: &'static str,
+    map: impl Fn(&str) -> T,
+) -> Result<Vec<T>, TokenError> {
+    let error = claims_error(claim);
+    let mut out = Vec::new();
+    if r.null().map_err(&error)? {
+        return Ok(out);
+    }
+    r.begin_array().map_err(&error)?;
+    let mut first = true;
+    while r.next_element(&mut first).map_err(&error)? {
+        out.push(map(&r.string().map_err(&error)?));
+    }
+    Ok(out)
+}
+
+/// Reads an object of boolean flags (`null` flags are false); `None` for a `null` object.
+fn flags<const N: usize>(
+    r: &mut Reader<'_>,
+    claim: &'static str,
+    fields: &[(&str, &'static str); N],
+) -> Result<Option<[bool; N]>, TokenError> {
+    let error = claims_error(claim);
+    if r.null().map_err(&error)? {
+        return Ok(None);
+    }
+    r.begin_object().map_err(&error)?;
+    let mut values = [false; N];
+    let mut seen = [false; N];
+    let mut unknown = Vec::new();
+    let mut first = true;
+    while let Some(key) = r.next_key(&mut first).map_err(&error)? {
+        match fields.iter().position(|(name, _)| *name == key) {
+            Some(i) => {
+                if seen[i] {
+                    return Err(TokenError::DuplicateMember(key.into_owned()));
+                }
+                seen[i] = true;
+                values[i] = opt_bool(r, fields[i].1)?.unwrap_or(false);
+            }
+            None => {
+                r.skip_value().map_err(&error)?;
+                unknown.push(key);
+            }
+        }
+    }
+    check_unique(&mut unknown).map_err(&error)?;
+    Ok(Some(values))
+}
+
+const SIP_FIELDS: [(&str, &str); 2] = [("admin", "sip.admin"), ("call", "sip.call")];
+const AGENT_FIELDS: [(&str, &str); 4] = [
+    ("admin", "agent.admin"),
+    ("simulationAdmin", "agent.simulationAdmin"),
+    ("databaseAdmin", "agent.databaseAdmin"),
+    ("dispatchAdmin", "agent.dispatchAdmin"),
+];
+const INFERENCE_FIELDS: [(&str, &str); 1] = [("perform", "inference.perform")];
+const OBSERVABILITY_FIELDS: [(&str, &str); 1] = [("write", "observability.write")];
+
+/// The `video` claim.
+fn video(r: &mut Reader<'_>) -> Result<Option<VideoGrants>, TokenError> {
+    let error = claims_error("video");
+    if r.null().map_err(&error)? {
+        return Ok(None);
+    }
+    r.begin_object().map_err(&error)?;
+    let mut g = VideoGrants::default();
+    let mut seen = 0u32;
+    let mut unknown = Vec::new();
+    let mut first = true;
+    while let Some(key) = r.next_key(&mut first).map_err(&error)? {
+        let index = match &*key {
+            "roomCreate" => 0,
+            "roomList" => 1,
+            "roomRecord" => 2,
+            "roomAdmin" => 3,
+            "roomJoin" => 4,
+            "room" => 5,
+            "destinationRoom" => 6,
+            "canPublish" => 7,
+            "canSubscribe" => 8,
+            "canPublishData" => 9,
+            "canPublishSources" => 10,
+            "canUpdateOwnMetadata" => 11,
+            "ingressAdmin" => 12,
+            "hidden" => 13,
+            "recorder" => 14,
+            "agent" => 15,
+            "canSubscribeMetrics" => 16,
+            "canManageAgentSession" => 17,
+            _ => {
+                r.skip_value().map_err(&error)?;
+                unknown.push(key);
+                continue;
+            }
+        };
+        if seen & (1 << index) != 0 {
+            return Err(TokenError::DuplicateMember(key.into_owned()));
+        }
+        seen |= 1 << index;
+        let flag = |r: &mut Reader<'_>, claim| opt_bool(r, claim).map(Option::unwrap_or_default);
+        match index {
+            0 => g.room_create = flag(r, "video.roomCreate")?,
+            1 => g.room_list = flag(r, "video.roomList")?,
+            2 => g.room_record = flag(r, "video.roomRecord")?,
+            3 => g.room_admin = flag(r, "video.roomAdmin")?,
+            4 => g.room_join = flag(r, "video.roomJoin")?,
+            5 => g.room = opt_string(r, "video.room")?.unwrap_or_default(),
+            6 => g.destination_room = opt_string(r, "video.destinationRoom")?.unwrap_or_default(),
+            7 => g.can_publish = opt_bool(r, "video.canPublish")?,
+            8 => g.can_subscribe = opt_bool(r, "video.canSubscribe")?,
+            9 => g.can_publish_data = opt_bool(r, "video.canPublishData")?,
+            10 => {
+                g.can_publish_sources =
+                    string_list(r, "video.canPublishSources", TrackSource::from_name)?;
+            }
+            11 => g.can_update_own_metadata = opt_bool(r, "video.canUpdateOwnMetadata")?,
+            12 => g.ingress_admin = flag(r, "video.ingressAdmin")?,
+            13 => g.hidden = flag(r, "video.hidden")?,
+            14 => g.recorder = flag(r, "video.recorder")?,
+            15 => g.agent = flag(r, "video.agent")?,
+            16 => g.can_subscribe_metrics = opt_bool(r, "video.canSubscribeMetrics")?,
+            _ => g.can_manage_agent_session = opt_bool(r, "video.canManageAgentSession")?,
+        }
+    }
+    check_unique(&mut unknown).map_err(&error)?;
+    Ok(Some(g))
+}
+
+/// The `attributes` claim: an object of strings.
+fn attributes(r: &mut Reader<'_>, c: &mut Claims) -> Result<(), TokenError> {
+    let error = claims_error("attributes");
+    if r.null().map_err(&error)? {
+        return Ok(());
+    }
+    r.begin_object().map_err(&error)?;
+    let mut first = true;
+    while let Some(key) = r.next_key(&mut first).map_err(&error)? {
+        let value = r.string().map_err(&error)?.into_owned();
+        match c.attributes.entry(key.into_owned()) {
+            Entry::Occupied(e) => return Err(TokenError::DuplicateMember(e.key().clone())),
+            Entry::Vacant(e) => {
+                e.insert(value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `roomConfig` claim: checked strictly, then decoded as protojson.
+#[cfg(feature = "room-config")]
+fn room_config(r: &mut Reader<'_>, c: &mut Claims) -> Result<(), TokenError> {
+    let error = claims_error("roomConfig");
+    if r.null().map_err(&error)? {
+        return Ok(());
+    }
+    let raw = r.raw_value().map_err(&error)?;
+    if !raw.starts_with('{') {
+        return Err(TokenError::InvalidClaimType {
+            claim: "roomConfig",
+        });
+    }
+    c.room_config = Some(
+        serde_json::from_str(raw).map_err(|_| TokenError::InvalidClaimType {
+            claim: "roomConfig",
+        })?,
+    );
+    Ok(())
+}
+
+/// The `roomConfig` claim, without the `room-config` feature: checked strictly and skipped.
+#[cfg(not(feature = "room-config"))]
+fn room_config(r: &mut Reader<'_>, _: &mut Claims) -> Result<(), TokenError> {
+    r.skip_value().map_err(claims_error("roomConfig"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<(Claims, Found), TokenError> {
+        let mut claims = Claims::default();
+        parse_claims(json, &mut claims).map(|found| (claims, found))
+    }
+
+    #[test]
+    fn header_rules() {
+        assert_eq!(check_header(r#"{"alg":"HS256","typ":"JWT"}"#), Ok(()));
+        assert_eq!(
+            check_header(r#"{"alg":"HS256","kid":"../x","jku":"http://x"}"#),
+            Ok(())
+        );
+        assert_eq!(
+            check_header(r#"{"alg":"none"}"#),
+            Err(TokenError::UnsupportedAlgorithm("none".into()))
+        );
+        assert_eq!(
+            check_header(r#"{"alg":"hs256"}"#),
+            Err(TokenError::UnsupportedAlgorithm("hs256".into()))
+        );
+        assert_eq!(
+            check_header(r#"{"typ":"JWT"}"#),
+            Err(TokenError::MalformedHeader)
+        );
+        assert_eq!(
+            check_header(r#"{"alg":["HS256"]}"#),
+            Err(TokenError::MalformedHeader)
+        );
+        assert_eq!(
+            check_header(r#"["HS256"]"#),
+            Err(TokenError::MalformedHeader)
+        );
+        assert_eq!(check_header(r#"{"alg":"HS256"} "#), Ok(()));
+        assert_eq!(
+            check_header(r#"{"alg":"HS256"}x"#),
+            Err(TokenError::MalformedHeader)
+        );
+        assert_eq!(
+            check_header(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#),
+            Err(TokenError::UnsupportedCritical)
+        );
+        assert_eq!(
+            check_header(r#"{"alg":"none","alg":"HS256"}"#),
+            Err(TokenError::DuplicateMember("alg".into()))
+        );
+        assert_eq!(
+            check_header(r#"{"alg":"HS256","typ":"a","typ":"b"}"#),
+            Err(TokenError::DuplicateMember("typ".into()))
+        );
+    }
+
+    #[test]
+    fn issuer_prescan() {
+        assert_eq!(
+            find_issuer(r#"{"exp":1,"iss":"k"}"#).unwrap().as_deref(),
+            Some("k")
+        );
+        assert_eq!(find_issuer(r#"{"iss":null}"#).unwrap(), None);
+        assert_eq!(find_issuer(r#"{}"#).unwrap(), None);
+        assert_eq!(
+            find_issuer(r#"{"iss":["k"]}"#),
+            Err(TokenError::IssuerMismatch)
+        );
+        assert_eq!(
+            find_issuer(r#"{"iss":"a","iss":"k"}"#),
+            Err(TokenError::DuplicateMember("iss".into()))
+        );
+        assert_eq!(
+            find_issuer(r#"{"iss":"a","x":1,"x":2}"#),
+            Err(TokenError::DuplicateMember("x".into()))
+        );
+        assert!(matches!(
+            find_issuer("\"k\""),
+            Err(TokenError::MalformedClaims(_))
+        ));
+    }
+
+    #[test]
+    fn claims_types_and_nulls() {
+        let (claims, found) = parse(
+            r#"{"iss":"k","exp":2,"nbf":null,"sub":null,"video":{"room":null,"roomAdmin":null,
+               "canPublish":null,"canPublishSources":null,"x":{"y":[1]}},"sip":null,
+               "attributes":null,"kindDetails":null,"future":{"a":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(claims.video, Some(VideoGrants::default()));
+        assert_eq!(claims.sip, None);
+        assert_eq!(found.nbf, None);
+        for (json, claim) in [
+            (r#"{"video":"admin"}"#, "video"),
+            (r#"{"video":{"roomAdmin":"true"}}"#, "video.roomAdmin"),
+            (
+                r#"{"video":{"canPublishSources":[1]}}"#,
+                "video.canPublishSources",
+            ),
+            (r#"{"exp":"1"}"#, "exp"),
+            (r#"{"exp":true}"#, "exp"),
+            (r#"{"sub":1}"#, "sub"),
+            (r#"{"attributes":{"a":1}}"#, "attributes"),
+            (r#"{"sip":{"call":1}}"#, "sip.call"),
+            (r#"{"agent":[]}"#, "agent"),
+            (r#"{"kindDetails":"x"}"#, "kindDetails"),
+        ] {
+            assert_eq!(
+                parse(json).err(),
+                Some(TokenError::InvalidClaimType { claim }),
+                "{json}"
+            );
+        }
+        assert_eq!(
+            parse(r#"{"iss":1}"#).err(),
+            Some(TokenError::IssuerMismatch)
+        );
+    }
+
+    #[test]
+    fn claims_duplicates_everywhere() {
+        for (json, name) in [
+            (r#"{"exp":1,"exp":2}"#, "exp"),
+            (r#"{"video":{},"video":{}}"#, "video"),
+            (r#"{"video":{"room":"a","room":"b"}}"#, "room"),
+            (r#"{"attributes":{"a":"1","a":"2"}}"#, "a"),
+            (r#"{"u":1,"u":2}"#, "u"),
+            (r#"{"u":{"v":1,"v":2}}"#, "v"),
+            (r#"{"sip":{"admin":true,"admin":false}}"#, "admin"),
+            (r#"{"video":{"z":1,"z":1}}"#, "z"),
+        ] {
+            assert_eq!(
+                parse(json).err(),
+                Some(TokenError::DuplicateMember(name.into())),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn claims_structure_errors() {
+        for json in [
+            "[]",
+            "\"x\"",
+            "{} {}",
+            "{",
+            "\u{feff}{}",
+            r#"{"sub":"\ud800"}"#,
+        ] {
+            assert!(
+                matches!(parse(json), Err(TokenError::MalformedClaims(_))),
+                "{json}"
+            );
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! The grant objects of a LiveKit token (`video`, `sip`, `agent`, `inference`,
+//! `observability`) and the named values they use (track sources, participant kinds).
+//!
+//! JSON names and defaults follow Go's `livekit/protocol` `auth/grants.go`: every field is
+//! left out when unset, the tri-state permissions are `Option<bool>`, and unknown fields are
+//! ignored when decoding.
+
+use std::fmt;
+
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// `video`: room and media permissions.
+///
+/// Construct with struct update syntax; new fields may be added as the protocol grows, so
+/// always end with `..Default::default()`:
+///
+/// ```
+/// use livekit_server_auth::VideoGrants;
+///
+/// let grants = VideoGrants { room_join: true, room: "my-room".into(), ..Default::default() };
+/// assert!(grants.can_publish()); // unset means allowed, as on the server
+/// assert!(grants.can_publish_data()); // unset inherits can_publish
+/// assert!(!grants.can_update_own_metadata()); // unset means denied
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct VideoGrants {
+    /// May create and delete rooms (`roomCreate`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub room_create: bool,
+    /// May list rooms (`roomList`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub room_list: bool,
+    /// May start egress (recording and streaming) (`roomRecord`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub room_record: bool,
+    /// May administer [`room`](Self::room): participants, tracks, metadata (`roomAdmin`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub room_admin: bool,
+    /// May join [`room`](Self::room) (`roomJoin`); needs an identity.
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub room_join: bool,
+    /// The room the room-level permissions apply to (`room`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            skip_serializing_if = "String::is_empty",
+            deserialize_with = "null_default"
+        )
+    )]
+    pub room: String,
+    /// The room a participant may be forwarded or moved to (`destinationRoom`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            skip_serializing_if = "String::is_empty",
+            deserialize_with = "null_default"
+        )
+    )]
+    pub destination_room: String,
+    /// May publish tracks (`canPublish`); unset means allowed.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_publish: Option<bool>,
+    /// May subscribe to tracks (`canSubscribe`); unset means allowed.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_subscribe: Option<bool>,
+    /// May publish data messages (`canPublishData`); unset inherits `canPublish`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_publish_data: Option<bool>,
+    /// The only sources that may be published (`canPublishSources`); empty means all.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            skip_serializing_if = "Vec::is_empty",
+            deserialize_with = "null_default"
+        )
+    )]
+    pub can_publish_sources: Vec<TrackSource>,
+    /// May update its own name, metadata and attributes (`canUpdateOwnMetadata`); unset
+    /// means denied.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_update_own_metadata: Option<bool>,
+    /// May administer ingress (`ingressAdmin`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub ingress_admin: bool,
+    /// Invisible to other participants (`hidden`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub hidden: bool,
+    /// Marks the participant as a recorder (`recorder`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub recorder: bool,
+    /// May register as an agent worker (`agent`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub agent: bool,
+    /// May subscribe to metrics (`canSubscribeMetrics`); unset means denied.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_subscribe_metrics: Option<bool>,
+    /// May manage agent sessions (`canManageAgentSession`); unset means denied.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_manage_agent_session: Option<bool>,
+}
+
+impl VideoGrants {
+    /// The grant to join `room` with the default media permissions.
+    pub fn join(room: impl Into<String>) -> VideoGrants {
+        VideoGrants {
+            room_join: true,
+            room: room.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Effective `canPublish`: unset means `true`.
+    pub fn can_publish(&self) -> bool {
+        self.can_publish.unwrap_or(true)
+    }
+
+    /// Effective `canSubscribe`: unset means `true`.
+    pub fn can_subscribe(&self) -> bool {
+        self.can_subscribe.unwrap_or(true)
+    }
+
+    /// Effective `canPublishData`: unset inherits [`can_publish`](Self::can_publish()).
+    pub fn can_publish_data(&self) -> bool {
+        self.can_publish_data.unwrap_or_else(|| self.can_publish())
+    }
+
+    /// Effective `canUpdateOwnMetadata`: unset means `false`.
+    pub fn can_update_own_metadata(&self) -> bool {
+        self.can_update_own_metadata.unwrap_or(false)
+    }
+
+    /// Effective `canSubscribeMetrics`: unset means `false`.
+    pub fn can_subscribe_metrics(&self) -> bool {
+        self.can_subscribe_metrics.unwrap_or(false)
+    }
+
+    /// Effective `canManageAgentSession`: unset means `false`.
+    pub fn can_manage_agent_session(&self) -> bool {
+        self.can_manage_agent_session.unwrap_or(false)
+    }
+
+    /// Whether `source` may be published: publishing must be allowed, and a non-empty
+    /// `canPublishSources` must list it (unknown names never match a known source).
+    pub fn can_publish_source(&self, source: &TrackSource) -> bool {
+        self.can_publish()
+            && (self.can_publish_sources.is_empty() || self.can_publish_sources.contains(source))
+    }
+}
+
+/// `sip`: telephony permissions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct SipGrants {
+    /// May manage SIP trunks and dispatch rules (`admin`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub admin: bool,
+    /// May place outbound calls (`call`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub call: bool,
+}
+
+/// `agent`: LiveKit Cloud agent permissions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct AgentGrants {
+    /// May create, deploy and delete cloud agents (`admin`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub admin: bool,
+    /// May run agent simulations (`simulationAdmin`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub simulation_admin: bool,
+    /// May manage agent databases (`databaseAdmin`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub database_admin: bool,
+    /// May manage the agent dispatch queue (`dispatchAdmin`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub dispatch_admin: bool,
+}
+
+/// `inference`: LiveKit Cloud inference permissions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct InferenceGrants {
+    /// May use LLM, STT and TTS inference (`perform`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub perform: bool,
+}
+
+/// `observability`: LiveKit Cloud observability permissions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+pub struct ObservabilityGrants {
+    /// May publish observability data (`write`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
+    )]
+    pub write: bool,
+}
+
+#[cfg(feature = "serde")]
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// `null` decodes as the default value, as Go's `encoding/json` leaves the field untouched.
+#[cfg(feature = "serde")]
+pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Declares an enum of lower-case wire names that keeps unknown names.
+macro_rules! wire_names {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A name this version does not know, kept as written so that it round-trips.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every known value.
+            pub const KNOWN: &'static [$name] = &[ $( $name::$variant, )+ ];
+
+            /// The value for a wire name; known names match case-insensitively (like Go),
+            /// others are kept in [`Unknown`](Self::Unknown).
+            pub fn from_name(name: &str) -> $name {
+                $( if name.eq_ignore_ascii_case($wire) { return $name::$variant; } )+
+                $name::Unknown(name.to_owned())
+            }
+
+            /// The wire name (lower case for known values).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::Unknown(name) => name,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(name: &str) -> $name {
+                $name::from_name(name)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " name"))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from_name(v))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    };
+}
+
+wire_names! {
+    /// A track source, as listed in `canPublishSources` (`livekit.TrackSource`, lower case).
+    TrackSource {
+        /// `camera`
+        Camera => "camera",
+        /// `microphone`
+        Microphone => "microphone",
+        /// `screen_share`
+        ScreenShare => "screen_share",
+        /// `screen_share_audio`
+        ScreenShareAudio => "screen_share_audio",
+    }
+}
+
+wire_names! {
+    /// The `kind` claim: what sort of participant the token is for
+    /// (`livekit.ParticipantInfo.Kind`, lower case). Absent means `standard`.
+    ParticipantKind {
+        /// `standard`: a regular participant.
+        Standard => "standard",
+        /// `ingress`
+        Ingress => "ingress",
+        /// `egress`
+        Egress => "egress",
+        /// `sip`
+        Sip => "sip",
+        /// `agent`
+        Agent => "agent",
+        /// `connector`
+        Connector => "connector",
+        /// `bridge`
+        Bridge => "bridge",
+    }
+}
+
+wire_names! {
+    /// An entry of the `kindDetails` claim (`livekit.ParticipantInfo.KindDetail`, lower case).
+    KindDetail {
+        /// `cloud_agent`
+        CloudAgent => "cloud_agent",
+        /// `forwarded`
+        Forwarded => "forwarded",
+        /// `connector_whatsapp`
+        ConnectorWhatsapp => "connector_whatsapp",
+        /// `connector_twilio`
+        ConnectorTwilio => "connector_twilio",
+        /// `bridge_rtsp`
+        BridgeRtsp => "bridge_rtsp",
+        /// `simulation`
+        Simulation => "simulation",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_go() {
+        let g = VideoGrants::default();
+        assert!(g.can_publish() && g.can_subscribe() && g.can_publish_data());
+        assert!(!g.can_update_own_metadata());
+        assert!(!g.can_subscribe_metrics());
+        assert!(!g.can_manage_agent_session());
+
+        let no_publish = VideoGrants {
+            can_publish: Some(false),
+            ..Default::default()
+        };
+        assert!(
+            !no_publish.can_publish_data(),
+            "unset canPublishData inherits canPublish"
+        );
+        let data_only = VideoGrants {
+            can_publish: Some(false),
+            can_publish_data: Some(true),
+            ..Default::default()
+        };
+        assert!(data_only.can_publish_data());
+    }
+
+    #[test]
+    fn publish_sources() {
+        let g = VideoGrants {
+            can_publish_sources: vec![TrackSource::Camera, TrackSource::Unknown("x".into())],
+            ..Default::default()
+        };
+        assert!(g.can_publish_source(&TrackSource::Camera));
+        assert!(!g.can_publish_source(&TrackSource::Microphone));
+        assert!(VideoGrants::default().can_publish_source(&TrackSource::Microphone));
+        let denied = VideoGrants {
+            can_publish: Some(false),
+            ..g
+        };
+        assert!(!denied.can_publish_source(&TrackSource::Camera));
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn minimal_json() {
+        assert_eq!(
+            serde_json::to_string(&VideoGrants::default()).unwrap(),
+            "{}"
+        );
+        assert_eq!(serde_json::to_string(&SipGrants::default()).unwrap(), "{}");
+        let g = VideoGrants {
+            can_publish: Some(false),
+            ..VideoGrants::join("r")
+        };
+        assert_eq!(
+            serde_json::to_string(&g).unwrap(),
+            r#"{"roomJoin":true,"room":"r","canPublish":false}"#
+        );
+        let a = AgentGrants {
+            simulation_admin: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"simulationAdmin":true}"#
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_decoding_is_lenient_where_go_is() {
+        let g: VideoGrants = serde_json::from_str(
+            r#"{"roomAdmin":null,"room":null,"canPublish":null,"future":1,
+                "canPublishSources":["CAMERA","hologram"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            g,
+            VideoGrants {
+                can_publish_sources: vec![
+                    TrackSource::Camera,
+                    TrackSource::Unknown("hologram".into())
+                ],
+                ..Default::default()
+            }
+        );
+        assert!(serde_json::from_str::<VideoGrants>(r#"{"roomAdmin":"true"}"#).is_err());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for kind in ParticipantKind::KNOWN {
+            assert_eq!(&ParticipantKind::from_name(kind.as_str()), kind);
+        }
+        assert_eq!(ParticipantKind::from_name("AGENT"), ParticipantKind::Agent);
+        assert_eq!(KindDetail::from_name("bridge_rtsp"), KindDetail::BridgeRtsp);
+        let unknown = TrackSource::from("Hologram");
+        assert_eq!(unknown.as_str(), "Hologram");
+        assert_eq!(serde_json::to_string(&unknown).unwrap(), r#""Hologram""#);
+        assert_eq!(
+            TrackSource::ScreenShareAudio.to_string(),
+            "screen_share_audio"
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! Mint and verify LiveKit access tokens (HS256 JWTs carrying LiveKit grants), with the
+//! semantics of the Go reference implementation (`livekit/protocol` `auth/`).
+//!
+//! This crate does no I/O: it must never depend on an async runtime, an HTTP stack (`tokio`,
+//! `hyper`, `http`) or any async code. It reads the clock in one marked place (the `to_jwt()`
+//! and `verify()` conveniences; everything else takes `now: SystemTime`) and the environment
+//! only in [`AccessToken::from_env`]. With default features its dependencies are `hmac`,
+//! `sha2`, `base64` and `zeroize`: the JSON of tokens is written and parsed by hand.
+//!
+//! # What it offers
+//!
+//! - [`AccessToken`]: a builder for participant and server tokens. Only what is set is
+//!   written (unset permissions keep the server's defaults); a `roomJoin` grant needs an
+//!   identity and a room.
+//! - [`TokenSigner`]: an API key with its HMAC key state computed once, signing [`Claims`]
+//!   directly (what service clients use to sign a short-lived token per call).
+//! - [`TokenVerifier`]: strict verification: HS256 only, canonical base64url, no duplicate
+//!   JSON members, `exp` required, 60 s leeway, key looked up by `iss` through a
+//!   [`KeyProvider`], MAC checked before the claims are parsed. See its docs for every rule.
+//! - [`Claims`] and the grant types, with the JSON names of LiveKit (serde behind a feature).
+//! - [`ApiSecret`] and [`HmacKey`], which keep the secret out of `Debug` output.
+//! - [`TokenError`], one variant per failure.
+//!
+//! # Features
+//!
+//! - `serde` (off by default): `Serialize`/`Deserialize` for [`Claims`] and the grant types,
+//!   with LiveKit's JSON names (what a minted token holds; decoding is lenient like Go's:
+//!   unknown fields ignored, `null` as absent).
+//! - `room-config` (off by default, implies `serde`): the `roomConfig` claim as the protocol's
+//!   `RoomConfiguration` (protojson, through `livekit-server-proto` with its `serde` feature,
+//!   and `serde_json`), `AccessToken::with_room_config`, and the refusal of egress credentials
+//!   in it (opt out with [`AccessToken::allow_sensitive_credentials`]). Without it, a
+//!   `roomConfig` claim in a verified token is checked for well-formedness and ignored.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use livekit_server_auth::{AccessToken, TokenVerifier, VideoGrants};
+//!
+//! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+//! let jwt = AccessToken::new("devkey", "secret")?
+//!     .with_identity("alice")
+//!     .with_name("Alice")
+//!     .with_grants(VideoGrants::join("my-room"))
+//!     .with_ttl(Duration::from_secs(3600))
+//!     .to_jwt_at(now)?;
+//!
+//! let claims = TokenVerifier::new("devkey", "secret")?.verify_at(&jwt, now)?;
+//! assert_eq!(claims.identity(), Some("alice"));
+//! let video = claims.video.unwrap_or_default();
+//! assert!(video.room_join && video.can_publish_data());
+//! assert_eq!(claims.exp, 1_700_003_600);
+//! # Ok::<(), livekit_server_auth::TokenError>(())
+//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod claims;
+mod decode;
+mod encode;
+mod error;
+mod grants;
+mod json;
+#[cfg(feature = "room-config")]
+mod room_config;
+mod secret;
+mod signer;
+mod time;
+mod token;
+mod verifier;
+
+pub use claims::Claims;
+pub use error::{Segment, TokenError};
+pub use grants::{
+    AgentGrants, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind, SipGrants,
+    TrackSource, VideoGrants,
+};
+pub use secret::{ApiSecret, HmacKey};
+pub use signer::TokenSigner;
+pub use token::{API_KEY_ENV, API_SECRET_ENV, AccessToken, DEFAULT_TTL};
+pub use verifier::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, KeyProvider, StaticKeyProvider, TokenVerifier,
+};

@@ -1,0 +1,599 @@
+//! [`TokenVerifier`]: strict HS256 verification of LiveKit tokens, with one key or a
+//! [`KeyProvider`] that selects the secret by `iss`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::Mac;
+
+use crate::decode::{Found, check_header, find_issuer, parse_claims};
+use crate::error::Segment;
+use crate::time::{unix_nanos, unix_secs};
+use crate::{ApiSecret, Claims, HmacKey, TokenError, TokenSigner};
+
+/// Default clock leeway, the server's (`livekit/protocol` `tokenLeeway`).
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// Default maximum token length in bytes.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 64 * 1024;
+
+thread_local! {
+    /// Reused buffer for decoded payloads.
+    static PAYLOAD_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Payload buffers larger than this are not kept between calls.
+const MAX_KEPT_BUF: usize = 16 * 1024;
+
+/// Encoded headers accepted without decoding them: what the LiveKit SDKs write.
+const KNOWN_HEADERS: [&str; 3] = [
+    // {"alg":"HS256","typ":"JWT"} (Go, Python, this crate)
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+    // {"alg":"HS256"} (Node)
+    "eyJhbGciOiJIUzI1NiJ9",
+    // {"typ":"JWT","alg":"HS256"} (official Rust, jsonwebtoken)
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+];
+
+/// Finds the secret for an API key (the token's `iss`).
+///
+/// The verifier asks for the key named by the token and never tries other secrets. Closures
+/// `Fn(&str) -> Option<HmacKey>` are providers too.
+pub trait KeyProvider: Send + Sync {
+    /// The key state for `api_key`, or `None` if the key is unknown.
+    fn secret(&self, api_key: &str) -> Option<HmacKey>;
+}
+
+impl<F> KeyProvider for F
+where
+    F: Fn(&str) -> Option<HmacKey> + Send + Sync,
+{
+    fn secret(&self, api_key: &str) -> Option<HmacKey> {
+        self(api_key)
+    }
+}
+
+/// A fixed set of API keys and secrets.
+///
+/// ```
+/// use livekit_server_auth::{StaticKeyProvider, TokenVerifier};
+///
+/// let keys = StaticKeyProvider::new().with_key("key-a", "secret-a")?.with_key("key-b", "secret-b")?;
+/// let verifier = TokenVerifier::with_key_provider(keys);
+/// # Ok::<(), livekit_server_auth::TokenError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct StaticKeyProvider {
+    keys: HashMap<String, HmacKey>,
+}
+
+impl StaticKeyProvider {
+    /// An empty provider.
+    pub fn new() -> StaticKeyProvider {
+        StaticKeyProvider::default()
+    }
+
+    /// Adds (or replaces) a key.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::MissingCredentials`] if the key or the secret is empty.
+    pub fn with_key(
+        mut self,
+        api_key: impl Into<String>,
+        api_secret: impl Into<String>,
+    ) -> Result<StaticKeyProvider, TokenError> {
+        self.insert(api_key, &ApiSecret::new(api_secret)?)?;
+        Ok(self)
+    }
+
+    /// Adds (or replaces) a key.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::MissingCredentials`] if the key is empty.
+    pub fn insert(
+        &mut self,
+        api_key: impl Into<String>,
+        api_secret: &ApiSecret,
+    ) -> Result<(), TokenError> {
+        let api_key = api_key.into();
+        if api_key.is_empty() {
+            return Err(TokenError::MissingCredentials);
+        }
+        self.keys.insert(api_key, HmacKey::new(api_secret));
+        Ok(())
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there is no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl KeyProvider for StaticKeyProvider {
+    fn secret(&self, api_key: &str) -> Option<HmacKey> {
+        self.keys.get(api_key).cloned()
+    }
+}
+
+impl fmt::Debug for StaticKeyProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys: Vec<&str> = self.keys.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        f.debug_struct("StaticKeyProvider")
+            .field("api_keys", &keys)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+enum Keys {
+    Single(TokenSigner),
+    Provider(Arc<dyn KeyProvider>),
+}
+
+/// Verifies LiveKit access tokens (and the tokens of webhook requests).
+///
+/// Rules (see RELIABILITY.md of this project): at most [`DEFAULT_MAX_TOKEN_LEN`] bytes
+/// (checked first); exactly three canonical unpadded base64url segments; a header whose `alg`
+/// is `HS256` and without `crit` (`kid`, `jku` and the like are ignored); the key selected by
+/// `iss` and the HMAC checked in constant time before the claims are parsed; claims JSON
+/// without duplicate members, byte order mark, invalid UTF-8, lone surrogates or nesting
+/// deeper than 64; `exp` required; the token is refused when `now >= exp + leeway` or
+/// `now < nbf - leeway` (`iat` is not checked, as on the server). Unknown claims and grant
+/// fields are ignored; `null` counts as absent.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use livekit_server_auth::{AccessToken, TokenError, TokenVerifier, VideoGrants};
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let jwt = AccessToken::new("devkey", "secret")?
+///     .with_identity("alice")
+///     .with_grants(VideoGrants::join("my-room"))
+///     .to_jwt_at(now)?;
+///
+/// let verifier = TokenVerifier::new("devkey", "secret")?;
+/// let claims = verifier.verify_at(&jwt, now)?;
+/// assert_eq!(claims.identity(), Some("alice"));
+///
+/// let later = now + Duration::from_secs(7 * 3600);
+/// assert!(matches!(verifier.verify_at(&jwt, later), Err(TokenError::Expired { .. })));
+/// # Ok::<(), TokenError>(())
+/// ```
+#[derive(Clone)]
+pub struct TokenVerifier {
+    keys: Keys,
+    leeway: Duration,
+    max_len: usize,
+}
+
+impl TokenVerifier {
+    /// A verifier for one API key.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::MissingCredentials`] if the key or the secret is empty.
+    pub fn new(
+        api_key: impl Into<String>,
+        api_secret: impl Into<String>,
+    ) -> Result<TokenVerifier, TokenError> {
+        let signer = TokenSigner::new(api_key, &ApiSecret::new(api_secret)?)?;
+        Ok(TokenVerifier::from_signer(signer))
+    }
+
+    /// A verifier for the key of a signer.
+    pub fn from_signer(signer: TokenSigner) -> TokenVerifier {
+        TokenVerifier::build(Keys::Single(signer))
+    }
+
+    /// A verifier that looks up the secret for each token's `iss`.
+    pub fn with_key_provider(provider: impl KeyProvider + 'static) -> TokenVerifier {
+        TokenVerifier::build(Keys::Provider(Arc::new(provider)))
+    }
+
+    fn build(keys: Keys) -> TokenVerifier {
+        TokenVerifier {
+            keys,
+            leeway: DEFAULT_LEEWAY,
+            max_len: DEFAULT_MAX_TOKEN_LEN,
+        }
+    }
+
+    /// Sets the clock leeway applied to `exp` and `nbf` (default 60 s, like the server).
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> TokenVerifier {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Sets the maximum token length in bytes (default 64 KiB), checked before decoding.
+    #[must_use]
+    pub fn with_max_token_len(mut self, max: usize) -> TokenVerifier {
+        self.max_len = max;
+        self
+    }
+
+    /// The clock leeway.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// Verifies a token against the current time.
+    ///
+    /// # Errors
+    ///
+    /// See [`verify_at`](Self::verify_at).
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify_at(token, crate::time::now())
+    }
+
+    /// Verifies a token as of `now`, and returns its claims.
+    ///
+    /// # Errors
+    ///
+    /// A [`TokenError`] that says which rule the token broke: [`TooLarge`], [`Malformed`],
+    /// [`MalformedEncoding`], [`MalformedHeader`], [`UnsupportedAlgorithm`],
+    /// [`UnsupportedCritical`], [`DuplicateMember`], [`InvalidUtf8`], [`MalformedClaims`],
+    /// [`InvalidClaimType`], [`MissingClaim`], [`IssuerMismatch`], [`UnknownKey`],
+    /// [`BadSignature`], [`Expired`], [`NotYetValid`].
+    ///
+    /// [`TooLarge`]: TokenError::TooLarge
+    /// [`Malformed`]: TokenError::Malformed
+    /// [`MalformedEncoding`]: TokenError::MalformedEncoding
+    /// [`MalformedHeader`]: TokenError::MalformedHeader
+    /// [`UnsupportedAlgorithm`]: TokenError::UnsupportedAlgorithm
+    /// [`UnsupportedCritical`]: TokenError::UnsupportedCritical
+    /// [`DuplicateMember`]: TokenError::DuplicateMember
+    /// [`InvalidUtf8`]: TokenError::InvalidUtf8
+    /// [`MalformedClaims`]: TokenError::MalformedClaims
+    /// [`InvalidClaimType`]: TokenError::InvalidClaimType
+    /// [`MissingClaim`]: TokenError::MissingClaim
+    /// [`IssuerMismatch`]: TokenError::IssuerMismatch
+    /// [`UnknownKey`]: TokenError::UnknownKey
+    /// [`BadSignature`]: TokenError::BadSignature
+    /// [`Expired`]: TokenError::Expired
+    /// [`NotYetValid`]: TokenError::NotYetValid
+    pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<Claims, TokenError> {
+        if token.len() > self.max_len {
+            return Err(TokenError::TooLarge {
+                len: token.len(),
+                max: self.max_len,
+            });
+        }
+        let parts = split(token)?;
+        if !KNOWN_HEADERS.contains(&parts.header) {
+            let header = decode(parts.header, Segment::Header)?;
+            let header = String::from_utf8(header).map_err(|_| TokenError::MalformedHeader)?;
+            check_header(&header)?;
+        }
+        let mut sig_buf = [0u8; 48];
+        let sig = decode_signature(parts.signature, &mut sig_buf)?;
+        // The payload is decoded into a buffer kept per thread (a fresh one if a key provider
+        // verifies a token from inside `secret`).
+        PAYLOAD_BUF.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                let result = self.verify_payload(&parts, sig, &mut buf, now);
+                if buf.capacity() > MAX_KEPT_BUF {
+                    *buf = Vec::new();
+                }
+                result
+            }
+            Err(_) => self.verify_payload(&parts, sig, &mut Vec::new(), now),
+        })
+    }
+
+    /// The checks after the header and the signature encoding: MAC, claims, time.
+    fn verify_payload(
+        &self,
+        parts: &Parts<'_>,
+        sig: &[u8],
+        buf: &mut Vec<u8>,
+        now: SystemTime,
+    ) -> Result<Claims, TokenError> {
+        buf.clear();
+        URL_SAFE_NO_PAD
+            .decode_vec(parts.payload, buf)
+            .map_err(|_| TokenError::MalformedEncoding {
+                segment: Segment::Payload,
+            })?;
+        let payload = std::str::from_utf8(buf).map_err(|_| TokenError::InvalidUtf8)?;
+
+        let mut claims = Claims::default();
+        let found = match &self.keys {
+            Keys::Single(signer) => {
+                if !mac_matches(signer.key(), parts.signing_input, sig) {
+                    return Err(classify_bad_mac(payload, signer.api_key()));
+                }
+                let found = parse_claims(payload, &mut claims)?;
+                if !found.iss_present {
+                    return Err(TokenError::MissingClaim("iss"));
+                }
+                if claims.iss != signer.api_key() {
+                    return Err(TokenError::IssuerMismatch);
+                }
+                found
+            }
+            Keys::Provider(provider) => {
+                let iss = find_issuer(payload)?.ok_or(TokenError::MissingClaim("iss"))?;
+                let key = provider
+                    .secret(&iss)
+                    .ok_or_else(|| TokenError::UnknownKey(iss.to_string()))?;
+                if !mac_matches(&key, parts.signing_input, sig) {
+                    return Err(TokenError::BadSignature);
+                }
+                let found = parse_claims(payload, &mut claims)?;
+                if claims.iss != iss {
+                    return Err(TokenError::IssuerMismatch);
+                }
+                found
+            }
+        };
+        self.check_time(&found, now)?;
+        Ok(claims)
+    }
+
+    fn check_time(&self, found: &Found, now: SystemTime) -> Result<(), TokenError> {
+        let now_ns = unix_nanos(now);
+        let leeway_ns = i128::try_from(self.leeway.as_nanos()).unwrap_or(i128::MAX);
+        let exp = found.exp.ok_or(TokenError::MissingClaim("exp"))?;
+        if now_ns >= exp.nanos().saturating_add(leeway_ns) {
+            return Err(TokenError::Expired {
+                exp: exp.secs(),
+                now: unix_secs(now),
+            });
+        }
+        if let Some(nbf) = found.nbf
+            && now_ns < nbf.nanos().saturating_sub(leeway_ns)
+        {
+            return Err(TokenError::NotYetValid {
+                nbf: nbf.secs(),
+                now: unix_secs(now),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TokenVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TokenVerifier");
+        match &self.keys {
+            Keys::Single(signer) => d.field("api_key", &signer.api_key()),
+            Keys::Provider(_) => d.field("keys", &"<key provider>"),
+        };
+        d.field("leeway", &self.leeway)
+            .field("max_token_len", &self.max_len)
+            .finish()
+    }
+}
+
+/// The segments of a compact JWS.
+struct Parts<'a> {
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+    /// `header.payload`, the bytes the MAC covers.
+    signing_input: &'a str,
+}
+
+fn split(token: &str) -> Result<Parts<'_>, TokenError> {
+    if token.len() >= 7 && token.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
+        return Err(TokenError::Malformed);
+    }
+    let mut dots = token.match_indices('.').map(|(i, _)| i);
+    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+        return Err(TokenError::Malformed);
+    };
+    let header = &token[..first];
+    let payload = &token[first + 1..second];
+    if header.is_empty() || payload.is_empty() {
+        return Err(TokenError::Malformed);
+    }
+    Ok(Parts {
+        header,
+        payload,
+        signature: &token[second + 1..],
+        signing_input: &token[..second],
+    })
+}
+
+/// Strict unpadded base64url (the engine refuses padding, `+`/`/`, whitespace, non-ASCII and
+/// non-zero trailing bits).
+fn decode(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| TokenError::MalformedEncoding { segment: which })
+}
+
+/// Decodes the signature segment into `buf`; a segment too long for it decodes to a tag of
+/// the wrong length, which no MAC matches.
+fn decode_signature<'b>(segment: &str, buf: &'b mut [u8; 48]) -> Result<&'b [u8], TokenError> {
+    if segment.len() > 64 {
+        decode(segment, Segment::Signature)?;
+        return Err(TokenError::BadSignature);
+    }
+    let n =
+        URL_SAFE_NO_PAD
+            .decode_slice(segment, buf)
+            .map_err(|_| TokenError::MalformedEncoding {
+                segment: Segment::Signature,
+            })?;
+    Ok(&buf[..n])
+}
+
+/// Constant-time MAC check.
+fn mac_matches(key: &HmacKey, signing_input: &str, sig: &[u8]) -> bool {
+    let mut mac = key.mac();
+    mac.update(signing_input.as_bytes());
+    mac.verify_slice(sig).is_ok()
+}
+
+/// Why a token failed the single-key MAC check: a missing or foreign `iss` says more than
+/// "bad signature" (and matches what a key lookup by `iss` would report); otherwise nothing
+/// of the unauthenticated claims is reported.
+fn classify_bad_mac(payload: &str, api_key: &str) -> TokenError {
+    match find_issuer(payload) {
+        Ok(None) => TokenError::MissingClaim("iss"),
+        Ok(Some(iss)) if iss != api_key => TokenError::IssuerMismatch,
+        Err(TokenError::IssuerMismatch) => TokenError::IssuerMismatch,
+        Err(TokenError::DuplicateMember(name)) if name == "iss" => {
+            TokenError::DuplicateMember(name)
+        }
+        _ => TokenError::BadSignature,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+    use crate::VideoGrants;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn token(claims: &Claims, secret: &str) -> String {
+        TokenSigner::new(claims.iss.clone(), &ApiSecret::new(secret).unwrap())
+            .unwrap()
+            .sign(claims)
+            .unwrap()
+    }
+
+    #[test]
+    fn known_headers_are_what_they_claim() {
+        for (encoded, json) in KNOWN_HEADERS.iter().zip([
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"alg":"HS256"}"#,
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+        ]) {
+            assert_eq!(URL_SAFE_NO_PAD.encode(json), *encoded);
+            assert_eq!(check_header(json), Ok(()));
+        }
+    }
+
+    #[test]
+    fn split_rules() {
+        assert!(split("a.b.c").is_ok());
+        assert!(split("a.b.").is_ok());
+        for bad in [
+            "",
+            "..",
+            "a.b",
+            "a.b.c.d",
+            ".b.c",
+            "a..c",
+            "Bearer a.b.c",
+            "bearer a.b.c",
+        ] {
+            assert!(matches!(split(bad), Err(TokenError::Malformed)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn provider_selects_by_iss() {
+        let keys = StaticKeyProvider::new()
+            .with_key("k1", "secret-one")
+            .unwrap()
+            .with_key("k2", "secret-two")
+            .unwrap();
+        let verifier = TokenVerifier::with_key_provider(keys);
+        let t1 = token(&Claims::new("k1", 0, 100), "secret-one");
+        let t2 = token(&Claims::new("k2", 0, 100), "secret-two");
+        assert_eq!(verifier.verify_at(&t1, at(50)).unwrap().iss, "k1");
+        assert_eq!(verifier.verify_at(&t2, at(50)).unwrap().iss, "k2");
+        let cross = token(&Claims::new("k1", 0, 100), "secret-two");
+        assert_eq!(
+            verifier.verify_at(&cross, at(50)),
+            Err(TokenError::BadSignature)
+        );
+        let unknown = token(&Claims::new("k3", 0, 100), "secret-two");
+        assert_eq!(
+            verifier.verify_at(&unknown, at(50)),
+            Err(TokenError::UnknownKey("k3".into()))
+        );
+        assert!(format!("{verifier:?}").contains("key provider"));
+    }
+
+    #[test]
+    fn closure_provider() {
+        let key = HmacKey::new(&ApiSecret::new("s3cr3t").unwrap());
+        let verifier =
+            TokenVerifier::with_key_provider(move |k: &str| (k == "closure").then(|| key.clone()));
+        let t = token(&Claims::new("closure", 0, 100), "s3cr3t");
+        assert!(verifier.verify_at(&t, at(1)).is_ok());
+    }
+
+    #[test]
+    fn single_key_errors() {
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        let foreign = token(&Claims::new("other", 0, 100), "x");
+        assert_eq!(
+            verifier.verify_at(&foreign, at(1)),
+            Err(TokenError::IssuerMismatch)
+        );
+        let wrong_secret = token(&Claims::new("k", 0, 100), "x");
+        assert_eq!(
+            verifier.verify_at(&wrong_secret, at(1)),
+            Err(TokenError::BadSignature)
+        );
+        let mut no_iss = Claims::new("k", 0, 100);
+        let t = token(&no_iss, "s");
+        assert!(verifier.verify_at(&t, at(1)).is_ok());
+        no_iss.iss.clear();
+        let signer = TokenSigner::new("k", &ApiSecret::new("s").unwrap()).unwrap();
+        assert_eq!(signer.sign(&no_iss), Err(TokenError::IssuerMismatch));
+    }
+
+    #[test]
+    fn leeway_and_limits() {
+        let verifier = TokenVerifier::new("k", "s")
+            .unwrap()
+            .with_leeway(Duration::ZERO);
+        let t = token(&Claims::new("k", 100, 200), "s");
+        assert!(verifier.verify_at(&t, at(199)).is_ok());
+        assert_eq!(
+            verifier.verify_at(&t, at(200)),
+            Err(TokenError::Expired { exp: 200, now: 200 })
+        );
+        assert_eq!(
+            verifier.verify_at(&t, at(99)),
+            Err(TokenError::NotYetValid { nbf: 100, now: 99 })
+        );
+        let short = verifier.clone().with_max_token_len(10);
+        assert_eq!(
+            short.verify_at(&t, at(150)),
+            Err(TokenError::TooLarge {
+                len: t.len(),
+                max: 10
+            })
+        );
+        assert_eq!(verifier.leeway(), Duration::ZERO);
+    }
+
+    #[test]
+    fn grants_round_trip() {
+        let mut claims = Claims::new("k", 0, 100);
+        claims.sub = "id".into();
+        claims.video = Some(VideoGrants {
+            can_publish: Some(false),
+            ..VideoGrants::join("r")
+        });
+        let t = token(&claims, "s");
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        assert_eq!(verifier.verify_at(&t, at(10)).unwrap(), claims);
+    }
+}
