@@ -1,0 +1,359 @@
+//! Client-side cost of one Twirp `ListRooms` round trip: `livekit-server-http` against the
+//! official crates.io `livekit-api` 0.10.0 (`RoomClient::list_rooms`), in one run, against the
+//! same server.
+//!
+//! The server is this binary started again with `--serve` (hyper HTTP/1.1 on 127.0.0.1:0, a
+//! fixed protobuf `ListRoomsResponse` of three rooms) in a child process, so the CPU time
+//! measured with `getrusage(RUSAGE_SELF)` is the client's alone. Both clients run on the same
+//! Tokio runtime, sign a token per call, reuse pooled connections, and decode into the
+//! protocol's `ListRoomsResponse`. Each (client, concurrency) cell is measured `--rounds`
+//! times, alternating which client goes first; the median is reported.
+//!
+//! ```text
+//! cargo run --release -p bench-round-trip -- [--seconds 2] [--rounds 9] [--client-threads 1]
+//! cargo run --release -p bench-round-trip -- --profile ours|theirs --concurrency 64   # one client alone
+//! ```
+
+use std::convert::Infallible;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
+use livekit_server_proto as proto;
+
+const KEY: &str = "APIbenchkey";
+const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
+
+const LIST_ROOMS: Rpc = Rpc {
+    service: "livekit.RoomService",
+    method: "ListRooms",
+    path: "/twirp/livekit.RoomService/ListRooms",
+    idempotency: Idempotency::ReadOnly,
+    grants: &[Grant::RoomList],
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--serve") {
+        serve();
+        return;
+    }
+    let flag = |name: &str, default: f64| -> f64 {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let seconds = flag("--seconds", 2.0);
+    let rounds = (flag("--rounds", 9.0) as usize).max(1);
+    let threads = flag("--client-threads", 1.0) as usize;
+    // `--profile ours|theirs`: run one client alone at `--concurrency` (for perf).
+    let profile = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let only_concurrency = flag("--concurrency", 0.0) as usize;
+
+    let mut child = Command::new(std::env::current_exe().expect("current exe"))
+        .arg("--serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the server process");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port");
+    let port: u16 = line
+        .trim()
+        .strip_prefix("PORT ")
+        .expect("PORT line")
+        .parse()
+        .expect("port");
+    let url = format!("http://127.0.0.1:{port}");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let ours = Arc::new(Client::new(&url, KEY, SECRET).expect("our client"));
+    let theirs = Arc::new(livekit_api::services::room::RoomClient::with_api_key(
+        &url, KEY, SECRET,
+    ));
+    let clients = Clients { ours, theirs };
+    if let Some(which) = profile {
+        let imp = if which == "ours" {
+            Impl::Ours
+        } else {
+            Impl::Theirs
+        };
+        let concurrency = only_concurrency.max(1);
+        let (u0, s0, v0) = usage_split();
+        let cell = runtime.block_on(measure(
+            &clients,
+            imp,
+            concurrency,
+            Duration::from_secs_f64(seconds),
+        ));
+        let (u1, s1, v1) = usage_split();
+        let calls = cell.calls_per_sec * seconds;
+        println!(
+            "{which} c={concurrency}: {:.0} calls/s, {:.2} CPU µs/call (user {:.2}, sys {:.2}, {:.2} voluntary switches/call; incl. warm-up)",
+            cell.calls_per_sec,
+            cell.cpu_us_per_call,
+            (u1 - u0).as_secs_f64() * 1e6 / calls,
+            (s1 - s0).as_secs_f64() * 1e6 / calls,
+            (v1 - v0) as f64 / calls,
+        );
+        drop(child.stdin.take());
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
+
+    println!(
+        "ListRooms round trip, server in a child process, client runtime: {threads} worker thread(s), \
+         {seconds} s per cell, median of {rounds} rounds"
+    );
+    println!();
+    println!("| concurrency | client | calls/s | CPU µs/call | calls/s ratio | CPU time ratio |");
+    println!("|---:|---|---:|---:|---:|---:|");
+    for concurrency in [1usize, 64] {
+        let mut results = [Vec::new(), Vec::new()];
+        let (mut rate_ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let order = if round % 2 == 0 {
+                [Impl::Ours, Impl::Theirs]
+            } else {
+                [Impl::Theirs, Impl::Ours]
+            };
+            let mut pair = [None, None];
+            for imp in order {
+                let cell = runtime.block_on(measure(
+                    &clients,
+                    imp,
+                    concurrency,
+                    Duration::from_secs_f64(seconds),
+                ));
+                results[imp as usize].push(cell);
+                pair[imp as usize] = Some(cell);
+            }
+            if let [Some(ours), Some(theirs)] = pair {
+                // Ratios of cells measured back to back: robust to load that drifts during the run.
+                rate_ratios.push(ours.calls_per_sec / theirs.calls_per_sec);
+                cpu_ratios.push(ours.cpu_us_per_call / theirs.cpu_us_per_call);
+            }
+        }
+        let ours = median(&results[Impl::Ours as usize]);
+        let theirs = median(&results[Impl::Theirs as usize]);
+        println!(
+            "| {concurrency} | livekit-server-http | {:.0} | {:.1} | {:.2}× | {:.2}× |",
+            ours.calls_per_sec,
+            ours.cpu_us_per_call,
+            median_of(&mut rate_ratios),
+            median_of(&mut cpu_ratios),
+        );
+        println!(
+            "| {concurrency} | livekit-api 0.10.0 | {:.0} | {:.1} | 1 | 1 |",
+            theirs.calls_per_sec, theirs.cpu_us_per_call,
+        );
+    }
+    println!();
+    println!(
+        "calls/s and CPU µs/call: medians over the rounds; ratios: median of the per-round ratios (ours / theirs)."
+    );
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+struct Clients {
+    ours: Arc<Client>,
+    theirs: Arc<livekit_api::services::room::RoomClient>,
+}
+
+#[derive(Clone, Copy)]
+enum Impl {
+    Ours = 0,
+    Theirs = 1,
+}
+
+#[derive(Clone, Copy)]
+struct Cell {
+    calls_per_sec: f64,
+    cpu_us_per_call: f64,
+}
+
+fn median_of(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn median(cells: &[Cell]) -> Cell {
+    let mut rates: Vec<f64> = cells.iter().map(|c| c.calls_per_sec).collect();
+    let mut cpus: Vec<f64> = cells.iter().map(|c| c.cpu_us_per_call).collect();
+    rates.sort_by(f64::total_cmp);
+    cpus.sort_by(f64::total_cmp);
+    Cell {
+        calls_per_sec: rates[rates.len() / 2],
+        cpu_us_per_call: cpus[cpus.len() / 2],
+    }
+}
+
+/// User and system CPU time of this process (all threads), and voluntary context switches.
+fn usage_split() -> (Duration, Duration, i64) {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a complete `rusage` into the pointer it is given.
+    let usage = unsafe {
+        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()), 0);
+        usage.assume_init()
+    };
+    let micros =
+        |t: libc::timeval| Duration::from_micros(t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64);
+    (
+        micros(usage.ru_utime),
+        micros(usage.ru_stime),
+        usage.ru_nvcsw,
+    )
+}
+
+/// User + system CPU time of this process (all threads).
+fn cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a complete `rusage` into the pointer it is given.
+    let usage = unsafe {
+        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()), 0);
+        usage.assume_init()
+    };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}
+
+async fn one_call(clients: &Clients, imp: Impl) {
+    match imp {
+        Impl::Ours => {
+            let response: proto::ListRoomsResponse = clients
+                .ours
+                .call(
+                    &LIST_ROOMS,
+                    Scope::NONE,
+                    &proto::ListRoomsRequest::default(),
+                    &CallOptions::new(),
+                )
+                .await
+                .expect("livekit-server-http call");
+            assert_eq!(response.rooms.len(), 3);
+        }
+        Impl::Theirs => {
+            let rooms = clients
+                .theirs
+                .list_rooms(Vec::new())
+                .await
+                .expect("livekit-api call");
+            assert_eq!(rooms.len(), 3);
+        }
+    }
+}
+
+async fn run_for(clients: &Arc<Clients>, imp: Impl, concurrency: usize, duration: Duration) -> u64 {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let clients = clients.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut calls = 0u64;
+            while Instant::now() < deadline {
+                one_call(&clients, imp).await;
+                calls += 1;
+            }
+            calls
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("task");
+    }
+    total
+}
+
+async fn measure(clients: &Clients, imp: Impl, concurrency: usize, duration: Duration) -> Cell {
+    let clients = Arc::new(Clients {
+        ours: clients.ours.clone(),
+        theirs: clients.theirs.clone(),
+    });
+    // Warm up: open the pooled connections, fill caches.
+    run_for(&clients, imp, concurrency, Duration::from_millis(300)).await;
+    let cpu_before = cpu_time();
+    let started = Instant::now();
+    let calls = run_for(&clients, imp, concurrency, duration).await;
+    let elapsed = started.elapsed();
+    let cpu = cpu_time() - cpu_before;
+    Cell {
+        calls_per_sec: calls as f64 / elapsed.as_secs_f64(),
+        cpu_us_per_call: cpu.as_secs_f64() * 1e6 / calls as f64,
+    }
+}
+
+/// The server: fixed `ListRoomsResponse`, HTTP/1.1, one thread; exits when stdin closes.
+fn serve() {
+    let body = Bytes::from(prost::Message::encode_to_vec(&proto::ListRoomsResponse {
+        rooms: (0..3)
+            .map(|i| proto::Room {
+                sid: format!("RM_{i}"),
+                name: format!("room-{i}"),
+                num_participants: 2,
+                ..Default::default()
+            })
+            .collect(),
+    }));
+    std::thread::spawn(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+        std::process::exit(0);
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "PORT {port}").expect("print port");
+        stdout.flush().expect("flush");
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |_request| {
+                    let body = body.clone();
+                    async move {
+                        let mut response = http::Response::new(Full::new(body));
+                        response.headers_mut().insert(
+                            http::header::CONTENT_TYPE,
+                            http::HeaderValue::from_static("application/protobuf"),
+                        );
+                        Ok::<_, Infallible>(response)
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+}
