@@ -11,7 +11,9 @@ use livekit_server_webhook::WebhookReceiver;
 use sha2::Sha256;
 
 fn main() {
-    let batches: u32 = std::env::args().nth(1).map_or(2000, |n| n.parse().expect("a number"));
+    let batches: u32 = std::env::args()
+        .nth(1)
+        .map_or(2000, |n| n.parse().expect("a number"));
     let request = request();
     let body = request.body.as_slice();
     let body_str = std::str::from_utf8(body).expect("UTF-8");
@@ -24,26 +26,47 @@ fn main() {
     );
     let now = std::time::SystemTime::now();
     let cases: [(&str, &dyn Fn()); 7] = [
-        ("ours", &|| drop(black_box(ours.receive(black_box(body), black_box(auth)).expect("ok")))),
+        ("ours", &|| {
+            drop(black_box(
+                ours.receive(black_box(body), black_box(auth)).expect("ok"),
+            ))
+        }),
         ("official livekit-api 0.10.0", &|| {
-            drop(black_box(official.receive(black_box(body_str), black_box(auth)).expect("ok")))
+            drop(black_box(
+                official
+                    .receive(black_box(body_str), black_box(auth))
+                    .expect("ok"),
+            ))
         }),
         ("floor (HMAC keyed per call)", &|| {
-            assert!(floor(None, SECRET.as_bytes(), black_box(body), black_box(auth), &claim))
+            assert!(floor(
+                None,
+                SECRET.as_bytes(),
+                black_box(body),
+                black_box(auth),
+                &claim
+            ))
         }),
         ("floor (precomputed HMAC key)", &|| {
-            assert!(floor(Some(&key), b"", black_box(body), black_box(auth), &claim))
+            assert!(floor(
+                Some(&key),
+                b"",
+                black_box(body),
+                black_box(auth),
+                &claim
+            ))
         }),
         ("ours verify only", &|| {
-            ours.verify_at(black_box(body), black_box(auth), now).expect("ok")
+            ours.verify_at(black_box(body), black_box(auth), now)
+                .expect("ok")
         }),
-        ("protojson decode only", &|| {
+        ("protojson decode (from_slice)", &|| {
             drop(black_box(
                 serde_json::from_slice::<livekit_server_proto::WebhookEvent>(black_box(body))
                     .expect("ok"),
             ))
         }),
-        ("protojson decode only (from_str)", &|| {
+        ("protojson decode (as receiver)", &|| {
             let text = std::str::from_utf8(black_box(body)).expect("UTF-8");
             drop(black_box(
                 serde_json::from_str::<livekit_server_proto::WebhookEvent>(text).expect("ok"),
