@@ -1,0 +1,895 @@
+//! [`Client`]: one Twirp call = request id, per-attempt token, deadline, retries, decode.
+
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderValue, Method, StatusCode};
+use livekit_server_twirp::TwirpError;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::codec::{self, BaseUrl, REQUEST_ID_HEADER, Success, TIMEOUT_HEADER};
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::hyper_transport::{HyperTransport, HyperTransportBuilder};
+use crate::options::CallOptions;
+use crate::retry::RetryPolicy;
+use crate::rpc::{Idempotency, Rpc, Scope};
+use crate::transport::{Transport, TransportError, TransportLimits};
+
+/// Default time to establish a connection.
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time one attempt may take.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a whole call may take, retries included.
+pub(crate) const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default cap on a success body (list responses can be large).
+pub(crate) const DEFAULT_MAX_RESPONSE: usize = 16 * 1024 * 1024;
+/// Default cap on an error body (only a snippet is kept).
+pub(crate) const DEFAULT_MAX_ERROR_BODY: usize = 64 * 1024;
+/// Default lifetime of a per-call token.
+pub(crate) const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(600);
+
+/// The client for LiveKit's Twirp APIs: every service crate calls through one of these.
+///
+/// Clones are cheap and share one connection pool (and transport).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), livekit_server_http::Error> {
+/// use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
+///
+/// // A message of the protocol crate would do; any prost message is accepted.
+/// #[derive(Clone, PartialEq, prost::Message)]
+/// struct ListRoomsRequest {
+///     #[prost(string, repeated, tag = "1")]
+///     names: Vec<String>,
+/// }
+/// #[derive(Clone, PartialEq, prost::Message)]
+/// struct ListRoomsResponse {}
+///
+/// const LIST_ROOMS: Rpc = Rpc {
+///     service: "livekit.RoomService",
+///     method: "ListRooms",
+///     path: "/twirp/livekit.RoomService/ListRooms",
+///     idempotency: Idempotency::ReadOnly,
+///     grants: &[Grant::RoomList],
+/// };
+///
+/// let client = Client::new("https://my-project.livekit.cloud", "APIkey", "secret")?;
+/// let rooms: ListRoomsResponse = client
+///     .call(&LIST_ROOMS, Scope::NONE, &ListRoomsRequest::default(), &CallOptions::default())
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base: BaseUrl,
+    /// The absolute URI of each RPC path called so far (parsed once).
+    routes: RwLock<Vec<(&'static str, http::Uri)>>,
+    credentials: Credentials,
+    transport: Backend,
+    user_agent: HeaderValue,
+    timeout: Duration,
+    total_timeout: Duration,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+    max_error_body_bytes: usize,
+    token_ttl: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Client")
+            .field("url", &inner.base.as_str())
+            .field("credentials", &inner.credentials)
+            .field("transport", &inner.transport)
+            .field("timeout", &inner.timeout)
+            .field("total_timeout", &inner.total_timeout)
+            .field("retry", &inner.retry)
+            .field("max_response_bytes", &inner.max_response_bytes)
+            .field("token_ttl", &inner.token_ttl)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for the server at `url` (`https://…`, `http://…`, `wss://…` or `ws://…`;
+    /// `ws(s)` is read as `http(s)`; a sub-path is kept) that signs a short-lived token for
+    /// each call with the API key and secret. Uses [`HyperTransport`](crate::HyperTransport) with the default TLS
+    /// roots and the default timeouts (connect 10 s, attempt 10 s, call 30 s).
+    ///
+    /// # Errors
+    ///
+    /// If the URL is not a valid http(s)/ws(s) URL, or the key or secret is empty.
+    pub fn new(url: &str, api_key: &str, api_secret: &str) -> Result<Client, Error> {
+        Client::builder()
+            .url(url)
+            .credentials(api_key, api_secret)
+            .build()
+    }
+
+    /// A client that sends the pre-signed `token` as is on every call (it must carry the
+    /// grants of the RPCs called; [`Scope`]s are ignored).
+    ///
+    /// # Errors
+    ///
+    /// If the URL is not a valid http(s)/ws(s) URL, or the token is empty or not a valid
+    /// header value.
+    pub fn with_token(url: &str, token: &str) -> Result<Client, Error> {
+        Client::builder().url(url).token(token).build()
+    }
+
+    /// A builder for every setting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The normalised base URL (`http(s)`, no trailing slash, sub-path kept).
+    pub fn url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// Calls `rpc` with `request` and decodes its response.
+    ///
+    /// Each attempt sends a fresh token with exactly `rpc.grants` (scoped to `scope`), the
+    /// call's `X-Livekit-Request-Id`, and the remaining time budget as `X-Twirp-Timeout-Ms`.
+    /// Failures are retried as [`RetryPolicy`] describes, never past the deadline, and
+    /// non-idempotent RPCs only when the request provably never left.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] saying what went wrong: the server's Twirp error, an intermediary's
+    /// answer (status kept), a timeout, a transport failure, or an undecodable response.
+    pub async fn call<Req, Resp>(
+        &self,
+        rpc: &Rpc,
+        scope: Scope<'_>,
+        request: &Req,
+        options: &CallOptions,
+    ) -> Result<Resp, Error>
+    where
+        Req: prost::Message,
+        Resp: prost::Message + Default,
+    {
+        let body = Bytes::from(request.encode_to_vec());
+        let call = self.prepare(rpc, options);
+        let span = call.span(rpc);
+        let attempts = self.execute(&call, rpc, scope, body, options);
+        // Without a subscriber the span is disabled: skip instrumenting every poll.
+        let outcome = if span.is_disabled() {
+            attempts.await
+        } else {
+            attempts.instrument(span.clone()).await
+        };
+        let result = outcome.and_then(|success| {
+            codec::decode::<Resp>(&success)
+                .map_err(|e| Error::from_twirp(e).with_call(rpc, &call.request_id, call.attempts()))
+        });
+        call.finish(&span, &result);
+        result
+    }
+
+    /// The absolute URI of `path` under the base URL, parsed once per path.
+    fn route(&self, path: &'static str) -> Result<http::Uri, Error> {
+        let routes = &self.inner.routes;
+        let known = routes.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, uri)) = known
+            .iter()
+            .find(|(p, _)| std::ptr::eq(*p, path) || *p == path)
+        {
+            return Ok(uri.clone());
+        }
+        drop(known);
+        let uri = self.inner.base.uri_for(path)?;
+        routes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((path, uri.clone()));
+        Ok(uri)
+    }
+
+    fn prepare(&self, rpc: &Rpc, options: &CallOptions) -> CallState {
+        let start = Instant::now();
+        let total = options.effective_total_timeout(self.inner.total_timeout);
+        let mut deadline = start.checked_add(total);
+        if let Some(given) = options.get_deadline() {
+            deadline = Some(deadline.map_or(given, |d| d.min(given)));
+        }
+        let request_id = match options.get_request_id() {
+            Some(id) => id.to_owned(),
+            None => crate::random::uuid_v4(),
+        };
+        let max_attempts = options
+            .get_max_attempts()
+            .unwrap_or(self.inner.retry.max_attempts());
+        CallState {
+            start,
+            deadline,
+            attempt_timeout: options.effective_timeout(self.inner.timeout),
+            max_attempts: max_attempts.max(1),
+            request_id,
+            attempt: std::sync::atomic::AtomicU32::new(0),
+            idempotency: rpc.idempotency,
+        }
+    }
+
+    /// Runs the attempts; returns the body of the first Twirp success.
+    async fn execute(
+        &self,
+        call: &CallState,
+        rpc: &Rpc,
+        scope: Scope<'_>,
+        body: Bytes,
+        options: &CallOptions,
+    ) -> Result<Success, Error> {
+        let fail = |e: Error| e.with_call(rpc, &call.request_id, call.attempts());
+        let uri = self.route(rpc.path).map_err(fail)?;
+        let request_id = codec::request_id_header(&call.request_id).map_err(fail)?;
+        let mut retry = 0u32;
+        let mut last: Option<Failure> = None;
+        loop {
+            // The first attempt starts when the call does (one clock read fewer).
+            let now = if retry == 0 {
+                call.start
+            } else {
+                Instant::now()
+            };
+            let remaining = call.deadline.map(|d| d.saturating_duration_since(now));
+            let budget = match remaining {
+                Some(r) => r.min(call.attempt_timeout),
+                None => call.attempt_timeout,
+            };
+            if budget.is_zero() {
+                // Out of time before this attempt: report the previous attempt's failure, or
+                // (before the first one) a timeout of a request that never left.
+                let error = match last.take() {
+                    Some(failure) => failure.into_error(),
+                    None => Error::timeout(now.duration_since(call.start), false),
+                };
+                return Err(fail(error));
+            }
+            let attempt = call.next_attempt();
+            let authorization = self
+                .inner
+                .credentials
+                .authorization(rpc, scope, self.inner.token_ttl)
+                .map_err(fail)?;
+            let request = self.build_request(
+                &uri,
+                authorization,
+                request_id.clone(),
+                budget,
+                body.clone(),
+                options,
+            );
+            let limits = TransportLimits::new(budget, self.inner.max_response_bytes)
+                .with_max_error_body_bytes(self.inner.max_error_body_bytes);
+            let outcome =
+                match tokio::time::timeout(budget, self.inner.transport.send(request, &limits))
+                    .await
+                {
+                    Err(_elapsed) => Failure::Timeout(budget),
+                    Ok(Err(transport)) => Failure::Transport(transport),
+                    Ok(Ok((response, is_message))) => match self.classify(response, is_message) {
+                        Ok(success) => return Ok(success),
+                        Err(failure) => failure,
+                    },
+                };
+            retry += 1;
+            let delay = if attempt < call.max_attempts {
+                retry_delay(&self.inner.retry, call.idempotency, &outcome, retry)
+            } else {
+                None
+            };
+            let Some(delay) = delay else {
+                return Err(fail(outcome.into_error()));
+            };
+            if call.deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                // Waiting would cross the deadline: give up now with what we know.
+                return Err(fail(outcome.into_error()));
+            }
+            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, reason = %outcome, "retrying");
+            last = Some(outcome);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn build_request(
+        &self,
+        uri: &http::Uri,
+        authorization: HeaderValue,
+        request_id: HeaderValue,
+        budget: Duration,
+        body: Bytes,
+        options: &CallOptions,
+    ) -> http::Request<Bytes> {
+        let mut request = http::Request::new(body);
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = uri.clone();
+        let headers = request.headers_mut();
+        headers.reserve(6 + options.get_headers().len());
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(codec::CONTENT_TYPE_PROTOBUF),
+        );
+        headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(REQUEST_ID_HEADER, request_id);
+        let millis = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX).max(1);
+        headers.insert(TIMEOUT_HEADER, HeaderValue::from(millis));
+        for (name, value) in options.get_headers() {
+            headers.insert(name.clone(), value.clone());
+        }
+        request
+    }
+
+    /// `is_message`: whether the transport already found a message content type (`None`:
+    /// not known, look).
+    fn classify(
+        &self,
+        response: http::Response<Bytes>,
+        is_message: Option<bool>,
+    ) -> Result<Success, Failure> {
+        let is_message = is_message
+            .unwrap_or_else(|| codec::expects_message(response.status(), response.headers()));
+        if is_message && response.body().len() > self.inner.max_response_bytes {
+            // A transport that ignored the cap.
+            return Err(Failure::Transport(TransportError::body_too_large(
+                self.inner.max_response_bytes,
+            )));
+        }
+        codec::classify(response, is_message).map_err(Failure::Twirp)
+    }
+}
+
+/// The transport: the built-in one is called directly (no boxed future per request).
+// Lives once per client, inside its `Arc`: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Backend {
+    Hyper(HyperTransport),
+    Custom(Arc<dyn Transport>),
+}
+
+impl Backend {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+        limits: &TransportLimits,
+    ) -> Result<(http::Response<Bytes>, Option<bool>), TransportError> {
+        match self {
+            Backend::Hyper(hyper) => {
+                let (response, is_message) = hyper.send_direct(request, limits).await?;
+                Ok((response, Some(is_message)))
+            }
+            Backend::Custom(custom) => Ok((custom.send(request, limits).await?, None)),
+        }
+    }
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Backend::Hyper(hyper) => fmt::Debug::fmt(hyper, f),
+            Backend::Custom(custom) => fmt::Debug::fmt(custom, f),
+        }
+    }
+}
+
+/// What one attempt ended with, when it did not succeed.
+enum Failure {
+    Transport(TransportError),
+    Timeout(Duration),
+    Twirp(TwirpError),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Failure::Transport(t) => Error::transport(t),
+            Failure::Timeout(budget) => Error::timeout(budget, true),
+            Failure::Twirp(e) => Error::from_twirp(e),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Transport(t) => fmt::Display::fmt(t, f),
+            Failure::Timeout(budget) => write!(f, "timed out after {budget:?}"),
+            Failure::Twirp(e) => match e.http_status() {
+                Some(status) => write!(f, "HTTP {} {}", status.as_u16(), e.code()),
+                None => write!(f, "{}", e.code()),
+            },
+        }
+    }
+}
+
+/// The delay before retry `retry` (1-based) after `failure`, or `None` if it must not be
+/// retried. The caller checks the attempt limit and the deadline.
+fn retry_delay(
+    policy: &RetryPolicy,
+    idempotency: Idempotency,
+    failure: &Failure,
+    retry: u32,
+) -> Option<Duration> {
+    let backoff = policy.backoff(retry);
+    match failure {
+        // The request never left: safe to send again whatever the RPC does.
+        Failure::Transport(t) if t.is_connect() => Some(backoff),
+        Failure::Transport(t) => {
+            (idempotency.is_replayable() && t.is_transient()).then_some(backoff)
+        }
+        Failure::Timeout(_) => idempotency.is_replayable().then_some(backoff),
+        Failure::Twirp(e) => {
+            if !idempotency.is_replayable() || !codec::is_retryable(e) {
+                return None;
+            }
+            match e.retry_after() {
+                Some(wait) if wait > policy.max_retry_after() => None,
+                Some(wait) => Some(wait.max(backoff)),
+                // 429 is retried only when the server said when.
+                None if e.http_status() == Some(StatusCode::TOO_MANY_REQUESTS) => None,
+                None => Some(backoff),
+            }
+        }
+    }
+}
+
+/// Per-call state shared by the attempts.
+struct CallState {
+    start: Instant,
+    deadline: Option<Instant>,
+    attempt_timeout: Duration,
+    max_attempts: u32,
+    request_id: String,
+    attempt: std::sync::atomic::AtomicU32,
+    idempotency: Idempotency,
+}
+
+impl CallState {
+    fn next_attempt(&self) -> u32 {
+        self.attempt
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1
+    }
+
+    fn attempts(&self) -> u32 {
+        self.attempt.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn span(&self, rpc: &Rpc) -> tracing::Span {
+        tracing::info_span!(
+            "livekit_api_call",
+            service = rpc.service,
+            method = rpc.method,
+            request_id = %self.request_id,
+            attempts = Empty,
+            status = Empty,
+            code = Empty,
+            duration_ms = Empty,
+        )
+    }
+
+    fn finish<T>(&self, span: &tracing::Span, result: &Result<T, Error>) {
+        if span.is_disabled() {
+            return;
+        }
+        span.record("attempts", self.attempts());
+        span.record("duration_ms", self.start.elapsed().as_millis() as u64);
+        match result {
+            Ok(_) => {
+                span.record("status", 200u16);
+            }
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    span.record("status", status.as_u16());
+                }
+                if let Some(code) = e.twirp_code() {
+                    span.record("code", code.as_str());
+                }
+                let _enter = span.enter();
+                tracing::debug!(error = %e, "call failed");
+            }
+        }
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use livekit_server_http::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .url("wss://my-project.livekit.cloud")
+///     .credentials("APIkey", "secret")
+///     .timeout(Duration::from_secs(5))
+///     .total_timeout(Duration::from_secs(12))
+///     .retry_policy(RetryPolicy::default().with_max_attempts(4))
+///     .user_agent_suffix("my-app/1.0")
+///     .build()?;
+/// assert_eq!(client.url(), "https://my-project.livekit.cloud");
+/// # Ok::<(), livekit_server_http::Error>(())
+/// ```
+pub struct ClientBuilder {
+    url: Option<String>,
+    credentials: Option<CredentialSpec>,
+    transport: Option<Arc<dyn Transport>>,
+    hyper: HyperTransportBuilder,
+    timeout: Duration,
+    total_timeout: Duration,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+    max_error_body_bytes: usize,
+    token_ttl: Duration,
+    user_agent_suffix: Option<String>,
+}
+
+enum CredentialSpec {
+    Keys { api_key: String, api_secret: String },
+    Token(String),
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            url: None,
+            credentials: None,
+            transport: None,
+            hyper: HyperTransportBuilder::default(),
+            timeout: DEFAULT_TIMEOUT,
+            total_timeout: DEFAULT_TOTAL_TIMEOUT,
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE,
+            max_error_body_bytes: DEFAULT_MAX_ERROR_BODY,
+            token_ttl: DEFAULT_TOKEN_TTL,
+            user_agent_suffix: None,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials = match &self.credentials {
+            None => "none",
+            Some(CredentialSpec::Keys { .. }) => "api key and secret (redacted)",
+            Some(CredentialSpec::Token(_)) => "token (redacted)",
+        };
+        f.debug_struct("ClientBuilder")
+            .field("url", &self.url)
+            .field("credentials", &credentials)
+            .field("transport", &self.transport)
+            .field("hyper", &self.hyper)
+            .field("timeout", &self.timeout)
+            .field("total_timeout", &self.total_timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("token_ttl", &self.token_ttl)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The server URL (`https://…`, `http://…`, `wss://…`, `ws://…`; a sub-path is kept).
+    #[must_use]
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Sign a short-lived token per call with this API key and secret.
+    #[must_use]
+    pub fn credentials(
+        mut self,
+        api_key: impl Into<String>,
+        api_secret: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(CredentialSpec::Keys {
+            api_key: api_key.into(),
+            api_secret: api_secret.into(),
+        });
+        self
+    }
+
+    /// Send this pre-signed token as is on every call.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Some(CredentialSpec::Token(token.into()));
+        self
+    }
+
+    /// Use this transport instead of a [`HyperTransport`](crate::HyperTransport) (the TLS and connect settings of
+    /// this builder are then ignored). Share one transport between clients to share a pool.
+    #[must_use]
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Configure the default [`HyperTransport`](crate::HyperTransport) in full (TLS roots, pool, connect timeout).
+    #[must_use]
+    pub fn hyper_transport(mut self, builder: HyperTransportBuilder) -> Self {
+        self.hyper = builder;
+        self
+    }
+
+    /// The time to establish a connection (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.hyper = self.hyper.connect_timeout(timeout);
+        self
+    }
+
+    /// Trust the Mozilla roots bundled by `webpki-roots` (the default with that feature).
+    #[cfg(feature = "webpki-roots")]
+    #[must_use]
+    pub fn webpki_roots(mut self) -> Self {
+        self.hyper = self.hyper.webpki_roots();
+        self
+    }
+
+    /// Trust the operating system's root certificates.
+    #[cfg(feature = "native-roots")]
+    #[must_use]
+    pub fn native_roots(mut self) -> Self {
+        self.hyper = self.hyper.native_roots();
+        self
+    }
+
+    /// Also trust this DER-encoded root certificate (for a private CA).
+    #[must_use]
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.hyper = self.hyper.add_root_certificate(der);
+        self
+    }
+
+    /// Use this rustls configuration (its ALPN list is replaced by `h2`, `http/1.1`).
+    #[must_use]
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.hyper = self.hyper.tls_config(config);
+        self
+    }
+
+    /// The default time one attempt may take, connecting and reading the body included
+    /// (default 10 s; per call: [`CallOptions::timeout`]).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The default time a whole call may take, retries and back-off included (default 30 s;
+    /// per call: [`CallOptions::total_timeout`]).
+    #[must_use]
+    pub fn total_timeout(mut self, total: Duration) -> Self {
+        self.total_timeout = total;
+        self
+    }
+
+    /// How failures are retried (default: [`RetryPolicy::default`]).
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest success body accepted (default 16 MiB); a larger one fails the call with
+    /// [`Error::is_body_too_large`].
+    #[must_use]
+    pub fn max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
+    /// The lifetime of each per-call token (default 10 minutes).
+    #[must_use]
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// Appended to the `User-Agent` (`livekit-server-sdk-rust/<version> <suffix>`).
+    #[must_use]
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// If the URL or credentials are missing or invalid, the user-agent suffix is not a
+    /// valid header value, or the default transport cannot be built (see
+    /// [`HyperTransportBuilder::build`]).
+    pub fn build(self) -> Result<Client, Error> {
+        let url = self
+            .url
+            .ok_or_else(|| Error::config("no server URL given"))?;
+        let base = BaseUrl::parse(&url)?;
+        let credentials = match self.credentials {
+            None => {
+                return Err(Error::config(
+                    "no credentials given (API key and secret, or a token)",
+                ));
+            }
+            Some(CredentialSpec::Keys {
+                api_key,
+                api_secret,
+            }) => Credentials::keys(&api_key, &api_secret)?,
+            Some(CredentialSpec::Token(token)) => Credentials::token(&token)?,
+        };
+        let user_agent = codec::user_agent(self.user_agent_suffix.as_deref())?;
+        let transport = match self.transport {
+            Some(transport) => Backend::Custom(transport),
+            None => Backend::Hyper(self.hyper.build()?),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base,
+                routes: RwLock::default(),
+                credentials,
+                transport,
+                user_agent,
+                timeout: self.timeout,
+                total_timeout: self.total_timeout,
+                retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
+                max_error_body_bytes: self.max_error_body_bytes.min(self.max_response_bytes),
+                token_ttl: self.token_ttl,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn twirp(status: u16, retry_after: Option<&str>) -> Failure {
+        let mut response = http::Response::builder().status(status);
+        if let Some(value) = retry_after {
+            response = response.header("retry-after", value);
+        }
+        let response = response.body(Bytes::new()).unwrap();
+        let is_message = codec::expects_message(response.status(), response.headers());
+        match codec::classify(response, is_message) {
+            Err(e) => Failure::Twirp(e),
+            Ok(_) => panic!("{status} classified as success"),
+        }
+    }
+
+    #[test]
+    fn connect_failures_are_retried_for_every_class() {
+        let policy = RetryPolicy::default();
+        let connect = Failure::Transport(TransportError::connect("refused"));
+        for class in [
+            Idempotency::ReadOnly,
+            Idempotency::Idempotent,
+            Idempotency::NonIdempotent,
+        ] {
+            assert!(retry_delay(&policy, class, &connect, 1).is_some());
+        }
+    }
+
+    #[test]
+    fn unknown_outcomes_are_retried_only_when_replayable() {
+        let policy = RetryPolicy::default();
+        for failure in [
+            Failure::Transport(TransportError::io("reset")),
+            Failure::Timeout(Duration::from_secs(1)),
+            twirp(503, None),
+            twirp(502, None),
+            twirp(504, None),
+        ] {
+            assert!(retry_delay(&policy, Idempotency::ReadOnly, &failure, 1).is_some());
+            assert!(retry_delay(&policy, Idempotency::Idempotent, &failure, 1).is_some());
+            assert!(retry_delay(&policy, Idempotency::NonIdempotent, &failure, 1).is_none());
+        }
+    }
+
+    #[test]
+    fn client_errors_and_oversized_bodies_are_not_retried() {
+        let policy = RetryPolicy::default();
+        for failure in [
+            twirp(400, None),
+            twirp(401, None),
+            twirp(404, None),
+            twirp(500, None),
+            twirp(302, None),
+            Failure::Transport(TransportError::body_too_large(1)),
+        ] {
+            assert!(retry_delay(&policy, Idempotency::ReadOnly, &failure, 1).is_none());
+        }
+    }
+
+    #[test]
+    fn too_many_requests_waits_for_retry_after_within_the_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            retry_delay(&policy, Idempotency::ReadOnly, &twirp(429, None), 1),
+            None
+        );
+        assert_eq!(
+            retry_delay(&policy, Idempotency::ReadOnly, &twirp(429, Some("3")), 1),
+            Some(Duration::from_secs(3))
+        );
+        // Longer than the cap: not waited for.
+        assert_eq!(
+            retry_delay(&policy, Idempotency::ReadOnly, &twirp(503, Some("120")), 1),
+            None
+        );
+        assert_eq!(
+            retry_delay(
+                &policy,
+                Idempotency::NonIdempotent,
+                &twirp(429, Some("1")),
+                1
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn builder_requires_url_and_credentials() {
+        assert!(
+            Client::builder()
+                .credentials("k", "s")
+                .build()
+                .unwrap_err()
+                .is_config()
+        );
+        assert!(
+            Client::builder()
+                .url("http://localhost")
+                .build()
+                .unwrap_err()
+                .is_config()
+        );
+        assert!(
+            Client::new("http://localhost", "", "secret")
+                .unwrap_err()
+                .is_config()
+        );
+        assert!(
+            Client::new("http://localhost", "key", "")
+                .unwrap_err()
+                .is_config()
+        );
+        assert!(
+            Client::with_token("http://localhost", "")
+                .unwrap_err()
+                .is_config()
+        );
+        assert!(
+            Client::new("ftp://localhost", "key", "secret")
+                .unwrap_err()
+                .is_config()
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_secrets_or_tokens() {
+        let client = Client::new("http://localhost:7880", "APIkey", "s3cr3t-value-xyz").unwrap();
+        let debug = format!("{client:?}");
+        assert!(
+            debug.contains("APIkey") && !debug.contains("s3cr3t-value-xyz"),
+            "{debug}"
+        );
+        let client =
+            Client::with_token("http://localhost:7880", "eyJhbGciOi.eyJpc3Mi.sig").unwrap();
+        assert!(!format!("{client:?}").contains("eyJ"));
+        let builder = Client::builder().credentials("APIkey", "s3cr3t-value-xyz");
+        assert!(!format!("{builder:?}").contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The network layer of the LiveKit server SDK: it sends Twirp calls to a LiveKit server over
+//! HTTP(S), with timeouts, a deadline, idempotency-aware retries and a fresh short-lived token
+//! per attempt.
+//!
+//! This is the only crate of the SDK that does network I/O. The per-service clients
+//! (`livekit-server-room`, `livekit-server-sip`, …) are thin generated layers over
+//! [`Client::call`]; use this crate directly to share one connection pool between them
+//! ([`Client`] is cheap to clone), to plug in your own HTTP client ([`Transport`]), or to
+//! fake the server in your tests (feature `test-util`).
+//!
+//! # What a call does
+//!
+//! * `POST {url}/twirp/{service}/{method}` with `Content-Type: application/protobuf`,
+//!   `User-Agent: livekit-server-sdk-rust/<version>`, and `Authorization: Bearer <token>`
+//!   where the token is made for this attempt: valid from now for 10 minutes, with exactly the
+//!   RPC's [`Grant`]s (scoped to the call's [`Scope`]) and nothing else. Its claims are in whole
+//!   seconds, so a token already signed in the same second for the same grants and scope is
+//!   byte-identical and is reused rather than signed again. In pre-signed token mode
+//!   ([`Client::with_token`]) the given token is sent instead.
+//! * `X-Livekit-Request-Id`: a UUIDv4 per call (or yours, [`CallOptions::request_id`]), the
+//!   same on every attempt, so the server can recognise a replay.
+//! * `X-Twirp-Timeout-Ms`: how long the client will wait for this attempt.
+//! * Timeouts: connect 10 s, attempt 10 s (connection, request and the whole body), call
+//!   30 s across retries; a stalled server fails the call at its deadline, not later.
+//! * Retries ([`RetryPolicy`]): read-only and idempotent RPCs are retried on transport
+//!   errors, timeouts, 502/503/504 and `unavailable` (429 only with `Retry-After`), with
+//!   jittered exponential back-off, at most 3 attempts; non-idempotent RPCs only when the
+//!   request provably never left (connection refused, DNS, TLS handshake).
+//! * Responses: only `200 application/protobuf` is a success; everything else becomes a
+//!   typed [`Error`] that keeps the HTTP status, the Twirp code (derived from the status
+//!   when a proxy answered), the message and metadata, and `Retry-After`. Redirects are
+//!   never followed; bodies are read with a cap.
+//! * Tracing: one `livekit_api_call` span per call (service, method, request id, attempts,
+//!   status, code, duration); headers and tokens are never recorded.
+//! * Pagination: [`paginate`] follows a list RPC page by page as a `Stream` of items (the
+//!   service crates build their `*_all` helpers on it).
+//! * Connections: [`HyperTransport`] pools them. `https://` uses hyper-util's client (rustls,
+//!   ALPN `h2`/`http/1.1`); plain `http://` (a self-hosted server, loopback) uses HTTP/1.1 on a
+//!   lean keep-alive pool of its own.
+//!
+//! A Tokio runtime with the time driver enabled is required (`#[tokio::main]` has it).
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+//! use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
+//!
+//! #[derive(Clone, PartialEq, prost::Message)]
+//! struct ListParticipantsRequest {
+//!     #[prost(string, tag = "1")]
+//!     room: String,
+//! }
+//! #[derive(Clone, PartialEq, prost::Message)]
+//! struct ListParticipantsResponse {}
+//!
+//! const LIST_PARTICIPANTS: Rpc = Rpc {
+//!     service: "livekit.RoomService",
+//!     method: "ListParticipants",
+//!     path: "/twirp/livekit.RoomService/ListParticipants",
+//!     idempotency: Idempotency::ReadOnly,
+//!     grants: &[Grant::RoomAdmin],
+//! };
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), livekit_server_http::Error> {
+//! // A real client: `Client::new("https://my-project.livekit.cloud", key, secret)?`.
+//! let fake = FakeTransport::new();
+//! fake.push(FakeResponse::twirp_error(404, "not_found", "room not found"));
+//! let client = Client::builder()
+//!     .url("https://my-project.livekit.cloud")
+//!     .credentials("APIkey", "secret")
+//!     .transport(Arc::new(fake.clone()))
+//!     .build()?;
+//!
+//! let request = ListParticipantsRequest { room: "lobby".into() };
+//! let result: Result<ListParticipantsResponse, _> = client
+//!     .call(&LIST_PARTICIPANTS, Scope::room(&request.room), &request, &CallOptions::new())
+//!     .await;
+//! let error = result.unwrap_err();
+//! assert_eq!(error.twirp_code(), Some(livekit_server_http::TwirpCode::NotFound));
+//! assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+//! assert!(!error.is_retryable());
+//! assert_eq!(fake.request_count(), 1);
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `webpki-roots` | yes | trust the Mozilla root certificates bundled by `webpki-roots` |
+//! | `native-roots` | no | trust the operating system's root certificates (`rustls-native-certs`); chosen by default only when `webpki-roots` is off |
+//! | `test-util` | no | `test_util::FakeTransport` and `test_util::RecordingTransport` for your tests |
+//!
+//! TLS is always rustls with the *ring* provider, set on this crate's own configuration (no
+//! process-wide default is installed). With neither root feature, only roots you add
+//! ([`HyperTransportBuilder::add_root_certificate`]) are trusted.
+//!
+//! # Never depends on
+//!
+//! `livekit-server-proto` (requests and responses are any `prost::Message`), `reqwest` or any
+//! second HTTP stack. No hyper, tokio, prost or serde error type appears in its API: errors
+//! are the opaque [`Error`] and [`TransportError`].
+//!
+//! # Re-exports
+//!
+//! [`TwirpError`] and [`TwirpCode`] (from `livekit-server-twirp`), which [`Error`] hands out,
+//! and the `livekit-server-auth` crate as [`auth`] (to verify or mint tokens alongside).
+
+mod client;
+mod codec;
+mod credentials;
+mod error;
+mod hyper_transport;
+mod options;
+mod pager;
+mod plain;
+mod random;
+mod retry;
+mod rpc;
+mod transport;
+
+#[cfg(feature = "test-util")]
+pub mod test_util;
+
+pub use client::{Client, ClientBuilder};
+pub use error::Error;
+pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
+pub use livekit_server_twirp::{TwirpCode, TwirpError};
+pub use options::CallOptions;
+pub use pager::{Pages, paginate};
+pub use retry::RetryPolicy;
+pub use rpc::{Grant, Idempotency, Rpc, Scope};
+pub use transport::{Transport, TransportError, TransportLimits};
+
+/// The token crate this client signs with (`livekit-server-auth`).
+pub use livekit_server_auth as auth;

@@ -1,0 +1,249 @@
+//! HTTPS through the default transport against an in-process rustls server on 127.0.0.1:0:
+//! the handshake offers `h2` and `http/1.1`, a private CA can be trusted, and a certificate
+//! that does not verify is a connect error (the request never left).
+
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use livekit_server_http::{CallOptions, Client, Grant, HyperTransport, Idempotency, Rpc, Scope};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+const LIST_ROOMS: Rpc = Rpc {
+    service: "livekit.RoomService",
+    method: "ListRooms",
+    path: "/twirp/livekit.RoomService/ListRooms",
+    idempotency: Idempotency::ReadOnly,
+    grants: &[Grant::RoomList],
+};
+
+const CREATE_SIP_PARTICIPANT: Rpc = Rpc {
+    service: "livekit.SIP",
+    method: "CreateSIPParticipant",
+    path: "/twirp/livekit.SIP/CreateSIPParticipant",
+    idempotency: Idempotency::NonIdempotent,
+    grants: &[Grant::SipCall],
+};
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct Room {
+    #[prost(string, tag = "1")]
+    sid: String,
+    #[prost(string, tag = "2")]
+    name: String,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct ListRoomsResponse {
+    #[prost(message, repeated, tag = "1")]
+    rooms: Vec<Room>,
+}
+
+/// What the TLS server saw of each connection.
+#[derive(Debug, Default, Clone)]
+struct Handshake {
+    offered_alpn: Vec<Vec<u8>>,
+    server_name: Option<String>,
+    requests: Vec<String>,
+}
+
+/// A blocking rustls + HTTP/1.1 server on its own thread; answers every request with one room.
+fn tls_server() -> (u16, Arc<Mutex<Vec<Handshake>>>) {
+    let chain = vec![CertificateDer::from_pem_slice(include_bytes!("tls/server.pem")).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("tls/server.key.pem")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let config = Arc::new(config);
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let config = config.clone();
+            let record = record.clone();
+            std::thread::spawn(move || serve_connection(stream, config, record));
+        }
+    });
+    (port, seen)
+}
+
+fn serve_connection(
+    mut stream: std::net::TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    record: Arc<Mutex<Vec<Handshake>>>,
+) {
+    let mut acceptor = rustls::server::Acceptor::default();
+    let accepted = loop {
+        if acceptor.read_tls(&mut stream).unwrap_or(0) == 0 {
+            return;
+        }
+        match acceptor.accept() {
+            Ok(Some(accepted)) => break accepted,
+            Ok(None) => {}
+            Err(_) => return,
+        }
+    };
+    let hello = accepted.client_hello();
+    let mut handshake = Handshake {
+        offered_alpn: hello
+            .alpn()
+            .map(|protocols| protocols.map(<[u8]>::to_vec).collect())
+            .unwrap_or_default(),
+        server_name: hello.server_name().map(str::to_owned),
+        requests: Vec::new(),
+    };
+    let Ok(connection) = accepted.into_connection(config) else {
+        return;
+    };
+    let mut tls = rustls::StreamOwned::new(connection, stream);
+    let body = prost::Message::encode_to_vec(&ListRoomsResponse {
+        rooms: vec![Room {
+            sid: "RM_tls".into(),
+            name: "secure".into(),
+        }],
+    });
+    // Keep-alive: answer requests until the client goes away (or the handshake fails).
+    while let Some(request_line) = read_request(&mut tls) {
+        handshake.requests.push(request_line);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/protobuf\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        if tls
+            .write_all(head.as_bytes())
+            .and_then(|()| tls.write_all(&body))
+            .and_then(|()| tls.flush())
+            .is_err()
+        {
+            break;
+        }
+        record.lock().unwrap().push(handshake.clone());
+    }
+}
+
+/// Reads one request; returns its request line.
+fn read_request(stream: &mut impl Read) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().to_owned())
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).ok()?;
+    head.lines().next().map(str::to_owned)
+}
+
+fn ca_der() -> Vec<u8> {
+    CertificateDer::from_pem_slice(include_bytes!("tls/ca.pem"))
+        .unwrap()
+        .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_private_ca_offers_h2_and_http11_and_reuses_the_connection() {
+    let (port, seen) = tls_server();
+    let transport = HyperTransport::builder()
+        .no_default_roots()
+        .add_root_certificate(ca_der())
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .url(format!("https://localhost:{port}"))
+        .credentials("APIkey", "secret")
+        .transport(Arc::new(transport))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let response: ListRoomsResponse = client
+            .call(
+                &LIST_ROOMS,
+                Scope::NONE,
+                &Room::default(),
+                &CallOptions::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.rooms[0].name, "secure");
+    }
+    let handshakes = seen.lock().unwrap().clone();
+    let last = handshakes.last().unwrap();
+    // ALPN: HTTP/2 preferred, HTTP/1.1 accepted (this server only speaks HTTP/1.1).
+    assert_eq!(
+        last.offered_alpn,
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    );
+    assert_eq!(last.server_name.as_deref(), Some("localhost"));
+    // One TLS connection carried all three calls.
+    assert_eq!(last.requests.len(), 3, "{handshakes:?}");
+    assert!(
+        last.requests
+            .iter()
+            .all(|l| l == "POST /twirp/livekit.RoomService/ListRooms HTTP/1.1")
+    );
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_a_connect_error() {
+    let (port, _) = tls_server();
+    // The default (public) roots do not include the test CA.
+    let client = Client::new(&format!("https://localhost:{port}"), "APIkey", "secret").unwrap();
+    let error = client
+        .call::<_, ListRoomsResponse>(
+            &CREATE_SIP_PARTICIPANT,
+            Scope::NONE,
+            &Room::default(),
+            &CallOptions::new().no_retry(),
+        )
+        .await
+        .unwrap_err();
+    // The handshake failed, so the request never left: typed as a connect error.
+    assert!(error.is_connect(), "{error:?}");
+    assert!(!error.outcome_unknown());
+}
+
+#[tokio::test]
+async fn https_only_refuses_plain_http() {
+    let transport = HyperTransport::builder().https_only(true).build().unwrap();
+    let client = Client::builder()
+        .url("http://127.0.0.1:9")
+        .credentials("APIkey", "secret")
+        .transport(Arc::new(transport))
+        .build()
+        .unwrap();
+    let error = client
+        .call::<_, ListRoomsResponse>(
+            &LIST_ROOMS,
+            Scope::NONE,
+            &Room::default(),
+            &CallOptions::new().no_retry(),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+}
