@@ -56,10 +56,12 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod b64;
 mod claims;
 mod decode;
 mod encode;
 mod error;
+mod fast;
 mod grants;
 mod json;
 #[cfg(feature = "room-config")]

@@ -10,7 +10,8 @@
 //!
 //! # Features
 //!
-//! None.
+//! - `webpki-roots` (default): TLS trusting the Mozilla roots bundled by `webpki-roots`.
+//! - `native-roots`: TLS trusting the operating system's roots.
 //!
 //! # Example
 //!

@@ -73,8 +73,10 @@ struct Inner {
     base: BaseUrl,
     /// The absolute URI of each RPC path called so far (parsed once).
     routes: RwLock<Vec<(&'static str, http::Uri)>>,
-    credentials: Credentials,
-    transport: Backend,
+    /// Shared with clients made by [`Client::with_base_url`].
+    credentials: Arc<Credentials>,
+    /// Shared with clients made by [`Client::with_base_url`] (one connection pool).
+    transport: Arc<Backend>,
     user_agent: HeaderValue,
     timeout: Duration,
     total_timeout: Duration,
@@ -130,6 +132,33 @@ impl Client {
     /// A builder for every setting.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// A client for another base URL that shares this one's transport (its connection pool),
+    /// credentials and settings: for services served from another host of the same project,
+    /// such as LiveKit Cloud's agents host.
+    ///
+    /// # Errors
+    ///
+    /// If `url` is not a valid http(s)/ws(s) URL.
+    pub fn with_base_url(&self, url: &str) -> Result<Client, Error> {
+        let base = BaseUrl::parse(url)?;
+        let inner = &*self.inner;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base,
+                routes: RwLock::default(),
+                credentials: Arc::clone(&inner.credentials),
+                transport: Arc::clone(&inner.transport),
+                user_agent: inner.user_agent.clone(),
+                timeout: inner.timeout,
+                total_timeout: inner.total_timeout,
+                retry: inner.retry,
+                max_response_bytes: inner.max_response_bytes,
+                max_error_body_bytes: inner.max_error_body_bytes,
+                token_ttl: inner.token_ttl,
+            }),
+        })
     }
 
     /// The normalised base URL (`http(s)`, no trailing slash, sub-path kept).
@@ -738,8 +767,8 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 base,
                 routes: RwLock::default(),
-                credentials,
-                transport,
+                credentials: Arc::new(credentials),
+                transport: Arc::new(transport),
                 user_agent,
                 timeout: self.timeout,
                 total_timeout: self.total_timeout,
@@ -749,6 +778,30 @@ impl ClientBuilder {
                 token_ttl: self.token_ttl,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod with_base_url_tests {
+    use super::*;
+
+    #[test]
+    fn another_base_url_shares_the_transport_and_credentials() {
+        let client = Client::new("wss://project.livekit.cloud/sub/", "APIkey", "secret").unwrap();
+        let agents = client
+            .with_base_url("https://agents.livekit.cloud")
+            .unwrap();
+        assert_eq!(client.url(), "https://project.livekit.cloud/sub");
+        assert_eq!(agents.url(), "https://agents.livekit.cloud");
+        assert!(Arc::ptr_eq(
+            &client.inner.transport,
+            &agents.inner.transport
+        ));
+        assert!(Arc::ptr_eq(
+            &client.inner.credentials,
+            &agents.inner.credentials
+        ));
+        assert!(client.with_base_url("ftp://nope").unwrap_err().is_config());
     }
 }
 

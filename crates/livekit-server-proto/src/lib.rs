@@ -43,6 +43,8 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "serde")]
+mod pbjson_support;
 mod service;
 mod wkt;
 #[cfg(feature = "serde")]

@@ -1,0 +1,315 @@
+//! [`LiveKitApi`]: every enabled service client over one shared [`Client`].
+
+use std::fmt;
+
+use livekit_server_http::{Client, Error};
+
+/// Reads an environment variable; `None` when unset or empty.
+type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Every enabled service client, sharing one [`Client`] (one connection pool, one set of
+/// credentials, one transport). Cheap to clone.
+///
+/// Clients exist for the features enabled on this crate; [`LiveKitApi::client`] gives the
+/// underlying [`Client`] for anything else.
+#[derive(Debug, Clone)]
+pub struct LiveKitApi {
+    client: Client,
+    #[cfg(feature = "room")]
+    room: crate::room::RoomClient,
+    #[cfg(feature = "egress")]
+    egress: crate::egress::EgressClient,
+    #[cfg(feature = "ingress")]
+    ingress: crate::ingress::IngressClient,
+    #[cfg(feature = "sip")]
+    sip: crate::sip::SipClient,
+    #[cfg(feature = "agent-dispatch")]
+    agent_dispatch: crate::agent_dispatch::AgentDispatchClient,
+    #[cfg(feature = "connector")]
+    connector: crate::connector::ConnectorClient,
+    #[cfg(feature = "phone-number")]
+    phone_number: crate::phone_number::PhoneNumberClient,
+    #[cfg(feature = "agent-simulation")]
+    agent_simulation: crate::agent_simulation::AgentSimulationClient,
+    #[cfg(feature = "replay")]
+    replay: crate::replay::ReplayClient,
+}
+
+/// Why [`LiveKitApi::from_env`] failed. It names the variable, never its value.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EnvError {
+    /// A required variable is unset or empty.
+    Missing {
+        /// The variable, e.g. `LIVEKIT_URL`.
+        variable: &'static str,
+    },
+    /// A variable is set but the client could not be built from it (e.g. an invalid URL).
+    Invalid {
+        /// The variable at fault.
+        variable: &'static str,
+        /// What was wrong.
+        source: Error,
+    },
+}
+
+impl fmt::Display for EnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvError::Missing { variable } => {
+                write!(f, "environment variable {variable} is not set")
+            }
+            EnvError::Invalid { variable, .. } => {
+                write!(f, "environment variable {variable} is invalid")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EnvError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EnvError::Missing { .. } => None,
+            EnvError::Invalid { source, .. } => Some(source),
+        }
+    }
+}
+
+impl LiveKitApi {
+    /// Clients for the LiveKit server at `url` that sign each call with the API key and secret.
+    ///
+    /// # Errors
+    ///
+    /// If the URL is not a valid http(s)/ws(s) URL, or the key or secret is empty.
+    pub fn new(url: &str, api_key: &str, api_secret: &str) -> Result<Self, Error> {
+        Client::new(url, api_key, api_secret).map(Self::from_client)
+    }
+
+    /// Clients that send a pre-signed token on every call.
+    ///
+    /// # Errors
+    ///
+    /// If the URL is not a valid http(s)/ws(s) URL or the token is empty.
+    pub fn with_token(url: &str, token: &str) -> Result<Self, Error> {
+        Client::with_token(url, token).map(Self::from_client)
+    }
+
+    /// Clients over an existing [`Client`] (custom transport, TLS, timeouts, retries).
+    pub fn from_client(client: Client) -> Self {
+        Self {
+            #[cfg(feature = "room")]
+            room: crate::room::RoomClient::from_client(client.clone()),
+            #[cfg(feature = "egress")]
+            egress: crate::egress::EgressClient::from_client(client.clone()),
+            #[cfg(feature = "ingress")]
+            ingress: crate::ingress::IngressClient::from_client(client.clone()),
+            #[cfg(feature = "sip")]
+            sip: crate::sip::SipClient::from_client(client.clone()),
+            #[cfg(feature = "agent-dispatch")]
+            agent_dispatch: crate::agent_dispatch::AgentDispatchClient::from_client(client.clone()),
+            #[cfg(feature = "connector")]
+            connector: crate::connector::ConnectorClient::from_client(client.clone()),
+            #[cfg(feature = "phone-number")]
+            phone_number: crate::phone_number::PhoneNumberClient::from_client(client.clone()),
+            #[cfg(feature = "agent-simulation")]
+            agent_simulation: crate::agent_simulation::AgentSimulationClient::from_client(
+                client.clone(),
+            ),
+            #[cfg(feature = "replay")]
+            replay: crate::replay::ReplayClient::from_client(client.clone()),
+            client,
+        }
+    }
+
+    /// Clients configured from the environment: `LIVEKIT_URL`, and either `LIVEKIT_API_KEY` +
+    /// `LIVEKIT_API_SECRET`, or `LIVEKIT_TOKEN` (a pre-signed token; used only when the key
+    /// and secret are both unset).
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Missing`] naming the first missing variable, or [`EnvError::Invalid`].
+    pub fn from_env() -> Result<Self, EnvError> {
+        Self::from_lookup(&|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    fn from_lookup(env: EnvLookup<'_>) -> Result<Self, EnvError> {
+        let url = env("LIVEKIT_URL").ok_or(EnvError::Missing {
+            variable: "LIVEKIT_URL",
+        })?;
+        let key = env("LIVEKIT_API_KEY");
+        let secret = env("LIVEKIT_API_SECRET");
+        let client = match (key, secret, env("LIVEKIT_TOKEN")) {
+            (Some(key), Some(secret), _) => Client::new(&url, &key, &secret),
+            (None, None, Some(token)) => Client::with_token(&url, &token),
+            (None, _, _) => {
+                return Err(EnvError::Missing {
+                    variable: "LIVEKIT_API_KEY",
+                });
+            }
+            (Some(_), None, _) => {
+                return Err(EnvError::Missing {
+                    variable: "LIVEKIT_API_SECRET",
+                });
+            }
+        };
+        client
+            .map(Self::from_client)
+            .map_err(|source| EnvError::Invalid {
+                variable: "LIVEKIT_URL",
+                source,
+            })
+    }
+
+    /// The shared client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// `livekit.RoomService`.
+    #[cfg(feature = "room")]
+    pub fn room(&self) -> &crate::room::RoomClient {
+        &self.room
+    }
+
+    /// `livekit.Egress`.
+    #[cfg(feature = "egress")]
+    pub fn egress(&self) -> &crate::egress::EgressClient {
+        &self.egress
+    }
+
+    /// `livekit.Ingress`.
+    #[cfg(feature = "ingress")]
+    pub fn ingress(&self) -> &crate::ingress::IngressClient {
+        &self.ingress
+    }
+
+    /// `livekit.SIP`.
+    #[cfg(feature = "sip")]
+    pub fn sip(&self) -> &crate::sip::SipClient {
+        &self.sip
+    }
+
+    /// `livekit.AgentDispatchService`.
+    #[cfg(feature = "agent-dispatch")]
+    pub fn agent_dispatch(&self) -> &crate::agent_dispatch::AgentDispatchClient {
+        &self.agent_dispatch
+    }
+
+    /// `livekit.Connector` (WhatsApp and Twilio).
+    #[cfg(feature = "connector")]
+    pub fn connector(&self) -> &crate::connector::ConnectorClient {
+        &self.connector
+    }
+
+    /// `livekit.PhoneNumberService` (LiveKit Cloud).
+    #[cfg(feature = "phone-number")]
+    pub fn phone_number(&self) -> &crate::phone_number::PhoneNumberClient {
+        &self.phone_number
+    }
+
+    /// `livekit.AgentSimulation` (LiveKit Cloud).
+    #[cfg(feature = "agent-simulation")]
+    pub fn agent_simulation(&self) -> &crate::agent_simulation::AgentSimulationClient {
+        &self.agent_simulation
+    }
+
+    /// `livekit.Replay` (LiveKit Cloud).
+    #[cfg(feature = "replay")]
+    pub fn replay(&self) -> &crate::replay::ReplayClient {
+        &self.replay
+    }
+
+    /// `livekit.CloudAgent`, which LiveKit Cloud serves from the project's agents host
+    /// (see [`crate::cloud_agent::agents_url`]); built on the same transport and credentials.
+    ///
+    /// # Errors
+    ///
+    /// If the agents URL derived from this client's URL is invalid.
+    #[cfg(feature = "cloud-agent")]
+    pub fn cloud_agent(&self) -> Result<crate::cloud_agent::CloudAgentClient, Error> {
+        crate::cloud_agent::CloudAgentClient::for_project(&self.client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn missing(vars: &[(&str, &str)]) -> &'static str {
+        match LiveKitApi::from_lookup(&lookup(vars)) {
+            Err(EnvError::Missing { variable }) => variable,
+            other => panic!("expected a missing variable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        assert_eq!(missing(&[]), "LIVEKIT_URL");
+        assert_eq!(
+            missing(&[("LIVEKIT_URL", "http://localhost:7880")]),
+            "LIVEKIT_API_KEY"
+        );
+        assert_eq!(
+            missing(&[
+                ("LIVEKIT_URL", "http://localhost:7880"),
+                ("LIVEKIT_API_KEY", "devkey")
+            ]),
+            "LIVEKIT_API_SECRET"
+        );
+        assert_eq!(
+            missing(&[
+                ("LIVEKIT_URL", "http://localhost:7880"),
+                ("LIVEKIT_API_SECRET", "secret")
+            ]),
+            "LIVEKIT_API_KEY"
+        );
+    }
+
+    #[test]
+    fn from_env_accepts_keys_or_a_token() {
+        let api = LiveKitApi::from_lookup(&lookup(&[
+            ("LIVEKIT_URL", "wss://example.livekit.cloud"),
+            ("LIVEKIT_API_KEY", "devkey"),
+            ("LIVEKIT_API_SECRET", "secret"),
+        ]))
+        .unwrap();
+        assert!(
+            api.client()
+                .url()
+                .starts_with("https://example.livekit.cloud")
+        );
+        LiveKitApi::from_lookup(&lookup(&[
+            ("LIVEKIT_URL", "http://localhost:7880"),
+            ("LIVEKIT_TOKEN", "a.b.c"),
+        ]))
+        .unwrap();
+    }
+
+    #[test]
+    fn an_invalid_url_is_reported_without_the_secret() {
+        let error = LiveKitApi::from_lookup(&lookup(&[
+            ("LIVEKIT_URL", "ftp://nope"),
+            ("LIVEKIT_API_KEY", "devkey"),
+            ("LIVEKIT_API_SECRET", "super-secret-value"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(
+            error,
+            EnvError::Invalid {
+                variable: "LIVEKIT_URL",
+                ..
+            }
+        ));
+        assert!(!format!("{error} {error:?}").contains("super-secret-value"));
+    }
+}
