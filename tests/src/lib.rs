@@ -6,6 +6,13 @@
 //! - [`Participant`]: a real client in a room (the Python `livekit` package, driven through
 //!   `peers/python/participant.py`), with its events as JSON lines.
 //! - [`WebhookReceiver`]: the HTTP endpoint the server's webhooks are configured to reach.
+//! - [`PrivateServer`]: a second LiveKit server owned by one test, which may stop and restart
+//!   it (fault tests) without disturbing the shared one.
+//!
+//! Besides the variables `cargo xtask integration` sets (see [`TestEnv`]), two are read:
+//! `LIVEKIT_TEST_SERVER_BIN` (set by the native environment) is the server binary a
+//! [`PrivateServer`] runs, and `LIVEKIT_TEST_UPDATE_FIXTURES=1` makes `tests/webhooks.rs` record
+//! the webhooks it receives into `tests/fixtures/webhooks/`.
 //!
 //! It depends on no SDK crate on purpose: it checks the SDK against independent
 //! implementations (the server itself and LiveKit's own Python packages).
@@ -25,6 +32,7 @@
 //! ```
 
 mod participant;
+mod server;
 mod webhook;
 
 use std::io::{Read as _, Write as _};
@@ -35,6 +43,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use participant::{Event, JoinOptions, Participant};
+pub use server::PrivateServer;
 pub use webhook::{WebhookReceiver, WebhookRequest};
 
 /// The command that runs these tests with the environment they need.
@@ -61,6 +70,9 @@ pub struct TestEnv {
     pub server_log: Option<PathBuf>,
     /// A Chromium for browser tests, when installed (`LIVEKIT_TEST_CHROMIUM`).
     pub chromium: Option<PathBuf>,
+    /// The LiveKit server binary the environment runs, for [`PrivateServer`]
+    /// (`LIVEKIT_TEST_SERVER_BIN`; set by the native environment).
+    pub server_bin: Option<PathBuf>,
 }
 
 impl TestEnv {
@@ -102,6 +114,7 @@ impl TestEnv {
             python: PathBuf::from(required("LIVEKIT_TEST_PYTHON")),
             server_log: optional("LIVEKIT_TEST_SERVER_LOG"),
             chromium: optional("LIVEKIT_TEST_CHROMIUM"),
+            server_bin: optional("LIVEKIT_TEST_SERVER_BIN"),
         }
     }
 

@@ -1,5 +1,6 @@
 //! [`Participant`]: a real LiveKit client in a room, run as `peers/python/participant.py join`.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -257,6 +258,29 @@ impl Participant {
         let id = next_id();
         self.send(&json!({"cmd": "perform_rpc", "to": to, "method": method, "payload": payload, "id": id}));
         id
+    }
+
+    /// The number of audio frames received so far on each subscribed audio track (by track
+    /// SID): whether media really flows.
+    ///
+    /// # Panics
+    ///
+    /// When the participant does not answer within `timeout`.
+    pub fn audio_frames(&mut self, timeout: Duration) -> BTreeMap<String, u64> {
+        let id = next_id();
+        self.send(&json!({"cmd": "stats", "id": id}));
+        let stats = self.wait_for_match("the stats", timeout, |e| {
+            e.kind() == "stats" && e.str("id") == Some(id.as_str())
+        });
+        stats.0["frames"]
+            .as_object()
+            .map(|frames| {
+                frames
+                    .iter()
+                    .map(|(sid, n)| (sid.clone(), n.as_u64().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Asks the participant to leave the room (it then prints `disconnected` and exits).

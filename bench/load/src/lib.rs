@@ -60,7 +60,11 @@ pub fn credentials() -> (String, String, String) {
             panic!("{name} is not set: start a server with `cargo xtask up` and source its env.sh")
         })
     };
-    (var("LIVEKIT_URL"), var("LIVEKIT_API_KEY"), var("LIVEKIT_API_SECRET"))
+    (
+        var("LIVEKIT_URL"),
+        var("LIVEKIT_API_KEY"),
+        var("LIVEKIT_API_SECRET"),
+    )
 }
 
 /// A room name of this process.

@@ -640,23 +640,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::CREATE_AGENT,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .create_agent(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::CREATE_AGENT,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .create_agent(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn create_agent_v2() {
@@ -665,23 +665,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::CREATE_AGENT_V2,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .create_agent_v2(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::CREATE_AGENT_V2,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .create_agent_v2(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn promote_agent() {
@@ -690,23 +690,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::PROMOTE_AGENT,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .promote_agent(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::PROMOTE_AGENT,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .promote_agent(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn list_agents() {
@@ -715,23 +715,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::LIST_AGENTS,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .list_agents(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::LIST_AGENTS,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .list_agents(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn list_agent_versions() {
@@ -740,23 +740,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::LIST_AGENT_VERSIONS,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .list_agent_versions(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::LIST_AGENT_VERSIONS,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .list_agent_versions(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn list_agent_secrets() {
@@ -765,23 +765,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::LIST_AGENT_SECRETS,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .list_agent_secrets(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::LIST_AGENT_SECRETS,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .list_agent_secrets(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn update_agent() {
@@ -790,23 +790,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::UPDATE_AGENT,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .update_agent(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::UPDATE_AGENT,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .update_agent(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn restart_agent() {
@@ -815,23 +815,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::RESTART_AGENT,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .restart_agent(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::RESTART_AGENT,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .restart_agent(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn deploy_agent() {
@@ -840,23 +840,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::DEPLOY_AGENT,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .deploy_agent(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::DEPLOY_AGENT,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .deploy_agent(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn deploy_agent_v2() {
@@ -865,23 +865,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::DEPLOY_AGENT_V2,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .deploy_agent_v2(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::DEPLOY_AGENT_V2,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .deploy_agent_v2(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn update_agent_secrets() {
@@ -890,23 +890,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::UPDATE_AGENT_SECRETS,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .update_agent_secrets(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::UPDATE_AGENT_SECRETS,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .update_agent_secrets(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn rollback_agent() {
@@ -915,23 +915,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::ROLLBACK_AGENT,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .rollback_agent(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::ROLLBACK_AGENT,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .rollback_agent(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn delete_agent() {
@@ -940,23 +940,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::DELETE_AGENT,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .delete_agent(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::DELETE_AGENT,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .delete_agent(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn get_client_settings() {
@@ -965,23 +965,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::GET_CLIENT_SETTINGS,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .get_client_settings(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::GET_CLIENT_SETTINGS,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .get_client_settings(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn create_private_link() {
@@ -990,23 +990,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::CREATE_PRIVATE_LINK,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .create_private_link(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::CREATE_PRIVATE_LINK,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .create_private_link(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn destroy_private_link() {
@@ -1015,23 +1015,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::DESTROY_PRIVATE_LINK,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .destroy_private_link(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::DESTROY_PRIVATE_LINK,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .destroy_private_link(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn list_private_links() {
@@ -1040,23 +1040,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::LIST_PRIVATE_LINKS,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .list_private_links(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::LIST_PRIVATE_LINKS,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .list_private_links(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn get_private_link_status() {
@@ -1065,22 +1065,22 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::GET_PRIVATE_LINK_STATUS,
-            Scope {
-                room: None,
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    CloudAgentClient::from_client(client)
-                        .get_private_link_status(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::GET_PRIVATE_LINK_STATUS,
+                Scope {
+                    room: None,
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        CloudAgentClient::from_client(client)
+                            .get_private_link_status(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
 }

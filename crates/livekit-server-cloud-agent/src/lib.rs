@@ -32,12 +32,22 @@ pub const AGENTS_URL_VARIABLE: &str = "LK_AGENTS_URL";
 
 /// The agents host of a LiveKit Cloud project URL: the scheme becomes `https` and the first
 /// label of the host is replaced by `agents` (`wss://my-project.livekit.cloud` →
-/// `https://agents.livekit.cloud`). A URL without a dot in its host is returned unchanged.
+/// `https://agents.livekit.cloud`). A URL whose host is an IP address or has no dot (a local
+/// server, which serves no agents host) is returned unchanged.
 pub fn agents_url(project_url: &str) -> String {
     let rest = ["https://", "http://", "wss://", "ws://"]
         .iter()
         .find_map(|scheme| project_url.strip_prefix(scheme))
         .unwrap_or(project_url);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return project_url.to_owned();
+    }
     match rest.split_once('.') {
         Some((first_label, domain)) if !first_label.contains('/') && !domain.is_empty() => {
             format!("https://agents.{domain}")
@@ -77,5 +87,7 @@ mod tests {
             "https://agents.eu.livekit.cloud/sub"
         );
         assert_eq!(agents_url("ws://localhost:7880"), "ws://localhost:7880");
+        assert_eq!(agents_url("http://127.0.0.1:7880"), "http://127.0.0.1:7880");
+        assert_eq!(agents_url("http://[::1]:7880/x"), "http://[::1]:7880/x");
     }
 }

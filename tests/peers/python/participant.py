@@ -212,7 +212,10 @@ async def join(args):
         await room.connect(ws_url(args.url), args.token, rtc.RoomOptions(auto_subscribe=True))
     except Exception as error:  # the token was refused, or the server is unreachable
         emit("connect_failed", message=f"{type(error).__name__}: {error}")
-        sys.exit(2)
+        sys.stderr.flush()
+        # Exit at once: tearing the interpreter down under the native client's threads after a
+        # failed connect has been seen to end in a signal instead of this status.
+        os._exit(2)
     local = room.local_participant
     emit("connected", identity=local.identity, sid=local.sid, room=room.name)
 

@@ -29,8 +29,16 @@ impl Clients {
                 })
                 .await
                 .map(drop),
-            3 => self.ingress.list_ingress(IngressListFilter::Room(room.to_owned())).await.map(drop),
-            4 => self.sip.list_sip_inbound_trunk(ListSIPInboundTrunkFilter::All).await.map(drop),
+            3 => self
+                .ingress
+                .list_ingress(IngressListFilter::Room(room.to_owned()))
+                .await
+                .map(drop),
+            4 => self
+                .sip
+                .list_sip_inbound_trunk(ListSIPInboundTrunkFilter::All)
+                .await
+                .map(drop),
             _ => self.dispatch.list_dispatch(room).await.map(drop),
         }
     }
@@ -50,8 +58,17 @@ async fn main() {
     let room = bench_load::room_name("official");
     clients
         .room
-        .create_room(&room, CreateRoomOptions { empty_timeout: 600, ..Default::default() })
+        .create_room(
+            &room,
+            CreateRoomOptions {
+                empty_timeout: 600,
+                ..Default::default()
+            },
+        )
         .await
         .expect("create the room");
-    bench_load::run("official (livekit-api 0.10.0)", settings, |i| clients.call(i, &room)).await;
+    bench_load::run("official (livekit-api 0.10.0)", settings, |i| {
+        clients.call(i, &room)
+    })
+    .await;
 }

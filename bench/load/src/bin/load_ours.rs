@@ -19,10 +19,16 @@ struct Clients {
 impl Clients {
     async fn call(&self, i: usize, room: &str) -> Result<(), Error> {
         match i % 6 {
-            0 => self.room.list_rooms(proto::ListRoomsRequest::default()).await.map(drop),
+            0 => self
+                .room
+                .list_rooms(proto::ListRoomsRequest::default())
+                .await
+                .map(drop),
             1 => self
                 .room
-                .list_participants(proto::ListParticipantsRequest { room: room.to_owned() })
+                .list_participants(proto::ListParticipantsRequest {
+                    room: room.to_owned(),
+                })
                 .await
                 .map(drop),
             2 => self
@@ -43,15 +49,19 @@ impl Clients {
                 .map(drop),
             4 => self
                 .sip
-                .list_sip_inbound_trunk(livekit_server_sip::proto::ListSipInboundTrunkRequest::default())
+                .list_sip_inbound_trunk(
+                    livekit_server_sip::proto::ListSipInboundTrunkRequest::default(),
+                )
                 .await
                 .map(drop),
             _ => self
                 .dispatch
-                .list_dispatch(livekit_server_agent_dispatch::proto::ListAgentDispatchRequest {
-                    room: room.to_owned(),
-                    ..Default::default()
-                })
+                .list_dispatch(
+                    livekit_server_agent_dispatch::proto::ListAgentDispatchRequest {
+                        room: room.to_owned(),
+                        ..Default::default()
+                    },
+                )
                 .await
                 .map(drop),
         }
@@ -73,8 +83,15 @@ async fn main() {
     let room = bench_load::room_name("ours");
     clients
         .room
-        .create_room(proto::CreateRoomRequest { name: room.clone(), empty_timeout: 600, ..Default::default() })
+        .create_room(proto::CreateRoomRequest {
+            name: room.clone(),
+            empty_timeout: 600,
+            ..Default::default()
+        })
         .await
         .expect("create the room");
-    bench_load::run("ours (livekit-server-*)", settings, |i| clients.call(i, &room)).await;
+    bench_load::run("ours (livekit-server-*)", settings, |i| {
+        clients.call(i, &room)
+    })
+    .await;
 }

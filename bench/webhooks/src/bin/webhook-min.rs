@@ -1,6 +1,7 @@
 //! Minimum-of-batches timing of each receiver, for a machine too busy for criterion's means
 //! to be stable (other processes only ever add time, so the fastest batch is the closest to
-//! an idle machine): `webhook-min [batches]` prints the best ns per call of each.
+//! an idle machine): `webhook-min [batches] [filter]` prints the best ns per call of each
+//! case (of those whose name contains `filter`, if given: handy under `perf record`).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -14,6 +15,7 @@ fn main() {
     let batches: u32 = std::env::args()
         .nth(1)
         .map_or(2000, |n| n.parse().expect("a number"));
+    let filter = std::env::args().nth(2).unwrap_or_default();
     let request = request();
     let body = request.body.as_slice();
     let body_str = std::str::from_utf8(body).expect("UTF-8");
@@ -77,7 +79,10 @@ fn main() {
     let mut best = [f64::MAX; 7];
     // Interleave the cases so that a busy period hurts all of them alike.
     for _ in 0..batches {
-        for (i, (_, run)) in cases.iter().enumerate() {
+        for (i, (name, run)) in cases.iter().enumerate() {
+            if !name.contains(filter.as_str()) {
+                continue;
+            }
             let start = Instant::now();
             for _ in 0..PER_BATCH {
                 run();
@@ -87,6 +92,9 @@ fn main() {
         }
     }
     for ((name, _), ns) in cases.iter().zip(best) {
+        if !name.contains(filter.as_str()) {
+            continue;
+        }
         println!("{name:32} {ns:8.0} ns");
     }
 }

@@ -1,0 +1,60 @@
+//! What the integration test files share on the SDK side: clients and tokens for the shared
+//! server, and assertions on typed errors. (The SDK-free helpers live in the
+//! `livekit_server_tests` library.)
+
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use livekit_server_auth::{AccessToken, VideoGrants};
+use livekit_server_http::{Client, Error, TwirpCode};
+use livekit_server_tests::TestEnv;
+
+/// How long a participant gets to connect, publish, or see an event.
+pub(crate) const JOIN: Duration = Duration::from_secs(30);
+
+/// A client of the shared server, signing with the environment's key.
+pub(crate) fn client(env: &TestEnv) -> Client {
+    Client::new(&env.url, &env.api_key, &env.api_secret).expect("a client for LIVEKIT_URL")
+}
+
+/// A join token minted by our `AccessToken` (the SDK under test).
+pub(crate) fn join_token(env: &TestEnv, identity: &str, room: &str) -> String {
+    AccessToken::new(&env.api_key, &env.api_secret)
+        .expect("credentials")
+        .with_identity(identity)
+        .with_name(identity)
+        .with_grants(VideoGrants::join(room))
+        .to_jwt()
+        .expect("a join token")
+}
+
+/// The error of a call that must fail.
+#[track_caller]
+pub(crate) fn expect_err<T: Debug>(result: Result<T, Error>) -> Error {
+    match result {
+        Ok(value) => panic!("expected an error, the call succeeded: {value:?}"),
+        Err(error) => error,
+    }
+}
+
+/// Asserts that `error` is the server's Twirp error (not an intermediary's) with this code,
+/// HTTP status and message.
+#[track_caller]
+pub(crate) fn assert_twirp(error: &Error, code: TwirpCode, status: u16, message: &str) {
+    let twirp = error
+        .twirp()
+        .unwrap_or_else(|| panic!("not an answer from the server: {error:?}"));
+    assert_eq!(
+        (
+            twirp.code(),
+            error.status().map(|s| s.as_u16()),
+            twirp.message()
+        ),
+        (code, Some(status), message),
+        "{error:?}"
+    );
+    assert!(twirp.is_twirp(), "not a Twirp body: {error:?}");
+}
