@@ -5,12 +5,38 @@
 //!   `prost-types`);
 //! - `<package>.serde.rs`: protojson serde impls from pbjson-build, compiled behind the crate's
 //!   `serde` feature (unknown fields and unknown enum names are ignored, like Go's
-//!   `protojson.UnmarshalOptions{DiscardUnknown: true}` as used by the server);
+//!   `protojson.UnmarshalOptions{DiscardUnknown: true}` as used by the server), then
+//!   post-processed (below);
 //! - `services.rs`: one table of every public Twirp service and method, joined with the
 //!   per-RPC policy of `proto/rpc-policy.txt` (idempotency class and grants).
 //!
 //! With `--check` nothing is written and any difference is an error (CI runs this, and so does
 //! the `codegen_is_fresh` test).
+//!
+//! # Protojson post-processing
+//!
+//! pbjson-build's output is rewritten as text before formatting, so that the generated code
+//! calls hand-written helpers of the proto crate (`src/pbjson_support.rs`) where pbjson's own
+//! behaviour is slow or differs from Go's protojson:
+//!
+//! 1. numbers are read by `crate::pbjson_support::NumberDeserialize` instead of
+//!    `pbjson::private::NumberDeserialize` (same accepted inputs, one typed visitor instead of
+//!    an untagged enum that formats and discards a `serde_json` error for every integer written
+//!    as a JSON number: −30 % on decoding a webhook);
+//! 2. maps are read through `crate::pbjson_support::UniqueKeys`, which rejects a duplicate key
+//!    (`{"a":"1","a":"2"}`) as Go does, where a `BTreeMap` keeps the last value;
+//! 3. in each message visitor, every field that may read `null` (messages, `optional` scalars
+//!    and enums, oneof members) gets a `seen__` flag, so that a field given again after `null`
+//!    (`"room":null,"room":{…}`) is a duplicate, as in Go;
+//! 4. enum fields are written through `crate::pbjson_support::enum_or_number`, which writes a
+//!    number with no variant as a JSON number (as Go does) instead of failing with "Invalid
+//!    variant N".
+//!
+//! Each pass matches pbjson-build's exact text and fails when it finds a shape only in part,
+//! and the result may use nothing else from `pbjson::private` than `BytesDeserialize` and
+//! `base64`, so a pbjson-build upgrade that changes its output breaks codegen loudly instead of
+//! dropping a rule. pbjson-build's unprocessed output is left in `target/xtask/codegen/` to
+//! diff against.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -147,6 +173,10 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         .map_err(|error| format!("pbjson-build failed: {error}"))?;
     for (package, bytes) in written {
         let body = String::from_utf8(bytes).map_err(|_| "pbjson-build wrote invalid UTF-8")?;
+        // pbjson-build's own output stays in the scratch folder, to diff against.
+        util::write(&scratch.join(format!("{package}.serde.pbjson.rs")), &body)?;
+        let body = post_process_protojson(&body)
+            .map_err(|error| format!("post-processing {package}.serde.rs: {error}"))?;
         files.insert(format!("{package}.serde.rs"), body);
     }
 
@@ -177,6 +207,248 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         out.insert(path, formatted);
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Post-processing of pbjson-build's output (see the module docs). Each pass rewrites one exact
+// shape of pbjson-build 0.9's text and fails if it finds that shape only in part, so that a
+// pbjson-build upgrade that changes its output breaks `cargo xtask codegen` instead of
+// silently dropping a fix.
+
+/// The `pbjson` items the post-processed code may still use (everything else it called is
+/// replaced by `crate::pbjson_support`).
+const PBJSON_ITEMS_KEPT: &[&str] = &[
+    "pbjson::private::BytesDeserialize<",
+    "pbjson::private::base64::encode(",
+];
+
+/// Applies every protojson pass to one package's pbjson-build output.
+fn post_process_protojson(code: &str) -> Result<String, String> {
+    let code = faster_numbers(code)?;
+    let code = unique_map_keys(&code)?;
+    let code = enum_numbers_as_numbers(&code)?;
+    let code = fields_repeated_after_null(&code)?;
+    if code.contains("std::collections::HashMap") {
+        // pbjson-build writes maps whose values are int64, bytes or enums through a HashMap,
+        // whose key order is not sorted (Go's is): such a map needs a pass of its own.
+        return Err("pbjson-build wrote a HashMap; protojson map keys would not be sorted".into());
+    }
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("pbjson::") {
+        rest = &rest[at..];
+        if !PBJSON_ITEMS_KEPT.iter().any(|kept| rest.starts_with(kept)) {
+            let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+            return Err(format!(
+                "unexpected use of pbjson left after post-processing: `{}`",
+                &rest[..end]
+            ));
+        }
+        rest = &rest["pbjson::".len()..];
+    }
+    Ok(code)
+}
+
+/// Every number is read by `crate::pbjson_support::NumberDeserialize` (one typed visitor)
+/// instead of pbjson's, an untagged enum that builds and throws away a `serde_json` error for
+/// every integer written as a JSON number.
+fn faster_numbers(code: &str) -> Result<String, String> {
+    const FROM: &str = "::pbjson::private::NumberDeserialize<";
+    const TO: &str = "crate::pbjson_support::NumberDeserialize<";
+    if code.matches("NumberDeserialize").count() != code.matches(FROM).count() {
+        return Err(format!(
+            "NumberDeserialize is used other than as `{FROM}…>`"
+        ));
+    }
+    Ok(code.replace(FROM, TO))
+}
+
+/// Every map field is read through `crate::pbjson_support::UniqueKeys`, which rejects a key
+/// given twice, as Go does: `map_.next_value::<std::collections::BTreeMap<K, V>>()?` becomes
+/// `map_.next_value::<crate::pbjson_support::UniqueKeys<K, V>>()?.0` (the same `BTreeMap`).
+fn unique_map_keys(code: &str) -> Result<String, String> {
+    const FROM: &str = "map_.next_value::<std::collections::BTreeMap<";
+    const TO: &str = "map_.next_value::<crate::pbjson_support::UniqueKeys<";
+    const TAIL: &str = ">>()?";
+    let mut out = String::with_capacity(code.len() + 1024);
+    let mut rest = code;
+    while let Some(at) = rest.find(FROM) {
+        out.push_str(&rest[..at]);
+        let args = &rest[at + FROM.len()..];
+        // The `>` that closes `BTreeMap<`: the arguments are types, so `<` and `>` pair up.
+        let mut depth = 1usize;
+        let end = args
+            .char_indices()
+            .find_map(|(i, c)| {
+                match c {
+                    '<' => depth += 1,
+                    '>' => depth -= 1,
+                    _ => {}
+                }
+                (depth == 0).then_some(i)
+            })
+            .ok_or("unbalanced `BTreeMap<` in a map field")?;
+        if !args[end..].starts_with(TAIL) {
+            return Err(format!("a map field is not read as `{FROM}…{TAIL}`"));
+        }
+        out.push_str(TO);
+        out.push_str(&args[..end]);
+        out.push_str(TAIL);
+        out.push_str(".0");
+        rest = &args[end + TAIL.len()..];
+    }
+    out.push_str(rest);
+    if out.contains("BTreeMap") {
+        return Err("a map field is read as a BTreeMap other than through `next_value`".into());
+    }
+    Ok(out)
+}
+
+/// Every enum field is written through `crate::pbjson_support::enum_or_number`, which writes a
+/// number that names no variant as a JSON number (as Go does) instead of failing:
+/// `T::try_from(x).map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", x)))`
+/// becomes `crate::pbjson_support::enum_or_number::<T, S::Error>(x)` (`S` is the serializer
+/// parameter of every generated `serialize`).
+fn enum_numbers_as_numbers(code: &str) -> Result<String, String> {
+    const MARKER: &str = ".map_err(|_| serde::ser::Error::custom(format!(\"Invalid variant {}\", ";
+    const CALL: &str = "::try_from(";
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(at) = rest.find(MARKER) {
+        let before = &rest[..at];
+        let head = before.trim_end();
+        let call = head
+            .rfind(CALL)
+            .filter(|&call| head.ends_with(')') && !head[call..].contains('\n'))
+            .ok_or("`Invalid variant` without `T::try_from(x)` before it")?;
+        let value = &head[call + CALL.len()..head.len() - 1];
+        let start = head[..call]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |i| i + 1);
+        let ty = &head[start..call];
+        let after = &rest[at + MARKER.len()..];
+        let tail = format!("{value})))");
+        if ty.is_empty() || value.is_empty() || !after.starts_with(&tail) {
+            return Err(format!(
+                "unexpected enum conversion `{ty}::try_from({value})`"
+            ));
+        }
+        out.push_str(&head[..start]);
+        let _ = write!(
+            out,
+            "crate::pbjson_support::enum_or_number::<{ty}, S::Error>({value})"
+        );
+        rest = &after[tail.len()..];
+    }
+    out.push_str(rest);
+    if out.contains("Invalid variant") {
+        return Err("an enum conversion was left as pbjson wrote it".into());
+    }
+    Ok(out)
+}
+
+/// A field given again after `null` (`"room":null,"room":{…}`) is a duplicate, as in Go, which
+/// marks a field seen before it looks at the value. pbjson detects a duplicate by its
+/// variable being set, which `null` leaves unset for a message, an `optional` scalar or enum,
+/// and a oneof member. In each visitor, every such arm gets a flag:
+///
+/// ```text
+/// GeneratedField::Room => {                      GeneratedField::Room => {
+///     if room__.is_some() {                          if room__.is_some() || seen__[0] {
+///         return Err(…duplicate_field("room"));          return Err(…duplicate_field("room"));
+///     }                                              }
+///     room__ = map_.next_value()?;                   room__ = map_.next_value()?;
+/// }                                                  seen__[0] = true;
+///                                                }
+/// ```
+///
+/// with `let mut seen__ = [false; N];` before the visitor's `while let` loop. A flag is per
+/// field, not per oneof: `null` for one member and a value for another is accepted, as in Go.
+/// Arms whose value is always `Some(…)` (plain scalars, repeated fields, maps) are left alone:
+/// `null` is an error for them already.
+fn fields_repeated_after_null(code: &str) -> Result<String, String> {
+    const LOOP: &str = "while let Some(k) = map_.next_key()? {";
+    const DUPLICATE: &str = "return Err(serde::de::Error::duplicate_field(";
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 1024);
+    // The current visitor: where its loop starts in `out`, and how many flags it needs.
+    let mut visitor: Option<(usize, usize)> = None;
+    let declare = |out: &mut Vec<String>, visitor: Option<(usize, usize)>| {
+        if let Some((at, flags)) = visitor.filter(|&(_, flags)| flags > 0) {
+            let indent = &out[at][..out[at].len() - out[at].trim_start().len()];
+            let line = format!("{indent}let mut seen__ = [false; {flags}];");
+            out.insert(at, line);
+        }
+    };
+    let (mut arms, mut flagged) = (0usize, 0usize);
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let trimmed = line.trim();
+        if trimmed == LOOP {
+            declare(&mut out, visitor.take());
+            visitor = Some((out.len(), 0));
+            out.push(line.to_owned());
+            i += 1;
+            continue;
+        }
+        let variable = lines
+            .get(i + 1)
+            .and_then(|next| next.trim().strip_prefix("if "))
+            .and_then(|next| next.strip_suffix(".is_some() {"));
+        let (true, Some(variable)) = (
+            trimmed.starts_with("GeneratedField::") && trimmed.ends_with("=> {"),
+            variable,
+        ) else {
+            out.push(line.to_owned());
+            i += 1;
+            continue;
+        };
+        // One arm, as pbjson-build writes it (see above); its value may span several lines.
+        arms += 1;
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let close = format!("{indent}}}");
+        let end = (i + 1..lines.len())
+            .find(|&j| lines[j] == close)
+            .ok_or_else(|| format!("unterminated arm `{trimmed}`"))?;
+        let well_formed =
+            end > i + 4 && lines[i + 2].trim().starts_with(DUPLICATE) && lines[i + 3].trim() == "}";
+        let value = lines[i + 4..end.max(i + 4)].join("\n");
+        let value = value
+            .trim_start()
+            .strip_prefix(&format!("{variable} = "))
+            .filter(|_| well_formed)
+            .ok_or_else(|| format!("unexpected arm `{trimmed}`"))?;
+        let Some((_, flags)) = visitor.as_mut() else {
+            return Err(format!("arm `{trimmed}` outside a visitor loop"));
+        };
+        if value.trim_start().starts_with("Some(") {
+            out.extend(lines[i..=end].iter().map(|l| (*l).to_owned()));
+        } else {
+            out.push(line.to_owned());
+            out.push(
+                lines[i + 1].replace(".is_some() {", &format!(".is_some() || seen__[{flags}] {{")),
+            );
+            out.extend(lines[i + 2..end].iter().map(|l| (*l).to_owned()));
+            out.push(format!("{indent}    seen__[{flags}] = true;"));
+            out.push(close);
+            *flags += 1;
+            flagged += 1;
+        }
+        i = end + 1;
+    }
+    declare(&mut out, visitor);
+    if arms != code.matches(DUPLICATE).count() {
+        return Err(format!(
+            "{arms} field arms found, but {} duplicate-field checks",
+            code.matches(DUPLICATE).count()
+        ));
+    }
+    if arms > 0 && flagged == 0 {
+        return Err("no field can read `null`: the arms are not as expected".into());
+    }
+    let mut joined = out.join("\n");
+    joined.push('\n');
+    Ok(joined)
 }
 
 fn header(pin: &Pin) -> String {
@@ -319,7 +591,10 @@ pub(crate) fn prost_type_name(name: &str) -> String {
         .split('_')
         .map(|word| {
             let mut chars = word.chars();
-            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -529,8 +804,109 @@ mod tests {
         assert_eq!(snake_case("ListSIPTrunk"), "list_sip_trunk");
         assert_eq!(snake_case("CreateAgentV2"), "create_agent_v2");
         assert_eq!(snake_case("DialWhatsAppCall"), "dial_whatsapp_call");
-        assert_eq!(prost_type_name("SIPInboundTrunkInfo"), "SipInboundTrunkInfo");
-        assert_eq!(prost_type_name("DialWhatsAppCallRequest"), "DialWhatsAppCallRequest");
+        assert_eq!(
+            prost_type_name("SIPInboundTrunkInfo"),
+            "SipInboundTrunkInfo"
+        );
+        assert_eq!(
+            prost_type_name("DialWhatsAppCallRequest"),
+            "DialWhatsAppCallRequest"
+        );
+    }
+
+    /// A visitor and a serializer as pbjson-build 0.9 writes them (text, before formatting).
+    const PBJSON_SAMPLE: &str = r#"
+        if self.state != 0 {
+            let v = participant_info::State::try_from(self.state)
+                .map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", self.state)))?;
+            struct_ser.serialize_field("state", &v)?;
+        }
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<Room, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut name__ = None;
+                let mut version__ = None;
+                let mut gaps__ = None;
+                let mut value__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Name => {
+                            if name__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            name__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Version => {
+                            if version__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("version"));
+                            }
+                            version__ = map_.next_value()?;
+                        }
+                        GeneratedField::Gaps => {
+                            if gaps__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("gaps"));
+                            }
+                            gaps__ = Some(
+                                map_.next_value::<std::collections::BTreeMap<::pbjson::private::NumberDeserialize<i32>, ::pbjson::private::NumberDeserialize<u32>>>()?
+                                    .into_iter().map(|(k,v)| (k.0, v.0)).collect()
+                            );
+                        }
+                        GeneratedField::Count => {
+                            if value__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("count"));
+                            }
+                            value__ = map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| room::Value::Count(x.0));
+                        }
+                        GeneratedField::__SkipField__ => {
+                            let _ = map_.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+"#;
+
+    #[test]
+    fn protojson_post_processing_rewrites_pbjson_output() {
+        let out = post_process_protojson(PBJSON_SAMPLE).unwrap();
+        assert!(!out.contains("pbjson::"), "{out}");
+        assert!(out.contains(
+            "let v = crate::pbjson_support::enum_or_number::<participant_info::State, \
+             S::Error>(self.state)?;"
+        ));
+        assert!(out.contains(
+            "map_.next_value::<crate::pbjson_support::UniqueKeys<\
+             crate::pbjson_support::NumberDeserialize<i32>, \
+             crate::pbjson_support::NumberDeserialize<u32>>>()?.0\n"
+        ));
+        // Two arms may read null (the message and the oneof member), one flag each.
+        assert!(out.contains(
+            "                let mut seen__ = [false; 2];\n                while let Some(k)"
+        ));
+        assert!(out.contains("if name__.is_some() {"));
+        assert!(out.contains("if version__.is_some() || seen__[0] {"));
+        assert!(out.contains("version__ = map_.next_value()?;\n                            seen__[0] = true;\n                        }"));
+        assert!(out.contains("if value__.is_some() || seen__[1] {"));
+        assert!(out.contains("seen__[1] = true;"));
+    }
+
+    #[test]
+    fn protojson_post_processing_refuses_what_it_does_not_know() {
+        let changed = [
+            // An enum conversion of another shape.
+            PBJSON_SAMPLE.replace("::try_from(self.state)", "::from_i32(self.state)"),
+            // A map read some other way.
+            PBJSON_SAMPLE.replace(">>>()?\n", ">>>()\n"),
+            // An arm of another shape.
+            PBJSON_SAMPLE.replace(
+                "duplicate_field(\"version\")",
+                "custom(\"version is there twice\")",
+            ),
+            // A new pbjson helper.
+            PBJSON_SAMPLE.replace("Some(map_.next_value()?)", "::pbjson::private::New::x()"),
+        ];
+        for code in changed {
+            assert!(post_process_protojson(&code).is_err(), "{code}");
+        }
     }
 
     /// The committed generated code is what the pinned protocol produces (CI runs this too).

@@ -172,23 +172,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::CREATE_DISPATCH,
-            Scope {
-                room: Some("contract-room"),
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    AgentDispatchClient::from_client(client)
-                        .create_dispatch(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::CREATE_DISPATCH,
+                Scope {
+                    room: Some("contract-room"),
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        AgentDispatchClient::from_client(client)
+                            .create_dispatch(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn delete_dispatch() {
@@ -198,23 +198,23 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::DELETE_DISPATCH,
-            Scope {
-                room: Some("contract-room"),
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    AgentDispatchClient::from_client(client)
-                        .delete_dispatch(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::DELETE_DISPATCH,
+                Scope {
+                    room: Some("contract-room"),
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        AgentDispatchClient::from_client(client)
+                            .delete_dispatch(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
     #[tokio::test]
     async fn list_dispatch() {
@@ -224,22 +224,22 @@ mod contract_tests {
         };
         let body = Some(prost::Message::encode_to_vec(&request));
         assert_rpc_contract(
-            &rpc::LIST_DISPATCH,
-            Scope {
-                room: Some("contract-room"),
-                destination_room: None,
-            },
-            body,
-            |client| {
-                let request = request.clone();
-                async move {
-                    AgentDispatchClient::from_client(client)
-                        .list_dispatch(request)
-                        .await
-                        .map(drop)
-                }
-            },
-        )
-        .await;
+                &rpc::LIST_DISPATCH,
+                Scope {
+                    room: Some("contract-room"),
+                    destination_room: None,
+                },
+                body,
+                |client| {
+                    let request = request.clone();
+                    async move {
+                        AgentDispatchClient::from_client(client)
+                            .list_dispatch(request)
+                            .await
+                            .map(drop)
+                    }
+                },
+            )
+            .await;
     }
 }

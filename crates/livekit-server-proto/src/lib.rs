@@ -11,8 +11,10 @@
 //!   Go's protojson, which is what the LiveKit server writes (webhook bodies, `roomConfig` in
 //!   tokens): lowerCamelCase names, 64-bit integers as strings (numbers accepted too), enums
 //!   as names (numbers accepted). Decoding ignores unknown fields and maps unknown enum names
-//!   to the default value, so a newer server never breaks an older receiver; duplicate
-//!   fields are an error, as in Go.
+//!   to the default value, so a newer server never breaks an older receiver; a duplicate
+//!   field (also one given again after `null`) and a duplicate map key are errors, as in Go.
+//!   An enum number with no variant (in a message decoded from a newer server's protobuf) is
+//!   written as a JSON number, as Go writes it.
 //!
 //!   The well-known types have their special protojson forms: `Timestamp` as an RFC 3339
 //!   string in UTC (`"2023-11-14T22:13:20.500Z"`, offsets accepted when reading, years

@@ -151,7 +151,7 @@ fn parse_fraction(digits: &[u8]) -> Option<i32> {
 }
 
 /// The input quoted for an error message, cut to a bounded length.
-struct Quoted<'a>(&'a str);
+pub(crate) struct Quoted<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

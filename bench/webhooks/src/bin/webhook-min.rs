@@ -1,7 +1,8 @@
 //! Minimum-of-batches timing of each receiver, for a machine too busy for criterion's means
 //! to be stable (other processes only ever add time, so the fastest batch is the closest to
 //! an idle machine): `webhook-min [batches] [filter]` prints the best ns per call of each
-//! case (of those whose name contains `filter`, if given: handy under `perf record`).
+//! case; with `filter`, only of the case named so or, if none is, of those whose name contains
+//! it (handy under `perf record`).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -75,12 +76,20 @@ fn main() {
             ))
         }),
     ];
+    let exact = cases.iter().any(|(name, _)| *name == filter);
+    let selected = |name: &str| {
+        if exact {
+            name == filter
+        } else {
+            name.contains(filter.as_str())
+        }
+    };
     const PER_BATCH: u32 = 200;
     let mut best = [f64::MAX; 7];
     // Interleave the cases so that a busy period hurts all of them alike.
     for _ in 0..batches {
         for (i, (name, run)) in cases.iter().enumerate() {
-            if !name.contains(filter.as_str()) {
+            if !selected(name) {
                 continue;
             }
             let start = Instant::now();
@@ -92,7 +101,7 @@ fn main() {
         }
     }
     for ((name, _), ns) in cases.iter().zip(best) {
-        if !name.contains(filter.as_str()) {
+        if !selected(name) {
             continue;
         }
         println!("{name:32} {ns:8.0} ns");

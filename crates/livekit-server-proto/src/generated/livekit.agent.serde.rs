@@ -131,6 +131,7 @@ impl<'de> serde::Deserialize<'de> for AgentConfigUpdate {
                 let mut tools_added__ = None;
                 let mut tools_removed__ = None;
                 let mut created_at__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -140,12 +141,13 @@ impl<'de> serde::Deserialize<'de> for AgentConfigUpdate {
                             id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Instructions => {
-                            if instructions__.is_some() {
+                            if instructions__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("instructions"),
                                 );
                             }
                             instructions__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::ToolsAdded => {
                             if tools_added__.is_some() {
@@ -162,10 +164,11 @@ impl<'de> serde::Deserialize<'de> for AgentConfigUpdate {
                             tools_removed__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -309,6 +312,7 @@ impl<'de> serde::Deserialize<'de> for AgentHandoff {
                 let mut old_agent_id__ = None;
                 let mut new_agent_id__ = None;
                 let mut created_at__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -318,10 +322,11 @@ impl<'de> serde::Deserialize<'de> for AgentHandoff {
                             id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::OldAgentId => {
-                            if old_agent_id__.is_some() {
+                            if old_agent_id__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("oldAgentId"));
                             }
                             old_agent_id__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::NewAgentId => {
                             if new_agent_id__.is_some() {
@@ -330,10 +335,11 @@ impl<'de> serde::Deserialize<'de> for AgentHandoff {
                             new_agent_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -567,16 +573,18 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
             {
                 let mut created_at__ = None;
                 let mut event__ = None;
+                let mut seen__ = [false; 15];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::AgentStateChanged => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentStateChanged"),
                                 );
@@ -584,9 +592,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::AgentStateChanged);
+                            seen__[1] = true;
                         }
                         GeneratedField::UserStateChanged => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("userStateChanged"),
                                 );
@@ -594,9 +603,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::UserStateChanged);
+                            seen__[2] = true;
                         }
                         GeneratedField::ConversationItemAdded => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conversationItemAdded"),
                                 );
@@ -604,9 +614,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::ConversationItemAdded);
+                            seen__[3] = true;
                         }
                         GeneratedField::UserInputTranscribed => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("userInputTranscribed"),
                                 );
@@ -614,9 +625,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::UserInputTranscribed);
+                            seen__[4] = true;
                         }
                         GeneratedField::FunctionToolsExecuted => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionToolsExecuted"),
                                 );
@@ -624,17 +636,19 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::FunctionToolsExecuted);
+                            seen__[5] = true;
                         }
                         GeneratedField::Error => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::Error);
+                            seen__[6] = true;
                         }
                         GeneratedField::OverlappingSpeech => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overlappingSpeech"),
                                 );
@@ -642,9 +656,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::OverlappingSpeech);
+                            seen__[7] = true;
                         }
                         GeneratedField::SessionUsageUpdated => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sessionUsageUpdated"),
                                 );
@@ -652,9 +667,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::SessionUsageUpdated);
+                            seen__[8] = true;
                         }
                         GeneratedField::AmdPrediction => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("amdPrediction"),
                                 );
@@ -662,9 +678,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::AmdPrediction);
+                            seen__[9] = true;
                         }
                         GeneratedField::EotPrediction => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("eotPrediction"),
                                 );
@@ -672,9 +689,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::EotPrediction);
+                            seen__[10] = true;
                         }
                         GeneratedField::FunctionToolsStarted => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionToolsStarted"),
                                 );
@@ -682,9 +700,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::FunctionToolsStarted);
+                            seen__[11] = true;
                         }
                         GeneratedField::DebugMessage => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("debugMessage"),
                                 );
@@ -692,9 +711,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::DebugMessage);
+                            seen__[12] = true;
                         }
                         GeneratedField::ToolExecutionUpdated => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[13] {
                                 return Err(
                                     serde::de::Error::duplicate_field("toolExecutionUpdated"),
                                 );
@@ -702,9 +722,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::ToolExecutionUpdated);
+                            seen__[13] = true;
                         }
                         GeneratedField::AgentFalseInterruption => {
-                            if event__.is_some() {
+                            if event__.is_some() || seen__[14] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentFalseInterruption"),
                                 );
@@ -712,6 +733,7 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                             event__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_event::Event::AgentFalseInterruption);
+                            seen__[14] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -865,17 +887,17 @@ impl serde::Serialize for agent_session_event::AgentStateChanged {
         let mut struct_ser = serializer
             .serialize_struct("livekit.agent.AgentSessionEvent.AgentStateChanged", len)?;
         if self.old_state != 0 {
-            let v = AgentState::try_from(self.old_state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.old_state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AgentState,
+                S::Error,
+            >(self.old_state)?;
             struct_ser.serialize_field("oldState", &v)?;
         }
         if self.new_state != 0 {
-            let v = AgentState::try_from(self.new_state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.new_state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AgentState,
+                S::Error,
+            >(self.new_state)?;
             struct_ser.serialize_field("newState", &v)?;
         }
         struct_ser.end()
@@ -1011,10 +1033,10 @@ impl serde::Serialize for agent_session_event::AmdPrediction {
             struct_ser.serialize_field("speechDuration", v)?;
         }
         if self.category != 0 {
-            let v = AmdCategory::try_from(self.category)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.category),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AmdCategory,
+                S::Error,
+            >(self.category)?;
             struct_ser.serialize_field("category", &v)?;
         }
         if !self.reason.is_empty() {
@@ -1113,15 +1135,17 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AmdPrediction {
                 let mut reason__ = None;
                 let mut transcript__ = None;
                 let mut delay__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SpeechDuration => {
-                            if speech_duration__.is_some() {
+                            if speech_duration__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("speechDuration"),
                                 );
                             }
                             speech_duration__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Category => {
                             if category__.is_some() {
@@ -1142,10 +1166,11 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AmdPrediction {
                             transcript__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Delay => {
-                            if delay__.is_some() {
+                            if delay__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("delay"));
                             }
                             delay__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1259,13 +1284,15 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ConversationItemAdded
                 V: serde::de::MapAccess<'de>,
             {
                 let mut item__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Item => {
-                            if item__.is_some() {
+                            if item__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("item"));
                             }
                             item__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1402,6 +1429,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::EotPrediction {
                 let mut threshold__ = None;
                 let mut inference_duration__ = None;
                 let mut delay__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Probability => {
@@ -1412,7 +1440,9 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::EotPrediction {
                             }
                             probability__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -1422,23 +1452,27 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::EotPrediction {
                             }
                             threshold__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::InferenceDuration => {
-                            if inference_duration__.is_some() {
+                            if inference_duration__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inferenceDuration"),
                                 );
                             }
                             inference_duration__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Delay => {
-                            if delay__.is_some() {
+                            if delay__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("delay"));
                             }
                             delay__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1959,6 +1993,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::OverlappingSpeech {
                 let mut overlap_started_at__ = None;
                 let mut detection_delay__ = None;
                 let mut detected_at__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::IsInterruption => {
@@ -1970,12 +2005,13 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::OverlappingSpeech {
                             is_interruption__ = Some(map_.next_value()?);
                         }
                         GeneratedField::OverlapStartedAt => {
-                            if overlap_started_at__.is_some() {
+                            if overlap_started_at__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overlapStartedAt"),
                                 );
                             }
                             overlap_started_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::DetectionDelay => {
                             if detection_delay__.is_some() {
@@ -1985,15 +2021,18 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::OverlappingSpeech {
                             }
                             detection_delay__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::DetectedAt => {
-                            if detected_at__.is_some() {
+                            if detected_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("detectedAt"));
                             }
                             detected_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2103,13 +2142,15 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::SessionUsageUpdated {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut usage__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Usage => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("usage"));
                             }
                             usage__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2246,10 +2287,11 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                 V: serde::de::MapAccess<'de>,
             {
                 let mut update__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Started => {
-                            if update__.is_some() {
+                            if update__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("started"));
                             }
                             update__ = map_
@@ -2257,9 +2299,10 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::Started,
                                 );
+                            seen__[0] = true;
                         }
                         GeneratedField::CallUpdated => {
-                            if update__.is_some() {
+                            if update__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("callUpdated"),
                                 );
@@ -2269,9 +2312,10 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::CallUpdated,
                                 );
+                            seen__[1] = true;
                         }
                         GeneratedField::ReplyUpdated => {
-                            if update__.is_some() {
+                            if update__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("replyUpdated"),
                                 );
@@ -2281,9 +2325,10 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::ReplyUpdated,
                                 );
+                            seen__[2] = true;
                         }
                         GeneratedField::Ended => {
-                            if update__.is_some() {
+                            if update__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("ended"));
                             }
                             update__ = map_
@@ -2291,6 +2336,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::Ended,
                                 );
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2494,10 +2540,10 @@ impl serde::Serialize for agent_session_event::tool_execution_updated::Ended {
             struct_ser.serialize_field("message", v)?;
         }
         if self.status != 0 {
-            let v = ToolCallStatus::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ToolCallStatus,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         struct_ser.end()
@@ -2581,6 +2627,7 @@ for agent_session_event::tool_execution_updated::Ended {
                 let mut call_id__ = None;
                 let mut message__ = None;
                 let mut status__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -2596,10 +2643,11 @@ for agent_session_event::tool_execution_updated::Ended {
                             call_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Message => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("message"));
                             }
                             message__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Status => {
                             if status__.is_some() {
@@ -2654,10 +2702,10 @@ impl serde::Serialize for agent_session_event::tool_execution_updated::ReplyUpda
             struct_ser.serialize_field("updateIds", &self.update_ids)?;
         }
         if self.status != 0 {
-            let v = ToolReplyStatus::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ToolReplyStatus,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if !self.speech_id.is_empty() {
@@ -2882,15 +2930,17 @@ for agent_session_event::tool_execution_updated::Started {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut function_call__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FunctionCall => {
-                            if function_call__.is_some() {
+                            if function_call__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCall"),
                                 );
                             }
                             function_call__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3015,6 +3065,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::UserInputTranscribed 
                 let mut transcript__ = None;
                 let mut is_final__ = None;
                 let mut language__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Transcript => {
@@ -3030,10 +3081,11 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::UserInputTranscribed 
                             is_final__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Language => {
-                            if language__.is_some() {
+                            if language__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("language"));
                             }
                             language__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3072,17 +3124,17 @@ impl serde::Serialize for agent_session_event::UserStateChanged {
         let mut struct_ser = serializer
             .serialize_struct("livekit.agent.AgentSessionEvent.UserStateChanged", len)?;
         if self.old_state != 0 {
-            let v = UserState::try_from(self.old_state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.old_state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                UserState,
+                S::Error,
+            >(self.old_state)?;
             struct_ser.serialize_field("oldState", &v)?;
         }
         if self.new_state != 0 {
-            let v = UserState::try_from(self.new_state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.new_state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                UserState,
+                S::Error,
+            >(self.new_state)?;
             struct_ser.serialize_field("newState", &v)?;
         }
         struct_ser.end()
@@ -3331,18 +3383,20 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AudioInput => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("audioInput"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::AudioInput);
+                            seen__[0] = true;
                         }
                         GeneratedField::AudioOutput => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioOutput"),
                                 );
@@ -3350,33 +3404,37 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::AudioOutput);
+                            seen__[1] = true;
                         }
                         GeneratedField::Event => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("event"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::Event);
+                            seen__[2] = true;
                         }
                         GeneratedField::Request => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("request"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::Request);
+                            seen__[3] = true;
                         }
                         GeneratedField::Response => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("response"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::Response);
+                            seen__[4] = true;
                         }
                         GeneratedField::AudioPlaybackFlush => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioPlaybackFlush"),
                                 );
@@ -3384,9 +3442,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::AudioPlaybackFlush);
+                            seen__[5] = true;
                         }
                         GeneratedField::AudioPlaybackClear => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioPlaybackClear"),
                                 );
@@ -3394,9 +3453,10 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::AudioPlaybackClear);
+                            seen__[6] = true;
                         }
                         GeneratedField::AudioPlaybackFinished => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioPlaybackFinished"),
                                 );
@@ -3404,6 +3464,7 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_session_message::Message::AudioPlaybackFinished);
+                            seen__[7] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3663,7 +3724,9 @@ impl<'de> serde::Deserialize<'de> for agent_session_message::console_io::AudioFr
                             }
                             sample_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -3675,7 +3738,9 @@ impl<'de> serde::Deserialize<'de> for agent_session_message::console_io::AudioFr
                             }
                             num_channels__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -3687,7 +3752,9 @@ impl<'de> serde::Deserialize<'de> for agent_session_message::console_io::AudioFr
                             }
                             samples_per_channel__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4509,18 +4576,20 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut item__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Message => {
-                            if item__.is_some() {
+                            if item__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("message"));
                             }
                             item__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(chat_context::chat_item::Item::Message);
+                            seen__[0] = true;
                         }
                         GeneratedField::FunctionCall => {
-                            if item__.is_some() {
+                            if item__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCall"),
                                 );
@@ -4528,9 +4597,10 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                             item__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(chat_context::chat_item::Item::FunctionCall);
+                            seen__[1] = true;
                         }
                         GeneratedField::FunctionCallOutput => {
-                            if item__.is_some() {
+                            if item__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCallOutput"),
                                 );
@@ -4538,9 +4608,10 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                             item__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(chat_context::chat_item::Item::FunctionCallOutput);
+                            seen__[2] = true;
                         }
                         GeneratedField::AgentHandoff => {
-                            if item__.is_some() {
+                            if item__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentHandoff"),
                                 );
@@ -4548,9 +4619,10 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                             item__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(chat_context::chat_item::Item::AgentHandoff);
+                            seen__[3] = true;
                         }
                         GeneratedField::AgentConfigUpdate => {
-                            if item__.is_some() {
+                            if item__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentConfigUpdate"),
                                 );
@@ -4558,6 +4630,7 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                             item__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(chat_context::chat_item::Item::AgentConfigUpdate);
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -4615,10 +4688,10 @@ impl serde::Serialize for ChatMessage {
             struct_ser.serialize_field("id", &self.id)?;
         }
         if self.role != 0 {
-            let v = ChatRole::try_from(self.role)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.role),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ChatRole,
+                S::Error,
+            >(self.role)?;
             struct_ser.serialize_field("role", &v)?;
         }
         if !self.content.is_empty() {
@@ -4738,6 +4811,7 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                 let mut extra__ = None;
                 let mut metrics__ = None;
                 let mut created_at__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -4767,7 +4841,7 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                             interrupted__ = Some(map_.next_value()?);
                         }
                         GeneratedField::TranscriptConfidence => {
-                            if transcript_confidence__.is_some() {
+                            if transcript_confidence__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transcriptConfidence"),
                                 );
@@ -4775,30 +4849,35 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                             transcript_confidence__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::Extra => {
                             if extra__.is_some() {
                                 return Err(serde::de::Error::duplicate_field("extra"));
                             }
                             extra__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::Metrics => {
-                            if metrics__.is_some() {
+                            if metrics__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("metrics"));
                             }
                             metrics__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -4906,15 +4985,17 @@ impl<'de> serde::Deserialize<'de> for chat_message::ChatContent {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut payload__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Text => {
-                            if payload__.is_some() {
+                            if payload__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("text"));
                             }
                             payload__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(chat_message::chat_content::Payload::Text);
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5094,13 +5175,15 @@ impl<'de> serde::Deserialize<'de> for DebugMessage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut payload__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Payload => {
-                            if payload__.is_some() {
+                            if payload__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("payload"));
                             }
                             payload__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5242,7 +5325,9 @@ impl<'de> serde::Deserialize<'de> for EotModelUsage {
                             }
                             total_requests__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -5397,6 +5482,7 @@ impl<'de> serde::Deserialize<'de> for FunctionCall {
                 let mut name__ = None;
                 let mut created_at__ = None;
                 let mut extra__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -5424,17 +5510,20 @@ impl<'de> serde::Deserialize<'de> for FunctionCall {
                             name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Extra => {
                             if extra__.is_some() {
                                 return Err(serde::de::Error::duplicate_field("extra"));
                             }
                             extra__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -5592,6 +5681,7 @@ impl<'de> serde::Deserialize<'de> for FunctionCallOutput {
                 let mut output__ = None;
                 let mut is_error__ = None;
                 let mut created_at__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -5625,10 +5715,11 @@ impl<'de> serde::Deserialize<'de> for FunctionCallOutput {
                             is_error__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5781,7 +5872,9 @@ impl<'de> serde::Deserialize<'de> for InterruptionModelUsage {
                             }
                             total_requests__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6088,7 +6181,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6100,7 +6195,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_cached_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6112,7 +6209,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_audio_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6124,7 +6223,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_cached_audio_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6136,7 +6237,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_text_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6148,7 +6251,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_cached_text_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6160,7 +6265,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_image_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6172,7 +6279,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             input_cached_image_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6184,7 +6293,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             output_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6196,7 +6307,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             output_audio_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6208,7 +6321,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             output_text_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6220,7 +6335,9 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                             }
                             session_duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6458,26 +6575,29 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                 let mut e2e_latency__ = None;
                 let mut llm_node_tps__ = None;
                 let mut llm_node_ttfs__ = None;
+                let mut seen__ = [false; 10];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::StartedSpeakingAt => {
-                            if started_speaking_at__.is_some() {
+                            if started_speaking_at__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("startedSpeakingAt"),
                                 );
                             }
                             started_speaking_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::StoppedSpeakingAt => {
-                            if stopped_speaking_at__.is_some() {
+                            if stopped_speaking_at__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("stoppedSpeakingAt"),
                                 );
                             }
                             stopped_speaking_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::TranscriptionDelay => {
-                            if transcription_delay__.is_some() {
+                            if transcription_delay__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transcriptionDelay"),
                                 );
@@ -6485,13 +6605,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                             transcription_delay__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::EndOfTurnDelay => {
-                            if end_of_turn_delay__.is_some() {
+                            if end_of_turn_delay__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("endOfTurnDelay"),
                                 );
@@ -6499,13 +6620,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                             end_of_turn_delay__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[3] = true;
                         }
                         GeneratedField::OnUserTurnCompletedDelay => {
-                            if on_user_turn_completed_delay__.is_some() {
+                            if on_user_turn_completed_delay__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "onUserTurnCompletedDelay",
@@ -6515,13 +6637,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                             on_user_turn_completed_delay__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[4] = true;
                         }
                         GeneratedField::LlmNodeTtft => {
-                            if llm_node_ttft__.is_some() {
+                            if llm_node_ttft__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("llmNodeTtft"),
                                 );
@@ -6529,13 +6652,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                             llm_node_ttft__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[5] = true;
                         }
                         GeneratedField::TtsNodeTtfb => {
-                            if tts_node_ttfb__.is_some() {
+                            if tts_node_ttfb__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ttsNodeTtfb"),
                                 );
@@ -6543,37 +6667,40 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                             tts_node_ttfb__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[6] = true;
                         }
                         GeneratedField::E2eLatency => {
-                            if e2e_latency__.is_some() {
+                            if e2e_latency__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("e2eLatency"));
                             }
                             e2e_latency__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[7] = true;
                         }
                         GeneratedField::LlmNodeTps => {
-                            if llm_node_tps__.is_some() {
+                            if llm_node_tps__.is_some() || seen__[8] {
                                 return Err(serde::de::Error::duplicate_field("llmNodeTps"));
                             }
                             llm_node_tps__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[8] = true;
                         }
                         GeneratedField::LlmNodeTtfs => {
-                            if llm_node_ttfs__.is_some() {
+                            if llm_node_ttfs__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("llmNodeTtfs"),
                                 );
@@ -6581,10 +6708,11 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                             llm_node_ttfs__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[9] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -6714,34 +6842,38 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut usage__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Llm => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("llm"));
                             }
                             usage__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(model_usage::Usage::Llm);
+                            seen__[0] = true;
                         }
                         GeneratedField::Tts => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("tts"));
                             }
                             usage__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(model_usage::Usage::Tts);
+                            seen__[1] = true;
                         }
                         GeneratedField::Stt => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("stt"));
                             }
                             usage__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(model_usage::Usage::Stt);
+                            seen__[2] = true;
                         }
                         GeneratedField::Interruption => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("interruption"),
                                 );
@@ -6749,14 +6881,16 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                             usage__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(model_usage::Usage::Interruption);
+                            seen__[3] = true;
                         }
                         GeneratedField::Eot => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("eot"));
                             }
                             usage__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(model_usage::Usage::Eot);
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -6924,7 +7058,9 @@ impl<'de> serde::Deserialize<'de> for SttModelUsage {
                             }
                             input_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6936,7 +7072,9 @@ impl<'de> serde::Deserialize<'de> for SttModelUsage {
                             }
                             output_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6948,7 +7086,9 @@ impl<'de> serde::Deserialize<'de> for SttModelUsage {
                             }
                             audio_duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -7145,6 +7285,7 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
             {
                 let mut request_id__ = None;
                 let mut request__ = None;
+                let mut seen__ = [false; 10];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -7154,15 +7295,16 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Ping => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::Ping);
+                            seen__[0] = true;
                         }
                         GeneratedField::GetChatHistory => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getChatHistory"),
                                 );
@@ -7170,17 +7312,19 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::GetChatHistory);
+                            seen__[1] = true;
                         }
                         GeneratedField::RunInput => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("runInput"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::RunInput);
+                            seen__[2] = true;
                         }
                         GeneratedField::GetAgentInfo => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getAgentInfo"),
                                 );
@@ -7188,9 +7332,10 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::GetAgentInfo);
+                            seen__[3] = true;
                         }
                         GeneratedField::GetSessionState => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionState"),
                                 );
@@ -7198,9 +7343,10 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::GetSessionState);
+                            seen__[4] = true;
                         }
                         GeneratedField::GetRtcStats => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getRtcStats"),
                                 );
@@ -7208,9 +7354,10 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::GetRtcStats);
+                            seen__[5] = true;
                         }
                         GeneratedField::GetSessionUsage => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionUsage"),
                                 );
@@ -7218,9 +7365,10 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::GetSessionUsage);
+                            seen__[6] = true;
                         }
                         GeneratedField::GetFrameworkInfo => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getFrameworkInfo"),
                                 );
@@ -7228,17 +7376,19 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::GetFrameworkInfo);
+                            seen__[7] = true;
                         }
                         GeneratedField::UpdateIo => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[8] {
                                 return Err(serde::de::Error::duplicate_field("updateIo"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::UpdateIo);
+                            seen__[8] = true;
                         }
                         GeneratedField::FinalizeSimulation => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("finalizeSimulation"),
                                 );
@@ -7246,6 +7396,7 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_request::Request::FinalizeSimulation);
+                            seen__[9] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8190,19 +8341,22 @@ impl<'de> serde::Deserialize<'de> for session_request::UpdateIo {
             {
                 let mut input__ = None;
                 let mut output__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Input => {
-                            if input__.is_some() {
+                            if input__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("input"));
                             }
                             input__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Output => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("output"));
                             }
                             output__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8322,23 +8476,26 @@ impl<'de> serde::Deserialize<'de> for session_request::update_io::Input {
             {
                 let mut audio_enabled__ = None;
                 let mut video_enabled__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AudioEnabled => {
-                            if audio_enabled__.is_some() {
+                            if audio_enabled__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioEnabled"),
                                 );
                             }
                             audio_enabled__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::VideoEnabled => {
-                            if video_enabled__.is_some() {
+                            if video_enabled__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("videoEnabled"),
                                 );
                             }
                             video_enabled__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8472,31 +8629,35 @@ impl<'de> serde::Deserialize<'de> for session_request::update_io::Output {
                 let mut audio_enabled__ = None;
                 let mut video_enabled__ = None;
                 let mut transcription_enabled__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AudioEnabled => {
-                            if audio_enabled__.is_some() {
+                            if audio_enabled__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioEnabled"),
                                 );
                             }
                             audio_enabled__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::VideoEnabled => {
-                            if video_enabled__.is_some() {
+                            if video_enabled__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("videoEnabled"),
                                 );
                             }
                             video_enabled__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::TranscriptionEnabled => {
-                            if transcription_enabled__.is_some() {
+                            if transcription_enabled__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transcriptionEnabled"),
                                 );
                             }
                             transcription_enabled__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8703,6 +8864,7 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                 let mut request_id__ = None;
                 let mut error__ = None;
                 let mut response__ = None;
+                let mut seen__ = [false; 11];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -8712,21 +8874,23 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             request_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Error => {
-                            if error__.is_some() {
+                            if error__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
                             error__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Pong => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::Pong);
+                            seen__[1] = true;
                         }
                         GeneratedField::GetChatHistory => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getChatHistory"),
                                 );
@@ -8734,17 +8898,19 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::GetChatHistory);
+                            seen__[2] = true;
                         }
                         GeneratedField::RunInput => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("runInput"));
                             }
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::RunInput);
+                            seen__[3] = true;
                         }
                         GeneratedField::GetAgentInfo => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getAgentInfo"),
                                 );
@@ -8752,9 +8918,10 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::GetAgentInfo);
+                            seen__[4] = true;
                         }
                         GeneratedField::GetSessionState => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionState"),
                                 );
@@ -8762,9 +8929,10 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::GetSessionState);
+                            seen__[5] = true;
                         }
                         GeneratedField::GetRtcStats => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getRtcStats"),
                                 );
@@ -8772,9 +8940,10 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::GetRtcStats);
+                            seen__[6] = true;
                         }
                         GeneratedField::GetSessionUsage => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionUsage"),
                                 );
@@ -8782,9 +8951,10 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::GetSessionUsage);
+                            seen__[7] = true;
                         }
                         GeneratedField::GetFrameworkInfo => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getFrameworkInfo"),
                                 );
@@ -8792,17 +8962,19 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::GetFrameworkInfo);
+                            seen__[8] = true;
                         }
                         GeneratedField::UpdateIo => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("updateIo"));
                             }
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::UpdateIo);
+                            seen__[9] = true;
                         }
                         GeneratedField::FinalizeSimulation => {
-                            if response__.is_some() {
+                            if response__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("finalizeSimulation"),
                                 );
@@ -8810,6 +8982,7 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                             response__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(session_response::Response::FinalizeSimulation);
+                            seen__[10] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8923,15 +9096,17 @@ impl<'de> serde::Deserialize<'de> for session_response::FinalizeSimulationRespon
                 V: serde::de::MapAccess<'de>,
             {
                 let mut user_verdict__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::UserVerdict => {
-                            if user_verdict__.is_some() {
+                            if user_verdict__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("userVerdict"),
                                 );
                             }
                             user_verdict__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9199,6 +9374,7 @@ impl<'de> serde::Deserialize<'de> for session_response::GetAgentInfoResponse {
                 let mut instructions__ = None;
                 let mut tools__ = None;
                 let mut chat_ctx__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -9208,12 +9384,13 @@ impl<'de> serde::Deserialize<'de> for session_response::GetAgentInfoResponse {
                             id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Instructions => {
-                            if instructions__.is_some() {
+                            if instructions__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("instructions"),
                                 );
                             }
                             instructions__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Tools => {
                             if tools__.is_some() {
@@ -9663,17 +9840,17 @@ impl serde::Serialize for session_response::GetSessionStateResponse {
                 len,
             )?;
         if self.agent_state != 0 {
-            let v = AgentState::try_from(self.agent_state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.agent_state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AgentState,
+                S::Error,
+            >(self.agent_state)?;
             struct_ser.serialize_field("agentState", &v)?;
         }
         if self.user_state != 0 {
-            let v = UserState::try_from(self.user_state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.user_state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                UserState,
+                S::Error,
+            >(self.user_state)?;
             struct_ser.serialize_field("userState", &v)?;
         }
         if !self.agent_id.is_empty() {
@@ -9777,6 +9954,7 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionStateResponse 
                 let mut agent_id__ = None;
                 let mut options__ = None;
                 let mut created_at__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AgentState => {
@@ -9804,14 +9982,17 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionStateResponse 
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
                             options__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9931,19 +10112,22 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionUsageResponse 
             {
                 let mut usage__ = None;
                 let mut created_at__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Usage => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("usage"));
                             }
                             usage__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -10409,7 +10593,9 @@ impl<'de> serde::Deserialize<'de> for TtsModelUsage {
                             }
                             input_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -10421,7 +10607,9 @@ impl<'de> serde::Deserialize<'de> for TtsModelUsage {
                             }
                             output_tokens__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -10433,7 +10621,9 @@ impl<'de> serde::Deserialize<'de> for TtsModelUsage {
                             }
                             characters_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -10445,7 +10635,9 @@ impl<'de> serde::Deserialize<'de> for TtsModelUsage {
                             }
                             audio_duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -10607,6 +10799,7 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                 let mut confidence__ = None;
                 let mut start_time_offset__ = None;
                 let mut speaker_id__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Text => {
@@ -10616,43 +10809,46 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                             text__ = Some(map_.next_value()?);
                         }
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() {
+                            if start_time__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
                             start_time__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::EndTime => {
-                            if end_time__.is_some() {
+                            if end_time__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("endTime"));
                             }
                             end_time__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::Confidence => {
-                            if confidence__.is_some() {
+                            if confidence__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("confidence"));
                             }
                             confidence__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::StartTimeOffset => {
-                            if start_time_offset__.is_some() {
+                            if start_time_offset__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("startTimeOffset"),
                                 );
@@ -10660,16 +10856,18 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                             start_time_offset__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[3] = true;
                         }
                         GeneratedField::SpeakerId => {
-                            if speaker_id__.is_some() {
+                            if speaker_id__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("speakerId"));
                             }
                             speaker_id__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;

@@ -277,6 +277,7 @@ impl<'de> serde::Deserialize<'de> for AcceptWhatsAppCallRequest {
                 let mut destination_country__ = None;
                 let mut ringing_timeout__ = None;
                 let mut wait_until_answered__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WhatsappPhoneNumberId => {
@@ -324,10 +325,11 @@ impl<'de> serde::Deserialize<'de> for AcceptWhatsAppCallRequest {
                             );
                         }
                         GeneratedField::Sdp => {
-                            if sdp__.is_some() {
+                            if sdp__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("sdp"));
                             }
                             sdp__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::RoomName => {
                             if room_name__.is_some() {
@@ -372,7 +374,9 @@ impl<'de> serde::Deserialize<'de> for AcceptWhatsAppCallRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::DestinationCountry => {
@@ -384,12 +388,13 @@ impl<'de> serde::Deserialize<'de> for AcceptWhatsAppCallRequest {
                             destination_country__ = Some(map_.next_value()?);
                         }
                         GeneratedField::RingingTimeout => {
-                            if ringing_timeout__.is_some() {
+                            if ringing_timeout__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ringingTimeout"),
                                 );
                             }
                             ringing_timeout__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::WaitUntilAnswered => {
                             if wait_until_answered__.is_some() {
@@ -715,10 +720,10 @@ impl serde::Serialize for AddTrackRequest {
             struct_ser.serialize_field("name", &self.name)?;
         }
         if self.r#type != 0 {
-            let v = TrackType::try_from(self.r#type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.r#type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                TrackType,
+                S::Error,
+            >(self.r#type)?;
             struct_ser.serialize_field("type", &v)?;
         }
         if self.width != 0 {
@@ -734,10 +739,10 @@ impl serde::Serialize for AddTrackRequest {
             struct_ser.serialize_field("disableDtx", &self.disable_dtx)?;
         }
         if self.source != 0 {
-            let v = TrackSource::try_from(self.source)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.source),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                TrackSource,
+                S::Error,
+            >(self.source)?;
             struct_ser.serialize_field("source", &v)?;
         }
         if !self.layers.is_empty() {
@@ -756,20 +761,20 @@ impl serde::Serialize for AddTrackRequest {
             struct_ser.serialize_field("disableRed", &self.disable_red)?;
         }
         if self.encryption != 0 {
-            let v = encryption::Type::try_from(self.encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                encryption::Type,
+                S::Error,
+            >(self.encryption)?;
             struct_ser.serialize_field("encryption", &v)?;
         }
         if !self.stream.is_empty() {
             struct_ser.serialize_field("stream", &self.stream)?;
         }
         if self.backup_codec_policy != 0 {
-            let v = BackupCodecPolicy::try_from(self.backup_codec_policy)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.backup_codec_policy),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                BackupCodecPolicy,
+                S::Error,
+            >(self.backup_codec_policy)?;
             struct_ser.serialize_field("backupCodecPolicy", &v)?;
         }
         if !self.audio_features.is_empty() {
@@ -778,10 +783,10 @@ impl serde::Serialize for AddTrackRequest {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    AudioTrackFeature::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        AudioTrackFeature,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("audioFeatures", &v)?;
@@ -792,10 +797,10 @@ impl serde::Serialize for AddTrackRequest {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    PacketTrailerFeature::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        PacketTrailerFeature,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("packetTrailerFeatures", &v)?;
@@ -979,7 +984,9 @@ impl<'de> serde::Deserialize<'de> for AddTrackRequest {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -989,7 +996,9 @@ impl<'de> serde::Deserialize<'de> for AddTrackRequest {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -1332,6 +1341,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::AgentDatabase {
                 let mut created_at__ = None;
                 let mut expires_at__ = None;
                 let mut tip__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DatabaseId => {
@@ -1347,16 +1357,18 @@ impl<'de> serde::Deserialize<'de> for agent_db::AgentDatabase {
                             region__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::ExpiresAt => {
-                            if expires_at__.is_some() {
+                            if expires_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("expiresAt"));
                             }
                             expires_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Tip => {
                             if tip__.is_some() {
@@ -1364,7 +1376,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::AgentDatabase {
                             }
                             tip__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -1471,13 +1485,15 @@ impl<'de> serde::Deserialize<'de> for agent_db::CreateRequest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut ttl__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Ttl => {
-                            if ttl__.is_some() {
+                            if ttl__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("ttl"));
                             }
                             ttl__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1594,6 +1610,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::CreateResponse {
             {
                 let mut database_id__ = None;
                 let mut expires_at__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DatabaseId => {
@@ -1603,10 +1620,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::CreateResponse {
                             database_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ExpiresAt => {
-                            if expires_at__.is_some() {
+                            if expires_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("expiresAt"));
                             }
                             expires_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2038,6 +2056,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::ExportResponse {
                 let mut download_url__ = None;
                 let mut expires_at__ = None;
                 let mut tip__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DownloadUrl => {
@@ -2049,10 +2068,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::ExportResponse {
                             download_url__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ExpiresAt => {
-                            if expires_at__.is_some() {
+                            if expires_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("expiresAt"));
                             }
                             expires_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Tip => {
                             if tip__.is_some() {
@@ -2060,7 +2080,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::ExportResponse {
                             }
                             tip__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -2287,7 +2309,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::ListRequest {
                             }
                             page_size__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -2927,6 +2951,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
             {
                 let mut request_id__ = None;
                 let mut message__ = None;
+                let mut seen__ = [false; 10];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -2935,89 +2960,101 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Hello => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("hello"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Hello);
+                            seen__[0] = true;
                         }
                         GeneratedField::Exec => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("exec"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Exec);
+                            seen__[1] = true;
                         }
                         GeneratedField::Query => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("query"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Query);
+                            seen__[2] = true;
                         }
                         GeneratedField::Batch => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("batch"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Batch);
+                            seen__[3] = true;
                         }
                         GeneratedField::Begin => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("begin"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Begin);
+                            seen__[4] = true;
                         }
                         GeneratedField::Commit => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("commit"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Commit);
+                            seen__[5] = true;
                         }
                         GeneratedField::Rollback => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("rollback"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Rollback);
+                            seen__[6] = true;
                         }
                         GeneratedField::Cancel => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("cancel"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Cancel);
+                            seen__[7] = true;
                         }
                         GeneratedField::Credit => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[8] {
                                 return Err(serde::de::Error::duplicate_field("credit"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Credit);
+                            seen__[8] = true;
                         }
                         GeneratedField::Ping => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::client_message::Message::Ping);
+                            seen__[9] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3226,7 +3263,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Column {
                             ints__ = Some(
                                 map_
                                     .next_value::<
-                                        Vec<::pbjson::private::NumberDeserialize<_>>,
+                                        Vec<crate::pbjson_support::NumberDeserialize<_>>,
                                     >()?
                                     .into_iter()
                                     .map(|x| x.0)
@@ -3240,7 +3277,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Column {
                             doubles__ = Some(
                                 map_
                                     .next_value::<
-                                        Vec<::pbjson::private::NumberDeserialize<_>>,
+                                        Vec<crate::pbjson_support::NumberDeserialize<_>>,
                                     >()?
                                     .into_iter()
                                     .map(|x| x.0)
@@ -3264,7 +3301,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Column {
                             text_ends__ = Some(
                                 map_
                                     .next_value::<
-                                        Vec<::pbjson::private::NumberDeserialize<_>>,
+                                        Vec<crate::pbjson_support::NumberDeserialize<_>>,
                                     >()?
                                     .into_iter()
                                     .map(|x| x.0)
@@ -3288,7 +3325,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Column {
                             blob_ends__ = Some(
                                 map_
                                     .next_value::<
-                                        Vec<::pbjson::private::NumberDeserialize<_>>,
+                                        Vec<crate::pbjson_support::NumberDeserialize<_>>,
                                     >()?
                                     .into_iter()
                                     .map(|x| x.0)
@@ -3428,7 +3465,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ColumnBatch {
                             }
                             rows__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -3438,7 +3477,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ColumnBatch {
                             }
                             statement__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -3566,7 +3607,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Columns {
                             }
                             statement__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -3754,7 +3797,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Credit {
                             }
                             batches__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -3878,7 +3923,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Done {
                             }
                             tip__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -3888,7 +3935,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Done {
                             }
                             total_rows__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4169,7 +4218,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ExecResult {
                             }
                             rows_affected__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4181,7 +4232,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ExecResult {
                             }
                             last_insert_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4191,7 +4244,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ExecResult {
                             }
                             tip__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4201,7 +4256,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ExecResult {
                             }
                             statement__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4466,7 +4523,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::HelloOk {
                             }
                             tip__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4478,7 +4537,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::HelloOk {
                             }
                             ping_interval_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4490,7 +4551,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::HelloOk {
                             }
                             ping_timeout_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4609,7 +4672,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Ping {
                             }
                             timestamp_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4748,7 +4813,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Pong {
                             }
                             last_ping_timestamp_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -4760,7 +4827,9 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Pong {
                             }
                             timestamp_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -5083,6 +5152,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
             {
                 let mut request_id__ = None;
                 let mut message__ = None;
+                let mut seen__ = [false; 7];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -5091,28 +5161,32 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::HelloOk => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("helloOk"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::server_message::Message::HelloOk);
+                            seen__[0] = true;
                         }
                         GeneratedField::Columns => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("columns"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::server_message::Message::Columns);
+                            seen__[1] = true;
                         }
                         GeneratedField::ColumnBatch => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("columnBatch"),
                                 );
@@ -5120,38 +5194,43 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::server_message::Message::ColumnBatch);
+                            seen__[2] = true;
                         }
                         GeneratedField::ExecResult => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("execResult"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::server_message::Message::ExecResult);
+                            seen__[3] = true;
                         }
                         GeneratedField::Done => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("done"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::server_message::Message::Done);
+                            seen__[4] = true;
                         }
                         GeneratedField::Error => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::server_message::Message::Error);
+                            seen__[5] = true;
                         }
                         GeneratedField::Pong => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::server_message::Message::Pong);
+                            seen__[6] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5198,10 +5277,10 @@ impl serde::Serialize for agent_db::wire::Statement {
             struct_ser.serialize_field("params", &self.params)?;
         }
         if self.lang != 0 {
-            let v = agent_db::wire::QueryLang::try_from(self.lang)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.lang),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                agent_db::wire::QueryLang,
+                S::Error,
+            >(self.lang)?;
             struct_ser.serialize_field("lang", &v)?;
         }
         struct_ser.end()
@@ -5444,30 +5523,33 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NullValue => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("nullValue"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::value::Value::NullValue);
+                            seen__[0] = true;
                         }
                         GeneratedField::IntValue => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("intValue"));
                             }
                             value__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| agent_db::wire::value::Value::IntValue(x.0));
+                            seen__[1] = true;
                         }
                         GeneratedField::DoubleValue => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("doubleValue"),
                                 );
@@ -5475,21 +5557,23 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                             value__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| agent_db::wire::value::Value::DoubleValue(x.0));
+                            seen__[2] = true;
                         }
                         GeneratedField::TextValue => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("textValue"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(agent_db::wire::value::Value::TextValue);
+                            seen__[3] = true;
                         }
                         GeneratedField::BlobValue => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("blobValue"));
                             }
                             value__ = map_
@@ -5499,6 +5583,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                     >,
                                 >()?
                                 .map(|x| agent_db::wire::value::Value::BlobValue(x.0));
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5887,6 +5972,7 @@ impl<'de> serde::Deserialize<'de> for AgentDeployment {
                 let mut agent_name__ = None;
                 let mut deployment_enabled__ = None;
                 let mut last_scraped_at__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Region => {
@@ -5913,7 +5999,9 @@ impl<'de> serde::Deserialize<'de> for AgentDeployment {
                             }
                             replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -5925,7 +6013,9 @@ impl<'de> serde::Deserialize<'de> for AgentDeployment {
                             }
                             min_replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -5937,7 +6027,9 @@ impl<'de> serde::Deserialize<'de> for AgentDeployment {
                             }
                             max_replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6018,12 +6110,13 @@ impl<'de> serde::Deserialize<'de> for AgentDeployment {
                             deployment_enabled__ = Some(map_.next_value()?);
                         }
                         GeneratedField::LastScrapedAt => {
-                            if last_scraped_at__.is_some() {
+                            if last_scraped_at__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("lastScrapedAt"),
                                 );
                             }
                             last_scraped_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -6106,10 +6199,10 @@ impl serde::Serialize for AgentDispatch {
             struct_ser.serialize_field("state", v)?;
         }
         if self.restart_policy != 0 {
-            let v = JobRestartPolicy::try_from(self.restart_policy)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.restart_policy),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobRestartPolicy,
+                S::Error,
+            >(self.restart_policy)?;
             struct_ser.serialize_field("restartPolicy", &v)?;
         }
         if !self.deployment.is_empty() {
@@ -6217,6 +6310,7 @@ impl<'de> serde::Deserialize<'de> for AgentDispatch {
                 let mut restart_policy__ = None;
                 let mut deployment__ = None;
                 let mut attributes__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -6244,10 +6338,11 @@ impl<'de> serde::Deserialize<'de> for AgentDispatch {
                             metadata__ = Some(map_.next_value()?);
                         }
                         GeneratedField::State => {
-                            if state__.is_some() {
+                            if state__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("state"));
                             }
                             state__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::RestartPolicy => {
                             if restart_policy__.is_some() {
@@ -6270,7 +6365,9 @@ impl<'de> serde::Deserialize<'de> for AgentDispatch {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -6425,7 +6522,9 @@ impl<'de> serde::Deserialize<'de> for AgentDispatchState {
                             }
                             created_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6435,7 +6534,9 @@ impl<'de> serde::Deserialize<'de> for AgentDispatchState {
                             }
                             deleted_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -6474,10 +6575,10 @@ impl serde::Serialize for AgentEvent {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.AgentEvent", len)?;
         if self.r#type != 0 {
-            let v = AgentEventType::try_from(self.r#type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.r#type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AgentEventType,
+                S::Error,
+            >(self.r#type)?;
             struct_ser.serialize_field("type", &v)?;
         }
         if self.count != 0 {
@@ -6557,6 +6658,7 @@ impl<'de> serde::Deserialize<'de> for AgentEvent {
                 let mut r#type__ = None;
                 let mut count__ = None;
                 let mut timestamp__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Type => {
@@ -6571,15 +6673,18 @@ impl<'de> serde::Deserialize<'de> for AgentEvent {
                             }
                             count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Timestamp => {
-                            if timestamp__.is_some() {
+                            if timestamp__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("timestamp"));
                             }
                             timestamp__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -6795,10 +6900,10 @@ impl serde::Serialize for agent_http::AgentEndpoint {
             struct_ser.serialize_field("methods", &self.methods)?;
         }
         if self.kind != 0 {
-            let v = agent_http::AgentEndpointKind::try_from(self.kind)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.kind),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                agent_http::AgentEndpointKind,
+                S::Error,
+            >(self.kind)?;
             struct_ser.serialize_field("kind", &v)?;
         }
         if self.public {
@@ -7097,7 +7202,9 @@ impl<'de> serde::Deserialize<'de> for agent_http::AgentEndpointSettings {
                             }
                             protocol__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -7347,10 +7454,10 @@ impl serde::Serialize for agent_http::StreamPreamble {
         let mut struct_ser = serializer
             .serialize_struct("livekit.AgentHttp.StreamPreamble", len)?;
         if self.kind != 0 {
-            let v = agent_http::AgentEndpointKind::try_from(self.kind)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.kind),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                agent_http::AgentEndpointKind,
+                S::Error,
+            >(self.kind)?;
             struct_ser.serialize_field("kind", &v)?;
         }
         if !self.request_id.is_empty() {
@@ -7501,7 +7608,9 @@ impl<'de> serde::Deserialize<'de> for agent_http::StreamPreamble {
                             }
                             timeout_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -7681,6 +7790,7 @@ impl<'de> serde::Deserialize<'de> for AgentInfo {
                 let mut agent_deployments__ = None;
                 let mut secrets__ = None;
                 let mut deployed_at__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AgentId => {
@@ -7716,10 +7826,11 @@ impl<'de> serde::Deserialize<'de> for AgentInfo {
                             secrets__ = Some(map_.next_value()?);
                         }
                         GeneratedField::DeployedAt => {
-                            if deployed_at__.is_some() {
+                            if deployed_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("deployedAt"));
                             }
                             deployed_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -7785,10 +7896,10 @@ impl serde::Serialize for AgentSecret {
             struct_ser.serialize_field("updatedAt", v)?;
         }
         if self.kind != 0 {
-            let v = AgentSecretKind::try_from(self.kind)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.kind),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AgentSecretKind,
+                S::Error,
+            >(self.kind)?;
             struct_ser.serialize_field("kind", &v)?;
         }
         if !self.deployments.is_empty() {
@@ -7883,6 +7994,7 @@ impl<'de> serde::Deserialize<'de> for AgentSecret {
                 let mut updated_at__ = None;
                 let mut kind__ = None;
                 let mut deployments__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -7902,16 +8014,18 @@ impl<'de> serde::Deserialize<'de> for AgentSecret {
                             );
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::UpdatedAt => {
-                            if updated_at__.is_some() {
+                            if updated_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("updatedAt"));
                             }
                             updated_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Kind => {
                             if kind__.is_some() {
@@ -8192,6 +8306,7 @@ impl<'de> serde::Deserialize<'de> for AgentVersion {
                 let mut owner__ = None;
                 let mut draining__ = None;
                 let mut active__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Version => {
@@ -8207,23 +8322,27 @@ impl<'de> serde::Deserialize<'de> for AgentVersion {
                             current__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::DeployedAt => {
-                            if deployed_at__.is_some() {
+                            if deployed_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("deployedAt"));
                             }
                             deployed_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Attributes => {
                             if attributes__.is_some() {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::Status => {
@@ -8819,10 +8938,10 @@ impl serde::Serialize for AudioRoute {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.AudioRoute", len)?;
         if self.channel != 0 {
-            let v = AudioChannel::try_from(self.channel)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.channel),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AudioChannel,
+                S::Error,
+            >(self.channel)?;
             struct_ser.serialize_field("channel", &v)?;
         }
         if let Some(v) = self.r#match.as_ref() {
@@ -8834,10 +8953,10 @@ impl serde::Serialize for AudioRoute {
                     struct_ser.serialize_field("participantIdentity", v)?;
                 }
                 audio_route::Match::ParticipantKind(v) => {
-                    let v = participant_info::Kind::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        participant_info::Kind,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("participantKind", &v)?;
                 }
             }
@@ -8926,6 +9045,7 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
             {
                 let mut channel__ = None;
                 let mut r#match__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Channel => {
@@ -8935,15 +9055,16 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                             channel__ = Some(map_.next_value::<AudioChannel>()? as i32);
                         }
                         GeneratedField::TrackId => {
-                            if r#match__.is_some() {
+                            if r#match__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trackId"));
                             }
                             r#match__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(audio_route::Match::TrackId);
+                            seen__[0] = true;
                         }
                         GeneratedField::ParticipantIdentity => {
-                            if r#match__.is_some() {
+                            if r#match__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participantIdentity"),
                                 );
@@ -8951,9 +9072,10 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                             r#match__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(audio_route::Match::ParticipantIdentity);
+                            seen__[1] = true;
                         }
                         GeneratedField::ParticipantKind => {
-                            if r#match__.is_some() {
+                            if r#match__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participantKind"),
                                 );
@@ -8963,6 +9085,7 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                                     ::std::option::Option<participant_info::Kind>,
                                 >()?
                                 .map(|x| audio_route::Match::ParticipantKind(x as i32));
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9101,10 +9224,10 @@ impl serde::Serialize for AutoParticipantEgress {
         if let Some(v) = self.options.as_ref() {
             match v {
                 auto_participant_egress::Options::Preset(v) => {
-                    let v = EncodingOptionsPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        EncodingOptionsPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 auto_participant_egress::Options::Advanced(v) => {
@@ -9196,6 +9319,7 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                 let mut file_outputs__ = None;
                 let mut segment_outputs__ = None;
                 let mut options__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FileOutputs => {
@@ -9215,7 +9339,7 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                             segment_outputs__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Preset => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             options__ = map_
@@ -9225,14 +9349,16 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                                 .map(|x| auto_participant_egress::Options::Preset(
                                     x as i32,
                                 ));
+                            seen__[0] = true;
                         }
                         GeneratedField::Advanced => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             options__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(auto_participant_egress::Options::Advanced);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9382,6 +9508,7 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                 let mut filepath__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Filepath => {
@@ -9399,36 +9526,40 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                             disable_manifest__ = Some(map_.next_value()?);
                         }
                         GeneratedField::S3 => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(auto_track_egress::Output::S3);
+                            seen__[0] = true;
                         }
                         GeneratedField::Gcp => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(auto_track_egress::Output::Gcp);
+                            seen__[1] = true;
                         }
                         GeneratedField::Azure => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(auto_track_egress::Output::Azure);
+                            seen__[2] = true;
                         }
                         GeneratedField::AliOss => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(auto_track_egress::Output::AliOss);
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9536,13 +9667,15 @@ impl<'de> serde::Deserialize<'de> for AvailabilityRequest {
             {
                 let mut job__ = None;
                 let mut resuming__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Job => {
-                            if job__.is_some() {
+                            if job__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("job"));
                             }
                             job__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Resuming => {
                             if resuming__.is_some() {
@@ -9796,7 +9929,9 @@ impl<'de> serde::Deserialize<'de> for AvailabilityResponse {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -10270,6 +10405,7 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                 let mut message__ = None;
                 let mut deleted__ = None;
                 let mut generated__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -10284,12 +10420,14 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                             }
                             timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::EditTimestamp => {
-                            if edit_timestamp__.is_some() {
+                            if edit_timestamp__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("editTimestamp"),
                                 );
@@ -10297,10 +10435,11 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                             edit_timestamp__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::Message => {
                             if message__.is_some() {
@@ -10453,20 +10592,20 @@ impl serde::Serialize for ClientConfiguration {
             struct_ser.serialize_field("screen", v)?;
         }
         if self.resume_connection != 0 {
-            let v = ClientConfigSetting::try_from(self.resume_connection)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.resume_connection),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ClientConfigSetting,
+                S::Error,
+            >(self.resume_connection)?;
             struct_ser.serialize_field("resumeConnection", &v)?;
         }
         if let Some(v) = self.disabled_codecs.as_ref() {
             struct_ser.serialize_field("disabledCodecs", v)?;
         }
         if self.force_relay != 0 {
-            let v = ClientConfigSetting::try_from(self.force_relay)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.force_relay),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ClientConfigSetting,
+                S::Error,
+            >(self.force_relay)?;
             struct_ser.serialize_field("forceRelay", &v)?;
         }
         struct_ser.end()
@@ -10561,19 +10700,22 @@ impl<'de> serde::Deserialize<'de> for ClientConfiguration {
                 let mut resume_connection__ = None;
                 let mut disabled_codecs__ = None;
                 let mut force_relay__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Video => {
-                            if video__.is_some() {
+                            if video__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("video"));
                             }
                             video__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Screen => {
-                            if screen__.is_some() {
+                            if screen__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("screen"));
                             }
                             screen__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::ResumeConnection => {
                             if resume_connection__.is_some() {
@@ -10586,12 +10728,13 @@ impl<'de> serde::Deserialize<'de> for ClientConfiguration {
                             );
                         }
                         GeneratedField::DisabledCodecs => {
-                            if disabled_codecs__.is_some() {
+                            if disabled_codecs__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("disabledCodecs"),
                                 );
                             }
                             disabled_codecs__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::ForceRelay => {
                             if force_relay__.is_some() {
@@ -10668,10 +10811,10 @@ impl serde::Serialize for ClientInfo {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.ClientInfo", len)?;
         if self.sdk != 0 {
-            let v = client_info::Sdk::try_from(self.sdk)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.sdk),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                client_info::Sdk,
+                S::Error,
+            >(self.sdk)?;
             struct_ser.serialize_field("sdk", &v)?;
         }
         if !self.version.is_empty() {
@@ -10713,10 +10856,10 @@ impl serde::Serialize for ClientInfo {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    client_info::Capability::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        client_info::Capability,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("capabilities", &v)?;
@@ -10867,7 +11010,9 @@ impl<'de> serde::Deserialize<'de> for ClientInfo {
                             }
                             protocol__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -10931,7 +11076,9 @@ impl<'de> serde::Deserialize<'de> for ClientInfo {
                             }
                             client_protocol__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -11628,12 +11775,10 @@ impl serde::Serialize for ConnectTwilioCallRequest {
         let mut struct_ser = serializer
             .serialize_struct("livekit.ConnectTwilioCallRequest", len)?;
         if self.twilio_call_direction != 0 {
-            let v = connect_twilio_call_request::TwilioCallDirection::try_from(
-                    self.twilio_call_direction,
-                )
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.twilio_call_direction),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                connect_twilio_call_request::TwilioCallDirection,
+                S::Error,
+            >(self.twilio_call_direction)?;
             struct_ser.serialize_field("twilioCallDirection", &v)?;
         }
         if !self.room_name.is_empty() {
@@ -11832,7 +11977,9 @@ impl<'de> serde::Deserialize<'de> for ConnectTwilioCallRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::DestinationCountry => {
@@ -12178,6 +12325,7 @@ impl<'de> serde::Deserialize<'de> for ConnectWhatsAppCallRequest {
                 let mut whatsapp_call_id__ = None;
                 let mut sdp__ = None;
                 let mut wait_until_answered__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WhatsappCallId => {
@@ -12189,10 +12337,11 @@ impl<'de> serde::Deserialize<'de> for ConnectWhatsAppCallRequest {
                             whatsapp_call_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Sdp => {
-                            if sdp__.is_some() {
+                            if sdp__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("sdp"));
                             }
                             sdp__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::WaitUntilAnswered => {
                             if wait_until_answered__.is_some() {
@@ -12408,10 +12557,10 @@ impl serde::Serialize for ConnectionQualityInfo {
             struct_ser.serialize_field("participantSid", &self.participant_sid)?;
         }
         if self.quality != 0 {
-            let v = ConnectionQuality::try_from(self.quality)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.quality),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ConnectionQuality,
+                S::Error,
+            >(self.quality)?;
             struct_ser.serialize_field("quality", &v)?;
         }
         if self.score != 0. {
@@ -12519,7 +12668,9 @@ impl<'de> serde::Deserialize<'de> for ConnectionQualityInfo {
                             }
                             score__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -12788,6 +12939,7 @@ impl<'de> serde::Deserialize<'de> for ConnectionSettings {
                 let mut subscriber_allow_pause__ = None;
                 let mut disable_ice_lite__ = None;
                 let mut auto_subscribe_data_track__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AutoSubscribe => {
@@ -12807,12 +12959,13 @@ impl<'de> serde::Deserialize<'de> for ConnectionSettings {
                             adaptive_stream__ = Some(map_.next_value()?);
                         }
                         GeneratedField::SubscriberAllowPause => {
-                            if subscriber_allow_pause__.is_some() {
+                            if subscriber_allow_pause__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscriberAllowPause"),
                                 );
                             }
                             subscriber_allow_pause__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::DisableIceLite => {
                             if disable_ice_lite__.is_some() {
@@ -12823,12 +12976,13 @@ impl<'de> serde::Deserialize<'de> for ConnectionSettings {
                             disable_ice_lite__ = Some(map_.next_value()?);
                         }
                         GeneratedField::AutoSubscribeDataTrack => {
-                            if auto_subscribe_data_track__.is_some() {
+                            if auto_subscribe_data_track__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("autoSubscribeDataTrack"),
                                 );
                             }
                             auto_subscribe_data_track__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -12963,10 +13117,10 @@ impl serde::Serialize for CreateAgentDispatchRequest {
             struct_ser.serialize_field("metadata", &self.metadata)?;
         }
         if self.restart_policy != 0 {
-            let v = JobRestartPolicy::try_from(self.restart_policy)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.restart_policy),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobRestartPolicy,
+                S::Error,
+            >(self.restart_policy)?;
             struct_ser.serialize_field("restartPolicy", &v)?;
         }
         if !self.deployment.is_empty() {
@@ -13107,7 +13261,9 @@ impl<'de> serde::Deserialize<'de> for CreateAgentDispatchRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -13291,7 +13447,9 @@ impl<'de> serde::Deserialize<'de> for CreateAgentRequest {
                             }
                             replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -13303,7 +13461,9 @@ impl<'de> serde::Deserialize<'de> for CreateAgentRequest {
                             }
                             max_replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -13502,6 +13662,7 @@ impl<'de> serde::Deserialize<'de> for CreateAgentResponse {
                 let mut tag__ = None;
                 let mut server_regions__ = None;
                 let mut presigned_post_request__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AgentId => {
@@ -13551,12 +13712,13 @@ impl<'de> serde::Deserialize<'de> for CreateAgentResponse {
                             server_regions__ = Some(map_.next_value()?);
                         }
                         GeneratedField::PresignedPostRequest => {
-                            if presigned_post_request__.is_some() {
+                            if presigned_post_request__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("presignedPostRequest"),
                                 );
                             }
                             presigned_post_request__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -13894,10 +14056,10 @@ impl serde::Serialize for CreateIngressRequest {
         let mut struct_ser = serializer
             .serialize_struct("livekit.CreateIngressRequest", len)?;
         if self.input_type != 0 {
-            let v = IngressInput::try_from(self.input_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.input_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                IngressInput,
+                S::Error,
+            >(self.input_type)?;
             struct_ser.serialize_field("inputType", &v)?;
         }
         if !self.url.is_empty() {
@@ -14063,6 +14225,7 @@ impl<'de> serde::Deserialize<'de> for CreateIngressRequest {
                 let mut audio__ = None;
                 let mut video__ = None;
                 let mut enabled__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::InputType => {
@@ -14124,30 +14287,34 @@ impl<'de> serde::Deserialize<'de> for CreateIngressRequest {
                             bypass_transcoding__ = Some(map_.next_value()?);
                         }
                         GeneratedField::EnableTranscoding => {
-                            if enable_transcoding__.is_some() {
+                            if enable_transcoding__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("enableTranscoding"),
                                 );
                             }
                             enable_transcoding__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Audio => {
-                            if audio__.is_some() {
+                            if audio__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("audio"));
                             }
                             audio__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Video => {
-                            if video__.is_some() {
+                            if video__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("video"));
                             }
                             video__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Enabled => {
-                            if enabled__.is_some() {
+                            if enabled__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("enabled"));
                             }
                             enabled__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -14314,6 +14481,7 @@ impl<'de> serde::Deserialize<'de> for CreatePrivateLinkRequest {
                 let mut endpoint__ = None;
                 let mut cloud_region__ = None;
                 let mut config__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -14334,7 +14502,9 @@ impl<'de> serde::Deserialize<'de> for CreatePrivateLinkRequest {
                             }
                             port__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -14345,20 +14515,22 @@ impl<'de> serde::Deserialize<'de> for CreatePrivateLinkRequest {
                             endpoint__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CloudRegion => {
-                            if cloud_region__.is_some() {
+                            if cloud_region__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("cloudRegion"),
                                 );
                             }
                             cloud_region__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Aws => {
-                            if config__.is_some() {
+                            if config__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("aws"));
                             }
                             config__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(create_private_link_request::Config::Aws);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -14577,15 +14749,17 @@ impl<'de> serde::Deserialize<'de> for CreatePrivateLinkResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut private_link__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PrivateLink => {
-                            if private_link__.is_some() {
+                            if private_link__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("privateLink"),
                                 );
                             }
                             private_link__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -14843,6 +15017,7 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                 let mut sync_streams__ = None;
                 let mut replay_enabled__ = None;
                 let mut agents__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -14865,7 +15040,9 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                             }
                             empty_timeout__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -14877,7 +15054,9 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                             }
                             departure_timeout__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -14889,7 +15068,9 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                             }
                             max_participants__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -14910,14 +15091,17 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                                 return Err(serde::de::Error::duplicate_field("tags"));
                             }
                             tags__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::Egress => {
-                            if egress__.is_some() {
+                            if egress__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("egress"));
                             }
                             egress__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::MinPlayoutDelay => {
                             if min_playout_delay__.is_some() {
@@ -14927,7 +15111,9 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                             }
                             min_playout_delay__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -14939,7 +15125,9 @@ impl<'de> serde::Deserialize<'de> for CreateRoomRequest {
                             }
                             max_playout_delay__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -15181,21 +15369,24 @@ impl<'de> serde::Deserialize<'de> for CreateSipDispatchRuleRequest {
                 let mut attributes__ = None;
                 let mut room_preset__ = None;
                 let mut room_config__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DispatchRule => {
-                            if dispatch_rule__.is_some() {
+                            if dispatch_rule__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("dispatchRule"),
                                 );
                             }
                             dispatch_rule__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Rule => {
-                            if rule__.is_some() {
+                            if rule__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("rule"));
                             }
                             rule__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::TrunkIds => {
                             if trunk_ids__.is_some() {
@@ -15236,7 +15427,9 @@ impl<'de> serde::Deserialize<'de> for CreateSipDispatchRuleRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::RoomPreset => {
@@ -15246,10 +15439,11 @@ impl<'de> serde::Deserialize<'de> for CreateSipDispatchRuleRequest {
                             room_preset__ = Some(map_.next_value()?);
                         }
                         GeneratedField::RoomConfig => {
-                            if room_config__.is_some() {
+                            if room_config__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("roomConfig"));
                             }
                             room_config__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -15359,13 +15553,15 @@ impl<'de> serde::Deserialize<'de> for CreateSipInboundTrunkRequest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut trunk__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Trunk => {
-                            if trunk__.is_some() {
+                            if trunk__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trunk"));
                             }
                             trunk__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -15466,13 +15662,15 @@ impl<'de> serde::Deserialize<'de> for CreateSipOutboundTrunkRequest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut trunk__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Trunk => {
-                            if trunk__.is_some() {
+                            if trunk__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trunk"));
                             }
                             trunk__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -15641,10 +15839,10 @@ impl serde::Serialize for CreateSipParticipantRequest {
             struct_ser.serialize_field("headers", &self.headers)?;
         }
         if self.include_headers != 0 {
-            let v = SipHeaderOptions::try_from(self.include_headers)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.include_headers),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipHeaderOptions,
+                S::Error,
+            >(self.include_headers)?;
             struct_ser.serialize_field("includeHeaders", &v)?;
         }
         if let Some(v) = self.ringing_timeout.as_ref() {
@@ -15657,10 +15855,10 @@ impl serde::Serialize for CreateSipParticipantRequest {
             struct_ser.serialize_field("krispEnabled", &self.krisp_enabled)?;
         }
         if self.media_encryption != 0 {
-            let v = SipMediaEncryption::try_from(self.media_encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.media_encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(self.media_encryption)?;
             struct_ser.serialize_field("mediaEncryption", &v)?;
         }
         if let Some(v) = self.media.as_ref() {
@@ -15906,6 +16104,7 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                 let mut wait_until_answered__ = None;
                 let mut display_name__ = None;
                 let mut destination__ = None;
+                let mut seen__ = [false; 9];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipTrunkId => {
@@ -15915,34 +16114,38 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                             sip_trunk_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Trunk => {
-                            if trunk__.is_some() {
+                            if trunk__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trunk"));
                             }
                             trunk__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::SipRequestUri => {
-                            if sip_request_uri__.is_some() {
+                            if sip_request_uri__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sipRequestUri"),
                                 );
                             }
                             sip_request_uri__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::SipToHeader => {
-                            if sip_to_header__.is_some() {
+                            if sip_to_header__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sipToHeader"),
                                 );
                             }
                             sip_to_header__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::SipFromHeader => {
-                            if sip_from_header__.is_some() {
+                            if sip_from_header__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sipFromHeader"),
                                 );
                             }
                             sip_from_header__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::SipCallTo => {
                             if sip_call_to__.is_some() {
@@ -16001,7 +16204,9 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::Dtmf => {
@@ -16039,7 +16244,9 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::IncludeHeaders => {
@@ -16053,20 +16260,22 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                             );
                         }
                         GeneratedField::RingingTimeout => {
-                            if ringing_timeout__.is_some() {
+                            if ringing_timeout__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ringingTimeout"),
                                 );
                             }
                             ringing_timeout__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::MaxCallDuration => {
-                            if max_call_duration__.is_some() {
+                            if max_call_duration__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("maxCallDuration"),
                                 );
                             }
                             max_call_duration__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::KrispEnabled => {
                             if krisp_enabled__.is_some() {
@@ -16087,10 +16296,11 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                             );
                         }
                         GeneratedField::Media => {
-                            if media__.is_some() {
+                            if media__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             media__ = map_.next_value()?;
+                            seen__[6] = true;
                         }
                         GeneratedField::WaitUntilAnswered => {
                             if wait_until_answered__.is_some() {
@@ -16101,20 +16311,22 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                             wait_until_answered__ = Some(map_.next_value()?);
                         }
                         GeneratedField::DisplayName => {
-                            if display_name__.is_some() {
+                            if display_name__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("displayName"),
                                 );
                             }
                             display_name__ = map_.next_value()?;
+                            seen__[7] = true;
                         }
                         GeneratedField::Destination => {
-                            if destination__.is_some() {
+                            if destination__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("destination"),
                                 );
                             }
                             destination__ = map_.next_value()?;
+                            seen__[8] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -16577,13 +16789,15 @@ impl<'de> serde::Deserialize<'de> for DataBlob {
             {
                 let mut key__ = None;
                 let mut contents__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Key => {
-                            if key__.is_some() {
+                            if key__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("key"));
                             }
                             key__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Contents => {
                             if contents__.is_some() {
@@ -16698,23 +16912,26 @@ impl<'de> serde::Deserialize<'de> for DataBlobKey {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut key__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Generic => {
-                            if key__.is_some() {
+                            if key__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("generic"));
                             }
                             key__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_blob_key::Key::Generic);
+                            seen__[0] = true;
                         }
                         GeneratedField::SchemaId => {
-                            if key__.is_some() {
+                            if key__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("schemaId"));
                             }
                             key__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_blob_key::Key::SchemaId);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -16753,10 +16970,10 @@ impl serde::Serialize for DataChannelInfo {
             struct_ser.serialize_field("id", &self.id)?;
         }
         if self.target != 0 {
-            let v = SignalTarget::try_from(self.target)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.target),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SignalTarget,
+                S::Error,
+            >(self.target)?;
             struct_ser.serialize_field("target", &v)?;
         }
         struct_ser.end()
@@ -16844,7 +17061,9 @@ impl<'de> serde::Deserialize<'de> for DataChannelInfo {
                             }
                             id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -16983,7 +17202,9 @@ impl<'de> serde::Deserialize<'de> for DataChannelReceiveState {
                             }
                             last_seq__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -17153,10 +17374,10 @@ impl serde::Serialize for DataPacket {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.DataPacket", len)?;
         if self.kind != 0 {
-            let v = data_packet::Kind::try_from(self.kind)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.kind),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                data_packet::Kind,
+                S::Error,
+            >(self.kind)?;
             struct_ser.serialize_field("kind", &v)?;
         }
         if !self.participant_identity.is_empty() {
@@ -17371,6 +17592,7 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                 let mut sequence__ = None;
                 let mut participant_sid__ = None;
                 let mut value__ = None;
+                let mut seen__ = [false; 13];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Kind => {
@@ -17403,7 +17625,9 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             }
                             sequence__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -17416,31 +17640,34 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             participant_sid__ = Some(map_.next_value()?);
                         }
                         GeneratedField::User => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("user"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::User);
+                            seen__[0] = true;
                         }
                         GeneratedField::Speaker => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("speaker"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::Speaker);
+                            seen__[1] = true;
                         }
                         GeneratedField::SipDtmf => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("sipDtmf"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::SipDtmf);
+                            seen__[2] = true;
                         }
                         GeneratedField::Transcription => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transcription"),
                                 );
@@ -17448,17 +17675,19 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::Transcription);
+                            seen__[3] = true;
                         }
                         GeneratedField::Metrics => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("metrics"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::Metrics);
+                            seen__[4] = true;
                         }
                         GeneratedField::ChatMessage => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("chatMessage"),
                                 );
@@ -17466,25 +17695,28 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::ChatMessage);
+                            seen__[5] = true;
                         }
                         GeneratedField::RpcRequest => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("rpcRequest"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::RpcRequest);
+                            seen__[6] = true;
                         }
                         GeneratedField::RpcAck => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("rpcAck"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::RpcAck);
+                            seen__[7] = true;
                         }
                         GeneratedField::RpcResponse => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("rpcResponse"),
                                 );
@@ -17492,9 +17724,10 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::RpcResponse);
+                            seen__[8] = true;
                         }
                         GeneratedField::StreamHeader => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("streamHeader"),
                                 );
@@ -17502,9 +17735,10 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::StreamHeader);
+                            seen__[9] = true;
                         }
                         GeneratedField::StreamChunk => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("streamChunk"),
                                 );
@@ -17512,9 +17746,10 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::StreamChunk);
+                            seen__[10] = true;
                         }
                         GeneratedField::StreamTrailer => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("streamTrailer"),
                                 );
@@ -17522,9 +17757,10 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::StreamTrailer);
+                            seen__[11] = true;
                         }
                         GeneratedField::EncryptedPacket => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("encryptedPacket"),
                                 );
@@ -17532,6 +17768,7 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_packet::Value::EncryptedPacket);
+                            seen__[12] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -17722,18 +17959,20 @@ impl<'de> serde::Deserialize<'de> for DataSelector {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut r#match__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TrackId => {
-                            if r#match__.is_some() {
+                            if r#match__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trackId"));
                             }
                             r#match__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_selector::Match::TrackId);
+                            seen__[0] = true;
                         }
                         GeneratedField::ParticipantIdentity => {
-                            if r#match__.is_some() {
+                            if r#match__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participantIdentity"),
                                 );
@@ -17741,6 +17980,7 @@ impl<'de> serde::Deserialize<'de> for DataSelector {
                             r#match__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_selector::Match::ParticipantIdentity);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -18080,6 +18320,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Chunk {
                 let mut content__ = None;
                 let mut version__ = None;
                 let mut iv__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::StreamId => {
@@ -18094,7 +18335,9 @@ impl<'de> serde::Deserialize<'de> for data_stream::Chunk {
                             }
                             chunk_index__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -18114,12 +18357,14 @@ impl<'de> serde::Deserialize<'de> for data_stream::Chunk {
                             }
                             version__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Iv => {
-                            if iv__.is_some() {
+                            if iv__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("iv"));
                             }
                             iv__ = map_
@@ -18129,6 +18374,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Chunk {
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -18293,10 +18539,10 @@ impl serde::Serialize for data_stream::Header {
             struct_ser.serialize_field("totalLength", ToString::to_string(&v).as_str())?;
         }
         if self.encryption_type != 0 {
-            let v = encryption::Type::try_from(self.encryption_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.encryption_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                encryption::Type,
+                S::Error,
+            >(self.encryption_type)?;
             struct_ser.serialize_field("encryptionType", &v)?;
         }
         if !self.attributes.is_empty() {
@@ -18312,10 +18558,10 @@ impl serde::Serialize for data_stream::Header {
                 )?;
         }
         if self.compression != 0 {
-            let v = data_stream::CompressionType::try_from(self.compression)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.compression),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                data_stream::CompressionType,
+                S::Error,
+            >(self.compression)?;
             struct_ser.serialize_field("compression", &v)?;
         }
         if let Some(v) = self.content_header.as_ref() {
@@ -18451,6 +18697,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                 let mut inline_content__ = None;
                 let mut compression__ = None;
                 let mut content_header__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::StreamId => {
@@ -18465,7 +18712,9 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                             }
                             timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -18482,7 +18731,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                             mime_type__ = Some(map_.next_value()?);
                         }
                         GeneratedField::TotalLength => {
-                            if total_length__.is_some() {
+                            if total_length__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("totalLength"),
                                 );
@@ -18490,10 +18739,11 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                             total_length__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::EncryptionType => {
                             if encryption_type__.is_some() {
@@ -18510,11 +18760,13 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::InlineContent => {
-                            if inline_content__.is_some() {
+                            if inline_content__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inlineContent"),
                                 );
@@ -18526,6 +18778,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::Compression => {
                             if compression__.is_some() {
@@ -18538,20 +18791,22 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                             );
                         }
                         GeneratedField::TextHeader => {
-                            if content_header__.is_some() {
+                            if content_header__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("textHeader"));
                             }
                             content_header__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_stream::header::ContentHeader::TextHeader);
+                            seen__[2] = true;
                         }
                         GeneratedField::ByteHeader => {
-                            if content_header__.is_some() {
+                            if content_header__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("byteHeader"));
                             }
                             content_header__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_stream::header::ContentHeader::ByteHeader);
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -18687,10 +18942,10 @@ impl serde::Serialize for data_stream::TextHeader {
         let mut struct_ser = serializer
             .serialize_struct("livekit.DataStream.TextHeader", len)?;
         if self.operation_type != 0 {
-            let v = data_stream::OperationType::try_from(self.operation_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.operation_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                data_stream::OperationType,
+                S::Error,
+            >(self.operation_type)?;
             struct_ser.serialize_field("operationType", &v)?;
         }
         if self.version != 0 {
@@ -18815,7 +19070,9 @@ impl<'de> serde::Deserialize<'de> for data_stream::TextHeader {
                             }
                             version__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -18981,7 +19238,9 @@ impl<'de> serde::Deserialize<'de> for data_stream::Trailer {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -19108,10 +19367,10 @@ impl serde::Serialize for DataTrackExtensionParticipantSid {
         let mut struct_ser = serializer
             .serialize_struct("livekit.DataTrackExtensionParticipantSid", len)?;
         if self.id != 0 {
-            let v = DataTrackExtensionId::try_from(self.id)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.id),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                DataTrackExtensionId,
+                S::Error,
+            >(self.id)?;
             struct_ser.serialize_field("id", &v)?;
         }
         if !self.participant_sid.is_empty() {
@@ -19240,12 +19499,10 @@ impl serde::Serialize for DataTrackFrameEncoding {
         if let Some(v) = self.value.as_ref() {
             match v {
                 data_track_frame_encoding::Value::WellKnown(v) => {
-                    let v = data_track_frame_encoding::WellKnownFrameEncoding::try_from(
-                            *v,
-                        )
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        data_track_frame_encoding::WellKnownFrameEncoding,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("wellKnown", &v)?;
                 }
                 data_track_frame_encoding::Value::Custom(v) => {
@@ -19320,10 +19577,11 @@ impl<'de> serde::Deserialize<'de> for DataTrackFrameEncoding {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WellKnown => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("wellKnown"));
                             }
                             value__ = map_
@@ -19335,14 +19593,16 @@ impl<'de> serde::Deserialize<'de> for DataTrackFrameEncoding {
                                 .map(|x| data_track_frame_encoding::Value::WellKnown(
                                     x as i32,
                                 ));
+                            seen__[0] = true;
                         }
                         GeneratedField::Custom => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("custom"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_track_frame_encoding::Value::Custom);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -19523,10 +19783,10 @@ impl serde::Serialize for DataTrackInfo {
             struct_ser.serialize_field("name", &self.name)?;
         }
         if self.encryption != 0 {
-            let v = encryption::Type::try_from(self.encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                encryption::Type,
+                S::Error,
+            >(self.encryption)?;
             struct_ser.serialize_field("encryption", &v)?;
         }
         if let Some(v) = self.frame_encoding.as_ref() {
@@ -19626,6 +19886,7 @@ impl<'de> serde::Deserialize<'de> for DataTrackInfo {
                 let mut encryption__ = None;
                 let mut frame_encoding__ = None;
                 let mut schema__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PubHandle => {
@@ -19634,7 +19895,9 @@ impl<'de> serde::Deserialize<'de> for DataTrackInfo {
                             }
                             pub_handle__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -19659,18 +19922,20 @@ impl<'de> serde::Deserialize<'de> for DataTrackInfo {
                             );
                         }
                         GeneratedField::FrameEncoding => {
-                            if frame_encoding__.is_some() {
+                            if frame_encoding__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("frameEncoding"),
                                 );
                             }
                             frame_encoding__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Schema => {
-                            if schema__.is_some() {
+                            if schema__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("schema"));
                             }
                             schema__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -19707,12 +19972,10 @@ impl serde::Serialize for DataTrackSchemaEncoding {
         if let Some(v) = self.value.as_ref() {
             match v {
                 data_track_schema_encoding::Value::WellKnown(v) => {
-                    let v = data_track_schema_encoding::WellKnownSchemaEncoding::try_from(
-                            *v,
-                        )
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        data_track_schema_encoding::WellKnownSchemaEncoding,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("wellKnown", &v)?;
                 }
                 data_track_schema_encoding::Value::Custom(v) => {
@@ -19787,10 +20050,11 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaEncoding {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WellKnown => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("wellKnown"));
                             }
                             value__ = map_
@@ -19802,14 +20066,16 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaEncoding {
                                 .map(|x| data_track_schema_encoding::Value::WellKnown(
                                     x as i32,
                                 ));
+                            seen__[0] = true;
                         }
                         GeneratedField::Custom => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("custom"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(data_track_schema_encoding::Value::Custom);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -20052,6 +20318,7 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaId {
             {
                 let mut name__ = None;
                 let mut encoding__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -20061,10 +20328,11 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaId {
                             name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Encoding => {
-                            if encoding__.is_some() {
+                            if encoding__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("encoding"));
                             }
                             encoding__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -20173,11 +20441,12 @@ impl<'de> serde::Deserialize<'de> for DataTrackSubscriberHandles {
                             sub_handles__ = Some(
                                 map_
                                     .next_value::<
-                                        std::collections::BTreeMap<
-                                            ::pbjson::private::NumberDeserialize<u32>,
+                                        crate::pbjson_support::UniqueKeys<
+                                            crate::pbjson_support::NumberDeserialize<u32>,
                                             _,
                                         >,
                                     >()?
+                                    .0
                                     .into_iter()
                                     .map(|(k, v)| (k.0, v))
                                     .collect(),
@@ -20445,19 +20714,21 @@ impl<'de> serde::Deserialize<'de> for DataTrackSubscriptionOptions {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut target_fps__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TargetFps => {
-                            if target_fps__.is_some() {
+                            if target_fps__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("targetFps"));
                             }
                             target_fps__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -21569,7 +21840,9 @@ impl<'de> serde::Deserialize<'de> for DependencyDescriptorForwarderState {
                             }
                             ext_last_frame_number__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -21776,7 +22049,9 @@ impl<'de> serde::Deserialize<'de> for DeployAgentRequest {
                             }
                             replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -21788,7 +22063,9 @@ impl<'de> serde::Deserialize<'de> for DeployAgentRequest {
                             }
                             max_replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -21809,7 +22086,9 @@ impl<'de> serde::Deserialize<'de> for DeployAgentRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -21983,6 +22262,7 @@ impl<'de> serde::Deserialize<'de> for DeployAgentResponse {
                 let mut tag__ = None;
                 let mut presigned_post_request__ = None;
                 let mut deployment__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Success => {
@@ -22018,12 +22298,13 @@ impl<'de> serde::Deserialize<'de> for DeployAgentResponse {
                             tag__ = Some(map_.next_value()?);
                         }
                         GeneratedField::PresignedPostRequest => {
-                            if presigned_post_request__.is_some() {
+                            if presigned_post_request__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("presignedPostRequest"),
                                 );
                             }
                             presigned_post_request__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Deployment => {
                             if deployment__.is_some() {
@@ -22190,7 +22471,9 @@ impl<'de> serde::Deserialize<'de> for DeployAgentV2Request {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -22347,6 +22630,7 @@ impl<'de> serde::Deserialize<'de> for DeployAgentV2Response {
                 let mut tag__ = None;
                 let mut presigned_req__ = None;
                 let mut deployment__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Success => {
@@ -22374,12 +22658,13 @@ impl<'de> serde::Deserialize<'de> for DeployAgentV2Response {
                             tag__ = Some(map_.next_value()?);
                         }
                         GeneratedField::PresignedReq => {
-                            if presigned_req__.is_some() {
+                            if presigned_req__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("presignedReq"),
                                 );
                             }
                             presigned_req__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Deployment => {
                             if deployment__.is_some() {
@@ -22995,6 +23280,7 @@ impl<'de> serde::Deserialize<'de> for DialWhatsAppCallRequest {
                 let mut participant_attributes__ = None;
                 let mut destination_country__ = None;
                 let mut ringing_timeout__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WhatsappPhoneNumberId => {
@@ -23084,7 +23370,9 @@ impl<'de> serde::Deserialize<'de> for DialWhatsAppCallRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::DestinationCountry => {
@@ -23096,12 +23384,13 @@ impl<'de> serde::Deserialize<'de> for DialWhatsAppCallRequest {
                             destination_country__ = Some(map_.next_value()?);
                         }
                         GeneratedField::RingingTimeout => {
-                            if ringing_timeout__.is_some() {
+                            if ringing_timeout__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ringingTimeout"),
                                 );
                             }
                             ringing_timeout__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -23397,6 +23686,7 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                 let mut filepath__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Filepath => {
@@ -23414,36 +23704,40 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                             disable_manifest__ = Some(map_.next_value()?);
                         }
                         GeneratedField::S3 => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(direct_file_output::Output::S3);
+                            seen__[0] = true;
                         }
                         GeneratedField::Gcp => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(direct_file_output::Output::Gcp);
+                            seen__[1] = true;
                         }
                         GeneratedField::Azure => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(direct_file_output::Output::Azure);
+                            seen__[2] = true;
                         }
                         GeneratedField::AliOss => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(direct_file_output::Output::AliOss);
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -23728,12 +24022,10 @@ impl serde::Serialize for DisconnectWhatsAppCallRequest {
             struct_ser.serialize_field("whatsappApiKey", &self.whatsapp_api_key)?;
         }
         if self.disconnect_reason != 0 {
-            let v = disconnect_whats_app_call_request::DisconnectReason::try_from(
-                    self.disconnect_reason,
-                )
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.disconnect_reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                disconnect_whats_app_call_request::DisconnectReason,
+                S::Error,
+            >(self.disconnect_reason)?;
             struct_ser.serialize_field("disconnectReason", &v)?;
         }
         struct_ser.end()
@@ -24132,17 +24424,17 @@ impl serde::Serialize for EgressInfo {
             struct_ser.serialize_field("roomName", &self.room_name)?;
         }
         if self.source_type != 0 {
-            let v = EgressSourceType::try_from(self.source_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.source_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                EgressSourceType,
+                S::Error,
+            >(self.source_type)?;
             struct_ser.serialize_field("sourceType", &v)?;
         }
         if self.status != 0 {
-            let v = EgressStatus::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                EgressStatus,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if self.started_at != 0 {
@@ -24444,6 +24736,7 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                 let mut retry_count__ = None;
                 let mut request__ = None;
                 let mut result__ = None;
+                let mut seen__ = [false; 10];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::EgressId => {
@@ -24484,7 +24777,9 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -24494,7 +24789,9 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -24504,7 +24801,9 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             }
                             updated_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -24552,7 +24851,9 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             }
                             error_code__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -24584,28 +24885,32 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             }
                             retry_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Egress => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("egress"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Request::Egress);
+                            seen__[0] = true;
                         }
                         GeneratedField::Replay => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("replay"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Request::Replay);
+                            seen__[1] = true;
                         }
                         GeneratedField::RoomComposite => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("roomComposite"),
                                 );
@@ -24613,17 +24918,19 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Request::RoomComposite);
+                            seen__[2] = true;
                         }
                         GeneratedField::Web => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("web"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Request::Web);
+                            seen__[3] = true;
                         }
                         GeneratedField::Participant => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participant"),
                                 );
@@ -24631,9 +24938,10 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Request::Participant);
+                            seen__[4] = true;
                         }
                         GeneratedField::TrackComposite => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("trackComposite"),
                                 );
@@ -24641,38 +24949,43 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Request::TrackComposite);
+                            seen__[5] = true;
                         }
                         GeneratedField::Track => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("track"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Request::Track);
+                            seen__[6] = true;
                         }
                         GeneratedField::Stream => {
-                            if result__.is_some() {
+                            if result__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             result__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Result::Stream);
+                            seen__[7] = true;
                         }
                         GeneratedField::File => {
-                            if result__.is_some() {
+                            if result__.is_some() || seen__[8] {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             result__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Result::File);
+                            seen__[8] = true;
                         }
                         GeneratedField::Segments => {
-                            if result__.is_some() {
+                            if result__.is_some() || seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             result__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(egress_info::Result::Segments);
+                            seen__[9] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -24897,10 +25210,10 @@ impl serde::Serialize for EncodedFileOutput {
         let mut struct_ser = serializer
             .serialize_struct("livekit.EncodedFileOutput", len)?;
         if self.file_type != 0 {
-            let v = EncodedFileType::try_from(self.file_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.file_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                EncodedFileType,
+                S::Error,
+            >(self.file_type)?;
             struct_ser.serialize_field("fileType", &v)?;
         }
         if !self.filepath.is_empty() {
@@ -25017,6 +25330,7 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                 let mut filepath__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FileType => {
@@ -25042,36 +25356,40 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                             disable_manifest__ = Some(map_.next_value()?);
                         }
                         GeneratedField::S3 => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encoded_file_output::Output::S3);
+                            seen__[0] = true;
                         }
                         GeneratedField::Gcp => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encoded_file_output::Output::Gcp);
+                            seen__[1] = true;
                         }
                         GeneratedField::Azure => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encoded_file_output::Output::Azure);
+                            seen__[2] = true;
                         }
                         GeneratedField::AliOss => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encoded_file_output::Output::AliOss);
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -25228,10 +25546,10 @@ impl serde::Serialize for EncodingOptions {
             struct_ser.serialize_field("framerate", &self.framerate)?;
         }
         if self.audio_codec != 0 {
-            let v = AudioCodec::try_from(self.audio_codec)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.audio_codec),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AudioCodec,
+                S::Error,
+            >(self.audio_codec)?;
             struct_ser.serialize_field("audioCodec", &v)?;
         }
         if self.audio_bitrate != 0 {
@@ -25241,10 +25559,10 @@ impl serde::Serialize for EncodingOptions {
             struct_ser.serialize_field("audioFrequency", &self.audio_frequency)?;
         }
         if self.video_codec != 0 {
-            let v = VideoCodec::try_from(self.video_codec)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.video_codec),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                VideoCodec,
+                S::Error,
+            >(self.video_codec)?;
             struct_ser.serialize_field("videoCodec", &v)?;
         }
         if self.video_bitrate != 0 {
@@ -25402,7 +25720,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25412,7 +25732,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25422,7 +25744,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             depth__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25432,7 +25756,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             framerate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25452,7 +25778,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             audio_bitrate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25464,7 +25792,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             audio_frequency__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25484,7 +25814,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             video_bitrate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25496,7 +25828,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             key_frame_interval__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25508,7 +25842,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             audio_quality__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25520,7 +25856,9 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                             }
                             video_quality__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -25685,10 +26023,10 @@ impl serde::Serialize for EncryptedPacket {
         let mut struct_ser = serializer
             .serialize_struct("livekit.EncryptedPacket", len)?;
         if self.encryption_type != 0 {
-            let v = encryption::Type::try_from(self.encryption_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.encryption_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                encryption::Type,
+                S::Error,
+            >(self.encryption_type)?;
             struct_ser.serialize_field("encryptionType", &v)?;
         }
         if !self.iv.is_empty() {
@@ -25826,7 +26164,9 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacket {
                             }
                             key_index__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -26007,18 +26347,20 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::User => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("user"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::User);
+                            seen__[0] = true;
                         }
                         GeneratedField::ChatMessage => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("chatMessage"),
                                 );
@@ -26026,25 +26368,28 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::ChatMessage);
+                            seen__[1] = true;
                         }
                         GeneratedField::RpcRequest => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("rpcRequest"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::RpcRequest);
+                            seen__[2] = true;
                         }
                         GeneratedField::RpcAck => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("rpcAck"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::RpcAck);
+                            seen__[3] = true;
                         }
                         GeneratedField::RpcResponse => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("rpcResponse"),
                                 );
@@ -26052,9 +26397,10 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::RpcResponse);
+                            seen__[4] = true;
                         }
                         GeneratedField::StreamHeader => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("streamHeader"),
                                 );
@@ -26062,9 +26408,10 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::StreamHeader);
+                            seen__[5] = true;
                         }
                         GeneratedField::StreamChunk => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("streamChunk"),
                                 );
@@ -26072,9 +26419,10 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::StreamChunk);
+                            seen__[6] = true;
                         }
                         GeneratedField::StreamTrailer => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("streamTrailer"),
                                 );
@@ -26082,6 +26430,7 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(encrypted_packet_payload::Value::StreamTrailer);
+                            seen__[7] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -26344,7 +26693,9 @@ impl<'de> serde::Deserialize<'de> for EndCallV1Request {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -26628,6 +26979,7 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                 let mut normalized_end_timestamp__ = None;
                 let mut metadata__ = None;
                 let mut rid__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Label => {
@@ -26636,7 +26988,9 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                             }
                             label__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -26648,7 +27002,9 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                             }
                             participant_identity__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -26658,7 +27014,9 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                             }
                             track_sid__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -26670,12 +27028,14 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                             }
                             start_timestamp_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::EndTimestampMs => {
-                            if end_timestamp_ms__.is_some() {
+                            if end_timestamp_ms__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("endTimestampMs"),
                                 );
@@ -26683,13 +27043,14 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                             end_timestamp_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::NormalizedStartTimestamp => {
-                            if normalized_start_timestamp__.is_some() {
+                            if normalized_start_timestamp__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "normalizedStartTimestamp",
@@ -26697,14 +27058,16 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                                 );
                             }
                             normalized_start_timestamp__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::NormalizedEndTimestamp => {
-                            if normalized_end_timestamp__.is_some() {
+                            if normalized_end_timestamp__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("normalizedEndTimestamp"),
                                 );
                             }
                             normalized_end_timestamp__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Metadata => {
                             if metadata__.is_some() {
@@ -26718,7 +27081,9 @@ impl<'de> serde::Deserialize<'de> for EventMetric {
                             }
                             rid__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -26823,10 +27188,10 @@ impl serde::Serialize for ExportReplayRequest {
         if let Some(v) = self.encoding.as_ref() {
             match v {
                 export_replay_request::Encoding::Preset(v) => {
-                    let v = EncodingOptionsPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        EncodingOptionsPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 export_replay_request::Encoding::Advanced(v) => {
@@ -26945,6 +27310,7 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                 let mut webhooks__ = None;
                 let mut source__ = None;
                 let mut encoding__ = None;
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ReplayId => {
@@ -26961,7 +27327,9 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                             }
                             start_offset_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -26973,7 +27341,9 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                             }
                             end_offset_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -26984,10 +27354,11 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                             outputs__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Storage => {
-                            if storage__.is_some() {
+                            if storage__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("storage"));
                             }
                             storage__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Webhooks => {
                             if webhooks__.is_some() {
@@ -26996,31 +27367,34 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                             webhooks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Template => {
-                            if source__.is_some() {
+                            if source__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("template"));
                             }
                             source__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(export_replay_request::Source::Template);
+                            seen__[1] = true;
                         }
                         GeneratedField::Web => {
-                            if source__.is_some() {
+                            if source__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("web"));
                             }
                             source__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(export_replay_request::Source::Web);
+                            seen__[2] = true;
                         }
                         GeneratedField::Media => {
-                            if source__.is_some() {
+                            if source__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             source__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(export_replay_request::Source::Media);
+                            seen__[3] = true;
                         }
                         GeneratedField::Preset => {
-                            if encoding__.is_some() {
+                            if encoding__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             encoding__ = map_
@@ -27028,14 +27402,16 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                     ::std::option::Option<EncodingOptionsPreset>,
                                 >()?
                                 .map(|x| export_replay_request::Encoding::Preset(x as i32));
+                            seen__[4] = true;
                         }
                         GeneratedField::Advanced => {
-                            if encoding__.is_some() {
+                            if encoding__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             encoding__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(export_replay_request::Encoding::Advanced);
+                            seen__[5] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -27224,7 +27600,9 @@ impl<'de> serde::Deserialize<'de> for FileInfo {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -27234,7 +27612,9 @@ impl<'de> serde::Deserialize<'de> for FileInfo {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -27244,7 +27624,9 @@ impl<'de> serde::Deserialize<'de> for FileInfo {
                             }
                             duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -27254,7 +27636,9 @@ impl<'de> serde::Deserialize<'de> for FileInfo {
                             }
                             size__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -27301,10 +27685,10 @@ impl serde::Serialize for FileOutput {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.FileOutput", len)?;
         if self.file_type != 0 {
-            let v = EncodedFileType::try_from(self.file_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.file_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                EncodedFileType,
+                S::Error,
+            >(self.file_type)?;
             struct_ser.serialize_field("fileType", &v)?;
         }
         if !self.filepath.is_empty() {
@@ -27891,6 +28275,7 @@ impl<'de> serde::Deserialize<'de> for GcpUpload {
                 let mut credentials__ = None;
                 let mut bucket__ = None;
                 let mut proxy__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Credentials => {
@@ -27908,10 +28293,11 @@ impl<'de> serde::Deserialize<'de> for GcpUpload {
                             bucket__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Proxy => {
-                            if proxy__.is_some() {
+                            if proxy__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("proxy"));
                             }
                             proxy__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -28036,6 +28422,7 @@ impl<'de> serde::Deserialize<'de> for GetDataBlobRequest {
                 let mut request_id__ = None;
                 let mut participant_identity__ = None;
                 let mut key__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -28044,7 +28431,9 @@ impl<'de> serde::Deserialize<'de> for GetDataBlobRequest {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -28057,10 +28446,11 @@ impl<'de> serde::Deserialize<'de> for GetDataBlobRequest {
                             participant_identity__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Key => {
-                            if key__.is_some() {
+                            if key__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("key"));
                             }
                             key__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -28168,6 +28558,7 @@ impl<'de> serde::Deserialize<'de> for GetDataBlobResponse {
             {
                 let mut request_id__ = None;
                 let mut blob__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -28176,15 +28567,18 @@ impl<'de> serde::Deserialize<'de> for GetDataBlobResponse {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Blob => {
-                            if blob__.is_some() {
+                            if blob__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("blob"));
                             }
                             blob__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -28293,21 +28687,24 @@ impl<'de> serde::Deserialize<'de> for GetPhoneNumberRequest {
             {
                 let mut id__ = None;
                 let mut phone_number__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if id__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
                             id__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::PhoneNumber => {
-                            if phone_number__.is_some() {
+                            if phone_number__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("phoneNumber"),
                                 );
                             }
                             phone_number__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -28411,15 +28808,17 @@ impl<'de> serde::Deserialize<'de> for GetPhoneNumberResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut phone_number__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PhoneNumber => {
-                            if phone_number__.is_some() {
+                            if phone_number__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("phoneNumber"),
                                 );
                             }
                             phone_number__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -28631,13 +29030,15 @@ impl<'de> serde::Deserialize<'de> for GetPrivateLinkStatusResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Value => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("value"));
                             }
                             value__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -28868,7 +29269,9 @@ impl<'de> serde::Deserialize<'de> for GetRemoteHeadersV1Response {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -29079,13 +29482,15 @@ impl<'de> serde::Deserialize<'de> for GetSipInboundTrunkResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut trunk__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Trunk => {
-                            if trunk__.is_some() {
+                            if trunk__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trunk"));
                             }
                             trunk__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -29295,13 +29700,15 @@ impl<'de> serde::Deserialize<'de> for GetSipOutboundTrunkResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut trunk__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Trunk => {
-                            if trunk__.is_some() {
+                            if trunk__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trunk"));
                             }
                             trunk__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -29658,17 +30065,17 @@ impl serde::Serialize for ImageOutput {
             struct_ser.serialize_field("filenamePrefix", &self.filename_prefix)?;
         }
         if self.filename_suffix != 0 {
-            let v = ImageFileSuffix::try_from(self.filename_suffix)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.filename_suffix),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ImageFileSuffix,
+                S::Error,
+            >(self.filename_suffix)?;
             struct_ser.serialize_field("filenameSuffix", &v)?;
         }
         if self.image_codec != 0 {
-            let v = ImageCodec::try_from(self.image_codec)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.image_codec),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ImageCodec,
+                S::Error,
+            >(self.image_codec)?;
             struct_ser.serialize_field("imageCodec", &v)?;
         }
         if self.disable_manifest {
@@ -29809,6 +30216,7 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                 let mut image_codec__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CaptureInterval => {
@@ -29819,7 +30227,9 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                             }
                             capture_interval__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -29829,7 +30239,9 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -29839,7 +30251,9 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -29878,36 +30292,40 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                             disable_manifest__ = Some(map_.next_value()?);
                         }
                         GeneratedField::S3 => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(image_output::Output::S3);
+                            seen__[0] = true;
                         }
                         GeneratedField::Gcp => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(image_output::Output::Gcp);
+                            seen__[1] = true;
                         }
                         GeneratedField::Azure => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(image_output::Output::Azure);
+                            seen__[2] = true;
                         }
                         GeneratedField::AliOss => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(image_output::Output::AliOss);
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -30083,7 +30501,9 @@ impl<'de> serde::Deserialize<'de> for ImagesInfo {
                             }
                             image_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -30093,7 +30513,9 @@ impl<'de> serde::Deserialize<'de> for ImagesInfo {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -30103,7 +30525,9 @@ impl<'de> serde::Deserialize<'de> for ImagesInfo {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -30146,10 +30570,10 @@ impl serde::Serialize for IngressAudioEncodingOptions {
         let mut struct_ser = serializer
             .serialize_struct("livekit.IngressAudioEncodingOptions", len)?;
         if self.audio_codec != 0 {
-            let v = AudioCodec::try_from(self.audio_codec)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.audio_codec),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AudioCodec,
+                S::Error,
+            >(self.audio_codec)?;
             struct_ser.serialize_field("audioCodec", &v)?;
         }
         if self.bitrate != 0 {
@@ -30262,7 +30686,9 @@ impl<'de> serde::Deserialize<'de> for IngressAudioEncodingOptions {
                             }
                             bitrate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -30278,7 +30704,9 @@ impl<'de> serde::Deserialize<'de> for IngressAudioEncodingOptions {
                             }
                             channels__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -30409,19 +30837,19 @@ impl serde::Serialize for IngressAudioOptions {
             struct_ser.serialize_field("name", &self.name)?;
         }
         if self.source != 0 {
-            let v = TrackSource::try_from(self.source)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.source),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                TrackSource,
+                S::Error,
+            >(self.source)?;
             struct_ser.serialize_field("source", &v)?;
         }
         if let Some(v) = self.encoding_options.as_ref() {
             match v {
                 ingress_audio_options::EncodingOptions::Preset(v) => {
-                    let v = IngressAudioEncodingPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        IngressAudioEncodingPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 ingress_audio_options::EncodingOptions::Options(v) => {
@@ -30502,6 +30930,7 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                 let mut name__ = None;
                 let mut source__ = None;
                 let mut encoding_options__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -30517,7 +30946,7 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                             source__ = Some(map_.next_value::<TrackSource>()? as i32);
                         }
                         GeneratedField::Preset => {
-                            if encoding_options__.is_some() {
+                            if encoding_options__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             encoding_options__ = map_
@@ -30527,14 +30956,16 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                                 .map(|x| ingress_audio_options::EncodingOptions::Preset(
                                     x as i32,
                                 ));
+                            seen__[0] = true;
                         }
                         GeneratedField::Options => {
-                            if encoding_options__.is_some() {
+                            if encoding_options__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
                             encoding_options__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(ingress_audio_options::EncodingOptions::Options);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -30622,10 +31053,10 @@ impl serde::Serialize for IngressInfo {
             struct_ser.serialize_field("url", &self.url)?;
         }
         if self.input_type != 0 {
-            let v = IngressInput::try_from(self.input_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.input_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                IngressInput,
+                S::Error,
+            >(self.input_type)?;
             struct_ser.serialize_field("inputType", &v)?;
         }
         if self.bypass_transcoding {
@@ -30809,6 +31240,7 @@ impl<'de> serde::Deserialize<'de> for IngressInfo {
                 let mut reusable__ = None;
                 let mut state__ = None;
                 let mut enabled__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::IngressId => {
@@ -30852,24 +31284,27 @@ impl<'de> serde::Deserialize<'de> for IngressInfo {
                             bypass_transcoding__ = Some(map_.next_value()?);
                         }
                         GeneratedField::EnableTranscoding => {
-                            if enable_transcoding__.is_some() {
+                            if enable_transcoding__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("enableTranscoding"),
                                 );
                             }
                             enable_transcoding__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Audio => {
-                            if audio__.is_some() {
+                            if audio__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("audio"));
                             }
                             audio__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Video => {
-                            if video__.is_some() {
+                            if video__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("video"));
                             }
                             video__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::RoomName => {
                             if room_name__.is_some() {
@@ -30908,16 +31343,18 @@ impl<'de> serde::Deserialize<'de> for IngressInfo {
                             reusable__ = Some(map_.next_value()?);
                         }
                         GeneratedField::State => {
-                            if state__.is_some() {
+                            if state__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("state"));
                             }
                             state__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Enabled => {
-                            if enabled__.is_some() {
+                            if enabled__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("enabled"));
                             }
                             enabled__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -31064,10 +31501,10 @@ impl serde::Serialize for IngressState {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.IngressState", len)?;
         if self.status != 0 {
-            let v = ingress_state::Status::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ingress_state::Status,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if !self.error.is_empty() {
@@ -31225,6 +31662,7 @@ impl<'de> serde::Deserialize<'de> for IngressState {
                 let mut updated_at__ = None;
                 let mut resource_id__ = None;
                 let mut tracks__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Status => {
@@ -31242,16 +31680,18 @@ impl<'de> serde::Deserialize<'de> for IngressState {
                             error__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Video => {
-                            if video__.is_some() {
+                            if video__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("video"));
                             }
                             video__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Audio => {
-                            if audio__.is_some() {
+                            if audio__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("audio"));
                             }
                             audio__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::RoomId => {
                             if room_id__.is_some() {
@@ -31265,7 +31705,9 @@ impl<'de> serde::Deserialize<'de> for IngressState {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -31275,7 +31717,9 @@ impl<'de> serde::Deserialize<'de> for IngressState {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -31285,7 +31729,9 @@ impl<'de> serde::Deserialize<'de> for IngressState {
                             }
                             updated_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -31438,10 +31884,10 @@ impl serde::Serialize for IngressVideoEncodingOptions {
         let mut struct_ser = serializer
             .serialize_struct("livekit.IngressVideoEncodingOptions", len)?;
         if self.video_codec != 0 {
-            let v = VideoCodec::try_from(self.video_codec)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.video_codec),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                VideoCodec,
+                S::Error,
+            >(self.video_codec)?;
             struct_ser.serialize_field("videoCodec", &v)?;
         }
         if self.frame_rate != 0. {
@@ -31545,7 +31991,9 @@ impl<'de> serde::Deserialize<'de> for IngressVideoEncodingOptions {
                             }
                             frame_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -31734,19 +32182,19 @@ impl serde::Serialize for IngressVideoOptions {
             struct_ser.serialize_field("name", &self.name)?;
         }
         if self.source != 0 {
-            let v = TrackSource::try_from(self.source)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.source),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                TrackSource,
+                S::Error,
+            >(self.source)?;
             struct_ser.serialize_field("source", &v)?;
         }
         if let Some(v) = self.encoding_options.as_ref() {
             match v {
                 ingress_video_options::EncodingOptions::Preset(v) => {
-                    let v = IngressVideoEncodingPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        IngressVideoEncodingPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 ingress_video_options::EncodingOptions::Options(v) => {
@@ -31827,6 +32275,7 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                 let mut name__ = None;
                 let mut source__ = None;
                 let mut encoding_options__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -31842,7 +32291,7 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                             source__ = Some(map_.next_value::<TrackSource>()? as i32);
                         }
                         GeneratedField::Preset => {
-                            if encoding_options__.is_some() {
+                            if encoding_options__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             encoding_options__ = map_
@@ -31852,14 +32301,16 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                                 .map(|x| ingress_video_options::EncodingOptions::Preset(
                                     x as i32,
                                 ));
+                            seen__[0] = true;
                         }
                         GeneratedField::Options => {
-                            if encoding_options__.is_some() {
+                            if encoding_options__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
                             encoding_options__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(ingress_video_options::EncodingOptions::Options);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -32013,7 +32464,9 @@ impl<'de> serde::Deserialize<'de> for InputAudioState {
                             }
                             average_bitrate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32023,7 +32476,9 @@ impl<'de> serde::Deserialize<'de> for InputAudioState {
                             }
                             channels__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32033,7 +32488,9 @@ impl<'de> serde::Deserialize<'de> for InputAudioState {
                             }
                             sample_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32197,7 +32654,9 @@ impl<'de> serde::Deserialize<'de> for InputVideoState {
                             }
                             average_bitrate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32207,7 +32666,9 @@ impl<'de> serde::Deserialize<'de> for InputVideoState {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32217,7 +32678,9 @@ impl<'de> serde::Deserialize<'de> for InputVideoState {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32227,7 +32690,9 @@ impl<'de> serde::Deserialize<'de> for InputVideoState {
                             }
                             framerate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32304,10 +32769,10 @@ impl serde::Serialize for Job {
             struct_ser.serialize_field("dispatchId", &self.dispatch_id)?;
         }
         if self.r#type != 0 {
-            let v = JobType::try_from(self.r#type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.r#type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobType,
+                S::Error,
+            >(self.r#type)?;
             struct_ser.serialize_field("type", &v)?;
         }
         if let Some(v) = self.room.as_ref() {
@@ -32462,6 +32927,7 @@ impl<'de> serde::Deserialize<'de> for Job {
                 let mut deployment__ = None;
                 let mut attributes__ = None;
                 let mut enable_redaction__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -32483,18 +32949,20 @@ impl<'de> serde::Deserialize<'de> for Job {
                             r#type__ = Some(map_.next_value::<JobType>()? as i32);
                         }
                         GeneratedField::Room => {
-                            if room__.is_some() {
+                            if room__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("room"));
                             }
                             room__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Participant => {
-                            if participant__.is_some() {
+                            if participant__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participant"),
                                 );
                             }
                             participant__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Namespace => {
                             if namespace__.is_some() {
@@ -32515,10 +32983,11 @@ impl<'de> serde::Deserialize<'de> for Job {
                             agent_name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::State => {
-                            if state__.is_some() {
+                            if state__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("state"));
                             }
                             state__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::EnableRecording => {
                             if enable_recording__.is_some() {
@@ -32539,7 +33008,9 @@ impl<'de> serde::Deserialize<'de> for Job {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::EnableRedaction => {
@@ -32673,19 +33144,22 @@ impl<'de> serde::Deserialize<'de> for JobAssignment {
                 let mut job__ = None;
                 let mut url__ = None;
                 let mut token__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Job => {
-                            if job__.is_some() {
+                            if job__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("job"));
                             }
                             job__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Url => {
-                            if url__.is_some() {
+                            if url__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("url"));
                             }
                             url__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Token => {
                             if token__.is_some() {
@@ -32818,10 +33292,10 @@ impl serde::Serialize for JobState {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.JobState", len)?;
         if self.status != 0 {
-            let v = JobStatus::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobStatus,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if !self.error.is_empty() {
@@ -32984,7 +33458,9 @@ impl<'de> serde::Deserialize<'de> for JobState {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -32994,7 +33470,9 @@ impl<'de> serde::Deserialize<'de> for JobState {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -33004,7 +33482,9 @@ impl<'de> serde::Deserialize<'de> for JobState {
                             }
                             updated_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -33364,10 +33844,10 @@ impl serde::Serialize for JoinRequest {
             struct_ser.serialize_field("reconnect", &self.reconnect)?;
         }
         if self.reconnect_reason != 0 {
-            let v = ReconnectReason::try_from(self.reconnect_reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.reconnect_reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ReconnectReason,
+                S::Error,
+            >(self.reconnect_reason)?;
             struct_ser.serialize_field("reconnectReason", &v)?;
         }
         if !self.participant_sid.is_empty() {
@@ -33501,21 +33981,24 @@ impl<'de> serde::Deserialize<'de> for JoinRequest {
                 let mut reconnect_reason__ = None;
                 let mut participant_sid__ = None;
                 let mut sync_state__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ClientInfo => {
-                            if client_info__.is_some() {
+                            if client_info__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("clientInfo"));
                             }
                             client_info__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::ConnectionSettings => {
-                            if connection_settings__.is_some() {
+                            if connection_settings__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("connectionSettings"),
                                 );
                             }
                             connection_settings__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Metadata => {
                             if metadata__.is_some() {
@@ -33530,7 +34013,9 @@ impl<'de> serde::Deserialize<'de> for JoinRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::AddTrackRequests => {
@@ -33542,12 +34027,13 @@ impl<'de> serde::Deserialize<'de> for JoinRequest {
                             add_track_requests__ = Some(map_.next_value()?);
                         }
                         GeneratedField::PublisherOffer => {
-                            if publisher_offer__.is_some() {
+                            if publisher_offer__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("publisherOffer"),
                                 );
                             }
                             publisher_offer__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Reconnect => {
                             if reconnect__.is_some() {
@@ -33574,10 +34060,11 @@ impl<'de> serde::Deserialize<'de> for JoinRequest {
                             participant_sid__ = Some(map_.next_value()?);
                         }
                         GeneratedField::SyncState => {
-                            if sync_state__.is_some() {
+                            if sync_state__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("syncState"));
                             }
                             sync_state__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -33869,21 +34356,24 @@ impl<'de> serde::Deserialize<'de> for JoinResponse {
                 let mut sif_trailer__ = None;
                 let mut enabled_publish_codecs__ = None;
                 let mut fast_publish__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Room => {
-                            if room__.is_some() {
+                            if room__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("room"));
                             }
                             room__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Participant => {
-                            if participant__.is_some() {
+                            if participant__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participant"),
                                 );
                             }
                             participant__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::OtherParticipants => {
                             if other_participants__.is_some() {
@@ -33924,12 +34414,13 @@ impl<'de> serde::Deserialize<'de> for JoinResponse {
                             alternative_url__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ClientConfiguration => {
-                            if client_configuration__.is_some() {
+                            if client_configuration__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("clientConfiguration"),
                                 );
                             }
                             client_configuration__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::ServerRegion => {
                             if server_region__.is_some() {
@@ -33947,7 +34438,9 @@ impl<'de> serde::Deserialize<'de> for JoinResponse {
                             }
                             ping_timeout__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -33959,15 +34452,18 @@ impl<'de> serde::Deserialize<'de> for JoinResponse {
                             }
                             ping_interval__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::ServerInfo => {
-                            if server_info__.is_some() {
+                            if server_info__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("serverInfo"));
                             }
                             server_info__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::SifTrailer => {
                             if sif_trailer__.is_some() {
@@ -34047,17 +34543,17 @@ impl serde::Serialize for LeaveRequest {
             struct_ser.serialize_field("canReconnect", &self.can_reconnect)?;
         }
         if self.reason != 0 {
-            let v = DisconnectReason::try_from(self.reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                DisconnectReason,
+                S::Error,
+            >(self.reason)?;
             struct_ser.serialize_field("reason", &v)?;
         }
         if self.action != 0 {
-            let v = leave_request::Action::try_from(self.action)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.action),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                leave_request::Action,
+                S::Error,
+            >(self.action)?;
             struct_ser.serialize_field("action", &v)?;
         }
         if let Some(v) = self.regions.as_ref() {
@@ -34145,6 +34641,7 @@ impl<'de> serde::Deserialize<'de> for LeaveRequest {
                 let mut reason__ = None;
                 let mut action__ = None;
                 let mut regions__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CanReconnect => {
@@ -34172,10 +34669,11 @@ impl<'de> serde::Deserialize<'de> for LeaveRequest {
                             );
                         }
                         GeneratedField::Regions => {
-                            if regions__.is_some() {
+                            if regions__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("regions"));
                             }
                             regions__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -35310,6 +35808,7 @@ impl<'de> serde::Deserialize<'de> for ListEgressRequest {
                 let mut egress_id__ = None;
                 let mut active__ = None;
                 let mut page_token__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -35331,10 +35830,11 @@ impl<'de> serde::Deserialize<'de> for ListEgressRequest {
                             active__ = Some(map_.next_value()?);
                         }
                         GeneratedField::PageToken => {
-                            if page_token__.is_some() {
+                            if page_token__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("pageToken"));
                             }
                             page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -35445,6 +35945,7 @@ impl<'de> serde::Deserialize<'de> for ListEgressResponse {
             {
                 let mut items__ = None;
                 let mut next_page_token__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Items => {
@@ -35454,12 +35955,13 @@ impl<'de> serde::Deserialize<'de> for ListEgressResponse {
                             items__ = Some(map_.next_value()?);
                         }
                         GeneratedField::NextPageToken => {
-                            if next_page_token__.is_some() {
+                            if next_page_token__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("nextPageToken"),
                                 );
                             }
                             next_page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -35582,13 +36084,15 @@ impl<'de> serde::Deserialize<'de> for ListIngressRequest {
                 let mut page_token__ = None;
                 let mut room_name__ = None;
                 let mut ingress_id__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PageToken => {
-                            if page_token__.is_some() {
+                            if page_token__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("pageToken"));
                             }
                             page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::RoomName => {
                             if room_name__.is_some() {
@@ -35710,15 +36214,17 @@ impl<'de> serde::Deserialize<'de> for ListIngressResponse {
             {
                 let mut next_page_token__ = None;
                 let mut items__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NextPageToken => {
-                            if next_page_token__.is_some() {
+                            if next_page_token__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("nextPageToken"),
                                 );
                             }
                             next_page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Items => {
                             if items__.is_some() {
@@ -35988,10 +36494,10 @@ impl serde::Serialize for ListPhoneNumbersRequest {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    PhoneNumberStatus::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        PhoneNumberStatus,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("statuses", &v)?;
@@ -36085,19 +36591,21 @@ impl<'de> serde::Deserialize<'de> for ListPhoneNumbersRequest {
                 let mut statuses__ = None;
                 let mut page_token__ = None;
                 let mut sip_dispatch_rule_id__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Limit => {
-                            if limit__.is_some() {
+                            if limit__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("limit"));
                             }
                             limit__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::Statuses => {
                             if statuses__.is_some() {
@@ -36112,18 +36620,20 @@ impl<'de> serde::Deserialize<'de> for ListPhoneNumbersRequest {
                             );
                         }
                         GeneratedField::PageToken => {
-                            if page_token__.is_some() {
+                            if page_token__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("pageToken"));
                             }
                             page_token__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::SipDispatchRuleId => {
-                            if sip_dispatch_rule_id__.is_some() {
+                            if sip_dispatch_rule_id__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sipDispatchRuleId"),
                                 );
                             }
                             sip_dispatch_rule_id__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -36268,6 +36778,7 @@ impl<'de> serde::Deserialize<'de> for ListPhoneNumbersResponse {
                 let mut next_page_token__ = None;
                 let mut total_count__ = None;
                 let mut offline_count__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Items => {
@@ -36277,12 +36788,13 @@ impl<'de> serde::Deserialize<'de> for ListPhoneNumbersResponse {
                             items__ = Some(map_.next_value()?);
                         }
                         GeneratedField::NextPageToken => {
-                            if next_page_token__.is_some() {
+                            if next_page_token__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("nextPageToken"),
                                 );
                             }
                             next_page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::TotalCount => {
                             if total_count__.is_some() {
@@ -36290,7 +36802,9 @@ impl<'de> serde::Deserialize<'de> for ListPhoneNumbersResponse {
                             }
                             total_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -36302,7 +36816,9 @@ impl<'de> serde::Deserialize<'de> for ListPhoneNumbersResponse {
                             }
                             offline_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -36608,6 +37124,7 @@ impl<'de> serde::Deserialize<'de> for ListReplaysRequest {
             {
                 let mut room_name__ = None;
                 let mut page_token__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -36617,10 +37134,11 @@ impl<'de> serde::Deserialize<'de> for ListReplaysRequest {
                             room_name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::PageToken => {
-                            if page_token__.is_some() {
+                            if page_token__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("pageToken"));
                             }
                             page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -36729,6 +37247,7 @@ impl<'de> serde::Deserialize<'de> for ListReplaysResponse {
             {
                 let mut replays__ = None;
                 let mut next_page_token__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Replays => {
@@ -36738,12 +37257,13 @@ impl<'de> serde::Deserialize<'de> for ListReplaysResponse {
                             replays__ = Some(map_.next_value()?);
                         }
                         GeneratedField::NextPageToken => {
-                            if next_page_token__.is_some() {
+                            if next_page_token__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("nextPageToken"),
                                 );
                             }
                             next_page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -37073,13 +37593,15 @@ impl<'de> serde::Deserialize<'de> for ListSipDispatchRuleRequest {
                 let mut page__ = None;
                 let mut dispatch_rule_ids__ = None;
                 let mut trunk_ids__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Page => {
-                            if page__.is_some() {
+                            if page__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("page"));
                             }
                             page__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::DispatchRuleIds => {
                             if dispatch_rule_ids__.is_some() {
@@ -37321,13 +37843,15 @@ impl<'de> serde::Deserialize<'de> for ListSipInboundTrunkRequest {
                 let mut page__ = None;
                 let mut trunk_ids__ = None;
                 let mut numbers__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Page => {
-                            if page__.is_some() {
+                            if page__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("page"));
                             }
                             page__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::TrunkIds => {
                             if trunk_ids__.is_some() {
@@ -37567,13 +38091,15 @@ impl<'de> serde::Deserialize<'de> for ListSipOutboundTrunkRequest {
                 let mut page__ = None;
                 let mut trunk_ids__ = None;
                 let mut numbers__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Page => {
-                            if page__.is_some() {
+                            if page__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("page"));
                             }
                             page__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::TrunkIds => {
                             if trunk_ids__.is_some() {
@@ -37795,13 +38321,15 @@ impl<'de> serde::Deserialize<'de> for ListSipTrunkRequest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut page__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Page => {
-                            if page__.is_some() {
+                            if page__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("page"));
                             }
                             page__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -38167,7 +38695,9 @@ impl<'de> serde::Deserialize<'de> for MediaSectionsRequirement {
                             }
                             num_audios__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -38177,7 +38707,9 @@ impl<'de> serde::Deserialize<'de> for MediaSectionsRequirement {
                             }
                             num_videos__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -38308,16 +38840,18 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
             {
                 let mut audio__ = None;
                 let mut video__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Audio => {
-                            if audio__.is_some() {
+                            if audio__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("audio"));
                             }
                             audio__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::VideoTrackId => {
-                            if video__.is_some() {
+                            if video__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("videoTrackId"),
                                 );
@@ -38325,9 +38859,10 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
                             video__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(media_source::Video::VideoTrackId);
+                            seen__[1] = true;
                         }
                         GeneratedField::ParticipantVideo => {
-                            if video__.is_some() {
+                            if video__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participantVideo"),
                                 );
@@ -38335,6 +38870,7 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
                             video__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(media_source::Video::ParticipantVideo);
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -38661,6 +39197,7 @@ impl<'de> serde::Deserialize<'de> for MetricSample {
                 let mut timestamp_ms__ = None;
                 let mut normalized_timestamp__ = None;
                 let mut value__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TimestampMs => {
@@ -38671,17 +39208,20 @@ impl<'de> serde::Deserialize<'de> for MetricSample {
                             }
                             timestamp_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::NormalizedTimestamp => {
-                            if normalized_timestamp__.is_some() {
+                            if normalized_timestamp__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("normalizedTimestamp"),
                                 );
                             }
                             normalized_timestamp__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Value => {
                             if value__.is_some() {
@@ -38689,7 +39229,9 @@ impl<'de> serde::Deserialize<'de> for MetricSample {
                             }
                             value__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -38846,6 +39388,7 @@ impl<'de> serde::Deserialize<'de> for MetricsBatch {
                 let mut str_data__ = None;
                 let mut time_series__ = None;
                 let mut events__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TimestampMs => {
@@ -38856,17 +39399,20 @@ impl<'de> serde::Deserialize<'de> for MetricsBatch {
                             }
                             timestamp_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::NormalizedTimestamp => {
-                            if normalized_timestamp__.is_some() {
+                            if normalized_timestamp__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("normalizedTimestamp"),
                                 );
                             }
                             normalized_timestamp__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::StrData => {
                             if str_data__.is_some() {
@@ -39083,6 +39629,7 @@ impl<'de> serde::Deserialize<'de> for MetricsRecordingHeader {
                 let mut job_id__ = None;
                 let mut simulated__ = None;
                 let mut redaction_enabled__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomId => {
@@ -39097,22 +39644,27 @@ impl<'de> serde::Deserialize<'de> for MetricsRecordingHeader {
                             }
                             duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() {
+                            if start_time__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
                             start_time__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::RoomTags => {
                             if room_tags__.is_some() {
                                 return Err(serde::de::Error::duplicate_field("roomTags"));
                             }
                             room_tags__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::RoomName => {
@@ -39122,12 +39674,13 @@ impl<'de> serde::Deserialize<'de> for MetricsRecordingHeader {
                             room_name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::RoomStartTime => {
-                            if room_start_time__.is_some() {
+                            if room_start_time__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("roomStartTime"),
                                 );
                             }
                             room_start_time__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::JobId => {
                             if job_id__.is_some() {
@@ -39742,13 +40295,15 @@ impl<'de> serde::Deserialize<'de> for MuteRoomTrackResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut track__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Track => {
-                            if track__.is_some() {
+                            if track__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("track"));
                             }
                             track__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -39992,45 +40547,51 @@ impl<'de> serde::Deserialize<'de> for Output {
             {
                 let mut storage__ = None;
                 let mut config__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Storage => {
-                            if storage__.is_some() {
+                            if storage__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("storage"));
                             }
                             storage__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::File => {
-                            if config__.is_some() {
+                            if config__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             config__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(output::Config::File);
+                            seen__[1] = true;
                         }
                         GeneratedField::Stream => {
-                            if config__.is_some() {
+                            if config__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             config__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(output::Config::Stream);
+                            seen__[2] = true;
                         }
                         GeneratedField::Segments => {
-                            if config__.is_some() {
+                            if config__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             config__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(output::Config::Segments);
+                            seen__[3] = true;
                         }
                         GeneratedField::Images => {
-                            if config__.is_some() {
+                            if config__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("images"));
                             }
                             config__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(output::Config::Images);
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -40232,7 +40793,9 @@ impl<'de> serde::Deserialize<'de> for Pagination {
                             }
                             limit__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -40314,10 +40877,10 @@ impl serde::Serialize for ParticipantEgressRequest {
         if let Some(v) = self.options.as_ref() {
             match v {
                 participant_egress_request::Options::Preset(v) => {
-                    let v = EncodingOptionsPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        EncodingOptionsPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 participant_egress_request::Options::Advanced(v) => {
@@ -40443,6 +41006,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                 let mut image_outputs__ = None;
                 let mut webhooks__ = None;
                 let mut options__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -40504,7 +41068,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                             webhooks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Preset => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             options__ = map_
@@ -40514,14 +41078,16 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                                 .map(|x| participant_egress_request::Options::Preset(
                                     x as i32,
                                 ));
+                            seen__[0] = true;
                         }
                         GeneratedField::Advanced => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             options__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(participant_egress_request::Options::Advanced);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -40623,10 +41189,10 @@ impl serde::Serialize for ParticipantInfo {
             struct_ser.serialize_field("identity", &self.identity)?;
         }
         if self.state != 0 {
-            let v = participant_info::State::try_from(self.state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                participant_info::State,
+                S::Error,
+            >(self.state)?;
             struct_ser.serialize_field("state", &v)?;
         }
         if !self.tracks.is_empty() {
@@ -40669,20 +41235,20 @@ impl serde::Serialize for ParticipantInfo {
             struct_ser.serialize_field("isPublisher", &self.is_publisher)?;
         }
         if self.kind != 0 {
-            let v = participant_info::Kind::try_from(self.kind)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.kind),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                participant_info::Kind,
+                S::Error,
+            >(self.kind)?;
             struct_ser.serialize_field("kind", &v)?;
         }
         if !self.attributes.is_empty() {
             struct_ser.serialize_field("attributes", &self.attributes)?;
         }
         if self.disconnect_reason != 0 {
-            let v = DisconnectReason::try_from(self.disconnect_reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.disconnect_reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                DisconnectReason,
+                S::Error,
+            >(self.disconnect_reason)?;
             struct_ser.serialize_field("disconnectReason", &v)?;
         }
         if !self.kind_details.is_empty() {
@@ -40691,10 +41257,10 @@ impl serde::Serialize for ParticipantInfo {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    participant_info::KindDetail::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        participant_info::KindDetail,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("kindDetails", &v)?;
@@ -40711,10 +41277,10 @@ impl serde::Serialize for ParticipantInfo {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    client_info::Capability::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        client_info::Capability,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("capabilities", &v)?;
@@ -40877,6 +41443,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                 let mut data_tracks__ = None;
                 let mut client_protocol__ = None;
                 let mut capabilities__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Sid => {
@@ -40917,7 +41484,9 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                             }
                             joined_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -40927,7 +41496,9 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                             }
                             joined_at_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -40943,15 +41514,18 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                             }
                             version__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Permission => {
-                            if permission__.is_some() {
+                            if permission__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("permission"));
                             }
                             permission__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Region => {
                             if region__.is_some() {
@@ -40980,7 +41554,9 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::DisconnectReason => {
@@ -41021,7 +41597,9 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                             }
                             client_protocol__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -41410,10 +41988,7 @@ impl serde::Serialize for ParticipantPermission {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    TrackSource::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<TrackSource, S::Error>(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("canPublishSources", &v)?;
@@ -42199,7 +42774,9 @@ impl<'de> serde::Deserialize<'de> for PerformRpcRequest {
                             }
                             response_timeout_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -42406,10 +42983,10 @@ impl serde::Serialize for PhoneNumber {
             struct_ser.serialize_field("areaCode", &self.area_code)?;
         }
         if self.number_type != 0 {
-            let v = PhoneNumberType::try_from(self.number_type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.number_type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                PhoneNumberType,
+                S::Error,
+            >(self.number_type)?;
             struct_ser.serialize_field("numberType", &v)?;
         }
         if !self.locality.is_empty() {
@@ -42431,24 +43008,24 @@ impl serde::Serialize for PhoneNumber {
             struct_ser.serialize_field("capabilities", &self.capabilities)?;
         }
         if self.status != 0 {
-            let v = PhoneNumberStatus::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                PhoneNumberStatus,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if self.inbound_status != 0 {
-            let v = PhoneNumberInboundStatus::try_from(self.inbound_status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.inbound_status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                PhoneNumberInboundStatus,
+                S::Error,
+            >(self.inbound_status)?;
             struct_ser.serialize_field("inboundStatus", &v)?;
         }
         if self.outbound_status != 0 {
-            let v = PhoneNumberOutboundStatus::try_from(self.outbound_status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.outbound_status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                PhoneNumberOutboundStatus,
+                S::Error,
+            >(self.outbound_status)?;
             struct_ser.serialize_field("outboundStatus", &v)?;
         }
         if let Some(v) = self.assigned_at.as_ref() {
@@ -42634,6 +43211,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                 let mut released_at__ = None;
                 let mut sip_dispatch_rule_id__ = None;
                 let mut sip_dispatch_rule_ids__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -42694,21 +43272,25 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                             }
                             spam_score__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::UpdatedAt => {
-                            if updated_at__.is_some() {
+                            if updated_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("updatedAt"));
                             }
                             updated_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Capabilities => {
                             if capabilities__.is_some() {
@@ -42747,16 +43329,18 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                             );
                         }
                         GeneratedField::AssignedAt => {
-                            if assigned_at__.is_some() {
+                            if assigned_at__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("assignedAt"));
                             }
                             assigned_at__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::ReleasedAt => {
-                            if released_at__.is_some() {
+                            if released_at__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("releasedAt"));
                             }
                             released_at__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::SipDispatchRuleId => {
                             if sip_dispatch_rule_id__.is_some() {
@@ -43275,7 +43859,9 @@ impl<'de> serde::Deserialize<'de> for Ping {
                             }
                             timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -43285,7 +43871,9 @@ impl<'de> serde::Deserialize<'de> for Ping {
                             }
                             rtt__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -43443,7 +44031,9 @@ impl<'de> serde::Deserialize<'de> for PlaybackRequest {
                             }
                             seek_offset_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -43680,7 +44270,9 @@ impl<'de> serde::Deserialize<'de> for PlayoutDelay {
                             }
                             min__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -43690,7 +44282,9 @@ impl<'de> serde::Deserialize<'de> for PlayoutDelay {
                             }
                             max__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -43823,7 +44417,9 @@ impl<'de> serde::Deserialize<'de> for Pong {
                             }
                             last_ping_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -43833,7 +44429,9 @@ impl<'de> serde::Deserialize<'de> for Pong {
                             }
                             timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -43954,7 +44552,9 @@ impl<'de> serde::Deserialize<'de> for PresignedPostRequest {
                                 return Err(serde::de::Error::duplicate_field("values"));
                             }
                             values__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -44137,6 +44737,7 @@ impl<'de> serde::Deserialize<'de> for PrivateLink {
                 let mut connection_endpoint__ = None;
                 let mut cloud_region__ = None;
                 let mut config__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PrivateLinkId => {
@@ -44165,7 +44766,9 @@ impl<'de> serde::Deserialize<'de> for PrivateLink {
                             }
                             port__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -44192,12 +44795,13 @@ impl<'de> serde::Deserialize<'de> for PrivateLink {
                             cloud_region__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Aws => {
-                            if config__.is_some() {
+                            if config__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("aws"));
                             }
                             config__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(private_link::Config::Aws);
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -44346,10 +44950,10 @@ impl serde::Serialize for PrivateLinkStatus {
         let mut struct_ser = serializer
             .serialize_struct("livekit.PrivateLinkStatus", len)?;
         if self.status != 0 {
-            let v = private_link_status::Status::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                private_link_status::Status,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if let Some(v) = self.updated_at.as_ref() {
@@ -44429,6 +45033,7 @@ impl<'de> serde::Deserialize<'de> for PrivateLinkStatus {
                 let mut status__ = None;
                 let mut updated_at__ = None;
                 let mut reason__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Status => {
@@ -44440,10 +45045,11 @@ impl<'de> serde::Deserialize<'de> for PrivateLinkStatus {
                             );
                         }
                         GeneratedField::UpdatedAt => {
-                            if updated_at__.is_some() {
+                            if updated_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("updatedAt"));
                             }
                             updated_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Reason => {
                             if reason__.is_some() {
@@ -44959,10 +45565,10 @@ impl serde::Serialize for ProviderInfo {
             struct_ser.serialize_field("name", &self.name)?;
         }
         if self.r#type != 0 {
-            let v = ProviderType::try_from(self.r#type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.r#type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ProviderType,
+                S::Error,
+            >(self.r#type)?;
             struct_ser.serialize_field("type", &v)?;
         }
         if self.prevent_transfer {
@@ -45340,10 +45946,10 @@ impl serde::Serialize for PublishDataTrackRequest {
             struct_ser.serialize_field("name", &self.name)?;
         }
         if self.encryption != 0 {
-            let v = encryption::Type::try_from(self.encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                encryption::Type,
+                S::Error,
+            >(self.encryption)?;
             struct_ser.serialize_field("encryption", &v)?;
         }
         if let Some(v) = self.frame_encoding.as_ref() {
@@ -45439,6 +46045,7 @@ impl<'de> serde::Deserialize<'de> for PublishDataTrackRequest {
                 let mut encryption__ = None;
                 let mut frame_encoding__ = None;
                 let mut schema__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PubHandle => {
@@ -45447,7 +46054,9 @@ impl<'de> serde::Deserialize<'de> for PublishDataTrackRequest {
                             }
                             pub_handle__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -45466,18 +46075,20 @@ impl<'de> serde::Deserialize<'de> for PublishDataTrackRequest {
                             );
                         }
                         GeneratedField::FrameEncoding => {
-                            if frame_encoding__.is_some() {
+                            if frame_encoding__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("frameEncoding"),
                                 );
                             }
                             frame_encoding__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Schema => {
-                            if schema__.is_some() {
+                            if schema__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("schema"));
                             }
                             schema__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -45582,13 +46193,15 @@ impl<'de> serde::Deserialize<'de> for PublishDataTrackResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut info__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Info => {
-                            if info__.is_some() {
+                            if info__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("info"));
                             }
                             info__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -45707,6 +46320,7 @@ impl<'de> serde::Deserialize<'de> for PurchasePhoneNumberRequest {
             {
                 let mut phone_numbers__ = None;
                 let mut sip_dispatch_rule_id__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PhoneNumbers => {
@@ -45718,12 +46332,13 @@ impl<'de> serde::Deserialize<'de> for PurchasePhoneNumberRequest {
                             phone_numbers__ = Some(map_.next_value()?);
                         }
                         GeneratedField::SipDispatchRuleId => {
-                            if sip_dispatch_rule_id__.is_some() {
+                            if sip_dispatch_rule_id__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sipDispatchRuleId"),
                                 );
                             }
                             sip_dispatch_rule_id__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -46043,7 +46658,9 @@ impl<'de> serde::Deserialize<'de> for RtcpSenderReportState {
                             }
                             rtp_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46055,7 +46672,9 @@ impl<'de> serde::Deserialize<'de> for RtcpSenderReportState {
                             }
                             rtp_timestamp_ext__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46067,7 +46686,9 @@ impl<'de> serde::Deserialize<'de> for RtcpSenderReportState {
                             }
                             ntp_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46077,7 +46698,9 @@ impl<'de> serde::Deserialize<'de> for RtcpSenderReportState {
                             }
                             at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46087,7 +46710,9 @@ impl<'de> serde::Deserialize<'de> for RtcpSenderReportState {
                             }
                             at_adjusted__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46097,7 +46722,9 @@ impl<'de> serde::Deserialize<'de> for RtcpSenderReportState {
                             }
                             packets__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46107,7 +46734,9 @@ impl<'de> serde::Deserialize<'de> for RtcpSenderReportState {
                             }
                             octets__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46334,19 +46963,22 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                 let mut drift_samples__ = None;
                 let mut drift_ms__ = None;
                 let mut clock_rate__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() {
+                            if start_time__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
                             start_time__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::EndTime => {
-                            if end_time__.is_some() {
+                            if end_time__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("endTime"));
                             }
                             end_time__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Duration => {
                             if duration__.is_some() {
@@ -46354,7 +46986,9 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                             }
                             duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46366,7 +47000,9 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                             }
                             start_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46378,7 +47014,9 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                             }
                             end_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46390,7 +47028,9 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                             }
                             rtp_clock_ticks__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46402,7 +47042,9 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                             }
                             drift_samples__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46412,7 +47054,9 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                             }
                             drift_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46422,7 +47066,9 @@ impl<'de> serde::Deserialize<'de> for RtpDrift {
                             }
                             clock_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46658,6 +47304,7 @@ impl<'de> serde::Deserialize<'de> for RtpForwarderState {
                 let mut sender_report_state__ = None;
                 let mut dependency_descriptor_forwarder__ = None;
                 let mut codec_munger__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Started => {
@@ -46674,7 +47321,9 @@ impl<'de> serde::Deserialize<'de> for RtpForwarderState {
                             }
                             reference_layer_spatial__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46686,7 +47335,9 @@ impl<'de> serde::Deserialize<'de> for RtpForwarderState {
                             }
                             pre_start_time__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46698,7 +47349,9 @@ impl<'de> serde::Deserialize<'de> for RtpForwarderState {
                             }
                             ext_first_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46712,15 +47365,18 @@ impl<'de> serde::Deserialize<'de> for RtpForwarderState {
                             }
                             dummy_start_timestamp_offset__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::RtpMunger => {
-                            if rtp_munger__.is_some() {
+                            if rtp_munger__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("rtpMunger"));
                             }
                             rtp_munger__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::SenderReportState => {
                             if sender_report_state__.is_some() {
@@ -46731,7 +47387,7 @@ impl<'de> serde::Deserialize<'de> for RtpForwarderState {
                             sender_report_state__ = Some(map_.next_value()?);
                         }
                         GeneratedField::DependencyDescriptorForwarder => {
-                            if dependency_descriptor_forwarder__.is_some() {
+                            if dependency_descriptor_forwarder__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "dependencyDescriptorForwarder",
@@ -46739,14 +47395,16 @@ impl<'de> serde::Deserialize<'de> for RtpForwarderState {
                                 );
                             }
                             dependency_descriptor_forwarder__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Vp8Munger => {
-                            if codec_munger__.is_some() {
+                            if codec_munger__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("vp8Munger"));
                             }
                             codec_munger__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(rtp_forwarder_state::CodecMunger::Vp8Munger);
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -46957,7 +47615,9 @@ impl<'de> serde::Deserialize<'de> for RtpMungerState {
                             }
                             ext_last_sequence_number__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46971,7 +47631,9 @@ impl<'de> serde::Deserialize<'de> for RtpMungerState {
                             }
                             ext_second_last_sequence_number__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46983,7 +47645,9 @@ impl<'de> serde::Deserialize<'de> for RtpMungerState {
                             }
                             ext_last_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -46995,7 +47659,9 @@ impl<'de> serde::Deserialize<'de> for RtpMungerState {
                             }
                             ext_second_last_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47740,19 +48406,22 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                 let mut fec_bytes__ = None;
                 let mut fec_packets_discarded__ = None;
                 let mut fec_packets_recovered__ = None;
+                let mut seen__ = [false; 10];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() {
+                            if start_time__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
                             start_time__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::EndTime => {
-                            if end_time__.is_some() {
+                            if end_time__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("endTime"));
                             }
                             end_time__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Duration => {
                             if duration__.is_some() {
@@ -47760,7 +48429,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47770,7 +48441,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packets__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47780,7 +48453,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packet_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47790,7 +48465,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             bytes__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47802,7 +48479,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             header_bytes__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47812,7 +48491,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             bitrate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47824,7 +48505,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packets_lost__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47836,7 +48519,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packet_loss_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47848,7 +48533,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packet_loss_percentage__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47860,7 +48547,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packets_duplicate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47872,7 +48561,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packet_duplicate_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47884,7 +48575,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             bytes_duplicate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47896,7 +48589,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             header_bytes_duplicate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47908,7 +48603,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             bitrate_duplicate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47920,7 +48617,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packets_padding__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47932,7 +48631,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packet_padding_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47944,7 +48645,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             bytes_padding__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47956,7 +48659,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             header_bytes_padding__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47968,7 +48673,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             bitrate_padding__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47980,7 +48687,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             packets_out_of_order__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -47990,7 +48699,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             frames__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48000,7 +48711,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             frame_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48012,7 +48725,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             jitter_current__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48022,7 +48737,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             jitter_max__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48035,11 +48752,12 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             gap_histogram__ = Some(
                                 map_
                                     .next_value::<
-                                        std::collections::BTreeMap<
-                                            ::pbjson::private::NumberDeserialize<i32>,
-                                            ::pbjson::private::NumberDeserialize<u32>,
+                                        crate::pbjson_support::UniqueKeys<
+                                            crate::pbjson_support::NumberDeserialize<i32>,
+                                            crate::pbjson_support::NumberDeserialize<u32>,
                                         >,
                                     >()?
+                                    .0
                                     .into_iter()
                                     .map(|(k, v)| (k.0, v.0))
                                     .collect(),
@@ -48051,7 +48769,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             nacks__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48061,7 +48781,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             nack_acks__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48071,7 +48793,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             nack_misses__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48083,7 +48807,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             nack_repeated__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48093,15 +48819,18 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             plis__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::LastPli => {
-                            if last_pli__.is_some() {
+                            if last_pli__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("lastPli"));
                             }
                             last_pli__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Firs => {
                             if firs__.is_some() {
@@ -48109,15 +48838,18 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             firs__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::LastFir => {
-                            if last_fir__.is_some() {
+                            if last_fir__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("lastFir"));
                             }
                             last_fir__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::RttCurrent => {
                             if rtt_current__.is_some() {
@@ -48125,7 +48857,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             rtt_current__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48135,7 +48869,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             rtt_max__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48145,17 +48881,20 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             key_frames__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::LastKeyFrame => {
-                            if last_key_frame__.is_some() {
+                            if last_key_frame__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("lastKeyFrame"),
                                 );
                             }
                             last_key_frame__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::LayerLockPlis => {
                             if layer_lock_plis__.is_some() {
@@ -48165,49 +48904,56 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             layer_lock_plis__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::LastLayerLockPli => {
-                            if last_layer_lock_pli__.is_some() {
+                            if last_layer_lock_pli__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("lastLayerLockPli"),
                                 );
                             }
                             last_layer_lock_pli__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::PacketDrift => {
-                            if packet_drift__.is_some() {
+                            if packet_drift__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("packetDrift"),
                                 );
                             }
                             packet_drift__ = map_.next_value()?;
+                            seen__[6] = true;
                         }
                         GeneratedField::NtpReportDrift => {
-                            if ntp_report_drift__.is_some() {
+                            if ntp_report_drift__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ntpReportDrift"),
                                 );
                             }
                             ntp_report_drift__ = map_.next_value()?;
+                            seen__[7] = true;
                         }
                         GeneratedField::RebasedReportDrift => {
-                            if rebased_report_drift__.is_some() {
+                            if rebased_report_drift__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("rebasedReportDrift"),
                                 );
                             }
                             rebased_report_drift__ = map_.next_value()?;
+                            seen__[8] = true;
                         }
                         GeneratedField::ReceivedReportDrift => {
-                            if received_report_drift__.is_some() {
+                            if received_report_drift__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("receivedReportDrift"),
                                 );
                             }
                             received_report_drift__ = map_.next_value()?;
+                            seen__[9] = true;
                         }
                         GeneratedField::FecPackets => {
                             if fec_packets__.is_some() {
@@ -48215,7 +48961,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             fec_packets__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48225,7 +48973,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             fec_bytes__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48237,7 +48987,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             fec_packets_discarded__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48249,7 +49001,9 @@ impl<'de> serde::Deserialize<'de> for RtpStats {
                             }
                             fec_packets_recovered__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48526,6 +49280,7 @@ impl<'de> serde::Deserialize<'de> for ReconnectResponse {
                 let mut client_configuration__ = None;
                 let mut server_info__ = None;
                 let mut last_message_seq__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::IceServers => {
@@ -48535,18 +49290,20 @@ impl<'de> serde::Deserialize<'de> for ReconnectResponse {
                             ice_servers__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ClientConfiguration => {
-                            if client_configuration__.is_some() {
+                            if client_configuration__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("clientConfiguration"),
                                 );
                             }
                             client_configuration__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::ServerInfo => {
-                            if server_info__.is_some() {
+                            if server_info__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("serverInfo"));
                             }
                             server_info__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::LastMessageSeq => {
                             if last_message_seq__.is_some() {
@@ -48556,7 +49313,9 @@ impl<'de> serde::Deserialize<'de> for ReconnectResponse {
                             }
                             last_message_seq__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48701,7 +49460,9 @@ impl<'de> serde::Deserialize<'de> for RegionInfo {
                             }
                             distance__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -48863,10 +49624,10 @@ impl serde::Serialize for RegisterWorkerRequest {
         let mut struct_ser = serializer
             .serialize_struct("livekit.RegisterWorkerRequest", len)?;
         if self.r#type != 0 {
-            let v = JobType::try_from(self.r#type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.r#type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobType,
+                S::Error,
+            >(self.r#type)?;
             struct_ser.serialize_field("type", &v)?;
         }
         if !self.agent_name.is_empty() {
@@ -49012,6 +49773,7 @@ impl<'de> serde::Deserialize<'de> for RegisterWorkerRequest {
                 let mut endpoints__ = None;
                 let mut instance_id__ = None;
                 let mut endpoint_protocol__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Type => {
@@ -49040,23 +49802,27 @@ impl<'de> serde::Deserialize<'de> for RegisterWorkerRequest {
                             }
                             ping_interval__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Namespace => {
-                            if namespace__.is_some() {
+                            if namespace__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("namespace"));
                             }
                             namespace__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::AllowedPermissions => {
-                            if allowed_permissions__.is_some() {
+                            if allowed_permissions__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("allowedPermissions"),
                                 );
                             }
                             allowed_permissions__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Deployment => {
                             if deployment__.is_some() {
@@ -49084,7 +49850,9 @@ impl<'de> serde::Deserialize<'de> for RegisterWorkerRequest {
                             }
                             endpoint_protocol__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -49225,6 +49993,7 @@ impl<'de> serde::Deserialize<'de> for RegisterWorkerResponse {
                 let mut worker_id__ = None;
                 let mut server_info__ = None;
                 let mut endpoint_settings__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WorkerId => {
@@ -49234,18 +50003,20 @@ impl<'de> serde::Deserialize<'de> for RegisterWorkerResponse {
                             worker_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ServerInfo => {
-                            if server_info__.is_some() {
+                            if server_info__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("serverInfo"));
                             }
                             server_info__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::EndpointSettings => {
-                            if endpoint_settings__.is_some() {
+                            if endpoint_settings__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("endpointSettings"),
                                 );
                             }
                             endpoint_settings__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -49712,7 +50483,9 @@ impl<'de> serde::Deserialize<'de> for ReplayInfo {
                             }
                             start_time__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -49722,7 +50495,9 @@ impl<'de> serde::Deserialize<'de> for ReplayInfo {
                             }
                             duration_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -49768,10 +50543,10 @@ impl serde::Serialize for RequestResponse {
             struct_ser.serialize_field("requestId", &self.request_id)?;
         }
         if self.reason != 0 {
-            let v = request_response::Reason::try_from(self.reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                request_response::Reason,
+                S::Error,
+            >(self.reason)?;
             struct_ser.serialize_field("reason", &v)?;
         }
         if !self.message.is_empty() {
@@ -49922,6 +50697,7 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                 let mut reason__ = None;
                 let mut message__ = None;
                 let mut request__ = None;
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -49930,7 +50706,9 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -49949,31 +50727,34 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                             message__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Trickle => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trickle"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::Trickle);
+                            seen__[0] = true;
                         }
                         GeneratedField::AddTrack => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("addTrack"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::AddTrack);
+                            seen__[1] = true;
                         }
                         GeneratedField::Mute => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("mute"));
                             }
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::Mute);
+                            seen__[2] = true;
                         }
                         GeneratedField::UpdateMetadata => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateMetadata"),
                                 );
@@ -49981,9 +50762,10 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::UpdateMetadata);
+                            seen__[3] = true;
                         }
                         GeneratedField::UpdateAudioTrack => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateAudioTrack"),
                                 );
@@ -49991,9 +50773,10 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::UpdateAudioTrack);
+                            seen__[4] = true;
                         }
                         GeneratedField::UpdateVideoTrack => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateVideoTrack"),
                                 );
@@ -50001,9 +50784,10 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::UpdateVideoTrack);
+                            seen__[5] = true;
                         }
                         GeneratedField::PublishDataTrack => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("publishDataTrack"),
                                 );
@@ -50011,9 +50795,10 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::PublishDataTrack);
+                            seen__[6] = true;
                         }
                         GeneratedField::UnpublishDataTrack => {
-                            if request__.is_some() {
+                            if request__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("unpublishDataTrack"),
                                 );
@@ -50021,6 +50806,7 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                             request__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(request_response::Request::UnpublishDataTrack);
+                            seen__[7] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -50892,6 +51678,7 @@ impl<'de> serde::Deserialize<'de> for Room {
                 let mut num_publishers__ = None;
                 let mut active_recording__ = None;
                 let mut version__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Sid => {
@@ -50914,7 +51701,9 @@ impl<'de> serde::Deserialize<'de> for Room {
                             }
                             empty_timeout__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -50926,7 +51715,9 @@ impl<'de> serde::Deserialize<'de> for Room {
                             }
                             departure_timeout__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -50938,7 +51729,9 @@ impl<'de> serde::Deserialize<'de> for Room {
                             }
                             max_participants__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -50950,7 +51743,9 @@ impl<'de> serde::Deserialize<'de> for Room {
                             }
                             creation_time__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -50962,7 +51757,9 @@ impl<'de> serde::Deserialize<'de> for Room {
                             }
                             creation_time_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -50996,7 +51793,9 @@ impl<'de> serde::Deserialize<'de> for Room {
                             }
                             num_participants__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -51008,7 +51807,9 @@ impl<'de> serde::Deserialize<'de> for Room {
                             }
                             num_publishers__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -51021,10 +51822,11 @@ impl<'de> serde::Deserialize<'de> for Room {
                             active_recording__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Version => {
-                            if version__.is_some() {
+                            if version__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("version"));
                             }
                             version__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -51185,10 +51987,10 @@ impl serde::Serialize for RoomAgentDispatch {
             struct_ser.serialize_field("metadata", &self.metadata)?;
         }
         if self.restart_policy != 0 {
-            let v = JobRestartPolicy::try_from(self.restart_policy)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.restart_policy),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobRestartPolicy,
+                S::Error,
+            >(self.restart_policy)?;
             struct_ser.serialize_field("restartPolicy", &v)?;
         }
         if !self.deployment.is_empty() {
@@ -51319,7 +52121,9 @@ impl<'de> serde::Deserialize<'de> for RoomAgentDispatch {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -51399,10 +52203,10 @@ impl serde::Serialize for RoomCompositeEgressRequest {
             struct_ser.serialize_field("audioOnly", &self.audio_only)?;
         }
         if self.audio_mixing != 0 {
-            let v = AudioMixing::try_from(self.audio_mixing)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.audio_mixing),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                AudioMixing,
+                S::Error,
+            >(self.audio_mixing)?;
             struct_ser.serialize_field("audioMixing", &v)?;
         }
         if self.video_only {
@@ -51442,10 +52246,10 @@ impl serde::Serialize for RoomCompositeEgressRequest {
         if let Some(v) = self.options.as_ref() {
             match v {
                 room_composite_egress_request::Options::Preset(v) => {
-                    let v = EncodingOptionsPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        EncodingOptionsPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 room_composite_egress_request::Options::Advanced(v) => {
@@ -51598,6 +52402,7 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                 let mut webhooks__ = None;
                 let mut output__ = None;
                 let mut options__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -51681,31 +52486,34 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                             webhooks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::File => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(room_composite_egress_request::Output::File);
+                            seen__[0] = true;
                         }
                         GeneratedField::Stream => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(room_composite_egress_request::Output::Stream);
+                            seen__[1] = true;
                         }
                         GeneratedField::Segments => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(room_composite_egress_request::Output::Segments);
+                            seen__[2] = true;
                         }
                         GeneratedField::Preset => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             options__ = map_
@@ -51715,14 +52523,16 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                 .map(|x| room_composite_egress_request::Options::Preset(
                                     x as i32,
                                 ));
+                            seen__[3] = true;
                         }
                         GeneratedField::Advanced => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             options__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(room_composite_egress_request::Options::Advanced);
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -51955,6 +52765,7 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                 let mut sync_streams__ = None;
                 let mut agents__ = None;
                 let mut tags__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -51971,7 +52782,9 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                             }
                             empty_timeout__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -51983,7 +52796,9 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                             }
                             departure_timeout__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -51995,7 +52810,9 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                             }
                             max_participants__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -52006,10 +52823,11 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                             metadata__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Egress => {
-                            if egress__.is_some() {
+                            if egress__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("egress"));
                             }
                             egress__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::MinPlayoutDelay => {
                             if min_playout_delay__.is_some() {
@@ -52019,7 +52837,9 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                             }
                             min_playout_delay__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -52031,7 +52851,9 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                             }
                             max_playout_delay__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -52054,7 +52876,9 @@ impl<'de> serde::Deserialize<'de> for RoomConfiguration {
                                 return Err(serde::de::Error::duplicate_field("tags"));
                             }
                             tags__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -52179,27 +53003,31 @@ impl<'de> serde::Deserialize<'de> for RoomEgress {
                 let mut room__ = None;
                 let mut participant__ = None;
                 let mut tracks__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Room => {
-                            if room__.is_some() {
+                            if room__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("room"));
                             }
                             room__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Participant => {
-                            if participant__.is_some() {
+                            if participant__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participant"),
                                 );
                             }
                             participant__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Tracks => {
-                            if tracks__.is_some() {
+                            if tracks__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("tracks"));
                             }
                             tracks__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -52424,13 +53252,15 @@ impl<'de> serde::Deserialize<'de> for RoomMovedResponse {
                 let mut token__ = None;
                 let mut participant__ = None;
                 let mut other_participants__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Room => {
-                            if room__.is_some() {
+                            if room__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("room"));
                             }
                             room__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Token => {
                             if token__.is_some() {
@@ -52439,12 +53269,13 @@ impl<'de> serde::Deserialize<'de> for RoomMovedResponse {
                             token__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Participant => {
-                            if participant__.is_some() {
+                            if participant__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participant"),
                                 );
                             }
                             participant__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::OtherParticipants => {
                             if other_participants__.is_some() {
@@ -52605,7 +53436,9 @@ impl<'de> serde::Deserialize<'de> for RoomParticipantIdentity {
                             }
                             revoke_token_ts__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -52709,13 +53542,15 @@ impl<'de> serde::Deserialize<'de> for RoomUpdate {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut room__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Room => {
-                            if room__.is_some() {
+                            if room__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("room"));
                             }
                             room__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -52929,7 +53764,9 @@ impl<'de> serde::Deserialize<'de> for RpcError {
                             }
                             code__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -53132,7 +53969,9 @@ impl<'de> serde::Deserialize<'de> for RpcRequest {
                             }
                             response_timeout_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -53142,7 +53981,9 @@ impl<'de> serde::Deserialize<'de> for RpcRequest {
                             }
                             version__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -53294,6 +54135,7 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
             {
                 let mut request_id__ = None;
                 let mut value__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -53303,23 +54145,25 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                             request_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Payload => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("payload"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(rpc_response::Value::Payload);
+                            seen__[0] = true;
                         }
                         GeneratedField::Error => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
                             value__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(rpc_response::Value::Error);
+                            seen__[1] = true;
                         }
                         GeneratedField::CompressedPayload => {
-                            if value__.is_some() {
+                            if value__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("compressedPayload"),
                                 );
@@ -53331,6 +54175,7 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                                     >,
                                 >()?
                                 .map(|x| rpc_response::Value::CompressedPayload(x.0));
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -53562,6 +54407,7 @@ impl<'de> serde::Deserialize<'de> for S3Upload {
                 let mut tagging__ = None;
                 let mut content_disposition__ = None;
                 let mut proxy__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AccessKey => {
@@ -53631,7 +54477,9 @@ impl<'de> serde::Deserialize<'de> for S3Upload {
                                 return Err(serde::de::Error::duplicate_field("metadata"));
                             }
                             metadata__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::Tagging => {
@@ -53649,10 +54497,11 @@ impl<'de> serde::Deserialize<'de> for S3Upload {
                             content_disposition__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Proxy => {
-                            if proxy__.is_some() {
+                            if proxy__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("proxy"));
                             }
                             proxy__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -53915,26 +54764,23 @@ impl serde::Serialize for SipCallInfo {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    SipFeature::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<SipFeature, S::Error>(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("enabledFeatures", &v)?;
         }
         if self.call_direction != 0 {
-            let v = SipCallDirection::try_from(self.call_direction)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.call_direction),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipCallDirection,
+                S::Error,
+            >(self.call_direction)?;
             struct_ser.serialize_field("callDirection", &v)?;
         }
         if self.call_status != 0 {
-            let v = SipCallStatus::try_from(self.call_status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.call_status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipCallStatus,
+                S::Error,
+            >(self.call_status)?;
             struct_ser.serialize_field("callStatus", &v)?;
         }
         if self.created_at_ns != 0 {
@@ -53965,10 +54811,10 @@ impl serde::Serialize for SipCallInfo {
                 )?;
         }
         if self.disconnect_reason != 0 {
-            let v = DisconnectReason::try_from(self.disconnect_reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.disconnect_reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                DisconnectReason,
+                S::Error,
+            >(self.disconnect_reason)?;
             struct_ser.serialize_field("disconnectReason", &v)?;
         }
         if !self.error.is_empty() {
@@ -54226,6 +55072,7 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                 let mut call_context__ = None;
                 let mut provider_info__ = None;
                 let mut sip_call_id__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CallId => {
@@ -54281,20 +55128,24 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::FromUri => {
-                            if from_uri__.is_some() {
+                            if from_uri__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("fromUri"));
                             }
                             from_uri__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::ToUri => {
-                            if to_uri__.is_some() {
+                            if to_uri__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("toUri"));
                             }
                             to_uri__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::CreatedAt => {
                             if created_at__.is_some() {
@@ -54302,7 +55153,9 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             }
                             created_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -54312,7 +55165,9 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -54322,7 +55177,9 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -54366,7 +55223,9 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             }
                             created_at_ns__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -54378,7 +55237,9 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             }
                             started_at_ns__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -54388,7 +55249,9 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             }
                             ended_at_ns__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -54409,12 +55272,13 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             error__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CallStatusCode => {
-                            if call_status_code__.is_some() {
+                            if call_status_code__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("callStatusCode"),
                                 );
                             }
                             call_status_code__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::AudioCodec => {
                             if audio_codec__.is_some() {
@@ -54447,12 +55311,13 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                             call_context__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ProviderInfo => {
-                            if provider_info__.is_some() {
+                            if provider_info__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("providerInfo"),
                                 );
                             }
                             provider_info__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::SipCallId => {
                             if sip_call_id__.is_some() {
@@ -54687,7 +55552,9 @@ impl<'de> serde::Deserialize<'de> for SipCodec {
                             }
                             rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -54813,10 +55680,11 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut rule__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DispatchRuleDirect => {
-                            if rule__.is_some() {
+                            if rule__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("dispatchRuleDirect"),
                                 );
@@ -54824,9 +55692,10 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                             rule__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(sip_dispatch_rule::Rule::DispatchRuleDirect);
+                            seen__[0] = true;
                         }
                         GeneratedField::DispatchRuleIndividual => {
-                            if rule__.is_some() {
+                            if rule__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("dispatchRuleIndividual"),
                                 );
@@ -54834,9 +55703,10 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                             rule__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(sip_dispatch_rule::Rule::DispatchRuleIndividual);
+                            seen__[1] = true;
                         }
                         GeneratedField::DispatchRuleCallee => {
-                            if rule__.is_some() {
+                            if rule__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("dispatchRuleCallee"),
                                 );
@@ -54844,6 +55714,7 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                             rule__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(sip_dispatch_rule::Rule::DispatchRuleCallee);
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -55370,10 +56241,10 @@ impl serde::Serialize for SipDispatchRuleInfo {
             struct_ser.serialize_field("krispEnabled", &self.krisp_enabled)?;
         }
         if self.media_encryption != 0 {
-            let v = SipMediaEncryption::try_from(self.media_encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.media_encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(self.media_encryption)?;
             struct_ser.serialize_field("mediaEncryption", &v)?;
         }
         if let Some(v) = self.created_at.as_ref() {
@@ -55533,6 +56404,7 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleInfo {
                 let mut media_encryption__ = None;
                 let mut created_at__ = None;
                 let mut updated_at__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipDispatchRuleId => {
@@ -55544,10 +56416,11 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleInfo {
                             sip_dispatch_rule_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Rule => {
-                            if rule__.is_some() {
+                            if rule__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("rule"));
                             }
                             rule__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::TrunkIds => {
                             if trunk_ids__.is_some() {
@@ -55594,7 +56467,9 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleInfo {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::RoomPreset => {
@@ -55604,16 +56479,18 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleInfo {
                             room_preset__ = Some(map_.next_value()?);
                         }
                         GeneratedField::RoomConfig => {
-                            if room_config__.is_some() {
+                            if room_config__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("roomConfig"));
                             }
                             room_config__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Media => {
-                            if media__.is_some() {
+                            if media__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             media__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::KrispEnabled => {
                             if krisp_enabled__.is_some() {
@@ -55634,16 +56511,18 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleInfo {
                             );
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::UpdatedAt => {
-                            if updated_at__.is_some() {
+                            if updated_at__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("updatedAt"));
                             }
                             updated_at__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -55721,10 +56600,10 @@ impl serde::Serialize for SipDispatchRuleUpdate {
             struct_ser.serialize_field("attributes", &self.attributes)?;
         }
         if let Some(v) = self.media_encryption.as_ref() {
-            let v = SipMediaEncryption::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("mediaEncryption", &v)?;
         }
         if let Some(v) = self.media.as_ref() {
@@ -55825,42 +56704,49 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleUpdate {
                 let mut attributes__ = None;
                 let mut media_encryption__ = None;
                 let mut media__ = None;
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TrunkIds => {
-                            if trunk_ids__.is_some() {
+                            if trunk_ids__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("trunkIds"));
                             }
                             trunk_ids__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Rule => {
-                            if rule__.is_some() {
+                            if rule__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("rule"));
                             }
                             rule__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Name => {
-                            if name__.is_some() {
+                            if name__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("name"));
                             }
                             name__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Metadata => {
-                            if metadata__.is_some() {
+                            if metadata__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("metadata"));
                             }
                             metadata__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Attributes => {
                             if attributes__.is_some() {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::MediaEncryption => {
-                            if media_encryption__.is_some() {
+                            if media_encryption__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("mediaEncryption"),
                                 );
@@ -55868,12 +56754,14 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleUpdate {
                             media_encryption__ = map_
                                 .next_value::<::std::option::Option<SipMediaEncryption>>()?
                                 .map(|x| x as i32);
+                            seen__[4] = true;
                         }
                         GeneratedField::Media => {
-                            if media__.is_some() {
+                            if media__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             media__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -56163,20 +57051,20 @@ impl serde::Serialize for SipInboundTrunkInfo {
                 .serialize_field("attributesToHeaders", &self.attributes_to_headers)?;
         }
         if self.include_headers != 0 {
-            let v = SipHeaderOptions::try_from(self.include_headers)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.include_headers),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipHeaderOptions,
+                S::Error,
+            >(self.include_headers)?;
             struct_ser.serialize_field("includeHeaders", &v)?;
         }
         if let Some(v) = self.ringing_timeout.as_ref() {
             struct_ser.serialize_field("ringingTimeout", v)?;
         }
         if self.ringing_timeout_status != 0 {
-            let v = SipStatusCode::try_from(self.ringing_timeout_status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.ringing_timeout_status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipStatusCode,
+                S::Error,
+            >(self.ringing_timeout_status)?;
             struct_ser.serialize_field("ringingTimeoutStatus", &v)?;
         }
         if let Some(v) = self.max_call_duration.as_ref() {
@@ -56186,10 +57074,10 @@ impl serde::Serialize for SipInboundTrunkInfo {
             struct_ser.serialize_field("krispEnabled", &self.krisp_enabled)?;
         }
         if self.media_encryption != 0 {
-            let v = SipMediaEncryption::try_from(self.media_encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.media_encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(self.media_encryption)?;
             struct_ser.serialize_field("mediaEncryption", &v)?;
         }
         if let Some(v) = self.media.as_ref() {
@@ -56390,6 +57278,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                 let mut media__ = None;
                 let mut created_at__ = None;
                 let mut updated_at__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipTrunkId => {
@@ -56459,7 +57348,9 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::HeadersToAttributes => {
@@ -56469,7 +57360,9 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 );
                             }
                             headers_to_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::AttributesToHeaders => {
@@ -56479,7 +57372,9 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 );
                             }
                             attributes_to_headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::IncludeHeaders => {
@@ -56493,12 +57388,13 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                             );
                         }
                         GeneratedField::RingingTimeout => {
-                            if ringing_timeout__.is_some() {
+                            if ringing_timeout__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ringingTimeout"),
                                 );
                             }
                             ringing_timeout__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::RingingTimeoutStatus => {
                             if ringing_timeout_status__.is_some() {
@@ -56511,12 +57407,13 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                             );
                         }
                         GeneratedField::MaxCallDuration => {
-                            if max_call_duration__.is_some() {
+                            if max_call_duration__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("maxCallDuration"),
                                 );
                             }
                             max_call_duration__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::KrispEnabled => {
                             if krisp_enabled__.is_some() {
@@ -56537,22 +57434,25 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                             );
                         }
                         GeneratedField::Media => {
-                            if media__.is_some() {
+                            if media__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             media__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::UpdatedAt => {
-                            if updated_at__.is_some() {
+                            if updated_at__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("updatedAt"));
                             }
                             updated_at__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -56653,10 +57553,10 @@ impl serde::Serialize for SipInboundTrunkUpdate {
             struct_ser.serialize_field("metadata", v)?;
         }
         if let Some(v) = self.media_encryption.as_ref() {
-            let v = SipMediaEncryption::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("mediaEncryption", &v)?;
         }
         if let Some(v) = self.media.as_ref() {
@@ -56781,66 +57681,75 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkUpdate {
                 let mut metadata__ = None;
                 let mut media_encryption__ = None;
                 let mut media__ = None;
+                let mut seen__ = [false; 10];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Numbers => {
-                            if numbers__.is_some() {
+                            if numbers__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("numbers"));
                             }
                             numbers__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::AllowedAddresses => {
-                            if allowed_addresses__.is_some() {
+                            if allowed_addresses__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("allowedAddresses"),
                                 );
                             }
                             allowed_addresses__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::AllowedNumbers => {
-                            if allowed_numbers__.is_some() {
+                            if allowed_numbers__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("allowedNumbers"),
                                 );
                             }
                             allowed_numbers__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::AuthUsername => {
-                            if auth_username__.is_some() {
+                            if auth_username__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("authUsername"),
                                 );
                             }
                             auth_username__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::AuthPassword => {
-                            if auth_password__.is_some() {
+                            if auth_password__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("authPassword"),
                                 );
                             }
                             auth_password__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::AuthRealm => {
-                            if auth_realm__.is_some() {
+                            if auth_realm__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("authRealm"));
                             }
                             auth_realm__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::Name => {
-                            if name__.is_some() {
+                            if name__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("name"));
                             }
                             name__ = map_.next_value()?;
+                            seen__[6] = true;
                         }
                         GeneratedField::Metadata => {
-                            if metadata__.is_some() {
+                            if metadata__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("metadata"));
                             }
                             metadata__ = map_.next_value()?;
+                            seen__[7] = true;
                         }
                         GeneratedField::MediaEncryption => {
-                            if media_encryption__.is_some() {
+                            if media_encryption__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("mediaEncryption"),
                                 );
@@ -56848,12 +57757,14 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkUpdate {
                             media_encryption__ = map_
                                 .next_value::<::std::option::Option<SipMediaEncryption>>()?
                                 .map(|x| x as i32);
+                            seen__[8] = true;
                         }
                         GeneratedField::Media => {
-                            if media__.is_some() {
+                            if media__.is_some() || seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             media__ = map_.next_value()?;
+                            seen__[9] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -56910,10 +57821,10 @@ impl serde::Serialize for SipMediaConfig {
             struct_ser.serialize_field("codecs", &self.codecs)?;
         }
         if let Some(v) = self.encryption.as_ref() {
-            let v = SipMediaEncryption::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("encryption", &v)?;
         }
         if let Some(v) = self.media_timeout.as_ref() {
@@ -57004,6 +57915,7 @@ impl<'de> serde::Deserialize<'de> for SipMediaConfig {
                 let mut codecs__ = None;
                 let mut encryption__ = None;
                 let mut media_timeout__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::OnlyListedCodecs => {
@@ -57021,20 +57933,22 @@ impl<'de> serde::Deserialize<'de> for SipMediaConfig {
                             codecs__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Encryption => {
-                            if encryption__.is_some() {
+                            if encryption__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("encryption"));
                             }
                             encryption__ = map_
                                 .next_value::<::std::option::Option<SipMediaEncryption>>()?
                                 .map(|x| x as i32);
+                            seen__[0] = true;
                         }
                         GeneratedField::MediaTimeout => {
-                            if media_timeout__.is_some() {
+                            if media_timeout__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("mediaTimeout"),
                                 );
                             }
                             media_timeout__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -57240,6 +58154,7 @@ impl<'de> serde::Deserialize<'de> for SipNamedDest {
             {
                 let mut display_name__ = None;
                 let mut uri__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DisplayName => {
@@ -57251,20 +58166,22 @@ impl<'de> serde::Deserialize<'de> for SipNamedDest {
                             display_name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Raw => {
-                            if uri__.is_some() {
+                            if uri__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("raw"));
                             }
                             uri__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(sip_named_dest::Uri::Raw);
+                            seen__[0] = true;
                         }
                         GeneratedField::Values => {
-                            if uri__.is_some() {
+                            if uri__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("values"));
                             }
                             uri__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(sip_named_dest::Uri::Values);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -57321,10 +58238,10 @@ impl serde::Serialize for SipOutboundConfig {
             struct_ser.serialize_field("destinationCountry", &self.destination_country)?;
         }
         if self.transport != 0 {
-            let v = SipTransport::try_from(self.transport)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.transport),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransport,
+                S::Error,
+            >(self.transport)?;
             struct_ser.serialize_field("transport", &v)?;
         }
         if !self.auth_username.is_empty() {
@@ -57502,7 +58419,9 @@ impl<'de> serde::Deserialize<'de> for SipOutboundConfig {
                                 );
                             }
                             headers_to_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::AttributesToHeaders => {
@@ -57512,7 +58431,9 @@ impl<'de> serde::Deserialize<'de> for SipOutboundConfig {
                                 );
                             }
                             attributes_to_headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::FromHost => {
@@ -57622,10 +58543,10 @@ impl serde::Serialize for SipOutboundTrunkInfo {
             struct_ser.serialize_field("destinationCountry", &self.destination_country)?;
         }
         if self.transport != 0 {
-            let v = SipTransport::try_from(self.transport)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.transport),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransport,
+                S::Error,
+            >(self.transport)?;
             struct_ser.serialize_field("transport", &v)?;
         }
         if !self.numbers.is_empty() {
@@ -57649,17 +58570,17 @@ impl serde::Serialize for SipOutboundTrunkInfo {
                 .serialize_field("attributesToHeaders", &self.attributes_to_headers)?;
         }
         if self.include_headers != 0 {
-            let v = SipHeaderOptions::try_from(self.include_headers)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.include_headers),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipHeaderOptions,
+                S::Error,
+            >(self.include_headers)?;
             struct_ser.serialize_field("includeHeaders", &v)?;
         }
         if self.media_encryption != 0 {
-            let v = SipMediaEncryption::try_from(self.media_encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.media_encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(self.media_encryption)?;
             struct_ser.serialize_field("mediaEncryption", &v)?;
         }
         if let Some(v) = self.media.as_ref() {
@@ -57836,6 +58757,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                 let mut from_host__ = None;
                 let mut created_at__ = None;
                 let mut updated_at__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipTrunkId => {
@@ -57905,7 +58827,9 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::HeadersToAttributes => {
@@ -57915,7 +58839,9 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 );
                             }
                             headers_to_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::AttributesToHeaders => {
@@ -57925,7 +58851,9 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 );
                             }
                             attributes_to_headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::IncludeHeaders => {
@@ -57949,10 +58877,11 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                             );
                         }
                         GeneratedField::Media => {
-                            if media__.is_some() {
+                            if media__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             media__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::FromHost => {
                             if from_host__.is_some() {
@@ -57961,16 +58890,18 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                             from_host__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::UpdatedAt => {
-                            if updated_at__.is_some() {
+                            if updated_at__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("updatedAt"));
                             }
                             updated_at__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -58050,10 +58981,7 @@ impl serde::Serialize for SipOutboundTrunkUpdate {
             struct_ser.serialize_field("address", v)?;
         }
         if let Some(v) = self.transport.as_ref() {
-            let v = SipTransport::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<SipTransport, S::Error>(*v)?;
             struct_ser.serialize_field("transport", &v)?;
         }
         if let Some(v) = self.destination_country.as_ref() {
@@ -58075,10 +59003,10 @@ impl serde::Serialize for SipOutboundTrunkUpdate {
             struct_ser.serialize_field("metadata", v)?;
         }
         if let Some(v) = self.media_encryption.as_ref() {
-            let v = SipMediaEncryption::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipMediaEncryption,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("mediaEncryption", &v)?;
         }
         if let Some(v) = self.media.as_ref() {
@@ -58207,66 +59135,75 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkUpdate {
                 let mut media_encryption__ = None;
                 let mut media__ = None;
                 let mut from_host__ = None;
+                let mut seen__ = [false; 11];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Address => {
-                            if address__.is_some() {
+                            if address__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("address"));
                             }
                             address__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Transport => {
-                            if transport__.is_some() {
+                            if transport__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("transport"));
                             }
                             transport__ = map_
                                 .next_value::<::std::option::Option<SipTransport>>()?
                                 .map(|x| x as i32);
+                            seen__[1] = true;
                         }
                         GeneratedField::DestinationCountry => {
-                            if destination_country__.is_some() {
+                            if destination_country__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("destinationCountry"),
                                 );
                             }
                             destination_country__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Numbers => {
-                            if numbers__.is_some() {
+                            if numbers__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("numbers"));
                             }
                             numbers__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::AuthUsername => {
-                            if auth_username__.is_some() {
+                            if auth_username__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("authUsername"),
                                 );
                             }
                             auth_username__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::AuthPassword => {
-                            if auth_password__.is_some() {
+                            if auth_password__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("authPassword"),
                                 );
                             }
                             auth_password__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::Name => {
-                            if name__.is_some() {
+                            if name__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("name"));
                             }
                             name__ = map_.next_value()?;
+                            seen__[6] = true;
                         }
                         GeneratedField::Metadata => {
-                            if metadata__.is_some() {
+                            if metadata__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("metadata"));
                             }
                             metadata__ = map_.next_value()?;
+                            seen__[7] = true;
                         }
                         GeneratedField::MediaEncryption => {
-                            if media_encryption__.is_some() {
+                            if media_encryption__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("mediaEncryption"),
                                 );
@@ -58274,18 +59211,21 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkUpdate {
                             media_encryption__ = map_
                                 .next_value::<::std::option::Option<SipMediaEncryption>>()?
                                 .map(|x| x as i32);
+                            seen__[8] = true;
                         }
                         GeneratedField::Media => {
-                            if media__.is_some() {
+                            if media__.is_some() || seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             media__ = map_.next_value()?;
+                            seen__[9] = true;
                         }
                         GeneratedField::FromHost => {
-                            if from_host__.is_some() {
+                            if from_host__.is_some() || seen__[10] {
                                 return Err(serde::de::Error::duplicate_field("fromHost"));
                             }
                             from_host__ = map_.next_value()?;
+                            seen__[10] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -58573,23 +59513,26 @@ impl<'de> serde::Deserialize<'de> for SipRequestDest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut uri__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Raw => {
-                            if uri__.is_some() {
+                            if uri__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("raw"));
                             }
                             uri__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(sip_request_dest::Uri::Raw);
+                            seen__[0] = true;
                         }
                         GeneratedField::Values => {
-                            if uri__.is_some() {
+                            if uri__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("values"));
                             }
                             uri__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(sip_request_dest::Uri::Values);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -58619,10 +59562,10 @@ impl serde::Serialize for SipStatus {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.SIPStatus", len)?;
         if self.code != 0 {
-            let v = SipStatusCode::try_from(self.code)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.code),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipStatusCode,
+                S::Error,
+            >(self.code)?;
             struct_ser.serialize_field("code", &v)?;
         }
         if !self.status.is_empty() {
@@ -59181,10 +60124,10 @@ impl serde::Serialize for SipTransferError {
             struct_ser.serialize_field("transferId", &self.transfer_id)?;
         }
         if self.reason != 0 {
-            let v = SipTransferReason::try_from(self.reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransferReason,
+                S::Error,
+            >(self.reason)?;
             struct_ser.serialize_field("reason", &v)?;
         }
         if let Some(v) = self.sip_status.as_ref() {
@@ -59269,6 +60212,7 @@ impl<'de> serde::Deserialize<'de> for SipTransferError {
                 let mut transfer_id__ = None;
                 let mut reason__ = None;
                 let mut sip_status__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TransferId => {
@@ -59286,10 +60230,11 @@ impl<'de> serde::Deserialize<'de> for SipTransferError {
                             );
                         }
                         GeneratedField::SipStatus => {
-                            if sip_status__.is_some() {
+                            if sip_status__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("sipStatus"));
                             }
                             sip_status__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -59372,10 +60317,10 @@ impl serde::Serialize for SipTransferInfo {
                 )?;
         }
         if self.transfer_status != 0 {
-            let v = SipTransferStatus::try_from(self.transfer_status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.transfer_status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransferStatus,
+                S::Error,
+            >(self.transfer_status)?;
             struct_ser.serialize_field("transferStatus", &v)?;
         }
         if !self.error.is_empty() {
@@ -59385,10 +60330,10 @@ impl serde::Serialize for SipTransferInfo {
             struct_ser.serialize_field("transferStatusCode", v)?;
         }
         if self.reason != 0 {
-            let v = SipTransferReason::try_from(self.reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransferReason,
+                S::Error,
+            >(self.reason)?;
             struct_ser.serialize_field("reason", &v)?;
         }
         struct_ser.end()
@@ -59509,6 +60454,7 @@ impl<'de> serde::Deserialize<'de> for SipTransferInfo {
                 let mut error__ = None;
                 let mut transfer_status_code__ = None;
                 let mut reason__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TransferId => {
@@ -59537,7 +60483,9 @@ impl<'de> serde::Deserialize<'de> for SipTransferInfo {
                             }
                             transfer_initiated_at_ns__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -59549,7 +60497,9 @@ impl<'de> serde::Deserialize<'de> for SipTransferInfo {
                             }
                             transfer_completed_at_ns__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -59570,12 +60520,13 @@ impl<'de> serde::Deserialize<'de> for SipTransferInfo {
                             error__ = Some(map_.next_value()?);
                         }
                         GeneratedField::TransferStatusCode => {
-                            if transfer_status_code__.is_some() {
+                            if transfer_status_code__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transferStatusCode"),
                                 );
                             }
                             transfer_status_code__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Reason => {
                             if reason__.is_some() {
@@ -59926,10 +60877,10 @@ impl serde::Serialize for SipTrunkInfo {
             struct_ser.serialize_field("sipTrunkId", &self.sip_trunk_id)?;
         }
         if self.kind != 0 {
-            let v = sip_trunk_info::TrunkKind::try_from(self.kind)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.kind),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                sip_trunk_info::TrunkKind,
+                S::Error,
+            >(self.kind)?;
             struct_ser.serialize_field("kind", &v)?;
         }
         if !self.inbound_addresses.is_empty() {
@@ -59942,10 +60893,10 @@ impl serde::Serialize for SipTrunkInfo {
             struct_ser.serialize_field("outboundNumber", &self.outbound_number)?;
         }
         if self.transport != 0 {
-            let v = SipTransport::try_from(self.transport)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.transport),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransport,
+                S::Error,
+            >(self.transport)?;
             struct_ser.serialize_field("transport", &v)?;
         }
         if !self.inbound_numbers_regex.is_empty() {
@@ -60376,10 +61327,10 @@ impl serde::Serialize for SipUri {
             struct_ser.serialize_field("port", &self.port)?;
         }
         if self.transport != 0 {
-            let v = SipTransport::try_from(self.transport)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.transport),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransport,
+                S::Error,
+            >(self.transport)?;
             struct_ser.serialize_field("transport", &v)?;
         }
         struct_ser.end()
@@ -60482,7 +61433,9 @@ impl<'de> serde::Deserialize<'de> for SipUri {
                             }
                             port__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -60672,7 +61625,9 @@ impl<'de> serde::Deserialize<'de> for Scenario {
                                 return Err(serde::de::Error::duplicate_field("tags"));
                             }
                             tags__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::Userdata => {
@@ -61015,13 +61970,15 @@ impl<'de> serde::Deserialize<'de> for scenario::create_from_session::Response {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut scenario__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Scenario => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("scenario"));
                             }
                             scenario__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -61293,6 +62250,7 @@ impl<'de> serde::Deserialize<'de> for SearchPhoneNumbersRequest {
                 let mut area_code__ = None;
                 let mut limit__ = None;
                 let mut page_token__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CountryCode => {
@@ -61304,28 +62262,31 @@ impl<'de> serde::Deserialize<'de> for SearchPhoneNumbersRequest {
                             country_code__ = Some(map_.next_value()?);
                         }
                         GeneratedField::AreaCode => {
-                            if area_code__.is_some() {
+                            if area_code__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("areaCode"));
                             }
                             area_code__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Limit => {
-                            if limit__.is_some() {
+                            if limit__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("limit"));
                             }
                             limit__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::PageToken => {
-                            if page_token__.is_some() {
+                            if page_token__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("pageToken"));
                             }
                             page_token__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -61440,6 +62401,7 @@ impl<'de> serde::Deserialize<'de> for SearchPhoneNumbersResponse {
             {
                 let mut items__ = None;
                 let mut next_page_token__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Items => {
@@ -61449,12 +62411,13 @@ impl<'de> serde::Deserialize<'de> for SearchPhoneNumbersResponse {
                             items__ = Some(map_.next_value()?);
                         }
                         GeneratedField::NextPageToken => {
-                            if next_page_token__.is_some() {
+                            if next_page_token__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("nextPageToken"),
                                 );
                             }
                             next_page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -61595,7 +62558,9 @@ impl<'de> serde::Deserialize<'de> for SeekRequest {
                             }
                             seek_offset_ms__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -61648,10 +62613,10 @@ impl serde::Serialize for SegmentedFileOutput {
         let mut struct_ser = serializer
             .serialize_struct("livekit.SegmentedFileOutput", len)?;
         if self.protocol != 0 {
-            let v = SegmentedFileProtocol::try_from(self.protocol)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.protocol),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SegmentedFileProtocol,
+                S::Error,
+            >(self.protocol)?;
             struct_ser.serialize_field("protocol", &v)?;
         }
         if !self.filename_prefix.is_empty() {
@@ -61667,10 +62632,10 @@ impl serde::Serialize for SegmentedFileOutput {
             struct_ser.serialize_field("segmentDuration", &self.segment_duration)?;
         }
         if self.filename_suffix != 0 {
-            let v = SegmentedFileSuffix::try_from(self.filename_suffix)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.filename_suffix),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SegmentedFileSuffix,
+                S::Error,
+            >(self.filename_suffix)?;
             struct_ser.serialize_field("filenameSuffix", &v)?;
         }
         if self.disable_manifest {
@@ -61814,6 +62779,7 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                 let mut filename_suffix__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Protocol => {
@@ -61856,7 +62822,9 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                             }
                             segment_duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -61879,36 +62847,40 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                             disable_manifest__ = Some(map_.next_value()?);
                         }
                         GeneratedField::S3 => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(segmented_file_output::Output::S3);
+                            seen__[0] = true;
                         }
                         GeneratedField::Gcp => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(segmented_file_output::Output::Gcp);
+                            seen__[1] = true;
                         }
                         GeneratedField::Azure => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(segmented_file_output::Output::Azure);
+                            seen__[2] = true;
                         }
                         GeneratedField::AliOss => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(segmented_file_output::Output::AliOss);
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -62326,7 +63298,9 @@ impl<'de> serde::Deserialize<'de> for SegmentsInfo {
                             }
                             duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -62336,7 +63310,9 @@ impl<'de> serde::Deserialize<'de> for SegmentsInfo {
                             }
                             size__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -62364,7 +63340,9 @@ impl<'de> serde::Deserialize<'de> for SegmentsInfo {
                             }
                             segment_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -62374,7 +63352,9 @@ impl<'de> serde::Deserialize<'de> for SegmentsInfo {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -62384,7 +63364,9 @@ impl<'de> serde::Deserialize<'de> for SegmentsInfo {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -62453,10 +63435,10 @@ impl serde::Serialize for SendDataRequest {
                 )?;
         }
         if self.kind != 0 {
-            let v = data_packet::Kind::try_from(self.kind)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.kind),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                data_packet::Kind,
+                S::Error,
+            >(self.kind)?;
             struct_ser.serialize_field("kind", &v)?;
         }
         if !self.destination_sids.is_empty() {
@@ -62575,6 +63557,7 @@ impl<'de> serde::Deserialize<'de> for SendDataRequest {
                 let mut destination_identities__ = None;
                 let mut topic__ = None;
                 let mut nonce__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Room => {
@@ -62618,10 +63601,11 @@ impl<'de> serde::Deserialize<'de> for SendDataRequest {
                             destination_identities__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Topic => {
-                            if topic__.is_some() {
+                            if topic__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("topic"));
                             }
                             topic__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Nonce => {
                             if nonce__.is_some() {
@@ -62763,10 +63747,10 @@ impl serde::Serialize for ServerInfo {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.ServerInfo", len)?;
         if self.edition != 0 {
-            let v = server_info::Edition::try_from(self.edition)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.edition),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                server_info::Edition,
+                S::Error,
+            >(self.edition)?;
             struct_ser.serialize_field("edition", &v)?;
         }
         if !self.version.is_empty() {
@@ -62905,7 +63889,9 @@ impl<'de> serde::Deserialize<'de> for ServerInfo {
                             }
                             protocol__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -62935,7 +63921,9 @@ impl<'de> serde::Deserialize<'de> for ServerInfo {
                             }
                             agent_protocol__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -63156,18 +64144,20 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Register => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("register"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(server_message::Message::Register);
+                            seen__[0] = true;
                         }
                         GeneratedField::Availability => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("availability"),
                                 );
@@ -63175,17 +64165,19 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(server_message::Message::Availability);
+                            seen__[1] = true;
                         }
                         GeneratedField::Assignment => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("assignment"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(server_message::Message::Assignment);
+                            seen__[2] = true;
                         }
                         GeneratedField::Termination => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("termination"),
                                 );
@@ -63193,22 +64185,25 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(server_message::Message::Termination);
+                            seen__[3] = true;
                         }
                         GeneratedField::Pong => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(server_message::Message::Pong);
+                            seen__[4] = true;
                         }
                         GeneratedField::GoAway => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("goAway"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(server_message::Message::GoAway);
+                            seen__[5] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -63360,7 +64355,9 @@ impl<'de> serde::Deserialize<'de> for SessionDescription {
                             }
                             id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -63371,7 +64368,9 @@ impl<'de> serde::Deserialize<'de> for SessionDescription {
                                 );
                             }
                             mid_to_track_id__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -63761,50 +64760,56 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
+                let mut seen__ = [false; 22];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Offer => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("offer"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::Offer);
+                            seen__[0] = true;
                         }
                         GeneratedField::Answer => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("answer"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::Answer);
+                            seen__[1] = true;
                         }
                         GeneratedField::Trickle => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("trickle"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::Trickle);
+                            seen__[2] = true;
                         }
                         GeneratedField::AddTrack => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("addTrack"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::AddTrack);
+                            seen__[3] = true;
                         }
                         GeneratedField::Mute => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("mute"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::Mute);
+                            seen__[4] = true;
                         }
                         GeneratedField::Subscription => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscription"),
                                 );
@@ -63812,9 +64817,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::Subscription);
+                            seen__[5] = true;
                         }
                         GeneratedField::TrackSetting => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("trackSetting"),
                                 );
@@ -63822,17 +64828,19 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::TrackSetting);
+                            seen__[6] = true;
                         }
                         GeneratedField::Leave => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("leave"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::Leave);
+                            seen__[7] = true;
                         }
                         GeneratedField::UpdateLayers => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateLayers"),
                                 );
@@ -63840,9 +64848,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::UpdateLayers);
+                            seen__[8] = true;
                         }
                         GeneratedField::SubscriptionPermission => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscriptionPermission"),
                                 );
@@ -63850,37 +64859,41 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::SubscriptionPermission);
+                            seen__[9] = true;
                         }
                         GeneratedField::SyncState => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[10] {
                                 return Err(serde::de::Error::duplicate_field("syncState"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::SyncState);
+                            seen__[10] = true;
                         }
                         GeneratedField::Simulate => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[11] {
                                 return Err(serde::de::Error::duplicate_field("simulate"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::Simulate);
+                            seen__[11] = true;
                         }
                         GeneratedField::Ping => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[12] {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             message__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| signal_request::Message::Ping(x.0));
+                            seen__[12] = true;
                         }
                         GeneratedField::UpdateMetadata => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[13] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateMetadata"),
                                 );
@@ -63888,17 +64901,19 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::UpdateMetadata);
+                            seen__[13] = true;
                         }
                         GeneratedField::PingReq => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[14] {
                                 return Err(serde::de::Error::duplicate_field("pingReq"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::PingReq);
+                            seen__[14] = true;
                         }
                         GeneratedField::UpdateAudioTrack => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[15] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateAudioTrack"),
                                 );
@@ -63906,9 +64921,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::UpdateAudioTrack);
+                            seen__[15] = true;
                         }
                         GeneratedField::UpdateVideoTrack => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[16] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateVideoTrack"),
                                 );
@@ -63916,9 +64932,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::UpdateVideoTrack);
+                            seen__[16] = true;
                         }
                         GeneratedField::PublishDataTrackRequest => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[17] {
                                 return Err(
                                     serde::de::Error::duplicate_field("publishDataTrackRequest"),
                                 );
@@ -63926,9 +64943,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::PublishDataTrackRequest);
+                            seen__[17] = true;
                         }
                         GeneratedField::UnpublishDataTrackRequest => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[18] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "unpublishDataTrackRequest",
@@ -63938,9 +64956,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::UnpublishDataTrackRequest);
+                            seen__[18] = true;
                         }
                         GeneratedField::UpdateDataSubscription => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[19] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateDataSubscription"),
                                 );
@@ -63948,9 +64967,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::UpdateDataSubscription);
+                            seen__[19] = true;
                         }
                         GeneratedField::StoreDataBlobRequest => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[20] {
                                 return Err(
                                     serde::de::Error::duplicate_field("storeDataBlobRequest"),
                                 );
@@ -63958,9 +64978,10 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::StoreDataBlobRequest);
+                            seen__[20] = true;
                         }
                         GeneratedField::GetDataBlobRequest => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[21] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getDataBlobRequest"),
                                 );
@@ -63968,6 +64989,7 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_request::Message::GetDataBlobRequest);
+                            seen__[21] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -64310,50 +65332,56 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
+                let mut seen__ = [false; 30];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Join => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("join"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Join);
+                            seen__[0] = true;
                         }
                         GeneratedField::Answer => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("answer"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Answer);
+                            seen__[1] = true;
                         }
                         GeneratedField::Offer => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("offer"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Offer);
+                            seen__[2] = true;
                         }
                         GeneratedField::Trickle => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("trickle"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Trickle);
+                            seen__[3] = true;
                         }
                         GeneratedField::Update => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Update);
+                            seen__[4] = true;
                         }
                         GeneratedField::TrackPublished => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("trackPublished"),
                                 );
@@ -64361,25 +65389,28 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::TrackPublished);
+                            seen__[5] = true;
                         }
                         GeneratedField::Leave => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("leave"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Leave);
+                            seen__[6] = true;
                         }
                         GeneratedField::Mute => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("mute"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Mute);
+                            seen__[7] = true;
                         }
                         GeneratedField::SpeakersChanged => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("speakersChanged"),
                                 );
@@ -64387,17 +65418,19 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::SpeakersChanged);
+                            seen__[8] = true;
                         }
                         GeneratedField::RoomUpdate => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("roomUpdate"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::RoomUpdate);
+                            seen__[9] = true;
                         }
                         GeneratedField::ConnectionQuality => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("connectionQuality"),
                                 );
@@ -64405,9 +65438,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::ConnectionQuality);
+                            seen__[10] = true;
                         }
                         GeneratedField::StreamStateUpdate => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("streamStateUpdate"),
                                 );
@@ -64415,9 +65449,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::StreamStateUpdate);
+                            seen__[11] = true;
                         }
                         GeneratedField::SubscribedQualityUpdate => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscribedQualityUpdate"),
                                 );
@@ -64425,9 +65460,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::SubscribedQualityUpdate);
+                            seen__[12] = true;
                         }
                         GeneratedField::SubscriptionPermissionUpdate => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[13] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "subscriptionPermissionUpdate",
@@ -64439,9 +65475,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 .map(
                                     signal_response::Message::SubscriptionPermissionUpdate,
                                 );
+                            seen__[13] = true;
                         }
                         GeneratedField::RefreshToken => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[14] {
                                 return Err(
                                     serde::de::Error::duplicate_field("refreshToken"),
                                 );
@@ -64449,9 +65486,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::RefreshToken);
+                            seen__[14] = true;
                         }
                         GeneratedField::TrackUnpublished => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[15] {
                                 return Err(
                                     serde::de::Error::duplicate_field("trackUnpublished"),
                                 );
@@ -64459,37 +65497,41 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::TrackUnpublished);
+                            seen__[15] = true;
                         }
                         GeneratedField::Pong => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[16] {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             message__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| signal_response::Message::Pong(x.0));
+                            seen__[16] = true;
                         }
                         GeneratedField::Reconnect => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[17] {
                                 return Err(serde::de::Error::duplicate_field("reconnect"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::Reconnect);
+                            seen__[17] = true;
                         }
                         GeneratedField::PongResp => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[18] {
                                 return Err(serde::de::Error::duplicate_field("pongResp"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::PongResp);
+                            seen__[18] = true;
                         }
                         GeneratedField::SubscriptionResponse => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[19] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscriptionResponse"),
                                 );
@@ -64497,9 +65539,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::SubscriptionResponse);
+                            seen__[19] = true;
                         }
                         GeneratedField::RequestResponse => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[20] {
                                 return Err(
                                     serde::de::Error::duplicate_field("requestResponse"),
                                 );
@@ -64507,9 +65550,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::RequestResponse);
+                            seen__[20] = true;
                         }
                         GeneratedField::TrackSubscribed => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[21] {
                                 return Err(
                                     serde::de::Error::duplicate_field("trackSubscribed"),
                                 );
@@ -64517,17 +65561,19 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::TrackSubscribed);
+                            seen__[21] = true;
                         }
                         GeneratedField::RoomMoved => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[22] {
                                 return Err(serde::de::Error::duplicate_field("roomMoved"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::RoomMoved);
+                            seen__[22] = true;
                         }
                         GeneratedField::MediaSectionsRequirement => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[23] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "mediaSectionsRequirement",
@@ -64537,9 +65583,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::MediaSectionsRequirement);
+                            seen__[23] = true;
                         }
                         GeneratedField::SubscribedAudioCodecUpdate => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[24] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "subscribedAudioCodecUpdate",
@@ -64549,9 +65596,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::SubscribedAudioCodecUpdate);
+                            seen__[24] = true;
                         }
                         GeneratedField::PublishDataTrackResponse => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[25] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "publishDataTrackResponse",
@@ -64561,9 +65609,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::PublishDataTrackResponse);
+                            seen__[25] = true;
                         }
                         GeneratedField::UnpublishDataTrackResponse => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[26] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "unpublishDataTrackResponse",
@@ -64573,9 +65622,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::UnpublishDataTrackResponse);
+                            seen__[26] = true;
                         }
                         GeneratedField::DataTrackSubscriberHandles => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[27] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "dataTrackSubscriberHandles",
@@ -64585,9 +65635,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::DataTrackSubscriberHandles);
+                            seen__[27] = true;
                         }
                         GeneratedField::StoreDataBlobResponse => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[28] {
                                 return Err(
                                     serde::de::Error::duplicate_field("storeDataBlobResponse"),
                                 );
@@ -64595,9 +65646,10 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::StoreDataBlobResponse);
+                            seen__[28] = true;
                         }
                         GeneratedField::GetDataBlobResponse => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[29] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getDataBlobResponse"),
                                 );
@@ -64605,6 +65657,7 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(signal_response::Message::GetDataBlobResponse);
+                            seen__[29] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -64715,10 +65768,10 @@ impl serde::Serialize for SimulateJobRequest {
         let mut struct_ser = serializer
             .serialize_struct("livekit.SimulateJobRequest", len)?;
         if self.r#type != 0 {
-            let v = JobType::try_from(self.r#type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.r#type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobType,
+                S::Error,
+            >(self.r#type)?;
             struct_ser.serialize_field("type", &v)?;
         }
         if let Some(v) = self.room.as_ref() {
@@ -64798,6 +65851,7 @@ impl<'de> serde::Deserialize<'de> for SimulateJobRequest {
                 let mut r#type__ = None;
                 let mut room__ = None;
                 let mut participant__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Type => {
@@ -64807,18 +65861,20 @@ impl<'de> serde::Deserialize<'de> for SimulateJobRequest {
                             r#type__ = Some(map_.next_value::<JobType>()? as i32);
                         }
                         GeneratedField::Room => {
-                            if room__.is_some() {
+                            if room__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("room"));
                             }
                             room__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Participant => {
-                            if participant__.is_some() {
+                            if participant__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participant"),
                                 );
                             }
                             participant__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -64864,10 +65920,10 @@ impl serde::Serialize for SimulateScenario {
                     struct_ser.serialize_field("serverLeave", v)?;
                 }
                 simulate_scenario::Scenario::SwitchCandidateProtocol(v) => {
-                    let v = CandidateProtocol::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        CandidateProtocol,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("switchCandidateProtocol", &v)?;
                 }
                 simulate_scenario::Scenario::SubscriberBandwidth(v) => {
@@ -65008,10 +66064,11 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut scenario__ = None;
+                let mut seen__ = [false; 9];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SpeakerUpdate => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("speakerUpdate"),
                                 );
@@ -65019,13 +66076,14 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                             scenario__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| simulate_scenario::Scenario::SpeakerUpdate(x.0));
+                            seen__[0] = true;
                         }
                         GeneratedField::NodeFailure => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("nodeFailure"),
                                 );
@@ -65033,17 +66091,19 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                             scenario__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(simulate_scenario::Scenario::NodeFailure);
+                            seen__[1] = true;
                         }
                         GeneratedField::Migration => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("migration"));
                             }
                             scenario__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(simulate_scenario::Scenario::Migration);
+                            seen__[2] = true;
                         }
                         GeneratedField::ServerLeave => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("serverLeave"),
                                 );
@@ -65051,9 +66111,10 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                             scenario__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(simulate_scenario::Scenario::ServerLeave);
+                            seen__[3] = true;
                         }
                         GeneratedField::SwitchCandidateProtocol => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("switchCandidateProtocol"),
                                 );
@@ -65063,9 +66124,10 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 .map(|x| simulate_scenario::Scenario::SwitchCandidateProtocol(
                                     x as i32,
                                 ));
+                            seen__[4] = true;
                         }
                         GeneratedField::SubscriberBandwidth => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscriberBandwidth"),
                                 );
@@ -65073,15 +66135,16 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                             scenario__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| simulate_scenario::Scenario::SubscriberBandwidth(
                                     x.0,
                                 ));
+                            seen__[5] = true;
                         }
                         GeneratedField::DisconnectSignalOnResume => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "disconnectSignalOnResume",
@@ -65091,9 +66154,10 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                             scenario__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(simulate_scenario::Scenario::DisconnectSignalOnResume);
+                            seen__[6] = true;
                         }
                         GeneratedField::DisconnectSignalOnResumeNoMessages => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "disconnectSignalOnResumeNoMessages",
@@ -65105,9 +66169,10 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 .map(
                                     simulate_scenario::Scenario::DisconnectSignalOnResumeNoMessages,
                                 );
+                            seen__[7] = true;
                         }
                         GeneratedField::LeaveRequestFullReconnect => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "leaveRequestFullReconnect",
@@ -65119,6 +66184,7 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 .map(
                                     simulate_scenario::Scenario::LeaveRequestFullReconnect,
                                 );
+                            seen__[8] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -65166,10 +66232,10 @@ impl serde::Serialize for SimulationDispatch {
             struct_ser.serialize_field("scenario", v)?;
         }
         if self.mode != 0 {
-            let v = SimulationMode::try_from(self.mode)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.mode),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SimulationMode,
+                S::Error,
+            >(self.mode)?;
             struct_ser.serialize_field("mode", &v)?;
         }
         struct_ser.end()
@@ -65255,6 +66321,7 @@ impl<'de> serde::Deserialize<'de> for SimulationDispatch {
                 let mut job_id__ = None;
                 let mut scenario__ = None;
                 let mut mode__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SimulationRunId => {
@@ -65272,10 +66339,11 @@ impl<'de> serde::Deserialize<'de> for SimulationDispatch {
                             job_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Scenario => {
-                            if scenario__.is_some() {
+                            if scenario__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("scenario"));
                             }
                             scenario__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Mode => {
                             if mode__.is_some() {
@@ -65463,10 +66531,10 @@ impl serde::Serialize for SimulationRun {
             struct_ser.serialize_field("projectId", &self.project_id)?;
         }
         if self.status != 0 {
-            let v = simulation_run::Status::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                simulation_run::Status,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if !self.agent_description.is_empty() {
@@ -65509,10 +66577,10 @@ impl serde::Serialize for SimulationRun {
             struct_ser.serialize_field("concurrency", &self.concurrency)?;
         }
         if self.mode != 0 {
-            let v = SimulationMode::try_from(self.mode)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.mode),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SimulationMode,
+                S::Error,
+            >(self.mode)?;
             struct_ser.serialize_field("mode", &v)?;
         }
         if let Some(v) = self.metrics.as_ref() {
@@ -65713,6 +66781,7 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                 let mut issue_count__ = None;
                 let mut ci__ = None;
                 let mut sampling__ = None;
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -65750,10 +66819,11 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             error__ = Some(map_.next_value()?);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() {
+                            if created_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
                             created_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Jobs => {
                             if jobs__.is_some() {
@@ -65768,18 +66838,20 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             agent_name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ScenarioGroup => {
-                            if scenario_group__.is_some() {
+                            if scenario_group__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("scenarioGroup"),
                                 );
                             }
                             scenario_group__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::EndedAt => {
-                            if ended_at__.is_some() {
+                            if ended_at__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("endedAt"));
                             }
                             ended_at__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::JobCount => {
                             if job_count__.is_some() {
@@ -65787,7 +66859,9 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             }
                             job_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -65799,7 +66873,9 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             }
                             passed_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -65811,7 +66887,9 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             }
                             failed_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -65823,15 +66901,18 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             }
                             num_simulations__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Usage => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("usage"));
                             }
                             usage__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Concurrency => {
                             if concurrency__.is_some() {
@@ -65841,7 +66922,9 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             }
                             concurrency__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -65852,10 +66935,11 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             mode__ = Some(map_.next_value::<SimulationMode>()? as i32);
                         }
                         GeneratedField::Metrics => {
-                            if metrics__.is_some() {
+                            if metrics__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("metrics"));
                             }
                             metrics__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::SummaryZstd => {
                             if summary_zstd__.is_some() {
@@ -65870,28 +66954,31 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                             );
                         }
                         GeneratedField::IssueCount => {
-                            if issue_count__.is_some() {
+                            if issue_count__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("issueCount"));
                             }
                             issue_count__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[5] = true;
                         }
                         GeneratedField::Ci => {
-                            if ci__.is_some() {
+                            if ci__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("ci"));
                             }
                             ci__ = map_.next_value()?;
+                            seen__[6] = true;
                         }
                         GeneratedField::Sampling => {
-                            if sampling__.is_some() {
+                            if sampling__.is_some() || seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("sampling"));
                             }
                             sampling__ = map_.next_value()?;
+                            seen__[7] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -66936,15 +68023,17 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Bucket {
             {
                 let mut bucket_start__ = None;
                 let mut count__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::BucketStart => {
-                            if bucket_start__.is_some() {
+                            if bucket_start__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("bucketStart"),
                                 );
                             }
                             bucket_start__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Count => {
                             if count__.is_some() {
@@ -66952,7 +68041,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Bucket {
                             }
                             count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -67013,20 +68104,20 @@ impl serde::Serialize for simulation_run::counts::Request {
             struct_ser.serialize_field("endTime", v)?;
         }
         if let Some(v) = self.status.as_ref() {
-            let v = simulation_run::Status::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                simulation_run::Status,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if let Some(v) = self.agent_name.as_ref() {
             struct_ser.serialize_field("agentName", v)?;
         }
         if let Some(v) = self.mode.as_ref() {
-            let v = SimulationMode::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SimulationMode,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("mode", &v)?;
         }
         struct_ser.end()
@@ -67120,6 +68211,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Request {
                 let mut status__ = None;
                 let mut agent_name__ = None;
                 let mut mode__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ProjectId => {
@@ -67129,19 +68221,21 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Request {
                             project_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() {
+                            if start_time__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
                             start_time__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::EndTime => {
-                            if end_time__.is_some() {
+                            if end_time__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("endTime"));
                             }
                             end_time__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Status => {
-                            if status__.is_some() {
+                            if status__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("status"));
                             }
                             status__ = map_
@@ -67149,20 +68243,23 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Request {
                                     ::std::option::Option<simulation_run::Status>,
                                 >()?
                                 .map(|x| x as i32);
+                            seen__[2] = true;
                         }
                         GeneratedField::AgentName => {
-                            if agent_name__.is_some() {
+                            if agent_name__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("agentName"));
                             }
                             agent_name__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Mode => {
-                            if mode__.is_some() {
+                            if mode__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("mode"));
                             }
                             mode__ = map_
                                 .next_value::<::std::option::Option<SimulationMode>>()?
                                 .map(|x| x as i32);
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -67277,6 +68374,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Response {
             {
                 let mut buckets__ = None;
                 let mut interval__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Buckets => {
@@ -67286,10 +68384,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Response {
                             buckets__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Interval => {
-                            if interval__.is_some() {
+                            if interval__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("interval"));
                             }
                             interval__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -67455,10 +68554,10 @@ impl serde::Serialize for simulation_run::create::Request {
             struct_ser.serialize_field("concurrency", v)?;
         }
         if self.mode != 0 {
-            let v = SimulationMode::try_from(self.mode)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.mode),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SimulationMode,
+                S::Error,
+            >(self.mode)?;
             struct_ser.serialize_field("mode", &v)?;
         }
         if self.background_noise {
@@ -67605,6 +68704,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Request {
                 let mut packet_loss__ = None;
                 let mut ci__ = None;
                 let mut sampling__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ProjectId => {
@@ -67627,7 +68727,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Request {
                             }
                             num_simulations__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -67638,15 +68740,16 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Request {
                             region__ = Some(map_.next_value()?);
                         }
                         GeneratedField::ScenarioGroup => {
-                            if scenario_group__.is_some() {
+                            if scenario_group__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("scenarioGroup"),
                                 );
                             }
                             scenario_group__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Concurrency => {
-                            if concurrency__.is_some() {
+                            if concurrency__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("concurrency"),
                                 );
@@ -67654,10 +68757,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Request {
                             concurrency__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::Mode => {
                             if mode__.is_some() {
@@ -67688,16 +68792,18 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Request {
                             packet_loss__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Ci => {
-                            if ci__.is_some() {
+                            if ci__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("ci"));
                             }
                             ci__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Sampling => {
-                            if sampling__.is_some() {
+                            if sampling__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("sampling"));
                             }
                             sampling__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -67827,6 +68933,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Response {
             {
                 let mut simulation_run_id__ = None;
                 let mut presigned_post_request__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SimulationRunId => {
@@ -67838,12 +68945,13 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Response {
                             simulation_run_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::PresignedPostRequest => {
-                            if presigned_post_request__.is_some() {
+                            if presigned_post_request__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("presignedPostRequest"),
                                 );
                             }
                             presigned_post_request__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -68156,13 +69264,15 @@ impl<'de> serde::Deserialize<'de> for simulation_run::get::Response {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut run__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Run => {
-                            if run__.is_some() {
+                            if run__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("run"));
                             }
                             run__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -68241,10 +69351,10 @@ impl serde::Serialize for simulation_run::Job {
             struct_ser.serialize_field("id", &self.id)?;
         }
         if self.status != 0 {
-            let v = simulation_run::job::Status::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                simulation_run::job::Status,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if !self.instructions.is_empty() {
@@ -68419,6 +69529,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::Job {
                 let mut metrics__ = None;
                 let mut scenario_id__ = None;
                 let mut sample__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
@@ -68476,16 +69587,18 @@ impl<'de> serde::Deserialize<'de> for simulation_run::Job {
                             room_name__ = Some(map_.next_value()?);
                         }
                         GeneratedField::StartedAt => {
-                            if started_at__.is_some() {
+                            if started_at__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("startedAt"));
                             }
                             started_at__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::EndedAt => {
-                            if ended_at__.is_some() {
+                            if ended_at__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("endedAt"));
                             }
                             ended_at__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::RoomId => {
                             if room_id__.is_some() {
@@ -68494,16 +69607,18 @@ impl<'de> serde::Deserialize<'de> for simulation_run::Job {
                             room_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Usage => {
-                            if usage__.is_some() {
+                            if usage__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("usage"));
                             }
                             usage__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Metrics => {
-                            if metrics__.is_some() {
+                            if metrics__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("metrics"));
                             }
                             metrics__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::ScenarioId => {
                             if scenario_id__.is_some() {
@@ -68517,7 +69632,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::Job {
                             }
                             sample__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -68751,7 +69868,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job::Usage {
                             }
                             text_turns_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -68763,7 +69882,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job::Usage {
                             }
                             audio_turns_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -69046,10 +70167,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::JobMetrics {
                 let mut redundant_statements__ = None;
                 let mut poor_question_quality__ = None;
                 let mut conversation_progression__ = None;
+                let mut seen__ = [false; 13];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TaskCompletion => {
-                            if task_completion__.is_some() {
+                            if task_completion__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("taskCompletion"),
                                 );
@@ -69057,13 +70179,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::JobMetrics {
                             task_completion__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::OverallScore => {
-                            if overall_score__.is_some() {
+                            if overall_score__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overallScore"),
                                 );
@@ -69071,36 +70194,41 @@ impl<'de> serde::Deserialize<'de> for simulation_run::JobMetrics {
                             overall_score__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::Stt => {
-                            if stt__.is_some() {
+                            if stt__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("stt"));
                             }
                             stt__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Llm => {
-                            if llm__.is_some() {
+                            if llm__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("llm"));
                             }
                             llm__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Tts => {
-                            if tts__.is_some() {
+                            if tts__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("tts"));
                             }
                             tts__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::Conversation => {
-                            if conversation__.is_some() {
+                            if conversation__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conversation"),
                                 );
                             }
                             conversation__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::Turns => {
                             if turns__.is_some() {
@@ -69123,13 +70251,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::JobMetrics {
                             has_remote_session__ = Some(map_.next_value()?);
                         }
                         GeneratedField::T0 => {
-                            if t0__.is_some() {
+                            if t0__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("t0"));
                             }
                             t0__ = map_.next_value()?;
+                            seen__[6] = true;
                         }
                         GeneratedField::Conciseness => {
-                            if conciseness__.is_some() {
+                            if conciseness__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conciseness"),
                                 );
@@ -69137,45 +70266,50 @@ impl<'de> serde::Deserialize<'de> for simulation_run::JobMetrics {
                             conciseness__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[7] = true;
                         }
                         GeneratedField::UnnecessaryToolCalls => {
-                            if unnecessary_tool_calls__.is_some() {
+                            if unnecessary_tool_calls__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("unnecessaryToolCalls"),
                                 );
                             }
                             unnecessary_tool_calls__ = map_.next_value()?;
+                            seen__[8] = true;
                         }
                         GeneratedField::InformationLoss => {
-                            if information_loss__.is_some() {
+                            if information_loss__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("informationLoss"),
                                 );
                             }
                             information_loss__ = map_.next_value()?;
+                            seen__[9] = true;
                         }
                         GeneratedField::RedundantStatements => {
-                            if redundant_statements__.is_some() {
+                            if redundant_statements__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("redundantStatements"),
                                 );
                             }
                             redundant_statements__ = map_.next_value()?;
+                            seen__[10] = true;
                         }
                         GeneratedField::PoorQuestionQuality => {
-                            if poor_question_quality__.is_some() {
+                            if poor_question_quality__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("poorQuestionQuality"),
                                 );
                             }
                             poor_question_quality__ = map_.next_value()?;
+                            seen__[11] = true;
                         }
                         GeneratedField::ConversationProgression => {
-                            if conversation_progression__.is_some() {
+                            if conversation_progression__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conversationProgression"),
                                 );
@@ -69183,10 +70317,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::JobMetrics {
                             conversation_progression__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[12] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -69464,10 +70599,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                 let mut unanswered_turns__ = None;
                 let mut false_interruption_count__ = None;
                 let mut e2e_latency_ms__ = None;
+                let mut seen__ = [false; 13];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TurnTakingScore => {
-                            if turn_taking_score__.is_some() {
+                            if turn_taking_score__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("turnTakingScore"),
                                 );
@@ -69475,13 +70611,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             turn_taking_score__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::HeardE2eLatencyP50Ms => {
-                            if heard_e2e_latency_p50_ms__.is_some() {
+                            if heard_e2e_latency_p50_ms__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("heardE2eLatencyP50Ms"),
                                 );
@@ -69489,13 +70626,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             heard_e2e_latency_p50_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::HeardE2eLatencyP95Ms => {
-                            if heard_e2e_latency_p95_ms__.is_some() {
+                            if heard_e2e_latency_p95_ms__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("heardE2eLatencyP95Ms"),
                                 );
@@ -69503,13 +70641,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             heard_e2e_latency_p95_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::HeardE2eLatencyP99Ms => {
-                            if heard_e2e_latency_p99_ms__.is_some() {
+                            if heard_e2e_latency_p99_ms__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("heardE2eLatencyP99Ms"),
                                 );
@@ -69517,13 +70656,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             heard_e2e_latency_p99_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[3] = true;
                         }
                         GeneratedField::TimeToYieldMs => {
-                            if time_to_yield_ms__.is_some() {
+                            if time_to_yield_ms__.is_some() || seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("timeToYieldMs"),
                                 );
@@ -69531,13 +70671,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             time_to_yield_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[4] = true;
                         }
                         GeneratedField::EotMispredictionCount => {
-                            if eot_misprediction_count__.is_some() {
+                            if eot_misprediction_count__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("eotMispredictionCount"),
                                 );
@@ -69545,13 +70686,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             eot_misprediction_count__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[5] = true;
                         }
                         GeneratedField::OverlapRatio => {
-                            if overlap_ratio__.is_some() {
+                            if overlap_ratio__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overlapRatio"),
                                 );
@@ -69559,13 +70701,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             overlap_ratio__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[6] = true;
                         }
                         GeneratedField::OverlapSpeechMs => {
-                            if overlap_speech_ms__.is_some() {
+                            if overlap_speech_ms__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overlapSpeechMs"),
                                 );
@@ -69573,13 +70716,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             overlap_speech_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[7] = true;
                         }
                         GeneratedField::TotalSpeechMs => {
-                            if total_speech_ms__.is_some() {
+                            if total_speech_ms__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("totalSpeechMs"),
                                 );
@@ -69587,13 +70731,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             total_speech_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[8] = true;
                         }
                         GeneratedField::AwkwardSilenceCount => {
-                            if awkward_silence_count__.is_some() {
+                            if awkward_silence_count__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("awkwardSilenceCount"),
                                 );
@@ -69601,13 +70746,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             awkward_silence_count__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[9] = true;
                         }
                         GeneratedField::UnansweredTurns => {
-                            if unanswered_turns__.is_some() {
+                            if unanswered_turns__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("unansweredTurns"),
                                 );
@@ -69615,13 +70761,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             unanswered_turns__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[10] = true;
                         }
                         GeneratedField::FalseInterruptionCount => {
-                            if false_interruption_count__.is_some() {
+                            if false_interruption_count__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("falseInterruptionCount"),
                                 );
@@ -69629,13 +70776,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             false_interruption_count__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[11] = true;
                         }
                         GeneratedField::E2eLatencyMs => {
-                            if e2e_latency_ms__.is_some() {
+                            if e2e_latency_ms__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("e2eLatencyMs"),
                                 );
@@ -69643,10 +70791,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Conversation 
                             e2e_latency_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[12] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -69786,34 +70935,37 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Llm {
                 let mut ttft_ms__ = None;
                 let mut ttfs_ms__ = None;
                 let mut tokens_per_second__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TtftMs => {
-                            if ttft_ms__.is_some() {
+                            if ttft_ms__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("ttftMs"));
                             }
                             ttft_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::TtfsMs => {
-                            if ttfs_ms__.is_some() {
+                            if ttfs_ms__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("ttfsMs"));
                             }
                             ttfs_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::TokensPerSecond => {
-                            if tokens_per_second__.is_some() {
+                            if tokens_per_second__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("tokensPerSecond"),
                                 );
@@ -69821,10 +70973,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Llm {
                             tokens_per_second__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -70077,94 +71230,102 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Stt {
                 let mut entity_recall__ = None;
                 let mut entities_acquired_uttered__ = None;
                 let mut entities_acquired_recognized__ = None;
+                let mut seen__ = [false; 13];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Wer => {
-                            if wer__.is_some() {
+                            if wer__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("wer"));
                             }
                             wer__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::Words => {
-                            if words__.is_some() {
+                            if words__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("words"));
                             }
                             words__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::WordErrors => {
-                            if word_errors__.is_some() {
+                            if word_errors__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("wordErrors"));
                             }
                             word_errors__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::Cer => {
-                            if cer__.is_some() {
+                            if cer__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("cer"));
                             }
                             cer__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[3] = true;
                         }
                         GeneratedField::Chars => {
-                            if chars__.is_some() {
+                            if chars__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("chars"));
                             }
                             chars__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[4] = true;
                         }
                         GeneratedField::CharErrors => {
-                            if char_errors__.is_some() {
+                            if char_errors__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("charErrors"));
                             }
                             char_errors__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[5] = true;
                         }
                         GeneratedField::SttDelayMs => {
-                            if stt_delay_ms__.is_some() {
+                            if stt_delay_ms__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("sttDelayMs"));
                             }
                             stt_delay_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[6] = true;
                         }
                         GeneratedField::EntityRecognition => {
-                            if entity_recognition__.is_some() {
+                            if entity_recognition__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entityRecognition"),
                                 );
@@ -70172,13 +71333,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Stt {
                             entity_recognition__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[7] = true;
                         }
                         GeneratedField::EntitiesUttered => {
-                            if entities_uttered__.is_some() {
+                            if entities_uttered__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entitiesUttered"),
                                 );
@@ -70186,13 +71348,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Stt {
                             entities_uttered__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[8] = true;
                         }
                         GeneratedField::EntitiesRecognized => {
-                            if entities_recognized__.is_some() {
+                            if entities_recognized__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entitiesRecognized"),
                                 );
@@ -70200,13 +71363,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Stt {
                             entities_recognized__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[9] = true;
                         }
                         GeneratedField::EntityRecall => {
-                            if entity_recall__.is_some() {
+                            if entity_recall__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entityRecall"),
                                 );
@@ -70214,13 +71378,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Stt {
                             entity_recall__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[10] = true;
                         }
                         GeneratedField::EntitiesAcquiredUttered => {
-                            if entities_acquired_uttered__.is_some() {
+                            if entities_acquired_uttered__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entitiesAcquiredUttered"),
                                 );
@@ -70228,13 +71393,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Stt {
                             entities_acquired_uttered__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[11] = true;
                         }
                         GeneratedField::EntitiesAcquiredRecognized => {
-                            if entities_acquired_recognized__.is_some() {
+                            if entities_acquired_recognized__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "entitiesAcquiredRecognized",
@@ -70244,10 +71410,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Stt {
                             entities_acquired_recognized__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[12] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -70508,94 +71675,102 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Tts {
                 let mut entity_recall__ = None;
                 let mut entities_acquired_uttered__ = None;
                 let mut entities_acquired_recognized__ = None;
+                let mut seen__ = [false; 13];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TtfbMs => {
-                            if ttfb_ms__.is_some() {
+                            if ttfb_ms__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("ttfbMs"));
                             }
                             ttfb_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::Wer => {
-                            if wer__.is_some() {
+                            if wer__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("wer"));
                             }
                             wer__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::Words => {
-                            if words__.is_some() {
+                            if words__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("words"));
                             }
                             words__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::WordErrors => {
-                            if word_errors__.is_some() {
+                            if word_errors__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("wordErrors"));
                             }
                             word_errors__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[3] = true;
                         }
                         GeneratedField::Cer => {
-                            if cer__.is_some() {
+                            if cer__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("cer"));
                             }
                             cer__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[4] = true;
                         }
                         GeneratedField::Chars => {
-                            if chars__.is_some() {
+                            if chars__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("chars"));
                             }
                             chars__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[5] = true;
                         }
                         GeneratedField::CharErrors => {
-                            if char_errors__.is_some() {
+                            if char_errors__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("charErrors"));
                             }
                             char_errors__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[6] = true;
                         }
                         GeneratedField::EntityRecognition => {
-                            if entity_recognition__.is_some() {
+                            if entity_recognition__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entityRecognition"),
                                 );
@@ -70603,13 +71778,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Tts {
                             entity_recognition__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[7] = true;
                         }
                         GeneratedField::EntitiesUttered => {
-                            if entities_uttered__.is_some() {
+                            if entities_uttered__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entitiesUttered"),
                                 );
@@ -70617,13 +71793,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Tts {
                             entities_uttered__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[8] = true;
                         }
                         GeneratedField::EntitiesRecognized => {
-                            if entities_recognized__.is_some() {
+                            if entities_recognized__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entitiesRecognized"),
                                 );
@@ -70631,13 +71808,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Tts {
                             entities_recognized__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[9] = true;
                         }
                         GeneratedField::EntityRecall => {
-                            if entity_recall__.is_some() {
+                            if entity_recall__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entityRecall"),
                                 );
@@ -70645,13 +71823,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Tts {
                             entity_recall__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[10] = true;
                         }
                         GeneratedField::EntitiesAcquiredUttered => {
-                            if entities_acquired_uttered__.is_some() {
+                            if entities_acquired_uttered__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("entitiesAcquiredUttered"),
                                 );
@@ -70659,13 +71838,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Tts {
                             entities_acquired_uttered__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[11] = true;
                         }
                         GeneratedField::EntitiesAcquiredRecognized => {
-                            if entities_acquired_recognized__.is_some() {
+                            if entities_acquired_recognized__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "entitiesAcquiredRecognized",
@@ -70675,10 +71855,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Tts {
                             entities_acquired_recognized__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[12] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -70775,10 +71956,10 @@ impl serde::Serialize for simulation_run::job_metrics::Turn {
             struct_ser.serialize_field("index", &self.index)?;
         }
         if self.role != 0 {
-            let v = agent::ChatRole::try_from(self.role)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.role),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                agent::ChatRole,
+                S::Error,
+            >(self.role)?;
             struct_ser.serialize_field("role", &v)?;
         }
         if let Some(v) = self.start_ms.as_ref() {
@@ -70984,6 +72165,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                 let mut eot_misprediction__ = None;
                 let mut awkward_silence__ = None;
                 let mut unanswered__ = None;
+                let mut seen__ = [false; 15];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Index => {
@@ -70992,7 +72174,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                             }
                             index__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -71003,91 +72187,98 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                             role__ = Some(map_.next_value::<agent::ChatRole>()? as i32);
                         }
                         GeneratedField::StartMs => {
-                            if start_ms__.is_some() {
+                            if start_ms__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("startMs"));
                             }
                             start_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::EndMs => {
-                            if end_ms__.is_some() {
+                            if end_ms__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("endMs"));
                             }
                             end_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::SttDelayMs => {
-                            if stt_delay_ms__.is_some() {
+                            if stt_delay_ms__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("sttDelayMs"));
                             }
                             stt_delay_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::LlmTtftMs => {
-                            if llm_ttft_ms__.is_some() {
+                            if llm_ttft_ms__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("llmTtftMs"));
                             }
                             llm_ttft_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[3] = true;
                         }
                         GeneratedField::LlmTtfsMs => {
-                            if llm_ttfs_ms__.is_some() {
+                            if llm_ttfs_ms__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("llmTtfsMs"));
                             }
                             llm_ttfs_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[4] = true;
                         }
                         GeneratedField::LlmTps => {
-                            if llm_tps__.is_some() {
+                            if llm_tps__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("llmTps"));
                             }
                             llm_tps__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[5] = true;
                         }
                         GeneratedField::TtsTtfbMs => {
-                            if tts_ttfb_ms__.is_some() {
+                            if tts_ttfb_ms__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("ttsTtfbMs"));
                             }
                             tts_ttfb_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[6] = true;
                         }
                         GeneratedField::E2eLatencyMs => {
-                            if e2e_latency_ms__.is_some() {
+                            if e2e_latency_ms__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("e2eLatencyMs"),
                                 );
@@ -71095,13 +72286,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                             e2e_latency_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[7] = true;
                         }
                         GeneratedField::HeardE2eLatencyMs => {
-                            if heard_e2e_latency_ms__.is_some() {
+                            if heard_e2e_latency_ms__.is_some() || seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("heardE2eLatencyMs"),
                                 );
@@ -71109,13 +72301,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                             heard_e2e_latency_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[8] = true;
                         }
                         GeneratedField::TimeToYieldMs => {
-                            if time_to_yield_ms__.is_some() {
+                            if time_to_yield_ms__.is_some() || seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("timeToYieldMs"),
                                 );
@@ -71123,13 +72316,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                             time_to_yield_ms__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[9] = true;
                         }
                         GeneratedField::TurnTakingScore => {
-                            if turn_taking_score__.is_some() {
+                            if turn_taking_score__.is_some() || seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("turnTakingScore"),
                                 );
@@ -71137,13 +72331,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                             turn_taking_score__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[10] = true;
                         }
                         GeneratedField::Conciseness => {
-                            if conciseness__.is_some() {
+                            if conciseness__.is_some() || seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conciseness"),
                                 );
@@ -71151,32 +72346,36 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                             conciseness__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[11] = true;
                         }
                         GeneratedField::EotMisprediction => {
-                            if eot_misprediction__.is_some() {
+                            if eot_misprediction__.is_some() || seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("eotMisprediction"),
                                 );
                             }
                             eot_misprediction__ = map_.next_value()?;
+                            seen__[12] = true;
                         }
                         GeneratedField::AwkwardSilence => {
-                            if awkward_silence__.is_some() {
+                            if awkward_silence__.is_some() || seen__[13] {
                                 return Err(
                                     serde::de::Error::duplicate_field("awkwardSilence"),
                                 );
                             }
                             awkward_silence__ = map_.next_value()?;
+                            seen__[13] = true;
                         }
                         GeneratedField::Unanswered => {
-                            if unanswered__.is_some() {
+                            if unanswered__.is_some() || seen__[14] {
                                 return Err(serde::de::Error::duplicate_field("unanswered"));
                             }
                             unanswered__ = map_.next_value()?;
+                            seen__[14] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -71326,10 +72525,10 @@ impl serde::Serialize for simulation_run::list::Request {
             struct_ser.serialize_field("projectId", &self.project_id)?;
         }
         if let Some(v) = self.status.as_ref() {
-            let v = simulation_run::Status::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                simulation_run::Status,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if let Some(v) = self.page_token.as_ref() {
@@ -71345,10 +72544,10 @@ impl serde::Serialize for simulation_run::list::Request {
             struct_ser.serialize_field("agentName", v)?;
         }
         if let Some(v) = self.mode.as_ref() {
-            let v = SimulationMode::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SimulationMode,
+                S::Error,
+            >(*v)?;
             struct_ser.serialize_field("mode", &v)?;
         }
         struct_ser.end()
@@ -71447,6 +72646,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::list::Request {
                 let mut end_time__ = None;
                 let mut agent_name__ = None;
                 let mut mode__ = None;
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ProjectId => {
@@ -71456,7 +72656,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::list::Request {
                             project_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Status => {
-                            if status__.is_some() {
+                            if status__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("status"));
                             }
                             status__ = map_
@@ -71464,38 +72664,44 @@ impl<'de> serde::Deserialize<'de> for simulation_run::list::Request {
                                     ::std::option::Option<simulation_run::Status>,
                                 >()?
                                 .map(|x| x as i32);
+                            seen__[0] = true;
                         }
                         GeneratedField::PageToken => {
-                            if page_token__.is_some() {
+                            if page_token__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("pageToken"));
                             }
                             page_token__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() {
+                            if start_time__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
                             start_time__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::EndTime => {
-                            if end_time__.is_some() {
+                            if end_time__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("endTime"));
                             }
                             end_time__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::AgentName => {
-                            if agent_name__.is_some() {
+                            if agent_name__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("agentName"));
                             }
                             agent_name__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::Mode => {
-                            if mode__.is_some() {
+                            if mode__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("mode"));
                             }
                             mode__ = map_
                                 .next_value::<::std::option::Option<SimulationMode>>()?
                                 .map(|x| x as i32);
+                            seen__[5] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -71613,6 +72819,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::list::Response {
             {
                 let mut runs__ = None;
                 let mut next_page_token__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Runs => {
@@ -71622,12 +72829,13 @@ impl<'de> serde::Deserialize<'de> for simulation_run::list::Response {
                             runs__ = Some(map_.next_value()?);
                         }
                         GeneratedField::NextPageToken => {
-                            if next_page_token__.is_some() {
+                            if next_page_token__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("nextPageToken"),
                                 );
                             }
                             next_page_token__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -71810,10 +73018,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::RunMetrics {
                 let mut conversation__ = None;
                 let mut conciseness__ = None;
                 let mut conversation_progression__ = None;
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ScenarioPassRate => {
-                            if scenario_pass_rate__.is_some() {
+                            if scenario_pass_rate__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("scenarioPassRate"),
                                 );
@@ -71821,13 +73030,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::RunMetrics {
                             scenario_pass_rate__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[0] = true;
                         }
                         GeneratedField::OverallScore => {
-                            if overall_score__.is_some() {
+                            if overall_score__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overallScore"),
                                 );
@@ -71835,39 +73045,44 @@ impl<'de> serde::Deserialize<'de> for simulation_run::RunMetrics {
                             overall_score__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[1] = true;
                         }
                         GeneratedField::Stt => {
-                            if stt__.is_some() {
+                            if stt__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("stt"));
                             }
                             stt__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Llm => {
-                            if llm__.is_some() {
+                            if llm__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("llm"));
                             }
                             llm__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Tts => {
-                            if tts__.is_some() {
+                            if tts__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("tts"));
                             }
                             tts__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::Conversation => {
-                            if conversation__.is_some() {
+                            if conversation__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conversation"),
                                 );
                             }
                             conversation__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::Conciseness => {
-                            if conciseness__.is_some() {
+                            if conciseness__.is_some() || seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conciseness"),
                                 );
@@ -71875,13 +73090,14 @@ impl<'de> serde::Deserialize<'de> for simulation_run::RunMetrics {
                             conciseness__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[6] = true;
                         }
                         GeneratedField::ConversationProgression => {
-                            if conversation_progression__.is_some() {
+                            if conversation_progression__.is_some() || seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conversationProgression"),
                                 );
@@ -71889,10 +73105,11 @@ impl<'de> serde::Deserialize<'de> for simulation_run::RunMetrics {
                             conversation_progression__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[7] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -72017,7 +73234,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::SamplingOptions {
                             }
                             samples__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -72027,7 +73246,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::SamplingOptions {
                             }
                             pass_rate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -72258,7 +73479,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::Usage {
                             }
                             text_turns_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -72270,7 +73493,9 @@ impl<'de> serde::Deserialize<'de> for simulation_run::Usage {
                             }
                             audio_turns_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -72435,7 +73660,9 @@ impl<'de> serde::Deserialize<'de> for SimulationRunSummary {
                             }
                             passed__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -72445,7 +73672,9 @@ impl<'de> serde::Deserialize<'de> for SimulationRunSummary {
                             }
                             failed__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -72474,7 +73703,9 @@ impl<'de> serde::Deserialize<'de> for SimulationRunSummary {
                                 );
                             }
                             chat_history__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -72668,10 +73899,10 @@ impl serde::Serialize for SimulcastCodec {
             struct_ser.serialize_field("layers", &self.layers)?;
         }
         if self.video_layer_mode != 0 {
-            let v = video_layer::Mode::try_from(self.video_layer_mode)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.video_layer_mode),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                video_layer::Mode,
+                S::Error,
+            >(self.video_layer_mode)?;
             struct_ser.serialize_field("videoLayerMode", &v)?;
         }
         struct_ser.end()
@@ -72844,10 +74075,10 @@ impl serde::Serialize for SimulcastCodecInfo {
             struct_ser.serialize_field("layers", &self.layers)?;
         }
         if self.video_layer_mode != 0 {
-            let v = video_layer::Mode::try_from(self.video_layer_mode)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.video_layer_mode),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                video_layer::Mode,
+                S::Error,
+            >(self.video_layer_mode)?;
             struct_ser.serialize_field("videoLayerMode", &v)?;
         }
         if !self.sdp_cid.is_empty() {
@@ -73100,7 +74331,9 @@ impl<'de> serde::Deserialize<'de> for SipDtmf {
                             }
                             code__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -73236,7 +74469,9 @@ impl<'de> serde::Deserialize<'de> for SpeakerInfo {
                             }
                             level__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -73420,10 +74655,10 @@ impl serde::Serialize for StartEgressRequest {
         if let Some(v) = self.encoding.as_ref() {
             match v {
                 start_egress_request::Encoding::Preset(v) => {
-                    let v = EncodingOptionsPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        EncodingOptionsPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 start_egress_request::Encoding::Advanced(v) => {
@@ -73528,6 +74763,7 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                 let mut webhooks__ = None;
                 let mut source__ = None;
                 let mut encoding__ = None;
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -73543,10 +74779,11 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                             outputs__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Storage => {
-                            if storage__.is_some() {
+                            if storage__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("storage"));
                             }
                             storage__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Webhooks => {
                             if webhooks__.is_some() {
@@ -73555,31 +74792,34 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                             webhooks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Template => {
-                            if source__.is_some() {
+                            if source__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("template"));
                             }
                             source__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(start_egress_request::Source::Template);
+                            seen__[1] = true;
                         }
                         GeneratedField::Web => {
-                            if source__.is_some() {
+                            if source__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("web"));
                             }
                             source__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(start_egress_request::Source::Web);
+                            seen__[2] = true;
                         }
                         GeneratedField::Media => {
-                            if source__.is_some() {
+                            if source__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             source__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(start_egress_request::Source::Media);
+                            seen__[3] = true;
                         }
                         GeneratedField::Preset => {
-                            if encoding__.is_some() {
+                            if encoding__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             encoding__ = map_
@@ -73587,14 +74827,16 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                     ::std::option::Option<EncodingOptionsPreset>,
                                 >()?
                                 .map(|x| start_egress_request::Encoding::Preset(x as i32));
+                            seen__[4] = true;
                         }
                         GeneratedField::Advanced => {
-                            if encoding__.is_some() {
+                            if encoding__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             encoding__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(start_egress_request::Encoding::Advanced);
+                            seen__[5] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -73817,39 +75059,44 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut provider__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::S3 => {
-                            if provider__.is_some() {
+                            if provider__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             provider__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(storage_config::Provider::S3);
+                            seen__[0] = true;
                         }
                         GeneratedField::Gcp => {
-                            if provider__.is_some() {
+                            if provider__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             provider__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(storage_config::Provider::Gcp);
+                            seen__[1] = true;
                         }
                         GeneratedField::Azure => {
-                            if provider__.is_some() {
+                            if provider__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             provider__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(storage_config::Provider::Azure);
+                            seen__[2] = true;
                         }
                         GeneratedField::AliOss => {
-                            if provider__.is_some() {
+                            if provider__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             provider__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(storage_config::Provider::AliOss);
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -73955,6 +75202,7 @@ impl<'de> serde::Deserialize<'de> for StoreDataBlobRequest {
             {
                 let mut request_id__ = None;
                 let mut blob__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -73963,15 +75211,18 @@ impl<'de> serde::Deserialize<'de> for StoreDataBlobRequest {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Blob => {
-                            if blob__.is_some() {
+                            if blob__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("blob"));
                             }
                             blob__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -74078,6 +75329,7 @@ impl<'de> serde::Deserialize<'de> for StoreDataBlobResponse {
             {
                 let mut request_id__ = None;
                 let mut key__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -74086,15 +75338,18 @@ impl<'de> serde::Deserialize<'de> for StoreDataBlobResponse {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
                         GeneratedField::Key => {
-                            if key__.is_some() {
+                            if key__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("key"));
                             }
                             key__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -74179,10 +75434,10 @@ impl serde::Serialize for StreamInfo {
                 )?;
         }
         if self.status != 0 {
-            let v = stream_info::Status::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                stream_info::Status,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if !self.error.is_empty() {
@@ -74314,7 +75569,9 @@ impl<'de> serde::Deserialize<'de> for StreamInfo {
                             }
                             started_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -74324,7 +75581,9 @@ impl<'de> serde::Deserialize<'de> for StreamInfo {
                             }
                             ended_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -74334,7 +75593,9 @@ impl<'de> serde::Deserialize<'de> for StreamInfo {
                             }
                             duration__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -74360,7 +75621,9 @@ impl<'de> serde::Deserialize<'de> for StreamInfo {
                             }
                             last_retry_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -74370,7 +75633,9 @@ impl<'de> serde::Deserialize<'de> for StreamInfo {
                             }
                             retries__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -74595,10 +75860,10 @@ impl serde::Serialize for StreamOutput {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.StreamOutput", len)?;
         if self.protocol != 0 {
-            let v = StreamProtocol::try_from(self.protocol)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.protocol),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                StreamProtocol,
+                S::Error,
+            >(self.protocol)?;
             struct_ser.serialize_field("protocol", &v)?;
         }
         if !self.urls.is_empty() {
@@ -74882,10 +76147,10 @@ impl serde::Serialize for StreamStateInfo {
             struct_ser.serialize_field("trackSid", &self.track_sid)?;
         }
         if self.state != 0 {
-            let v = StreamState::try_from(self.state)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.state),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                StreamState,
+                S::Error,
+            >(self.state)?;
             struct_ser.serialize_field("state", &v)?;
         }
         struct_ser.end()
@@ -75504,10 +76769,10 @@ impl serde::Serialize for SubscribedQuality {
         let mut struct_ser = serializer
             .serialize_struct("livekit.SubscribedQuality", len)?;
         if self.quality != 0 {
-            let v = VideoQuality::try_from(self.quality)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.quality),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                VideoQuality,
+                S::Error,
+            >(self.quality)?;
             struct_ser.serialize_field("quality", &v)?;
         }
         if self.enabled {
@@ -76151,10 +77416,10 @@ impl serde::Serialize for SubscriptionResponse {
             struct_ser.serialize_field("trackSid", &self.track_sid)?;
         }
         if self.err != 0 {
-            let v = SubscriptionError::try_from(self.err)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.err),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SubscriptionError,
+                S::Error,
+            >(self.err)?;
             struct_ser.serialize_field("err", &v)?;
         }
         struct_ser.end()
@@ -76438,21 +77703,24 @@ impl<'de> serde::Deserialize<'de> for SyncState {
                 let mut datachannel_receive_states__ = None;
                 let mut publish_data_tracks__ = None;
                 let mut data_subscription__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Answer => {
-                            if answer__.is_some() {
+                            if answer__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("answer"));
                             }
                             answer__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Subscription => {
-                            if subscription__.is_some() {
+                            if subscription__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscription"),
                                 );
                             }
                             subscription__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::PublishTracks => {
                             if publish_tracks__.is_some() {
@@ -76471,10 +77739,11 @@ impl<'de> serde::Deserialize<'de> for SyncState {
                             data_channels__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Offer => {
-                            if offer__.is_some() {
+                            if offer__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("offer"));
                             }
                             offer__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::TrackSidsDisabled => {
                             if track_sids_disabled__.is_some() {
@@ -76503,12 +77772,13 @@ impl<'de> serde::Deserialize<'de> for SyncState {
                             publish_data_tracks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::DataSubscription => {
-                            if data_subscription__.is_some() {
+                            if data_subscription__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("dataSubscription"),
                                 );
                             }
                             data_subscription__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -76830,7 +78100,9 @@ impl<'de> serde::Deserialize<'de> for TimeSeriesMetric {
                             }
                             label__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -76842,7 +78114,9 @@ impl<'de> serde::Deserialize<'de> for TimeSeriesMetric {
                             }
                             participant_identity__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -76852,7 +78126,9 @@ impl<'de> serde::Deserialize<'de> for TimeSeriesMetric {
                             }
                             track_sid__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -76868,7 +78144,9 @@ impl<'de> serde::Deserialize<'de> for TimeSeriesMetric {
                             }
                             rid__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -76993,7 +78271,9 @@ impl<'de> serde::Deserialize<'de> for TimedVersion {
                             }
                             unix_micro__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -77003,7 +78283,9 @@ impl<'de> serde::Deserialize<'de> for TimedVersion {
                             }
                             ticks__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -77274,37 +78556,42 @@ impl<'de> serde::Deserialize<'de> for TokenSourceRequest {
                 let mut participant_metadata__ = None;
                 let mut participant_attributes__ = None;
                 let mut room_config__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
-                            if room_name__.is_some() {
+                            if room_name__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("roomName"));
                             }
                             room_name__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::ParticipantName => {
-                            if participant_name__.is_some() {
+                            if participant_name__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participantName"),
                                 );
                             }
                             participant_name__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::ParticipantIdentity => {
-                            if participant_identity__.is_some() {
+                            if participant_identity__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participantIdentity"),
                                 );
                             }
                             participant_identity__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::ParticipantMetadata => {
-                            if participant_metadata__.is_some() {
+                            if participant_metadata__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participantMetadata"),
                                 );
                             }
                             participant_metadata__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::ParticipantAttributes => {
                             if participant_attributes__.is_some() {
@@ -77313,14 +78600,17 @@ impl<'de> serde::Deserialize<'de> for TokenSourceRequest {
                                 );
                             }
                             participant_attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::RoomConfig => {
-                            if room_config__.is_some() {
+                            if room_config__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("roomConfig"));
                             }
                             room_config__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -77549,10 +78839,10 @@ impl serde::Serialize for TrackCompositeEgressRequest {
         if let Some(v) = self.options.as_ref() {
             match v {
                 track_composite_egress_request::Options::Preset(v) => {
-                    let v = EncodingOptionsPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        EncodingOptionsPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 track_composite_egress_request::Options::Advanced(v) => {
@@ -77691,6 +78981,7 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                 let mut webhooks__ = None;
                 let mut output__ = None;
                 let mut options__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -77754,31 +79045,34 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                             webhooks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::File => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(track_composite_egress_request::Output::File);
+                            seen__[0] = true;
                         }
                         GeneratedField::Stream => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(track_composite_egress_request::Output::Stream);
+                            seen__[1] = true;
                         }
                         GeneratedField::Segments => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(track_composite_egress_request::Output::Segments);
+                            seen__[2] = true;
                         }
                         GeneratedField::Preset => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             options__ = map_
@@ -77788,14 +79082,16 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                 .map(|x| track_composite_egress_request::Options::Preset(
                                     x as i32,
                                 ));
+                            seen__[3] = true;
                         }
                         GeneratedField::Advanced => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             options__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(track_composite_egress_request::Options::Advanced);
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -77952,6 +79248,7 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                 let mut track_id__ = None;
                 let mut webhooks__ = None;
                 let mut output__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -77973,15 +79270,16 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                             webhooks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::File => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(track_egress_request::Output::File);
+                            seen__[0] = true;
                         }
                         GeneratedField::WebsocketUrl => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("websocketUrl"),
                                 );
@@ -77989,6 +79287,7 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(track_egress_request::Output::WebsocketUrl);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -78083,10 +79382,10 @@ impl serde::Serialize for TrackInfo {
             struct_ser.serialize_field("sid", &self.sid)?;
         }
         if self.r#type != 0 {
-            let v = TrackType::try_from(self.r#type)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.r#type),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                TrackType,
+                S::Error,
+            >(self.r#type)?;
             struct_ser.serialize_field("type", &v)?;
         }
         if !self.name.is_empty() {
@@ -78108,10 +79407,10 @@ impl serde::Serialize for TrackInfo {
             struct_ser.serialize_field("disableDtx", &self.disable_dtx)?;
         }
         if self.source != 0 {
-            let v = TrackSource::try_from(self.source)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.source),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                TrackSource,
+                S::Error,
+            >(self.source)?;
             struct_ser.serialize_field("source", &v)?;
         }
         if !self.layers.is_empty() {
@@ -78133,10 +79432,10 @@ impl serde::Serialize for TrackInfo {
             struct_ser.serialize_field("disableRed", &self.disable_red)?;
         }
         if self.encryption != 0 {
-            let v = encryption::Type::try_from(self.encryption)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.encryption),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                encryption::Type,
+                S::Error,
+            >(self.encryption)?;
             struct_ser.serialize_field("encryption", &v)?;
         }
         if !self.stream.is_empty() {
@@ -78151,19 +79450,19 @@ impl serde::Serialize for TrackInfo {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    AudioTrackFeature::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        AudioTrackFeature,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("audioFeatures", &v)?;
         }
         if self.backup_codec_policy != 0 {
-            let v = BackupCodecPolicy::try_from(self.backup_codec_policy)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.backup_codec_policy),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                BackupCodecPolicy,
+                S::Error,
+            >(self.backup_codec_policy)?;
             struct_ser.serialize_field("backupCodecPolicy", &v)?;
         }
         if !self.packet_trailer_features.is_empty() {
@@ -78172,10 +79471,10 @@ impl serde::Serialize for TrackInfo {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    PacketTrailerFeature::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        PacketTrailerFeature,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("packetTrailerFeatures", &v)?;
@@ -78343,6 +79642,7 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                 let mut audio_features__ = None;
                 let mut backup_codec_policy__ = None;
                 let mut packet_trailer_features__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Sid => {
@@ -78375,7 +79675,9 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -78385,7 +79687,9 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -78458,10 +79762,11 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                             stream__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Version => {
-                            if version__.is_some() {
+                            if version__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("version"));
                             }
                             version__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::AudioFeatures => {
                             if audio_features__.is_some() {
@@ -78794,6 +80099,7 @@ impl<'de> serde::Deserialize<'de> for TrackPublishedResponse {
             {
                 let mut cid__ = None;
                 let mut track__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Cid => {
@@ -78803,10 +80109,11 @@ impl<'de> serde::Deserialize<'de> for TrackPublishedResponse {
                             cid__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Track => {
-                            if track__.is_some() {
+                            if track__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("track"));
                             }
                             track__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -79522,7 +80829,9 @@ impl<'de> serde::Deserialize<'de> for TranscriptionSegment {
                             }
                             start_time__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -79532,7 +80841,9 @@ impl<'de> serde::Deserialize<'de> for TranscriptionSegment {
                             }
                             end_time__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -79714,6 +81025,7 @@ impl<'de> serde::Deserialize<'de> for TransferSipParticipantRequest {
                 let mut play_dialtone__ = None;
                 let mut headers__ = None;
                 let mut ringing_timeout__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ParticipantIdentity => {
@@ -79749,16 +81061,19 @@ impl<'de> serde::Deserialize<'de> for TransferSipParticipantRequest {
                                 return Err(serde::de::Error::duplicate_field("headers"));
                             }
                             headers__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::RingingTimeout => {
-                            if ringing_timeout__.is_some() {
+                            if ringing_timeout__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ringingTimeout"),
                                 );
                             }
                             ringing_timeout__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -79809,17 +81124,17 @@ impl serde::Serialize for TransferSipParticipantResponse {
             struct_ser.serialize_field("transferId", &self.transfer_id)?;
         }
         if self.status != 0 {
-            let v = SipTransferStatus::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransferStatus,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if self.reason != 0 {
-            let v = SipTransferReason::try_from(self.reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SipTransferReason,
+                S::Error,
+            >(self.reason)?;
             struct_ser.serialize_field("reason", &v)?;
         }
         if let Some(v) = self.sip_status.as_ref() {
@@ -79908,6 +81223,7 @@ impl<'de> serde::Deserialize<'de> for TransferSipParticipantResponse {
                 let mut status__ = None;
                 let mut reason__ = None;
                 let mut sip_status__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TransferId => {
@@ -79933,10 +81249,11 @@ impl<'de> serde::Deserialize<'de> for TransferSipParticipantResponse {
                             );
                         }
                         GeneratedField::SipStatus => {
-                            if sip_status__.is_some() {
+                            if sip_status__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("sipStatus"));
                             }
                             sip_status__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -79981,10 +81298,10 @@ impl serde::Serialize for TrickleRequest {
             struct_ser.serialize_field("candidateInit", &self.candidate_init)?;
         }
         if self.target != 0 {
-            let v = SignalTarget::try_from(self.target)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.target),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                SignalTarget,
+                S::Error,
+            >(self.target)?;
             struct_ser.serialize_field("target", &v)?;
         }
         if self.r#final {
@@ -80188,7 +81505,9 @@ impl<'de> serde::Deserialize<'de> for UnpublishDataTrackRequest {
                             }
                             pub_handle__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -80291,13 +81610,15 @@ impl<'de> serde::Deserialize<'de> for UnpublishDataTrackResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut info__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Info => {
-                            if info__.is_some() {
+                            if info__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("info"));
                             }
                             info__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -80486,7 +81807,9 @@ impl<'de> serde::Deserialize<'de> for UpdateAgentRequest {
                             }
                             replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -80498,7 +81821,9 @@ impl<'de> serde::Deserialize<'de> for UpdateAgentRequest {
                             }
                             max_replicas__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -81167,6 +82492,7 @@ impl<'de> serde::Deserialize<'de> for update_data_subscription::Update {
                 let mut track_sid__ = None;
                 let mut subscribe__ = None;
                 let mut options__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TrackSid => {
@@ -81182,10 +82508,11 @@ impl<'de> serde::Deserialize<'de> for update_data_subscription::Update {
                             subscribe__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Options => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
                             options__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -81409,6 +82736,7 @@ impl<'de> serde::Deserialize<'de> for UpdateIngressRequest {
                 let mut audio__ = None;
                 let mut video__ = None;
                 let mut enabled__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::IngressId => {
@@ -81454,38 +82782,43 @@ impl<'de> serde::Deserialize<'de> for UpdateIngressRequest {
                             participant_metadata__ = Some(map_.next_value()?);
                         }
                         GeneratedField::BypassTranscoding => {
-                            if bypass_transcoding__.is_some() {
+                            if bypass_transcoding__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("bypassTranscoding"),
                                 );
                             }
                             bypass_transcoding__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::EnableTranscoding => {
-                            if enable_transcoding__.is_some() {
+                            if enable_transcoding__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("enableTranscoding"),
                                 );
                             }
                             enable_transcoding__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::Audio => {
-                            if audio__.is_some() {
+                            if audio__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("audio"));
                             }
                             audio__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Video => {
-                            if video__.is_some() {
+                            if video__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("video"));
                             }
                             video__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Enabled => {
-                            if enabled__.is_some() {
+                            if enabled__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("enabled"));
                             }
                             enabled__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -81534,10 +82867,10 @@ impl serde::Serialize for UpdateJobStatus {
             struct_ser.serialize_field("jobId", &self.job_id)?;
         }
         if self.status != 0 {
-            let v = JobStatus::try_from(self.status)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.status),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                JobStatus,
+                S::Error,
+            >(self.status)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if !self.error.is_empty() {
@@ -81794,10 +83127,10 @@ impl serde::Serialize for UpdateLocalAudioTrack {
                 .iter()
                 .cloned()
                 .map(|v| {
-                    AudioTrackFeature::try_from(v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", v),
-                        ))
+                    crate::pbjson_support::enum_or_number::<
+                        AudioTrackFeature,
+                        S::Error,
+                    >(v)
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             struct_ser.serialize_field("features", &v)?;
@@ -82022,7 +83355,9 @@ impl<'de> serde::Deserialize<'de> for UpdateLocalVideoTrack {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -82032,7 +83367,9 @@ impl<'de> serde::Deserialize<'de> for UpdateLocalVideoTrack {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -82189,7 +83526,9 @@ impl<'de> serde::Deserialize<'de> for UpdateParticipantMetadata {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::RequestId => {
@@ -82198,7 +83537,9 @@ impl<'de> serde::Deserialize<'de> for UpdateParticipantMetadata {
                             }
                             request_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -82356,6 +83697,7 @@ impl<'de> serde::Deserialize<'de> for UpdateParticipantRequest {
                 let mut permission__ = None;
                 let mut name__ = None;
                 let mut attributes__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Room => {
@@ -82377,10 +83719,11 @@ impl<'de> serde::Deserialize<'de> for UpdateParticipantRequest {
                             metadata__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Permission => {
-                            if permission__.is_some() {
+                            if permission__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("permission"));
                             }
                             permission__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Name => {
                             if name__.is_some() {
@@ -82393,7 +83736,9 @@ impl<'de> serde::Deserialize<'de> for UpdateParticipantRequest {
                                 return Err(serde::de::Error::duplicate_field("attributes"));
                             }
                             attributes__ = Some(
-                                map_.next_value::<std::collections::BTreeMap<_, _>>()?,
+                                map_
+                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
+                                    .0,
                             );
                         }
                         GeneratedField::__SkipField__ => {
@@ -82538,35 +83883,40 @@ impl<'de> serde::Deserialize<'de> for UpdatePhoneNumberRequest {
                 let mut phone_number__ = None;
                 let mut sip_dispatch_rule_id__ = None;
                 let mut name__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if id__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
                             id__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::PhoneNumber => {
-                            if phone_number__.is_some() {
+                            if phone_number__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("phoneNumber"),
                                 );
                             }
                             phone_number__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::SipDispatchRuleId => {
-                            if sip_dispatch_rule_id__.is_some() {
+                            if sip_dispatch_rule_id__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sipDispatchRuleId"),
                                 );
                             }
                             sip_dispatch_rule_id__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::Name => {
-                            if name__.is_some() {
+                            if name__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("name"));
                             }
                             name__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -82672,15 +84022,17 @@ impl<'de> serde::Deserialize<'de> for UpdatePhoneNumberResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut phone_number__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PhoneNumber => {
-                            if phone_number__.is_some() {
+                            if phone_number__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("phoneNumber"),
                                 );
                             }
                             phone_number__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -82929,6 +84281,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSipDispatchRuleRequest {
             {
                 let mut sip_dispatch_rule_id__ = None;
                 let mut action__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipDispatchRuleId => {
@@ -82940,20 +84293,22 @@ impl<'de> serde::Deserialize<'de> for UpdateSipDispatchRuleRequest {
                             sip_dispatch_rule_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Replace => {
-                            if action__.is_some() {
+                            if action__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("replace"));
                             }
                             action__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(update_sip_dispatch_rule_request::Action::Replace);
+                            seen__[0] = true;
                         }
                         GeneratedField::Update => {
-                            if action__.is_some() {
+                            if action__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             action__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(update_sip_dispatch_rule_request::Action::Update);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -83075,6 +84430,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSipInboundTrunkRequest {
             {
                 let mut sip_trunk_id__ = None;
                 let mut action__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipTrunkId => {
@@ -83084,20 +84440,22 @@ impl<'de> serde::Deserialize<'de> for UpdateSipInboundTrunkRequest {
                             sip_trunk_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Replace => {
-                            if action__.is_some() {
+                            if action__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("replace"));
                             }
                             action__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(update_sip_inbound_trunk_request::Action::Replace);
+                            seen__[0] = true;
                         }
                         GeneratedField::Update => {
-                            if action__.is_some() {
+                            if action__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             action__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(update_sip_inbound_trunk_request::Action::Update);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -83219,6 +84577,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSipOutboundTrunkRequest {
             {
                 let mut sip_trunk_id__ = None;
                 let mut action__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipTrunkId => {
@@ -83228,20 +84587,22 @@ impl<'de> serde::Deserialize<'de> for UpdateSipOutboundTrunkRequest {
                             sip_trunk_id__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Replace => {
-                            if action__.is_some() {
+                            if action__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("replace"));
                             }
                             action__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(update_sip_outbound_trunk_request::Action::Replace);
+                            seen__[0] = true;
                         }
                         GeneratedField::Update => {
-                            if action__.is_some() {
+                            if action__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             action__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(update_sip_outbound_trunk_request::Action::Update);
+                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -83862,10 +85223,10 @@ impl serde::Serialize for UpdateTrackSettings {
             struct_ser.serialize_field("disabled", &self.disabled)?;
         }
         if self.quality != 0 {
-            let v = VideoQuality::try_from(self.quality)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.quality),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                VideoQuality,
+                S::Error,
+            >(self.quality)?;
             struct_ser.serialize_field("quality", &v)?;
         }
         if self.width != 0 {
@@ -83998,7 +85359,9 @@ impl<'de> serde::Deserialize<'de> for UpdateTrackSettings {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84008,7 +85371,9 @@ impl<'de> serde::Deserialize<'de> for UpdateTrackSettings {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84018,7 +85383,9 @@ impl<'de> serde::Deserialize<'de> for UpdateTrackSettings {
                             }
                             fps__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84028,7 +85395,9 @@ impl<'de> serde::Deserialize<'de> for UpdateTrackSettings {
                             }
                             priority__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84197,10 +85566,7 @@ impl serde::Serialize for UpdateWorkerStatus {
         let mut struct_ser = serializer
             .serialize_struct("livekit.UpdateWorkerStatus", len)?;
         if let Some(v) = self.status.as_ref() {
-            let v = WorkerStatus::try_from(*v)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", * v),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<WorkerStatus, S::Error>(*v)?;
             struct_ser.serialize_field("status", &v)?;
         }
         if self.load != 0. {
@@ -84301,15 +85667,17 @@ impl<'de> serde::Deserialize<'de> for UpdateWorkerStatus {
                 let mut job_count__ = None;
                 let mut draining__ = None;
                 let mut seq__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Status => {
-                            if status__.is_some() {
+                            if status__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("status"));
                             }
                             status__ = map_
                                 .next_value::<::std::option::Option<WorkerStatus>>()?
                                 .map(|x| x as i32);
+                            seen__[0] = true;
                         }
                         GeneratedField::Load => {
                             if load__.is_some() {
@@ -84317,7 +85685,9 @@ impl<'de> serde::Deserialize<'de> for UpdateWorkerStatus {
                             }
                             load__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84327,7 +85697,9 @@ impl<'de> serde::Deserialize<'de> for UpdateWorkerStatus {
                             }
                             job_count__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84343,7 +85715,9 @@ impl<'de> serde::Deserialize<'de> for UpdateWorkerStatus {
                             }
                             seq__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84569,6 +85943,7 @@ impl<'de> serde::Deserialize<'de> for UserPacket {
                 let mut start_time__ = None;
                 let mut end_time__ = None;
                 let mut nonce__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ParticipantSid => {
@@ -84614,40 +85989,44 @@ impl<'de> serde::Deserialize<'de> for UserPacket {
                             destination_identities__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Topic => {
-                            if topic__.is_some() {
+                            if topic__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("topic"));
                             }
                             topic__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if id__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
                             id__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() {
+                            if start_time__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
                             start_time__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[2] = true;
                         }
                         GeneratedField::EndTime => {
-                            if end_time__.is_some() {
+                            if end_time__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("endTime"));
                             }
                             end_time__ = map_
                                 .next_value::<
                                     ::std::option::Option<
-                                        ::pbjson::private::NumberDeserialize<_>,
+                                        crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
                                 .map(|x| x.0);
+                            seen__[3] = true;
                         }
                         GeneratedField::Nonce => {
                             if nonce__.is_some() {
@@ -84852,7 +86231,9 @@ impl<'de> serde::Deserialize<'de> for Vp8MungerState {
                             }
                             ext_last_picture_id__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84872,7 +86253,9 @@ impl<'de> serde::Deserialize<'de> for Vp8MungerState {
                             }
                             last_tl0_pic_idx__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -84896,7 +86279,9 @@ impl<'de> serde::Deserialize<'de> for Vp8MungerState {
                             }
                             last_key_idx__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -85027,10 +86412,10 @@ impl serde::Serialize for VideoConfiguration {
         let mut struct_ser = serializer
             .serialize_struct("livekit.VideoConfiguration", len)?;
         if self.hardware_encoder != 0 {
-            let v = ClientConfigSetting::try_from(self.hardware_encoder)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.hardware_encoder),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                ClientConfigSetting,
+                S::Error,
+            >(self.hardware_encoder)?;
             struct_ser.serialize_field("hardwareEncoder", &v)?;
         }
         struct_ser.end()
@@ -85160,10 +86545,10 @@ impl serde::Serialize for VideoLayer {
         }
         let mut struct_ser = serializer.serialize_struct("livekit.VideoLayer", len)?;
         if self.quality != 0 {
-            let v = VideoQuality::try_from(self.quality)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.quality),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                VideoQuality,
+                S::Error,
+            >(self.quality)?;
             struct_ser.serialize_field("quality", &v)?;
         }
         if self.width != 0 {
@@ -85302,7 +86687,9 @@ impl<'de> serde::Deserialize<'de> for VideoLayer {
                             }
                             width__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -85312,7 +86699,9 @@ impl<'de> serde::Deserialize<'de> for VideoLayer {
                             }
                             height__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -85322,7 +86711,9 @@ impl<'de> serde::Deserialize<'de> for VideoLayer {
                             }
                             bitrate__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -85332,7 +86723,9 @@ impl<'de> serde::Deserialize<'de> for VideoLayer {
                             }
                             ssrc__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -85344,7 +86737,9 @@ impl<'de> serde::Deserialize<'de> for VideoLayer {
                             }
                             spatial_layer__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -85360,7 +86755,9 @@ impl<'de> serde::Deserialize<'de> for VideoLayer {
                             }
                             repair_ssrc__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -85641,10 +87038,10 @@ impl serde::Serialize for WebEgressRequest {
         if let Some(v) = self.options.as_ref() {
             match v {
                 web_egress_request::Options::Preset(v) => {
-                    let v = EncodingOptionsPreset::try_from(*v)
-                        .map_err(|_| serde::ser::Error::custom(
-                            format!("Invalid variant {}", * v),
-                        ))?;
+                    let v = crate::pbjson_support::enum_or_number::<
+                        EncodingOptionsPreset,
+                        S::Error,
+                    >(*v)?;
                     struct_ser.serialize_field("preset", &v)?;
                 }
                 web_egress_request::Options::Advanced(v) => {
@@ -85785,6 +87182,7 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                 let mut webhooks__ = None;
                 let mut output__ = None;
                 let mut options__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Url => {
@@ -85852,31 +87250,34 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                             webhooks__ = Some(map_.next_value()?);
                         }
                         GeneratedField::File => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(web_egress_request::Output::File);
+                            seen__[0] = true;
                         }
                         GeneratedField::Stream => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(web_egress_request::Output::Stream);
+                            seen__[1] = true;
                         }
                         GeneratedField::Segments => {
-                            if output__.is_some() {
+                            if output__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             output__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(web_egress_request::Output::Segments);
+                            seen__[2] = true;
                         }
                         GeneratedField::Preset => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             options__ = map_
@@ -85884,14 +87285,16 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                     ::std::option::Option<EncodingOptionsPreset>,
                                 >()?
                                 .map(|x| web_egress_request::Options::Preset(x as i32));
+                            seen__[3] = true;
                         }
                         GeneratedField::Advanced => {
-                            if options__.is_some() {
+                            if options__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             options__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(web_egress_request::Options::Advanced);
+                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -86186,6 +87589,7 @@ impl<'de> serde::Deserialize<'de> for WebhookConfig {
                 let mut url__ = None;
                 let mut signing_key__ = None;
                 let mut filter_params__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Url => {
@@ -86201,12 +87605,13 @@ impl<'de> serde::Deserialize<'de> for WebhookConfig {
                             signing_key__ = Some(map_.next_value()?);
                         }
                         GeneratedField::FilterParams => {
-                            if filter_params__.is_some() {
+                            if filter_params__.is_some() || seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("filterParams"),
                                 );
                             }
                             filter_params__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -86303,10 +87708,10 @@ impl serde::Serialize for WebhookEvent {
             struct_ser.serialize_field("numDropped", &self.num_dropped)?;
         }
         if self.room_end_reason != 0 {
-            let v = RoomEndReason::try_from(self.room_end_reason)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.room_end_reason),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                RoomEndReason,
+                S::Error,
+            >(self.room_end_reason)?;
             struct_ser.serialize_field("roomEndReason", &v)?;
         }
         struct_ser.end()
@@ -86429,6 +87834,7 @@ impl<'de> serde::Deserialize<'de> for WebhookEvent {
                 let mut created_at__ = None;
                 let mut num_dropped__ = None;
                 let mut room_end_reason__ = None;
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Event => {
@@ -86438,44 +87844,50 @@ impl<'de> serde::Deserialize<'de> for WebhookEvent {
                             event__ = Some(map_.next_value()?);
                         }
                         GeneratedField::Room => {
-                            if room__.is_some() {
+                            if room__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("room"));
                             }
                             room__ = map_.next_value()?;
+                            seen__[0] = true;
                         }
                         GeneratedField::Participant => {
-                            if participant__.is_some() {
+                            if participant__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("participant"),
                                 );
                             }
                             participant__ = map_.next_value()?;
+                            seen__[1] = true;
                         }
                         GeneratedField::EgressInfo => {
-                            if egress_info__.is_some() {
+                            if egress_info__.is_some() || seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("egressInfo"));
                             }
                             egress_info__ = map_.next_value()?;
+                            seen__[2] = true;
                         }
                         GeneratedField::IngressInfo => {
-                            if ingress_info__.is_some() {
+                            if ingress_info__.is_some() || seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ingressInfo"),
                                 );
                             }
                             ingress_info__ = map_.next_value()?;
+                            seen__[3] = true;
                         }
                         GeneratedField::Track => {
-                            if track__.is_some() {
+                            if track__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("track"));
                             }
                             track__ = map_.next_value()?;
+                            seen__[4] = true;
                         }
                         GeneratedField::Job => {
-                            if job__.is_some() {
+                            if job__.is_some() || seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("job"));
                             }
                             job__ = map_.next_value()?;
+                            seen__[5] = true;
                         }
                         GeneratedField::Id => {
                             if id__.is_some() {
@@ -86489,7 +87901,9 @@ impl<'de> serde::Deserialize<'de> for WebhookEvent {
                             }
                             created_at__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -86499,7 +87913,9 @@ impl<'de> serde::Deserialize<'de> for WebhookEvent {
                             }
                             num_dropped__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -86555,10 +87971,10 @@ impl serde::Serialize for WhatsAppCall {
             struct_ser.serialize_field("whatsappCallId", &self.whatsapp_call_id)?;
         }
         if self.direction != 0 {
-            let v = WhatsAppCallDirection::try_from(self.direction)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.direction),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                WhatsAppCallDirection,
+                S::Error,
+            >(self.direction)?;
             struct_ser.serialize_field("direction", &v)?;
         }
         struct_ser.end()
@@ -86883,18 +88299,20 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
+                let mut seen__ = [false; 7];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Register => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("register"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(worker_message::Message::Register);
+                            seen__[0] = true;
                         }
                         GeneratedField::Availability => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("availability"),
                                 );
@@ -86902,9 +88320,10 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(worker_message::Message::Availability);
+                            seen__[1] = true;
                         }
                         GeneratedField::UpdateWorker => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("updateWorker"),
                                 );
@@ -86912,25 +88331,28 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(worker_message::Message::UpdateWorker);
+                            seen__[2] = true;
                         }
                         GeneratedField::UpdateJob => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("updateJob"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(worker_message::Message::UpdateJob);
+                            seen__[3] = true;
                         }
                         GeneratedField::Ping => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(worker_message::Message::Ping);
+                            seen__[4] = true;
                         }
                         GeneratedField::SimulateJob => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("simulateJob"),
                                 );
@@ -86938,14 +88360,16 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(worker_message::Message::SimulateJob);
+                            seen__[5] = true;
                         }
                         GeneratedField::MigrateJob => {
-                            if message__.is_some() {
+                            if message__.is_some() || seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("migrateJob"));
                             }
                             message__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(worker_message::Message::MigrateJob);
+                            seen__[6] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -87055,7 +88479,9 @@ impl<'de> serde::Deserialize<'de> for WorkerPing {
                             }
                             timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -87185,7 +88611,9 @@ impl<'de> serde::Deserialize<'de> for WorkerPong {
                             }
                             last_timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -87195,7 +88623,9 @@ impl<'de> serde::Deserialize<'de> for WorkerPong {
                             }
                             timestamp__ = Some(
                                 map_
-                                    .next_value::<::pbjson::private::NumberDeserialize<_>>()?
+                                    .next_value::<
+                                        crate::pbjson_support::NumberDeserialize<_>,
+                                    >()?
                                     .0,
                             );
                         }
@@ -87305,10 +88735,10 @@ impl serde::Serialize for WrappedJoinRequest {
         let mut struct_ser = serializer
             .serialize_struct("livekit.WrappedJoinRequest", len)?;
         if self.compression != 0 {
-            let v = wrapped_join_request::Compression::try_from(self.compression)
-                .map_err(|_| serde::ser::Error::custom(
-                    format!("Invalid variant {}", self.compression),
-                ))?;
+            let v = crate::pbjson_support::enum_or_number::<
+                wrapped_join_request::Compression,
+                S::Error,
+            >(self.compression)?;
             struct_ser.serialize_field("compression", &v)?;
         }
         if !self.join_request.is_empty() {

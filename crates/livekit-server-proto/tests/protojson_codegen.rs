@@ -1,0 +1,250 @@
+//! The protojson rules that `cargo xtask codegen` adds to pbjson-build's output (see
+//! `xtask/src/codegen.rs` and `src/pbjson_support.rs`), through generated messages:
+//!
+//! - numbers are read by the crate's own `NumberDeserialize`, which must accept exactly what
+//!   pbjson's accepts (checked input by input against pbjson itself);
+//! - a map key given twice is an error, as in Go's protojson;
+//! - a field given again after `null` is an error, as in Go's protojson;
+//! - an enum number with no variant is written as a JSON number, as Go writes it.
+#![allow(clippy::unwrap_used)] // Test helpers may unwrap, as tests do (clippy.toml).
+
+use std::fmt::Debug;
+
+use livekit_server_proto::{
+    AgentSecret, DataPacket, DataTrackFrameEncoding, MetricsRecordingHeader, Pagination,
+    ParticipantInfo, Room, RtpDrift, RtpStats, SimulationRun, SpeakerInfo, UpdateWorkerStatus,
+    UserPacket, WebhookEvent, data_packet, data_track_frame_encoding, participant_info,
+};
+use serde::de::DeserializeOwned;
+
+/// JSON values for a numeric field: numbers and strings in and out of every range, and the
+/// forms on which parsers differ (`1.0`, `-0`, `+1`, leading zeros, spaces, `NaN`, …).
+const NUMBER_INPUTS: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "-0",
+    "1.0",
+    "1e2",
+    "1.5",
+    "-1.5",
+    "1E400",
+    "2147483647",
+    "2147483648",
+    "-2147483648",
+    "-2147483649",
+    "4294967295",
+    "4294967296",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551615",
+    "18446744073709551616",
+    "3.4028235e38",
+    "1e39",
+    r#""0""#,
+    r#""42""#,
+    r#""-7""#,
+    r#""+7""#,
+    r#""007""#,
+    r#""-0""#,
+    r#""1.0""#,
+    r#""1e2""#,
+    r#"" 1""#,
+    r#""1 ""#,
+    r#""""#,
+    r#""-""#,
+    r#""0x10""#,
+    r#""4294967296""#,
+    r#""9223372036854775808""#,
+    r#""18446744073709551616""#,
+    r#""1.5""#,
+    r#""NaN""#,
+    r#""Infinity""#,
+    r#""-Infinity""#,
+    r#""inf""#,
+    r#""1e400""#,
+    r#""\u0031\u0032""#,
+    "true",
+    "[1]",
+    "{}",
+];
+
+/// Decodes `{"<field>": <input>}` as `M` and as pbjson's own `NumberDeserialize<T>`, and
+/// checks that both accept or both refuse, with the same value.
+fn same_as_pbjson<M, T>(field: &str, input: &str, get: impl Fn(&M) -> T)
+where
+    M: DeserializeOwned,
+    T: DeserializeOwned + std::str::FromStr + Debug,
+    <T as std::str::FromStr>::Err: std::error::Error,
+{
+    let theirs = serde_json::from_str::<pbjson::private::NumberDeserialize<T>>(input)
+        .map(|n| n.0)
+        .ok();
+    let ours = serde_json::from_str::<M>(&format!(r#"{{"{field}":{input}}}"#))
+        .map(|m| get(&m))
+        .ok();
+    // Debug forms, so that NaN equals NaN.
+    assert_eq!(
+        format!("{ours:?}"),
+        format!("{theirs:?}"),
+        "{field}: {input} as {}",
+        std::any::type_name::<T>()
+    );
+}
+
+#[test]
+fn numbers_are_read_exactly_as_pbjson_reads_them() {
+    for input in NUMBER_INPUTS {
+        same_as_pbjson::<Pagination, i32>("limit", input, |m| m.limit);
+        same_as_pbjson::<Room, i64>("creationTime", input, |m| m.creation_time);
+        same_as_pbjson::<Room, u32>("emptyTimeout", input, |m| m.empty_timeout);
+        same_as_pbjson::<MetricsRecordingHeader, u64>("duration", input, |m| m.duration);
+        same_as_pbjson::<SpeakerInfo, f32>("level", input, |m| m.level);
+        same_as_pbjson::<RtpDrift, f64>("duration", input, |m| m.duration);
+        // `optional` fields (null is their own case, below).
+        same_as_pbjson::<UserPacket, u64>("startTime", input, |m| m.start_time.unwrap());
+        same_as_pbjson::<SimulationRun, i32>("issueCount", input, |m| m.issue_count.unwrap());
+    }
+    // Map keys and values (`map<int32, uint32>`).
+    let stats: RtpStats =
+        serde_json::from_str(r#"{"gapHistogram":{"-3":"7","2":4,"+5":0}}"#).unwrap();
+    assert_eq!(
+        stats.gap_histogram.into_iter().collect::<Vec<_>>(),
+        [(-3, 7), (2, 4), (5, 0)]
+    );
+    assert!(serde_json::from_str::<RtpStats>(r#"{"gapHistogram":{"1.0":1}}"#).is_err());
+    assert!(serde_json::from_str::<RtpStats>(r#"{"gapHistogram":{"1":-1}}"#).is_err());
+}
+
+#[test]
+fn number_errors_name_the_type() {
+    let error = |body: &str| serde_json::from_str::<Room>(body).unwrap_err().to_string();
+    assert!(
+        error(r#"{"emptyTimeout":1.5}"#)
+            .starts_with("invalid type: floating point `1.5`, expected a uint32"),
+        "{}",
+        error(r#"{"emptyTimeout":1.5}"#)
+    );
+    assert!(error(r#"{"emptyTimeout":-1}"#).starts_with("invalid value: integer `-1`"));
+    assert!(error(r#"{"creationTime":"12x"}"#).starts_with(
+        "invalid value: string \"12x\", expected an int64 (a JSON integer or a string of one)"
+    ));
+    assert!(error(r#"{"creationTime":null}"#).starts_with("invalid type: null, expected an int64"));
+}
+
+#[test]
+fn duplicate_map_keys_are_errors() {
+    let ok: ParticipantInfo = serde_json::from_str(r#"{"attributes":{"a":"1","b":"2"}}"#).unwrap();
+    assert_eq!(ok.attributes.len(), 2);
+
+    for body in [
+        r#"{"participant":{"attributes":{"a":"1","a":"2"}}}"#,
+        r#"{"participant":{"attributes":{"a":"1","b":"2","a":"1"}}}"#,
+        // Escapes are undone before keys are compared.
+        r#"{"participant":{"attributes":{"a":"1","\u0061":"2"}}}"#,
+    ] {
+        let error = serde_json::from_str::<WebhookEvent>(body)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(r#"duplicate map key "a""#),
+            "{body}: {error}"
+        );
+    }
+    // Integer keys are compared as numbers, as Go does ("1" and "01" are the same key).
+    let error = serde_json::from_str::<RtpStats>(r#"{"gapHistogram":{"1":1,"01":2}}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with(r#"duplicate map key "1""#), "{error}");
+}
+
+#[test]
+fn a_field_repeated_after_null_is_an_error() {
+    let rejected = |body: &str| {
+        let error = serde_json::from_str::<WebhookEvent>(body).unwrap_err();
+        assert!(
+            error.to_string().starts_with("duplicate field"),
+            "{body}: {error}"
+        );
+    };
+    // A message field, either order, either spelling.
+    rejected(r#"{"room":null,"room":{"name":"r"}}"#);
+    rejected(r#"{"room":{"name":"r"},"room":null}"#);
+    rejected(r#"{"room":null,"room":null}"#);
+    rejected(r#"{"createdAt":"1","created_at":"2"}"#);
+    rejected(r#"{"room":{"version":null,"version":{"ticks":1}}}"#);
+    // null alone leaves the field unset.
+    let event: WebhookEvent = serde_json::from_str(r#"{"room":null,"event":"e"}"#).unwrap();
+    assert_eq!((event.room, event.event.as_str()), (None, "e"));
+
+    // A well-known type.
+    assert!(
+        serde_json::from_str::<AgentSecret>(
+            r#"{"createdAt":null,"createdAt":"2023-11-14T22:13:20Z"}"#
+        )
+        .is_err()
+    );
+    // `optional` scalars and enums.
+    assert!(serde_json::from_str::<UserPacket>(r#"{"startTime":null,"start_time":"5"}"#).is_err());
+    assert_eq!(
+        serde_json::from_str::<UserPacket>(r#"{"startTime":null}"#)
+            .unwrap()
+            .start_time,
+        None
+    );
+    assert!(
+        serde_json::from_str::<UpdateWorkerStatus>(r#"{"status":null,"status":"WS_FULL"}"#)
+            .is_err()
+    );
+
+    // Oneof members: the same member twice is a duplicate; null for one member and a value
+    // for another is accepted (Go marks a oneof set only by a non-null value).
+    assert!(serde_json::from_str::<DataPacket>(r#"{"user":null,"user":{}}"#).is_err());
+    assert!(serde_json::from_str::<DataPacket>(r#"{"user":{},"speaker":{}}"#).is_err());
+    let packet: DataPacket =
+        serde_json::from_str(r#"{"user":null,"sipDtmf":{"digit":"1"}}"#).unwrap();
+    assert!(matches!(packet.value, Some(data_packet::Value::SipDtmf(_))));
+}
+
+#[test]
+fn unknown_enum_numbers_are_written_as_numbers() {
+    let participant = ParticipantInfo {
+        identity: "a".into(),
+        state: 99,
+        kind: participant_info::Kind::Agent as i32,
+        kind_details: vec![participant_info::KindDetail::CloudAgent as i32, 1_000],
+        ..Default::default()
+    };
+    assert_eq!(
+        serde_json::to_string(&participant).unwrap(),
+        r#"{"identity":"a","state":99,"kind":"AGENT","kindDetails":["CLOUD_AGENT",1000]}"#
+    );
+    // Unknown numbers read back as the default (as unknown names do; see the protojson test).
+    let back: ParticipantInfo = serde_json::from_str(r#"{"state":99}"#).unwrap();
+    assert_eq!(back.state, 0);
+
+    // `optional` enum and an enum inside a oneof.
+    let status = UpdateWorkerStatus {
+        status: Some(-5),
+        ..Default::default()
+    };
+    assert_eq!(serde_json::to_string(&status).unwrap(), r#"{"status":-5}"#);
+    let encoding = DataTrackFrameEncoding {
+        value: Some(data_track_frame_encoding::Value::WellKnown(77)),
+    };
+    assert_eq!(
+        serde_json::to_string(&encoding).unwrap(),
+        r#"{"wellKnown":77}"#
+    );
+
+    // A whole event from a newer server (decoded from protobuf) is written, not refused.
+    let event = WebhookEvent {
+        event: "participant_joined".into(),
+        participant: Some(participant),
+        ..Default::default()
+    };
+    let json = serde_json::to_string(&event).unwrap();
+    assert!(json.contains(r#""state":99"#), "{json}");
+}
