@@ -12,6 +12,10 @@
 //!   input, base64url-decode the signature and compare it in constant time
 //!   (`verify_slice`), and base64url-decode the payload (no JSON is parsed, no claim checked).
 //!
+//! A second verify group, `verify (JSON metadata)`, adds `metadata` holding a small JSON
+//! document (`{"role":"host","seat":3}`), as apps commonly do: its quotes are escaped in the
+//! token, so those strings go through the strict reader's escape decoding.
+//!
 //! Run: `cargo bench -p livekit-server-auth --bench tokens`. The comparison with the official
 //! crate lives in the separate `bench/` workspace (see docs/performance.md).
 
@@ -103,6 +107,13 @@ fn tokens(c: &mut Criterion) {
     });
     mint.finish();
 
+    let with_metadata = builder(&signer)
+        .with_metadata(r#"{"role":"host","seat":3}"#)
+        .to_jwt_at(now())
+        .unwrap();
+    assert!(verifier.verify_at(&with_metadata, at).is_ok());
+    floor_verify(SECRET.as_bytes(), &with_metadata);
+
     let mut verify = c.benchmark_group("verify");
     verify.bench_function("ours", |b| {
         b.iter(|| {
@@ -113,6 +124,19 @@ fn tokens(c: &mut Criterion) {
     });
     verify.bench_function("floor", |b| {
         b.iter(|| floor_verify(black_box(SECRET.as_bytes()), black_box(&token)));
+    });
+    verify.finish();
+
+    let mut verify = c.benchmark_group("verify (JSON metadata)");
+    verify.bench_function("ours", |b| {
+        b.iter(|| {
+            verifier
+                .verify_at(black_box(&with_metadata), black_box(at))
+                .unwrap()
+        });
+    });
+    verify.bench_function("floor", |b| {
+        b.iter(|| floor_verify(black_box(SECRET.as_bytes()), black_box(&with_metadata)));
     });
     verify.finish();
 }

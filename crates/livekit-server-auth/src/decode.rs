@@ -116,7 +116,7 @@ fn not_object(e: &JsonError) -> TokenError {
 /// The claims this crate knows, as bits for duplicate detection.
 #[derive(Clone, Copy)]
 #[repr(u32)]
-enum Known {
+pub(crate) enum Known {
     Iss,
     Sub,
     Nbf,
@@ -137,7 +137,7 @@ enum Known {
 }
 
 impl Known {
-    fn from_key(key: &str) -> Option<Known> {
+    pub(crate) fn from_key(key: &str) -> Option<Known> {
         Some(match key {
             "iss" => Known::Iss,
             "sub" => Known::Sub,
@@ -162,7 +162,7 @@ impl Known {
 }
 
 /// What [`parse_claims`] found besides the claims: the NumericDates kept for the time checks.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Found {
     pub(crate) exp: Option<NumericDate>,
     pub(crate) nbf: Option<NumericDate>,
@@ -172,7 +172,19 @@ pub(crate) struct Found {
 /// Decodes the claims JSON into `c` (which must be empty). Unknown claims are skipped (after
 /// the same strict checks); `null` counts as absent; wrong types are
 /// [`TokenError::InvalidClaimType`].
+///
+/// Claims as minting code writes them take the [fast path](crate::fast), which gives up on
+/// anything else; the strict reader then starts over, and decides and reports.
 pub(crate) fn parse_claims(text: &str, c: &mut Claims) -> Result<Found, TokenError> {
+    if let Some(found) = crate::fast::parse_claims(text, c) {
+        return Ok(found);
+    }
+    *c = Claims::default();
+    parse_claims_strict(text, c)
+}
+
+/// [`parse_claims`] with the strict reader only.
+pub(crate) fn parse_claims_strict(text: &str, c: &mut Claims) -> Result<Found, TokenError> {
     let mut r = Reader::new(text);
     r.begin_object().map_err(|e| not_object(&e))?;
     let mut out = Found::default();
@@ -190,57 +202,7 @@ pub(crate) fn parse_claims(text: &str, c: &mut Claims) -> Result<Found, TokenErr
             return Err(TokenError::DuplicateMember(key.into_owned()));
         }
         seen |= bit;
-        match known {
-            Known::Iss => {
-                if let Some(iss) = opt_string(&mut r, "iss").map_err(|e| match e {
-                    TokenError::InvalidClaimType { .. } => TokenError::IssuerMismatch,
-                    e => e,
-                })? {
-                    out.iss_present = true;
-                    c.iss = iss;
-                }
-            }
-            Known::Sub => c.sub = opt_string(&mut r, "sub")?.unwrap_or_default(),
-            Known::Nbf => out.nbf = opt_number(&mut r, "nbf")?,
-            Known::Exp => out.exp = opt_number(&mut r, "exp")?,
-            Known::Name => c.name = opt_string(&mut r, "name")?.unwrap_or_default(),
-            Known::Kind => {
-                c.kind = opt_string(&mut r, "kind")?.map(|k| ParticipantKind::from_name(&k));
-            }
-            Known::KindDetails => {
-                c.kind_details = string_list(&mut r, "kindDetails", KindDetail::from_name)?;
-            }
-            Known::Video => c.video = video(&mut r)?,
-            Known::Sip => {
-                c.sip = flags(&mut r, "sip", &SIP_FIELDS)?.map(|f| SipGrants {
-                    admin: f[0],
-                    call: f[1],
-                });
-            }
-            Known::Agent => {
-                c.agent = flags(&mut r, "agent", &AGENT_FIELDS)?.map(|f| AgentGrants {
-                    admin: f[0],
-                    simulation_admin: f[1],
-                    database_admin: f[2],
-                    dispatch_admin: f[3],
-                });
-            }
-            Known::Inference => {
-                c.inference = flags(&mut r, "inference", &INFERENCE_FIELDS)?
-                    .map(|f| InferenceGrants { perform: f[0] });
-            }
-            Known::Observability => {
-                c.observability = flags(&mut r, "observability", &OBSERVABILITY_FIELDS)?
-                    .map(|f| ObservabilityGrants { write: f[0] });
-            }
-            Known::RoomConfig => room_config(&mut r, c)?,
-            Known::RoomPreset => {
-                c.room_preset = opt_string(&mut r, "roomPreset")?.unwrap_or_default();
-            }
-            Known::Metadata => c.metadata = opt_string(&mut r, "metadata")?.unwrap_or_default(),
-            Known::Attributes => attributes(&mut r, c)?,
-            Known::Sha256 => c.sha256 = opt_string(&mut r, "sha256")?.unwrap_or_default(),
-        }
+        claim(&mut r, known, c, &mut out)?;
     }
     r.finish().map_err(claims_error(""))?;
     check_unique(&mut unknown).map_err(claims_error(""))?;
@@ -249,25 +211,83 @@ pub(crate) fn parse_claims(text: &str, c: &mut Claims) -> Result<Found, TokenErr
     Ok(out)
 }
 
+/// Decodes the value of the known claim `known` (the reader is at the value) into `c`, or
+/// into `out` for the dates.
+pub(crate) fn claim(
+    r: &mut Reader<'_>,
+    known: Known,
+    c: &mut Claims,
+    out: &mut Found,
+) -> Result<(), TokenError> {
+    match known {
+        Known::Iss => {
+            if let Some(iss) = opt_string(r, "iss").map_err(|e| match e {
+                TokenError::InvalidClaimType { .. } => TokenError::IssuerMismatch,
+                e => e,
+            })? {
+                out.iss_present = true;
+                c.iss = iss;
+            }
+        }
+        Known::Sub => c.sub = opt_string(r, "sub")?.unwrap_or_default(),
+        Known::Nbf => out.nbf = opt_number(r, "nbf")?,
+        Known::Exp => out.exp = opt_number(r, "exp")?,
+        Known::Name => c.name = opt_string(r, "name")?.unwrap_or_default(),
+        Known::Kind => {
+            c.kind = opt_string(r, "kind")?.map(|k| ParticipantKind::from_name(&k));
+        }
+        Known::KindDetails => {
+            c.kind_details = string_list(r, "kindDetails", KindDetail::from_name)?;
+        }
+        Known::Video => video(r, &mut c.video)?,
+        Known::Sip => {
+            c.sip = flags(r, "sip", &SIP_FIELDS)?.map(|f| SipGrants {
+                admin: f[0],
+                call: f[1],
+            });
+        }
+        Known::Agent => {
+            c.agent = flags(r, "agent", &AGENT_FIELDS)?.map(|f| AgentGrants {
+                admin: f[0],
+                simulation_admin: f[1],
+                database_admin: f[2],
+                dispatch_admin: f[3],
+            });
+        }
+        Known::Inference => {
+            c.inference = flags(r, "inference", &INFERENCE_FIELDS)?
+                .map(|f| InferenceGrants { perform: f[0] });
+        }
+        Known::Observability => {
+            c.observability = flags(r, "observability", &OBSERVABILITY_FIELDS)?
+                .map(|f| ObservabilityGrants { write: f[0] });
+        }
+        Known::RoomConfig => room_config(r, c)?,
+        Known::RoomPreset => {
+            c.room_preset = opt_string(r, "roomPreset")?.unwrap_or_default();
+        }
+        Known::Metadata => c.metadata = opt_string(r, "metadata")?.unwrap_or_default(),
+        Known::Attributes => attributes(r, c)?,
+        Known::Sha256 => c.sha256 = opt_string(r, "sha256")?.unwrap_or_default(),
+    }
+    Ok(())
+}
+
+#[inline(always)]
 fn opt_string(r: &mut Reader<'_>, claim: &'static str) -> Result<Option<String>, TokenError> {
-    if r.null().map_err(claims_error(claim))? {
-        return Ok(None);
-    }
-    Ok(Some(r.string().map_err(claims_error(claim))?.into_owned()))
+    Ok(r.opt_string()
+        .map_err(claims_error(claim))?
+        .map(Cow::into_owned))
 }
 
+#[inline(always)]
 fn opt_number(r: &mut Reader<'_>, claim: &'static str) -> Result<Option<NumericDate>, TokenError> {
-    if r.null().map_err(claims_error(claim))? {
-        return Ok(None);
-    }
-    Ok(Some(r.number().map_err(claims_error(claim))?))
+    r.opt_number().map_err(claims_error(claim))
 }
 
+#[inline(always)]
 fn opt_bool(r: &mut Reader<'_>, claim: &'static str) -> Result<Option<bool>, TokenError> {
-    if r.null().map_err(claims_error(claim))? {
-        return Ok(None);
-    }
-    Ok(Some(r.boolean().map_err(claims_error(claim))?))
+    r.opt_boolean().map_err(claims_error(claim))
 }
 
 /// An array of strings (`null` is empty); elements must be strings.
@@ -333,74 +353,125 @@ const AGENT_FIELDS: [(&str, &str); 4] = [
 const INFERENCE_FIELDS: [(&str, &str); 1] = [("perform", "inference.perform")];
 const OBSERVABILITY_FIELDS: [(&str, &str); 1] = [("write", "observability.write")];
 
-/// The `video` claim.
-fn video(r: &mut Reader<'_>) -> Result<Option<VideoGrants>, TokenError> {
+/// The `video` claim, decoded in place into `out` (`None` on entry).
+fn video(r: &mut Reader<'_>, out: &mut Option<VideoGrants>) -> Result<(), TokenError> {
     let error = claims_error("video");
     if r.null().map_err(&error)? {
-        return Ok(None);
+        return Ok(());
     }
     r.begin_object().map_err(&error)?;
-    let mut g = VideoGrants::default();
+    let g = out.insert(VideoGrants::default());
     let mut seen = 0u32;
     let mut unknown = Vec::new();
     let mut first = true;
     while let Some(key) = r.next_key(&mut first).map_err(&error)? {
-        let index = match &*key {
-            "roomCreate" => 0,
-            "roomList" => 1,
-            "roomRecord" => 2,
-            "roomAdmin" => 3,
-            "roomJoin" => 4,
-            "room" => 5,
-            "destinationRoom" => 6,
-            "canPublish" => 7,
-            "canSubscribe" => 8,
-            "canPublishData" => 9,
-            "canPublishSources" => 10,
-            "canUpdateOwnMetadata" => 11,
-            "ingressAdmin" => 12,
-            "hidden" => 13,
-            "recorder" => 14,
-            "agent" => 15,
-            "canSubscribeMetrics" => 16,
-            "canManageAgentSession" => 17,
-            _ => {
-                r.skip_value().map_err(&error)?;
-                unknown.push(key);
-                continue;
-            }
+        let Some(field) = VideoField::from_key(&key) else {
+            r.skip_value().map_err(&error)?;
+            unknown.push(key);
+            continue;
         };
-        if seen & (1 << index) != 0 {
+        let bit = 1u32 << (field as u32);
+        if seen & bit != 0 {
             return Err(TokenError::DuplicateMember(key.into_owned()));
         }
-        seen |= 1 << index;
-        let flag = |r: &mut Reader<'_>, claim| opt_bool(r, claim).map(Option::unwrap_or_default);
-        match index {
-            0 => g.room_create = flag(r, "video.roomCreate")?,
-            1 => g.room_list = flag(r, "video.roomList")?,
-            2 => g.room_record = flag(r, "video.roomRecord")?,
-            3 => g.room_admin = flag(r, "video.roomAdmin")?,
-            4 => g.room_join = flag(r, "video.roomJoin")?,
-            5 => g.room = opt_string(r, "video.room")?.unwrap_or_default(),
-            6 => g.destination_room = opt_string(r, "video.destinationRoom")?.unwrap_or_default(),
-            7 => g.can_publish = opt_bool(r, "video.canPublish")?,
-            8 => g.can_subscribe = opt_bool(r, "video.canSubscribe")?,
-            9 => g.can_publish_data = opt_bool(r, "video.canPublishData")?,
-            10 => {
-                g.can_publish_sources =
-                    string_list(r, "video.canPublishSources", TrackSource::from_name)?;
-            }
-            11 => g.can_update_own_metadata = opt_bool(r, "video.canUpdateOwnMetadata")?,
-            12 => g.ingress_admin = flag(r, "video.ingressAdmin")?,
-            13 => g.hidden = flag(r, "video.hidden")?,
-            14 => g.recorder = flag(r, "video.recorder")?,
-            15 => g.agent = flag(r, "video.agent")?,
-            16 => g.can_subscribe_metrics = opt_bool(r, "video.canSubscribeMetrics")?,
-            _ => g.can_manage_agent_session = opt_bool(r, "video.canManageAgentSession")?,
-        }
+        seen |= bit;
+        video_member(r, field, g)?;
     }
     check_unique(&mut unknown).map_err(&error)?;
-    Ok(Some(g))
+    Ok(())
+}
+
+/// Decodes the value of the `video` member `field` (the reader is at the value) into `g`.
+pub(crate) fn video_member(
+    r: &mut Reader<'_>,
+    field: VideoField,
+    g: &mut VideoGrants,
+) -> Result<(), TokenError> {
+    let flag = |r: &mut Reader<'_>, claim| opt_bool(r, claim).map(Option::unwrap_or_default);
+    match field {
+        VideoField::RoomCreate => g.room_create = flag(r, "video.roomCreate")?,
+        VideoField::RoomList => g.room_list = flag(r, "video.roomList")?,
+        VideoField::RoomRecord => g.room_record = flag(r, "video.roomRecord")?,
+        VideoField::RoomAdmin => g.room_admin = flag(r, "video.roomAdmin")?,
+        VideoField::RoomJoin => g.room_join = flag(r, "video.roomJoin")?,
+        VideoField::Room => g.room = opt_string(r, "video.room")?.unwrap_or_default(),
+        VideoField::DestinationRoom => {
+            g.destination_room = opt_string(r, "video.destinationRoom")?.unwrap_or_default();
+        }
+        VideoField::CanPublish => g.can_publish = opt_bool(r, "video.canPublish")?,
+        VideoField::CanSubscribe => g.can_subscribe = opt_bool(r, "video.canSubscribe")?,
+        VideoField::CanPublishData => {
+            g.can_publish_data = opt_bool(r, "video.canPublishData")?;
+        }
+        VideoField::CanPublishSources => {
+            g.can_publish_sources =
+                string_list(r, "video.canPublishSources", TrackSource::from_name)?;
+        }
+        VideoField::CanUpdateOwnMetadata => {
+            g.can_update_own_metadata = opt_bool(r, "video.canUpdateOwnMetadata")?;
+        }
+        VideoField::IngressAdmin => g.ingress_admin = flag(r, "video.ingressAdmin")?,
+        VideoField::Hidden => g.hidden = flag(r, "video.hidden")?,
+        VideoField::Recorder => g.recorder = flag(r, "video.recorder")?,
+        VideoField::Agent => g.agent = flag(r, "video.agent")?,
+        VideoField::CanSubscribeMetrics => {
+            g.can_subscribe_metrics = opt_bool(r, "video.canSubscribeMetrics")?;
+        }
+        VideoField::CanManageAgentSession => {
+            g.can_manage_agent_session = opt_bool(r, "video.canManageAgentSession")?;
+        }
+    }
+    Ok(())
+}
+
+/// The members of the `video` claim, as bits for duplicate detection.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+pub(crate) enum VideoField {
+    RoomCreate,
+    RoomList,
+    RoomRecord,
+    RoomAdmin,
+    RoomJoin,
+    Room,
+    DestinationRoom,
+    CanPublish,
+    CanSubscribe,
+    CanPublishData,
+    CanPublishSources,
+    CanUpdateOwnMetadata,
+    IngressAdmin,
+    Hidden,
+    Recorder,
+    Agent,
+    CanSubscribeMetrics,
+    CanManageAgentSession,
+}
+
+impl VideoField {
+    pub(crate) fn from_key(key: &str) -> Option<VideoField> {
+        Some(match key {
+            "roomCreate" => VideoField::RoomCreate,
+            "roomList" => VideoField::RoomList,
+            "roomRecord" => VideoField::RoomRecord,
+            "roomAdmin" => VideoField::RoomAdmin,
+            "roomJoin" => VideoField::RoomJoin,
+            "room" => VideoField::Room,
+            "destinationRoom" => VideoField::DestinationRoom,
+            "canPublish" => VideoField::CanPublish,
+            "canSubscribe" => VideoField::CanSubscribe,
+            "canPublishData" => VideoField::CanPublishData,
+            "canPublishSources" => VideoField::CanPublishSources,
+            "canUpdateOwnMetadata" => VideoField::CanUpdateOwnMetadata,
+            "ingressAdmin" => VideoField::IngressAdmin,
+            "hidden" => VideoField::Hidden,
+            "recorder" => VideoField::Recorder,
+            "agent" => VideoField::Agent,
+            "canSubscribeMetrics" => VideoField::CanSubscribeMetrics,
+            "canManageAgentSession" => VideoField::CanManageAgentSession,
+            _ => return None,
+        })
+    }
 }
 
 /// The `attributes` claim: an object of strings.

@@ -53,10 +53,12 @@ static SPECIAL: [bool; 256] = {
     table
 };
 
-/// Skips whole 8-byte words without `"`, `\\` or control characters (SWAR: a byte is flagged
-/// when `x - 0x01` borrows into a cleared high bit; only bytes after a flagged one can be
-/// flagged wrongly, so "no flag in the word" is exact).
-fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
+/// Skips whole 8-byte words without `"`, `\\` or control characters. Returns the index of the
+/// first such byte and `true` if a word has one, or the index of the last, incomplete word and
+/// `false`. SWAR: a byte is flagged when `x - 0x01` borrows into a cleared high bit; only bytes
+/// after a flagged one can be flagged wrongly, so the lowest flag is exact.
+#[inline(always)]
+fn scan_words(bytes: &[u8], mut pos: usize) -> (usize, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = bytes.get(pos..pos + 8) {
@@ -68,9 +70,28 @@ fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
             | zero_in(v ^ (ONES * u64::from(b'\\')))
             | (v.wrapping_sub(ONES * 0x20) & !v & HIGH);
         if flagged != 0 {
-            break;
+            // At most 7 (a byte index within the word).
+            return (pos + (flagged.trailing_zeros() / 8) as usize, true);
         }
         pos += 8;
+    }
+    (pos, false)
+}
+
+/// Where [`scan_words`] stops: at the first special byte, or before the last incomplete word.
+#[cfg(test)]
+fn plain_run(bytes: &[u8], pos: usize) -> usize {
+    scan_words(bytes, pos).0
+}
+
+/// The index of the first `"`, `\\` or control character at or after `pos` (or the length).
+#[inline(always)]
+pub(crate) fn find_special(bytes: &[u8], pos: usize) -> usize {
+    let (mut pos, found) = scan_words(bytes, pos);
+    if !found {
+        while bytes.get(pos).is_some_and(|&b| !SPECIAL[usize::from(b)]) {
+            pos += 1;
+        }
     }
     pos
 }
@@ -104,6 +125,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A reader at byte `pos` of `text`, inside `depth` open arrays and objects: the fast
+    /// path of claims decoding hands a value over to the strict reader this way, and takes
+    /// the [`position`](Self::position) after it back.
+    pub(crate) fn at(text: &'a str, pos: usize, depth: usize) -> Reader<'a> {
+        Reader {
+            pos,
+            depth,
+            ..Reader::new(text)
+        }
+    }
+
+    /// The byte offset of the reader in the text.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
@@ -113,6 +150,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips JSON whitespace and returns the next byte without consuming it.
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
         let bytes = self.bytes();
         while let Some(&b) = bytes.get(self.pos) {
@@ -125,6 +163,7 @@ impl<'a> Reader<'a> {
         None
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8, msg: &'static str) -> Result<()> {
         if self.peek() == Some(byte) {
             self.pos += 1;
@@ -161,6 +200,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn literal(&mut self, word: &'static [u8]) -> Result<()> {
         if self.bytes()[self.pos..].starts_with(word) {
             self.pos += word.len();
@@ -191,6 +231,7 @@ impl<'a> Reader<'a> {
 
     /// The next member name of the object being read, or `None` (consuming `}`) at its end.
     /// `first` must be `true` for the first call on an object.
+    #[inline(always)]
     pub(crate) fn next_key(&mut self, first: &mut bool) -> Result<Option<Cow<'a, str>>> {
         match self.peek() {
             Some(b'}') => {
@@ -208,6 +249,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A member name and the `:` after it.
+    #[inline(always)]
     fn key(&mut self) -> Result<Cow<'a, str>> {
         if self.peek() != Some(b'"') {
             return self.syntax("expected a member name");
@@ -244,15 +286,49 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A boolean.
-    pub(crate) fn boolean(&mut self) -> Result<bool> {
-        self.check_start(b"tf")?;
-        if self.bytes()[self.pos] == b't' {
-            self.literal(b"true")?;
-            Ok(true)
-        } else {
-            self.literal(b"false")?;
-            Ok(false)
+    /// `Err(Type)` if a value of another type starts here, a syntax error otherwise.
+    #[cold]
+    fn wrong_start<T>(&self) -> Result<T> {
+        match self.bytes().get(self.pos) {
+            Some(b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => {
+                Err(JsonError::Type)
+            }
+            _ => self.syntax("expected a value"),
+        }
+    }
+
+    /// A string, or `None` for `null` (one look at the next byte instead of [`null`] and
+    /// [`string`]).
+    ///
+    /// [`null`]: Self::null
+    /// [`string`]: Self::string
+    #[inline(always)]
+    pub(crate) fn opt_string(&mut self) -> Result<Option<Cow<'a, str>>> {
+        match self.peek() {
+            Some(b'"') => self.string_body().map(Some),
+            Some(b'n') => self.literal(b"null").map(|()| None),
+            _ => self.wrong_start(),
+        }
+    }
+
+    /// A boolean, or `None` for `null`.
+    #[inline(always)]
+    pub(crate) fn opt_boolean(&mut self) -> Result<Option<bool>> {
+        match self.peek() {
+            Some(b't') => self.literal(b"true").map(|()| Some(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Some(false)),
+            Some(b'n') => self.literal(b"null").map(|()| None),
+            _ => self.wrong_start(),
+        }
+    }
+
+    /// A number, or `None` for `null`.
+    #[inline(always)]
+    pub(crate) fn opt_number(&mut self) -> Result<Option<NumericDate>> {
+        match self.peek() {
+            Some(b'-' | b'0'..=b'9') => self.number().map(Some),
+            Some(b'n') => self.literal(b"null").map(|()| None),
+            _ => self.wrong_start(),
         }
     }
 
@@ -263,26 +339,40 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a string starting at the opening quote.
+    #[inline(always)]
     fn string_body(&mut self) -> Result<Cow<'a, str>> {
-        let bytes = self.bytes();
-        self.pos += 1;
-        let start = self.pos;
-        // Fast path: skip plain bytes, then expect the closing quote (no escapes).
-        let mut pos = plain_run(bytes, self.pos);
-        while bytes.get(pos).is_some_and(|&b| !SPECIAL[usize::from(b)]) {
-            pos += 1;
-        }
-        self.pos = pos;
-        match bytes.get(pos) {
-            Some(b'"') => {
-                self.pos += 1;
-                return Ok(Cow::Borrowed(&self.text[start..pos]));
+        let start = self.pos + 1;
+        // Fast path: plain bytes up to the closing quote (no escapes).
+        let end = find_special(self.bytes(), start);
+        if self.bytes().get(end) == Some(&b'"') {
+            // `start` and `end` follow and precede ASCII quotes: both are char boundaries.
+            if let Some(s) = self.text.get(start..end) {
+                self.pos = end + 1;
+                return Ok(Cow::Borrowed(s));
             }
+        }
+        self.pos = end;
+        self.string_escaped(start)
+    }
+
+    /// The rest of a string whose plain run from `start` ended at `self.pos` on something other
+    /// than its closing quote: an escape, a control character, or the end of the text.
+    #[cold]
+    #[inline(never)]
+    fn string_escaped(&mut self, start: usize) -> Result<Cow<'a, str>> {
+        let bytes = self.bytes();
+        match bytes.get(self.pos) {
             Some(b'\\') => {}
             Some(_) => return self.syntax("control character in string"),
             None => return self.syntax("unterminated string"),
         }
-        let mut out = String::with_capacity(self.pos - start + 16);
+        // Escapes only shorten the text, so the string up to its closing quote (found by
+        // skipping the escaped bytes) bounds the decoded length: one allocation.
+        let mut end = self.pos;
+        while bytes.get(end) == Some(&b'\\') {
+            end = find_special(bytes, end + 2);
+        }
+        let mut out = String::with_capacity(end.min(bytes.len()) - start);
         out.push_str(&self.text[start..self.pos]);
         let mut run = self.pos;
         loop {
@@ -299,13 +389,14 @@ impl<'a> Reader<'a> {
                     run = self.pos;
                 }
                 Some(&b) if b < 0x20 => return self.syntax("control character in string"),
-                Some(_) => self.pos += 1,
+                Some(_) => self.pos = find_special(bytes, self.pos + 1),
                 None => return self.syntax("unterminated string"),
             }
         }
     }
 
     /// Decodes the escape after a backslash.
+    #[inline]
     fn escape(&mut self, out: &mut String) -> Result<()> {
         let Some(&b) = self.bytes().get(self.pos) else {
             return self.syntax("unterminated string");
@@ -672,6 +763,80 @@ mod tests {
         let high = "ééééé\u{7f}\u{80}😀😀".as_bytes();
         assert_eq!(plain_run(high, 0), high.len() / 8 * 8);
         assert_eq!(plain_run(b"short", 0), 0);
+    }
+
+    #[test]
+    fn find_special_is_exact() {
+        for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for len in 1..26 {
+                for at in 0..len {
+                    let mut text = vec![b'a'; len];
+                    text[at] = special;
+                    assert_eq!(find_special(&text, 0), at, "{special} at {at} of {len}");
+                    if at > 0 {
+                        assert_eq!(find_special(&text, 1), at);
+                    }
+                    assert_eq!(find_special(&text, at + 1), len);
+                }
+            }
+        }
+        let high = "ééééé\u{7f}\u{80}😀😀 ~".as_bytes();
+        for start in 0..high.len() {
+            assert_eq!(find_special(high, start), high.len());
+        }
+        assert_eq!(find_special(b"", 0), 0);
+    }
+
+    #[test]
+    fn optional_values() {
+        fn string(t: &str) -> Result<Option<Cow<'_, str>>> {
+            Reader::new(t).opt_string()
+        }
+        assert_eq!(string(" null"), Ok(None));
+        assert_eq!(string("\t\"a\""), Ok(Some(Cow::Borrowed("a"))));
+        assert_eq!(string(r#""\u00e9""#), Ok(Some(Cow::Owned("é".into()))));
+        for other in ["1", "true", "[]", "{}", "-1"] {
+            assert_eq!(string(other), Err(JsonError::Type), "{other}");
+        }
+        assert_eq!(string("nul"), Err(JsonError::Syntax("invalid literal", 0)));
+        assert_eq!(string("}"), Err(JsonError::Syntax("expected a value", 0)));
+        assert_eq!(string(""), Err(JsonError::Syntax("expected a value", 0)));
+        let boolean = |t: &str| Reader::new(t).opt_boolean();
+        assert_eq!(boolean("true"), Ok(Some(true)));
+        assert_eq!(boolean(" false"), Ok(Some(false)));
+        assert_eq!(boolean("null"), Ok(None));
+        assert_eq!(boolean("\"true\""), Err(JsonError::Type));
+        assert_eq!(boolean("0"), Err(JsonError::Type));
+        assert_eq!(boolean("tru"), Err(JsonError::Syntax("invalid literal", 0)));
+        assert_eq!(
+            boolean("True"),
+            Err(JsonError::Syntax("expected a value", 0))
+        );
+        let number = |t: &str| Reader::new(t).opt_number();
+        assert_eq!(number("12"), Ok(Some(NumericDate::Unsigned(12))));
+        assert_eq!(number("null"), Ok(None));
+        assert_eq!(number("\"1\""), Err(JsonError::Type));
+        assert_eq!(number("-"), Err(JsonError::Syntax("invalid number", 1)));
+        let mut r = Reader::new("null,");
+        assert_eq!(r.opt_number(), Ok(None));
+        assert_eq!(r.pos, 4);
+    }
+
+    #[test]
+    fn escapes_between_long_plain_runs() {
+        let text = r#""aaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbbb\u00e9ccccccccccc😀dddddddddd\"""#;
+        assert_eq!(
+            Reader::new(text).string().unwrap(),
+            "aaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbbbéccccccccccc😀dddddddddd\""
+        );
+        for bad in [
+            "\"aaaaaaaaaaaa\\nbbbbbbbbbbbbbbbb\u{1}cccc\"",
+            "\"aaaaaaaaaaaa\\nbbbbbbbbbbbbbbbbbbbbb",
+            "\"aaaaaaaaaaaaaaaaa\\",
+            "\"aaaaaaaaaaaaaaaaa\\ud83d\\u0041bbbbbbbbb\"",
+        ] {
+            assert!(Reader::new(bad).string().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

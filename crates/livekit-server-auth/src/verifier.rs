@@ -1,16 +1,16 @@
 //! [`TokenVerifier`]: strict HS256 verification of LiveKit tokens, with one key or a
 //! [`KeyProvider`] that selects the secret by `iss`.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+#[cfg(test)]
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::Mac;
 
+use crate::b64;
 use crate::decode::{Found, check_header, find_issuer, parse_claims};
 use crate::error::Segment;
 use crate::time::{unix_nanos, unix_secs};
@@ -22,13 +22,11 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 /// Default maximum token length in bytes.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 64 * 1024;
 
-thread_local! {
-    /// Reused buffer for decoded payloads.
-    static PAYLOAD_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
+/// Decoded payloads up to this many bytes are decoded into a small stack buffer...
+const SMALL_PAYLOAD: usize = 512;
 
-/// Payload buffers larger than this are not kept between calls.
-const MAX_KEPT_BUF: usize = 16 * 1024;
+/// ... up to this many into a larger one, and longer ones on the heap.
+const MEDIUM_PAYLOAD: usize = 4096;
 
 /// Encoded headers accepted without decoding them: what the LiveKit SDKs write.
 const KNOWN_HEADERS: [&str; 3] = [
@@ -266,6 +264,19 @@ impl TokenVerifier {
     /// [`Expired`]: TokenError::Expired
     /// [`NotYetValid`]: TokenError::NotYetValid
     pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<Claims, TokenError> {
+        // Decoded in place: the 300-odd bytes of `Claims` are moved once, into the result.
+        let mut claims = Claims::default();
+        self.verify_into(token, now, &mut claims)?;
+        Ok(claims)
+    }
+
+    /// [`verify_at`](Self::verify_at), decoding into `claims` (empty on entry).
+    fn verify_into(
+        &self,
+        token: &str,
+        now: SystemTime,
+        claims: &mut Claims,
+    ) -> Result<(), TokenError> {
         if token.len() > self.max_len {
             return Err(TokenError::TooLarge {
                 len: token.len(),
@@ -280,50 +291,52 @@ impl TokenVerifier {
         }
         let mut sig_buf = [0u8; 48];
         let sig = decode_signature(parts.signature, &mut sig_buf)?;
-        // The payload is decoded into a buffer kept per thread (a fresh one if a key provider
-        // verifies a token from inside `secret`).
-        PAYLOAD_BUF.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut buf) => {
-                let result = self.verify_payload(&parts, sig, &mut buf, now);
-                if buf.capacity() > MAX_KEPT_BUF {
-                    *buf = Vec::new();
-                }
-                result
-            }
-            Err(_) => self.verify_payload(&parts, sig, &mut Vec::new(), now),
-        })
+        // The payload is decoded into a stack buffer when it fits (most tokens are well
+        // under 1 KiB), on the heap otherwise.
+        let len = b64::decoded_len(parts.payload.len()).ok_or(TokenError::MalformedEncoding {
+            segment: Segment::Payload,
+        })?;
+        let found = if len <= SMALL_PAYLOAD {
+            let mut buf = [0u8; SMALL_PAYLOAD];
+            self.verify_payload(&parts, sig, &mut buf[..len], claims)?
+        } else if len <= MEDIUM_PAYLOAD {
+            let mut buf = [0u8; MEDIUM_PAYLOAD];
+            self.verify_payload(&parts, sig, &mut buf[..len], claims)?
+        } else {
+            self.verify_payload(&parts, sig, &mut vec![0; len], claims)?
+        };
+        self.check_time(&found, now)
     }
 
-    /// The checks after the header and the signature encoding: MAC, claims, time.
+    /// The checks after the header and the signature encoding: payload encoding, MAC,
+    /// claims. `buf` is exactly as long as the decoded payload.
     fn verify_payload(
         &self,
         parts: &Parts<'_>,
         sig: &[u8],
-        buf: &mut Vec<u8>,
-        now: SystemTime,
-    ) -> Result<Claims, TokenError> {
-        buf.clear();
-        URL_SAFE_NO_PAD
-            .decode_vec(parts.payload, buf)
-            .map_err(|_| TokenError::MalformedEncoding {
+        buf: &mut [u8],
+        claims: &mut Claims,
+    ) -> Result<Found, TokenError> {
+        b64::decode_into(parts.payload.as_bytes(), buf).map_err(|()| {
+            TokenError::MalformedEncoding {
                 segment: Segment::Payload,
-            })?;
+            }
+        })?;
         let payload = std::str::from_utf8(buf).map_err(|_| TokenError::InvalidUtf8)?;
 
-        let mut claims = Claims::default();
-        let found = match &self.keys {
+        match &self.keys {
             Keys::Single(signer) => {
                 if !mac_matches(signer.key(), parts.signing_input, sig) {
                     return Err(classify_bad_mac(payload, signer.api_key()));
                 }
-                let found = parse_claims(payload, &mut claims)?;
+                let found = parse_claims(payload, claims)?;
                 if !found.iss_present {
                     return Err(TokenError::MissingClaim("iss"));
                 }
                 if claims.iss != signer.api_key() {
                     return Err(TokenError::IssuerMismatch);
                 }
-                found
+                Ok(found)
             }
             Keys::Provider(provider) => {
                 let iss = find_issuer(payload)?.ok_or(TokenError::MissingClaim("iss"))?;
@@ -333,15 +346,13 @@ impl TokenVerifier {
                 if !mac_matches(&key, parts.signing_input, sig) {
                     return Err(TokenError::BadSignature);
                 }
-                let found = parse_claims(payload, &mut claims)?;
+                let found = parse_claims(payload, claims)?;
                 if claims.iss != iss {
                     return Err(TokenError::IssuerMismatch);
                 }
-                found
+                Ok(found)
             }
-        };
-        self.check_time(&found, now)?;
-        Ok(claims)
+        }
     }
 
     fn check_time(&self, found: &Found, now: SystemTime) -> Result<(), TokenError> {
@@ -392,10 +403,20 @@ fn split(token: &str) -> Result<Parts<'_>, TokenError> {
     if token.len() >= 7 && token.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
         return Err(TokenError::Malformed);
     }
-    let mut dots = token.match_indices('.').map(|(i, _)| i);
-    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+    // The first dot ends the (short) header. The last one is looked for where an HS256 tag
+    // of 43 characters puts it, then searched for from the end. The dots in the bytes
+    // between are counted with a branch-free (vectorised) pass.
+    let bytes = token.as_bytes();
+    let Some(first) = token.find('.') else {
         return Err(TokenError::Malformed);
     };
+    let second = match bytes.len().checked_sub(TAG_CHARS + 1) {
+        Some(at) if at > first && bytes[at] == b'.' && !has_dot(&bytes[at + 1..]) => at,
+        _ => token.rfind('.').unwrap_or(first),
+    };
+    if second == first || has_dot(&bytes[first + 1..second]) {
+        return Err(TokenError::Malformed);
+    }
     let header = &token[..first];
     let payload = &token[first + 1..second];
     if header.is_empty() || payload.is_empty() {
@@ -409,28 +430,35 @@ fn split(token: &str) -> Result<Parts<'_>, TokenError> {
     })
 }
 
-/// Strict unpadded base64url (the engine refuses padding, `+`/`/`, whitespace, non-ASCII and
+/// The length of a base64url HMAC-SHA256 tag.
+const TAG_CHARS: usize = 43;
+
+/// Whether `bytes` holds a `.`, without branching on each byte (so the loop vectorises).
+fn has_dot(bytes: &[u8]) -> bool {
+    bytes.iter().fold(0u8, |any, &b| any | u8::from(b == b'.')) != 0
+}
+
+/// Strict unpadded base64url (see [`b64`]: no padding, `+`/`/`, whitespace, non-ASCII or
 /// non-zero trailing bits).
 fn decode(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| TokenError::MalformedEncoding { segment: which })
+    b64::decode_vec(segment.as_bytes())
+        .map_err(|()| TokenError::MalformedEncoding { segment: which })
 }
 
 /// Decodes the signature segment into `buf`; a segment too long for it decodes to a tag of
 /// the wrong length, which no MAC matches.
 fn decode_signature<'b>(segment: &str, buf: &'b mut [u8; 48]) -> Result<&'b [u8], TokenError> {
+    let malformed = || TokenError::MalformedEncoding {
+        segment: Segment::Signature,
+    };
     if segment.len() > 64 {
         decode(segment, Segment::Signature)?;
         return Err(TokenError::BadSignature);
     }
-    let n =
-        URL_SAFE_NO_PAD
-            .decode_slice(segment, buf)
-            .map_err(|_| TokenError::MalformedEncoding {
-                segment: Segment::Signature,
-            })?;
-    Ok(&buf[..n])
+    let n = b64::decoded_len(segment.len()).ok_or_else(malformed)?;
+    let tag = &mut buf[..n];
+    b64::decode_into(segment.as_bytes(), tag).map_err(|()| malformed())?;
+    Ok(tag)
 }
 
 /// Constant-time MAC check.
@@ -500,6 +528,79 @@ mod tests {
             "bearer a.b.c",
         ] {
             assert!(matches!(split(bad), Err(TokenError::Malformed)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn split_finds_every_segment() {
+        let tag = "t".repeat(TAG_CHARS);
+        let whole = format!("h.p.{tag}");
+        let parts = split(&whole).unwrap();
+        assert_eq!(
+            (parts.header, parts.payload, parts.signature),
+            ("h", "p", &*tag)
+        );
+        assert_eq!(parts.signing_input, "h.p");
+        // A dot where a 43-character tag would start, but more dots after it.
+        let odd = format!("h.p.{}.x", &tag[..TAG_CHARS - 2]);
+        assert!(matches!(split(&odd), Err(TokenError::Malformed)));
+        let odd = format!("h.{tag}.x.y");
+        assert!(matches!(split(&odd), Err(TokenError::Malformed)));
+        // The header itself may end where a tag would start.
+        let short = format!("h.{}", &tag[..TAG_CHARS - 1]);
+        assert!(matches!(split(&short), Err(TokenError::Malformed)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_matches_a_plain_split(
+            segments in proptest::collection::vec("[a-z.]{0,6}|[a-z]{40,46}", 1..5)
+        ) {
+            let token = segments.join(".");
+            let plain: Vec<&str> = token.split('.').collect();
+            match split(&token) {
+                Ok(parts) => {
+                    proptest::prop_assert_eq!(
+                        vec![parts.header, parts.payload, parts.signature],
+                        plain.clone()
+                    );
+                    proptest::prop_assert!(!plain[0].is_empty() && !plain[1].is_empty());
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e, TokenError::Malformed);
+                    proptest::prop_assert!(
+                        plain.len() != 3 || plain[0].is_empty() || plain[1].is_empty()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn payloads_of_every_size() {
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        // Decoded into the small and the larger stack buffer, and on the heap.
+        for len in [0, 100, SMALL_PAYLOAD, 1000, MEDIUM_PAYLOAD, 10_000] {
+            let mut claims = Claims::new("k", 0, 100);
+            claims.metadata = "m".repeat(len);
+            let t = token(&claims, "s");
+            assert_eq!(verifier.verify_at(&t, at(10)).unwrap(), claims, "{len}");
+        }
+        // An encoding of impossible length, then bad characters, in the payload.
+        let t = token(&Claims::new("k", 0, 100), "s");
+        let (header, rest) = t.split_once('.').unwrap();
+        let (payload, sig) = rest.split_once('.').unwrap();
+        let mut impossible = payload.to_owned();
+        while impossible.len() % 4 != 1 {
+            impossible.push('A');
+        }
+        for bad in [impossible, format!("{}+", &payload[1..])] {
+            assert_eq!(
+                verifier.verify_at(&format!("{header}.{bad}.{sig}"), at(10)),
+                Err(TokenError::MalformedEncoding {
+                    segment: Segment::Payload
+                })
+            );
         }
     }
 
