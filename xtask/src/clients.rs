@@ -339,7 +339,7 @@ fn contract_tests(
 ) {
     let _ = writeln!(
         out,
-        "\n#[cfg(test)]\n#[allow(clippy::needless_update)] // every request is written the same way\nmod contract_tests {{\n    use super::*;\n    use livekit_server_http::test_util::assert_rpc_contract;\n"
+        "\n#[cfg(test)]\n#[allow(clippy::needless_update, clippy::clone_on_copy)] // every request is written the same way\nmod contract_tests {{\n    use super::*;\n    use livekit_server_http::test_util::assert_rpc_contract;\n"
     );
     for method in &service.methods {
         let key = format!("{}.{}", service.name, method.name);

@@ -570,7 +570,7 @@ impl SipClient {
     }
 }
 #[cfg(test)]
-#[allow(clippy::needless_update)]
+#[allow(clippy::needless_update, clippy::clone_on_copy)]
 mod contract_tests {
     use super::*;
     use livekit_server_http::test_util::assert_rpc_contract;
