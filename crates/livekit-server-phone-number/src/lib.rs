@@ -34,4 +34,19 @@ impl PhoneNumberClient {
             Ok((response.items, more.then_some(request)))
         })
     }
+    /// Streams the phone numbers available for purchase that match `request`, following `next_page_token` from page to page.
+    pub fn available_phone_numbers(
+        &self,
+        request: proto::SearchPhoneNumbersRequest,
+    ) -> impl Stream<Item = Result<proto::PhoneNumber, Error>> + Send + '_ {
+        livekit_server_http::paginate(request, move |mut request| async move {
+            let response = self.search_phone_numbers(request.clone()).await?;
+            let next = response
+                .next_page_token
+                .filter(|page| !page.token.is_empty());
+            let more = next.is_some();
+            request.page_token = next;
+            Ok((response.items, more.then_some(request)))
+        })
+    }
 }
