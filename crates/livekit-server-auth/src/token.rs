@@ -1,8 +1,11 @@
 //! [`AccessToken`]: the builder for participant and server tokens, with the checks the
 //! reference SDKs make before signing.
 
+use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
+use crate::encode;
 use crate::time::validity;
 use crate::{
     AgentGrants, ApiSecret, Claims, InferenceGrants, KindDetail, ObservabilityGrants,
@@ -38,12 +41,98 @@ pub const API_SECRET_ENV: &str = "LIVEKIT_API_SECRET";
 /// assert_eq!(jwt.split('.').count(), 3);
 /// # Ok::<(), livekit_server_auth::TokenError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AccessToken {
+    /// Boxed, so that each step of the builder moves a pointer, not the values.
+    inner: Box<Builder>,
+}
+
+#[derive(Clone)]
+struct Builder {
     signer: TokenSigner,
-    claims: Claims,
+    values: Values,
     ttl: Duration,
     allow_sensitive_credentials: bool,
+    /// The [`Claims`] view of the values, made when [`AccessToken::claims`] is first called
+    /// and dropped by every setter.
+    view: OnceLock<Box<Claims>>,
+}
+
+/// What the builder has been given: the claims except `iss` (the signer's API key), `nbf`
+/// and `exp` (set when signing), in a form that is cheap to build and to move.
+#[derive(Clone, Default)]
+struct Values {
+    sub: String,
+    name: String,
+    kind: Option<ParticipantKind>,
+    kind_details: Vec<KindDetail>,
+    video: Option<VideoGrants>,
+    sip: Option<SipGrants>,
+    agent: Option<AgentGrants>,
+    inference: Option<InferenceGrants>,
+    observability: Option<ObservabilityGrants>,
+    /// Boxed: a `RoomConfiguration` is more than a kilobyte and rarely set.
+    #[cfg(feature = "room-config")]
+    room_config: Option<Box<livekit_server_proto::RoomConfiguration>>,
+    room_preset: String,
+    metadata: String,
+    attributes: Attributes,
+    sha256: String,
+}
+
+/// Participant attributes sorted by key, each key once (the order and the contents of the
+/// `BTreeMap` of [`Claims`]). One pair, the common case, is kept without an allocation.
+#[derive(Clone, Default)]
+enum Attributes {
+    #[default]
+    None,
+    One([(String, String); 1]),
+    Many(Vec<(String, String)>),
+}
+
+impl Attributes {
+    fn as_slice(&self) -> &[(String, String)] {
+        match self {
+            Attributes::None => &[],
+            Attributes::One(pair) => pair,
+            Attributes::Many(pairs) => pairs,
+        }
+    }
+
+    /// Adds pairs, a later value replacing an earlier one of the same key (as
+    /// `BTreeMap::extend` does).
+    #[inline]
+    fn extend(&mut self, pairs: impl Iterator<Item = (String, String)>) {
+        let mut pairs = pairs.peekable();
+        if let Attributes::None = self
+            && let Some(pair) = pairs.next()
+        {
+            *self = Attributes::One([pair]);
+        }
+        if pairs.peek().is_some() {
+            self.extend_slow(pairs);
+        }
+    }
+
+    fn extend_slow(&mut self, pairs: impl Iterator<Item = (String, String)>) {
+        let mut all = match std::mem::take(self) {
+            Attributes::None => Vec::new(),
+            Attributes::One([pair]) => vec![pair],
+            Attributes::Many(pairs) => pairs,
+        };
+        all.extend(pairs);
+        // Stable: pairs of one key stay in the order they were added.
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        // `dedup_by` keeps the first of equal neighbours: give it the last value.
+        all.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            same
+        });
+        *self = Attributes::Many(all);
+    }
 }
 
 impl AccessToken {
@@ -81,93 +170,111 @@ impl AccessToken {
     }
 
     /// A builder that signs with an existing signer (no key state is recomputed).
+    #[inline]
     pub fn from_signer(signer: TokenSigner) -> AccessToken {
-        let claims = Claims {
-            iss: signer.api_key().to_owned(),
-            ..Claims::default()
-        };
         AccessToken {
-            signer,
-            claims,
-            ttl: DEFAULT_TTL,
-            allow_sensitive_credentials: false,
+            inner: Box::new(Builder {
+                signer,
+                values: Values::default(),
+                ttl: DEFAULT_TTL,
+                allow_sensitive_credentials: false,
+                view: OnceLock::new(),
+            }),
         }
     }
 
+    /// The values, for a setter: the [`Claims`] view made so far is out of date.
+    #[inline]
+    fn values_mut(&mut self) -> &mut Values {
+        drop(self.inner.view.take());
+        &mut self.inner.values
+    }
+
     /// Sets the participant identity (`sub`).
+    #[inline]
     #[must_use]
     pub fn with_identity(mut self, identity: impl Into<String>) -> AccessToken {
-        self.claims.sub = identity.into();
+        self.values_mut().sub = identity.into();
         self
     }
 
     /// Sets the participant display name (`name`).
+    #[inline]
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> AccessToken {
-        self.claims.name = name.into();
+        self.values_mut().name = name.into();
         self
     }
 
     /// Sets the participant kind (`kind`).
+    #[inline]
     #[must_use]
     pub fn with_kind(mut self, kind: ParticipantKind) -> AccessToken {
-        self.claims.kind = Some(kind);
+        self.values_mut().kind = Some(kind);
         self
     }
 
     /// Sets the participant kind details (`kindDetails`).
+    #[inline]
     #[must_use]
     pub fn with_kind_details(
         mut self,
         details: impl IntoIterator<Item = KindDetail>,
     ) -> AccessToken {
-        self.claims.kind_details = details.into_iter().collect();
+        self.values_mut().kind_details = details.into_iter().collect();
         self
     }
 
     /// Sets the room and media grants (`video`).
+    #[inline]
     #[must_use]
     pub fn with_grants(mut self, grants: VideoGrants) -> AccessToken {
-        self.claims.video = Some(grants);
+        self.values_mut().video = Some(grants);
         self
     }
 
     /// Sets the SIP grants (`sip`).
+    #[inline]
     #[must_use]
     pub fn with_sip_grants(mut self, grants: SipGrants) -> AccessToken {
-        self.claims.sip = Some(grants);
+        self.values_mut().sip = Some(grants);
         self
     }
 
     /// Sets the cloud agent grants (`agent`).
+    #[inline]
     #[must_use]
     pub fn with_agent_grants(mut self, grants: AgentGrants) -> AccessToken {
-        self.claims.agent = Some(grants);
+        self.values_mut().agent = Some(grants);
         self
     }
 
     /// Sets the inference grants (`inference`).
+    #[inline]
     #[must_use]
     pub fn with_inference_grants(mut self, grants: InferenceGrants) -> AccessToken {
-        self.claims.inference = Some(grants);
+        self.values_mut().inference = Some(grants);
         self
     }
 
     /// Sets the observability grants (`observability`).
+    #[inline]
     #[must_use]
     pub fn with_observability_grants(mut self, grants: ObservabilityGrants) -> AccessToken {
-        self.claims.observability = Some(grants);
+        self.values_mut().observability = Some(grants);
         self
     }
 
     /// Sets the participant metadata (`metadata`).
+    #[inline]
     #[must_use]
     pub fn with_metadata(mut self, metadata: impl Into<String>) -> AccessToken {
-        self.claims.metadata = metadata.into();
+        self.values_mut().metadata = metadata.into();
         self
     }
 
     /// Adds participant attributes (`attributes`), replacing values of keys already set.
+    #[inline]
     #[must_use]
     pub fn with_attributes<K, V>(
         mut self,
@@ -177,23 +284,25 @@ impl AccessToken {
         K: Into<String>,
         V: Into<String>,
     {
-        self.claims
+        self.values_mut()
             .attributes
             .extend(attributes.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
     /// Sets the base64 SHA-256 of a body the token vouches for (`sha256`).
+    #[inline]
     #[must_use]
     pub fn with_sha256(mut self, sha256: impl Into<String>) -> AccessToken {
-        self.claims.sha256 = sha256.into();
+        self.values_mut().sha256 = sha256.into();
         self
     }
 
     /// Sets the LiveKit Cloud room preset (`roomPreset`).
+    #[inline]
     #[must_use]
     pub fn with_room_preset(mut self, preset: impl Into<String>) -> AccessToken {
-        self.claims.room_preset = preset.into();
+        self.values_mut().room_preset = preset.into();
         self
     }
 
@@ -205,28 +314,55 @@ impl AccessToken {
         mut self,
         config: livekit_server_proto::RoomConfiguration,
     ) -> AccessToken {
-        self.claims.room_config = Some(config);
+        self.values_mut().room_config = Some(Box::new(config));
         self
     }
 
     /// Sets how long the token is valid (default [`DEFAULT_TTL`], 6 hours).
+    #[inline]
     #[must_use]
     pub fn with_ttl(mut self, ttl: Duration) -> AccessToken {
-        self.ttl = ttl;
+        self.inner.ttl = ttl;
         self
     }
 
     /// Allows egress credentials in the room configuration. Anyone holding the token can
     /// decode them, so only use this for tokens that stay on servers you control.
+    #[inline]
     #[must_use]
     pub fn allow_sensitive_credentials(mut self) -> AccessToken {
-        self.allow_sensitive_credentials = true;
+        self.inner.allow_sensitive_credentials = true;
         self
     }
 
     /// The claims set so far (`nbf` and `exp` are filled in when signing).
     pub fn claims(&self) -> &Claims {
-        &self.claims
+        self.inner.view.get_or_init(|| Box::new(self.make_claims()))
+    }
+
+    /// A [`Claims`] holding copies of the fields.
+    fn make_claims(&self) -> Claims {
+        let f = &self.inner.values;
+        Claims {
+            iss: self.inner.signer.api_key().to_owned(),
+            sub: f.sub.clone(),
+            nbf: None,
+            exp: 0,
+            name: f.name.clone(),
+            kind: f.kind.clone(),
+            kind_details: f.kind_details.clone(),
+            video: f.video.clone(),
+            sip: f.sip,
+            agent: f.agent,
+            inference: f.inference,
+            observability: f.observability,
+            #[cfg(feature = "room-config")]
+            room_config: f.room_config.as_deref().cloned(),
+            room_preset: f.room_preset.clone(),
+            metadata: f.metadata.clone(),
+            attributes: f.attributes.as_slice().iter().cloned().collect(),
+            sha256: f.sha256.clone(),
+        }
     }
 
     /// Signs the token, valid from now.
@@ -247,10 +383,11 @@ impl AccessToken {
     /// in the room configuration; [`TokenError::InvalidTtl`] / [`TokenError::InvalidTime`]
     /// for a zero or overflowing validity or a clock before 1970.
     pub fn to_jwt_at(&self, now: SystemTime) -> Result<String, TokenError> {
-        if let Some(video) = &self.claims.video
+        let f = &self.inner.values;
+        if let Some(video) = &f.video
             && video.room_join
         {
-            if self.claims.sub.is_empty() {
+            if f.sub.is_empty() {
                 return Err(TokenError::MissingIdentity);
             }
             if video.room.is_empty() {
@@ -258,13 +395,47 @@ impl AccessToken {
             }
         }
         #[cfg(feature = "room-config")]
-        if let Some(config) = &self.claims.room_config
-            && !self.allow_sensitive_credentials
+        if let Some(config) = &f.room_config
+            && !self.inner.allow_sensitive_credentials
         {
             crate::room_config::check_credentials(config)?;
         }
-        let (nbf, exp) = validity(now, self.ttl)?;
-        self.signer.sign_with(&self.claims, Some(nbf), exp)
+        let (nbf, exp) = validity(now, self.inner.ttl)?;
+        self.inner.signer.sign_fields(&encode::Fields {
+            iss: self.inner.signer.api_key(),
+            sub: &f.sub,
+            nbf: Some(nbf),
+            exp,
+            name: &f.name,
+            kind: f.kind.as_ref(),
+            kind_details: &f.kind_details,
+            video: f.video.as_ref(),
+            sip: f.sip.as_ref(),
+            agent: f.agent.as_ref(),
+            inference: f.inference.as_ref(),
+            observability: f.observability.as_ref(),
+            #[cfg(feature = "room-config")]
+            room_config: f.room_config.as_deref(),
+            room_preset: &f.room_preset,
+            metadata: &f.metadata,
+            attributes: encode::Attributes::Sorted(f.attributes.as_slice()),
+            sha256: &f.sha256,
+        })
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The fields as `Claims` show them (personal data left out).
+        f.debug_struct("AccessToken")
+            .field("signer", &self.inner.signer)
+            .field("claims", &self.make_claims())
+            .field("ttl", &self.inner.ttl)
+            .field(
+                "allow_sensitive_credentials",
+                &self.inner.allow_sensitive_credentials,
+            )
+            .finish()
     }
 }
 
@@ -324,6 +495,70 @@ mod tests {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         assert_eq!(attrs, [("a", "1"), ("b", "3")]);
+    }
+
+    #[test]
+    fn attributes_merge_like_a_map() {
+        let mut map = std::collections::BTreeMap::new();
+        let mut t = AccessToken::new("k", "s").unwrap();
+        let batches: [&[(&str, &str)]; 6] = [
+            &[("m", "1")],
+            &[("m", "2")],
+            &[],
+            &[("z", "1"), ("a", "1"), ("z", "2"), ("m", "3")],
+            &[("b", "")],
+            &[("a", "4"), ("a", "5"), ("c", "6")],
+        ];
+        for batch in batches {
+            t = t.with_attributes(batch.iter().copied());
+            map.extend(batch.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())));
+            assert_eq!(t.claims().attributes, map);
+        }
+        let single = AccessToken::new("k", "s")
+            .unwrap()
+            .with_attributes([("only", "one")]);
+        assert_eq!(single.claims().attributes.len(), 1);
+        let none = AccessToken::new("k", "s")
+            .unwrap()
+            .with_attributes(Vec::<(String, String)>::new());
+        assert!(none.claims().attributes.is_empty());
+    }
+
+    #[test]
+    fn claims_view_follows_the_setters() {
+        let t = AccessToken::new("k", "s").unwrap().with_identity("a");
+        assert_eq!(t.claims().sub, "a");
+        assert_eq!(t.claims().iss, "k");
+        let t = t.with_identity("b").with_name("n");
+        assert_eq!(
+            (t.claims().sub.as_str(), t.claims().name.as_str()),
+            ("b", "n")
+        );
+        let copy = t.clone().with_metadata("m");
+        assert_eq!(copy.claims().metadata, "m");
+        assert_eq!(t.claims().metadata, "");
+        let expected = Claims {
+            sub: "b".into(),
+            name: "n".into(),
+            ..Claims::default()
+        };
+        assert_eq!(
+            t.claims(),
+            &Claims {
+                iss: "k".into(),
+                ..expected
+            }
+        );
+    }
+
+    #[test]
+    fn builder_is_send_sync_and_unwind_safe() {
+        fn assert_traits<
+            T: Send + Sync + Unpin + std::panic::UnwindSafe + std::panic::RefUnwindSafe,
+        >() {
+        }
+        assert_traits::<AccessToken>();
+        assert_traits::<TokenSigner>();
     }
 
     #[test]
