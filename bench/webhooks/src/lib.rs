@@ -121,6 +121,59 @@ pub fn floor(
     }
 }
 
+/// The least any owned decode of the benchmark body must build: only the fields the body
+/// carries, by serde's derived visitors, with exactly the heap allocations of the decoded
+/// `WebhookEvent` (its 12 strings and the codec vector; the three int64 values, which
+/// protojson writes as strings, are borrowed and not even parsed). No protojson rules, no
+/// unknown fields, no other message fields: a lower bound for any receiver that returns an
+/// owned event decoded with `serde_json`, not a usable decoder.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MinimalEvent<'a> {
+    /// `event`.
+    pub event: String,
+    /// `room`.
+    #[serde(borrow)]
+    pub room: MinimalRoom<'a>,
+    /// `id`.
+    pub id: String,
+    /// `createdAt` (protojson writes int64 as a string).
+    pub created_at: &'a str,
+}
+
+/// The room of [`MinimalEvent`].
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MinimalRoom<'a> {
+    /// `sid`.
+    pub sid: String,
+    /// `name`.
+    pub name: String,
+    /// `emptyTimeout`.
+    pub empty_timeout: u32,
+    /// `departureTimeout`.
+    pub departure_timeout: u32,
+    /// `maxParticipants`.
+    pub max_participants: u32,
+    /// `creationTime`.
+    pub creation_time: &'a str,
+    /// `creationTimeMs`.
+    pub creation_time_ms: &'a str,
+    /// `turnPassword`.
+    pub turn_password: String,
+    /// `enabledCodecs`.
+    pub enabled_codecs: Vec<MinimalCodec>,
+    /// `metadata`.
+    pub metadata: String,
+}
+
+/// A codec of [`MinimalRoom`].
+#[derive(serde::Deserialize)]
+pub struct MinimalCodec {
+    /// `mime`.
+    pub mime: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +198,13 @@ mod tests {
         let theirs = official.receive(body, &request.authorization).unwrap();
         assert_eq!(theirs.id, webhook.id());
         assert_eq!(theirs.room.unwrap().name, "weekly-standup-engineering");
+
+        let minimal: MinimalEvent<'_> = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(minimal.room.creation_time_ms, "1700000000123");
+        assert_eq!(minimal.room.enabled_codecs.len(), 6);
+        assert_eq!(minimal.room.max_participants, 100);
+        assert_eq!(minimal.id, webhook.id());
+        serde_json::from_slice::<serde::de::IgnoredAny>(&request.body).unwrap();
 
         let claim = checksum_claim(&request.authorization);
         let key = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();

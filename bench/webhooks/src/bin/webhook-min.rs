@@ -28,7 +28,7 @@ fn main() {
         livekit_api::access_token::TokenVerifier::with_api_key(KEY, SECRET),
     );
     let now = std::time::SystemTime::now();
-    let cases: [(&str, &dyn Fn()); 7] = [
+    let cases: [(&str, &dyn Fn()); 9] = [
         ("ours", &|| {
             drop(black_box(
                 ours.receive(black_box(body), black_box(auth)).expect("ok"),
@@ -75,6 +75,16 @@ fn main() {
                 serde_json::from_str::<livekit_server_proto::WebhookEvent>(text).expect("ok"),
             ))
         }),
+        ("JSON parse only (IgnoredAny)", &|| {
+            let text = std::str::from_utf8(black_box(body)).expect("UTF-8");
+            serde_json::from_str::<serde::de::IgnoredAny>(text).expect("ok");
+        }),
+        ("minimal owned decode (derive)", &|| {
+            let text = std::str::from_utf8(black_box(body)).expect("UTF-8");
+            drop(black_box(
+                serde_json::from_str::<bench_webhooks::MinimalEvent<'_>>(text).expect("ok"),
+            ))
+        }),
     ];
     let exact = cases.iter().any(|(name, _)| *name == filter);
     let selected = |name: &str| {
@@ -85,7 +95,7 @@ fn main() {
         }
     };
     const PER_BATCH: u32 = 200;
-    let mut best = [f64::MAX; 7];
+    let mut best = [f64::MAX; 9];
     // Interleave the cases so that a busy period hurts all of them alike.
     for _ in 0..batches {
         for (i, (name, run)) in cases.iter().enumerate() {
