@@ -33,6 +33,7 @@
 
 mod participant;
 mod server;
+mod watched;
 mod webhook;
 
 use std::io::{Read as _, Write as _};

@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::watched::Watched;
 use crate::{TestEnv, participant_script};
 
 /// One line the participant printed: a JSON object with an `"event"` key.
@@ -58,18 +59,6 @@ struct Log {
     stderr: String,
 }
 
-#[derive(Debug, Default)]
-struct Shared {
-    log: Mutex<Log>,
-    changed: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 /// A participant in a room, driven through JSON lines. It leaves when dropped (killed if it
 /// does not within two seconds), and by itself when its standard input closes, so it never
 /// outlives the test process.
@@ -77,7 +66,7 @@ impl Shared {
 pub struct Participant {
     child: Child,
     stdin: Option<ChildStdin>,
-    shared: Arc<Shared>,
+    shared: Arc<Watched<Log>>,
     label: String,
 }
 
@@ -114,7 +103,7 @@ impl Participant {
         let mut child = command
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start {}: {error}", env.python.display()));
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Watched::<Log>::default());
         let label = format!("participant (pid {})", child.id());
         if let Some(stdout) = child.stdout.take() {
             let shared = Arc::clone(&shared);
@@ -123,11 +112,9 @@ impl Participant {
                     let Ok(line) = line else { break };
                     let event = serde_json::from_str::<Value>(&line)
                         .unwrap_or_else(|_| json!({"event": "unparsed", "line": line}));
-                    shared.lock().events.push((Event(event), false));
-                    shared.changed.notify_all();
+                    shared.update(|log| log.events.push((Event(event), false)));
                 }
-                shared.lock().closed = true;
-                shared.changed.notify_all();
+                shared.update(|log| log.closed = true);
             });
         }
         if let Some(mut stderr) = child.stderr.take() {
@@ -177,39 +164,32 @@ impl Participant {
         timeout: Duration,
         matches: impl Fn(&Event) -> bool,
     ) -> Event {
-        let deadline = Instant::now() + timeout;
-        let mut log = self.shared.lock();
-        loop {
-            if let Some((event, taken)) = log
-                .events
-                .iter_mut()
-                .find(|(e, taken)| !*taken && matches(e))
-            {
+        let found = self.shared.wait_for(
+            Instant::now() + timeout,
+            |log| {
+                let (event, taken) = log
+                    .events
+                    .iter_mut()
+                    .find(|(e, taken)| !*taken && matches(e))?;
                 *taken = true;
-                return event.clone();
-            }
-            let now = Instant::now();
-            if log.closed || now >= deadline {
-                let why = if log.closed {
-                    "the participant exited"
-                } else {
-                    "timed out"
-                };
-                let events: Vec<String> = log.events.iter().map(|(e, _)| e.0.to_string()).collect();
-                panic!(
-                    "{}: {why} waiting for {what} ({timeout:?}).\nevents:\n  {}\nstderr:\n{}",
-                    self.label,
-                    events.join("\n  "),
-                    log.stderr
-                );
-            }
-            log = self
-                .shared
-                .changed
-                .wait_timeout(log, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+                Some(event.clone())
+            },
+            |log| log.closed,
+        );
+        found.unwrap_or_else(|log| {
+            let why = if log.closed {
+                "the participant exited"
+            } else {
+                "timed out"
+            };
+            let events: Vec<String> = log.events.iter().map(|(e, _)| e.0.to_string()).collect();
+            panic!(
+                "{}: {why} waiting for {what} ({timeout:?}).\nevents:\n  {}\nstderr:\n{}",
+                self.label,
+                events.join("\n  "),
+                log.stderr
+            );
+        })
     }
 
     /// Every event received so far.

@@ -3,13 +3,14 @@
 
 use std::io::{self, BufReader, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::TestEnv;
+use crate::watched::Watched;
 
 /// The largest body accepted (webhooks are a few kilobytes).
 const MAX_BODY: usize = 1 << 20;
@@ -56,23 +57,11 @@ impl WebhookRequest {
     }
 }
 
-#[derive(Debug, Default)]
-struct Shared {
-    requests: Mutex<Vec<WebhookRequest>>,
-    arrived: Condvar,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Vec<WebhookRequest>> {
-        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 /// Records the requests made to one loopback port.
 #[derive(Debug)]
 pub struct WebhookReceiver {
     port: u16,
-    shared: Arc<Shared>,
+    shared: Arc<Watched<Vec<WebhookRequest>>>,
 }
 
 impl WebhookReceiver {
@@ -108,15 +97,14 @@ impl WebhookReceiver {
     pub fn bind(port: u16) -> io::Result<WebhookReceiver> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
         let port = listener.local_addr()?.port();
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Watched::<Vec<WebhookRequest>>::default());
         let accepting = Arc::clone(&shared);
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let shared = Arc::clone(&accepting);
                 thread::spawn(move || {
                     if let Ok(request) = serve(stream) {
-                        shared.lock().push(request);
-                        shared.arrived.notify_all();
+                        shared.update(|requests| requests.push(request));
                     }
                 });
             }
@@ -146,31 +134,22 @@ impl WebhookReceiver {
         timeout: Duration,
         matches: impl Fn(&WebhookRequest) -> bool,
     ) -> WebhookRequest {
-        let deadline = Instant::now() + timeout;
-        let mut requests = self.shared.lock();
-        loop {
-            if let Some(found) = requests.iter().find(|r| matches(r)) {
-                return found.clone();
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                let seen: Vec<String> = requests
-                    .iter()
-                    .map(|r| format!("{} {:?} room {:?}", r.path, r.event(), r.room_name()))
-                    .collect();
-                panic!(
-                    "no matching webhook on port {} within {timeout:?}; received:\n  {}",
-                    self.port,
-                    seen.join("\n  ")
-                );
-            }
-            requests = self
-                .shared
-                .arrived
-                .wait_timeout(requests, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        let found = self.shared.wait_for(
+            Instant::now() + timeout,
+            |requests| requests.iter().find(|r| matches(r)).cloned(),
+            |_| false,
+        );
+        found.unwrap_or_else(|requests| {
+            let seen: Vec<String> = requests
+                .iter()
+                .map(|r| format!("{} {:?} room {:?}", r.path, r.event(), r.room_name()))
+                .collect();
+            panic!(
+                "no matching webhook on port {} within {timeout:?}; received:\n  {}",
+                self.port,
+                seen.join("\n  ")
+            );
+        })
     }
 
     /// Waits for the webhook `event` about the room `room`.

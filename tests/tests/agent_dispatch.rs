@@ -11,6 +11,23 @@ use std::collections::BTreeMap;
 use livekit_server_agent_dispatch::{AgentDispatchClient, proto};
 use livekit_server_room::RoomClient;
 use livekit_server_tests::{TestEnv, unique_name};
+use support::rooms_named;
+
+/// `ListDispatch` for `room`, narrowed to one dispatch ID unless `dispatch_id` is empty.
+async fn dispatches(
+    dispatch: &AgentDispatchClient,
+    room: &str,
+    dispatch_id: &str,
+) -> Vec<proto::AgentDispatch> {
+    dispatch
+        .list_dispatch(proto::ListAgentDispatchRequest {
+            room: room.to_owned(),
+            dispatch_id: dispatch_id.to_owned(),
+        })
+        .await
+        .unwrap()
+        .agent_dispatches
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatches_are_created_listed_fetched_and_deleted() {
@@ -53,22 +70,10 @@ async fn dispatches_are_created_listed_fetched_and_deleted() {
     assert_ne!(second.id, created.id);
 
     // The server created the room for the dispatch (rooms auto-create).
-    let rooms = RoomClient::from_client(client)
-        .list_rooms(livekit_server_room::proto::ListRoomsRequest {
-            names: vec![room.clone()],
-        })
-        .await
-        .unwrap();
-    assert_eq!(rooms.rooms.len(), 1, "{rooms:?}");
+    let rooms = rooms_named(&RoomClient::from_client(client), &room).await;
+    assert_eq!(rooms.len(), 1, "{rooms:?}");
 
-    let mut listed = dispatch
-        .list_dispatch(proto::ListAgentDispatchRequest {
-            room: room.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .agent_dispatches;
+    let mut listed = dispatches(&dispatch, &room, "").await;
     listed.sort_by(|a, b| a.agent_name.cmp(&b.agent_name));
     // Besides ours, the room has the dispatch the server adds to every new room: the one for
     // agents registered without a name (`agent_name` empty).
@@ -88,14 +93,7 @@ async fn dispatches_are_created_listed_fetched_and_deleted() {
     );
 
     // "Get": a listing narrowed to one dispatch ID.
-    let one = dispatch
-        .list_dispatch(proto::ListAgentDispatchRequest {
-            room: room.clone(),
-            dispatch_id: created.id.clone(),
-        })
-        .await
-        .unwrap()
-        .agent_dispatches;
+    let one = dispatches(&dispatch, &room, &created.id).await;
     assert_eq!(one.len(), 1, "{one:?}");
     assert_eq!(one[0].metadata, "{\"ticket\":42}");
     assert_eq!(
@@ -111,27 +109,13 @@ async fn dispatches_are_created_listed_fetched_and_deleted() {
         .await
         .unwrap();
     assert_eq!(deleted.id, created.id);
-    let left = dispatch
-        .list_dispatch(proto::ListAgentDispatchRequest {
-            room: room.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .agent_dispatches;
+    let left = dispatches(&dispatch, &room, "").await;
     let mut left: Vec<&str> = left.iter().map(|d| d.id.as_str()).collect();
     left.sort_unstable();
     let mut expected = vec![automatic.as_str(), second.id.as_str()];
     expected.sort_unstable();
     assert_eq!(left, expected);
-    let gone = dispatch
-        .list_dispatch(proto::ListAgentDispatchRequest {
-            room: room.clone(),
-            dispatch_id: created.id.clone(),
-        })
-        .await
-        .unwrap()
-        .agent_dispatches;
+    let gone = dispatches(&dispatch, &room, &created.id).await;
     assert!(gone.is_empty(), "{gone:?}");
     dispatch
         .delete_dispatch(proto::DeleteAgentDispatchRequest {

@@ -7,6 +7,7 @@
 
 mod support;
 
+use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt as _;
@@ -14,7 +15,7 @@ use livekit_server_egress::{CallOptions, EgressClient, proto};
 use livekit_server_http::{Error, TwirpCode};
 use livekit_server_room::RoomClient;
 use livekit_server_tests::{TestEnv, unique_name};
-use support::{assert_twirp, expect_err};
+use support::{assert_twirp, expect_err, expect_twirp};
 
 fn egress(env: &TestEnv) -> EgressClient {
     EgressClient::from_client(support::client(env))
@@ -27,10 +28,27 @@ fn file(path: &str) -> proto::EncodedFileOutput {
     }
 }
 
+/// An answer of the server to a start call: Twirp code, HTTP status, message.
+type Answer = (TwirpCode, u16, &'static str);
+
+/// The room named in the request does not exist.
+const NO_ROOM: Answer = (
+    TwirpCode::NotFound,
+    404,
+    "twirp error unknown: requested room does not exist",
+);
+
+/// The server asked for an egress worker and none answered.
+const NO_WORKER: Answer = (
+    TwirpCode::Unavailable,
+    503,
+    "twirp error unknown: no response from servers",
+);
+
 /// Asserts a start call failed once, with the server's answer.
 #[track_caller]
-fn assert_refused_once(error: &Error, code: TwirpCode, status: u16, message: &str) {
-    assert_twirp(error, code, status, message);
+fn assert_refused_once<T: Debug>(result: Result<T, Error>, (code, status, message): Answer) {
+    let error = expect_twirp(result, code, status, message);
     assert_eq!(
         error.attempts(),
         1,
@@ -76,7 +94,7 @@ async fn start_calls_for_a_room_that_does_not_exist_are_refused_once() {
     let client = egress(&env);
     let room = unique_name("egress-none");
 
-    let error = expect_err(
+    assert_refused_once(
         client
             .start_room_composite_egress(proto::RoomCompositeEgressRequest {
                 room_name: room.clone(),
@@ -84,14 +102,9 @@ async fn start_calls_for_a_room_that_does_not_exist_are_refused_once() {
                 ..Default::default()
             })
             .await,
+        NO_ROOM,
     );
     assert_refused_once(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: requested room does not exist",
-    );
-    let error = expect_err(
         client
             .start_track_egress(proto::TrackEgressRequest {
                 room_name: room.clone(),
@@ -102,14 +115,9 @@ async fn start_calls_for_a_room_that_does_not_exist_are_refused_once() {
                 ..Default::default()
             })
             .await,
+        NO_ROOM,
     );
     assert_refused_once(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: requested room does not exist",
-    );
-    let error = expect_err(
         client
             .start_track_composite_egress(proto::TrackCompositeEgressRequest {
                 room_name: room.clone(),
@@ -118,14 +126,9 @@ async fn start_calls_for_a_room_that_does_not_exist_are_refused_once() {
                 ..Default::default()
             })
             .await,
+        NO_ROOM,
     );
     assert_refused_once(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: requested room does not exist",
-    );
-    let error = expect_err(
         client
             .start_participant_egress(proto::ParticipantEgressRequest {
                 room_name: room.clone(),
@@ -134,12 +137,7 @@ async fn start_calls_for_a_room_that_does_not_exist_are_refused_once() {
                 ..Default::default()
             })
             .await,
-    );
-    assert_refused_once(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: requested room does not exist",
+        NO_ROOM,
     );
 }
 
@@ -147,14 +145,7 @@ async fn start_calls_for_a_room_that_does_not_exist_are_refused_once() {
 async fn start_calls_that_reach_for_a_worker_fail_once_with_unavailable() {
     let env = TestEnv::from_env();
     let room = unique_name("egress-room");
-    RoomClient::from_client(support::client(&env))
-        .create_room(livekit_server_room::proto::CreateRoomRequest {
-            name: room.clone(),
-            empty_timeout: 120,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    support::create_room(&RoomClient::from_client(support::client(&env)), &room, 120).await;
     // The server waits for an egress worker before it answers: give the calls time.
     let patient = egress(&env).with_call_options(
         CallOptions::new()
@@ -187,18 +178,8 @@ async fn start_calls_that_reach_for_a_worker_fail_once_with_unavailable() {
         }),
     );
     let elapsed = started.elapsed();
-    assert_refused_once(
-        &expect_err(web),
-        TwirpCode::Unavailable,
-        503,
-        "twirp error unknown: no response from servers",
-    );
-    assert_refused_once(
-        &expect_err(composite),
-        TwirpCode::Unavailable,
-        503,
-        "twirp error unknown: no response from servers",
-    );
+    assert_refused_once(web, NO_WORKER);
+    assert_refused_once(composite, NO_WORKER);
     let error = expect_err(timed_out);
     assert!(error.is_timeout(), "{error:?}");
     assert!(

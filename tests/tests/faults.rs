@@ -53,14 +53,7 @@ async fn a_killed_server_fails_calls_fast_and_the_same_client_recovers_after_a_r
     let mut server = PrivateServer::start_new(&env);
     let rooms = client_for(&server.url(), &server.api_key, &server.api_secret);
     let room = unique_name("faults");
-    rooms
-        .create_room(proto::CreateRoomRequest {
-            name: room.clone(),
-            empty_timeout: 300,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    support::create_room(&rooms, &room, 300).await;
 
     // A run of read calls in the background, across the stop and the restart.
     let running = Arc::new(AtomicBool::new(true));
@@ -123,13 +116,7 @@ async fn a_killed_server_fails_calls_fast_and_the_same_client_recovers_after_a_r
         // A fresh single-node server: its rooms were in memory, so the listing is empty.
         assert!(!result.unwrap().rooms.iter().any(|r| r.name == room));
     }
-    rooms
-        .create_room(proto::CreateRoomRequest {
-            name: room.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    support::create_room(&rooms, &room, 0).await;
 
     running.store(false, Ordering::Relaxed);
     let outcomes = background.await.unwrap();

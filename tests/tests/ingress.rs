@@ -6,14 +6,34 @@
 
 mod support;
 
-use futures_util::TryStreamExt as _;
-use livekit_server_http::TwirpCode;
+use std::fmt::Debug;
+
+use livekit_server_http::{Error, TwirpCode};
 use livekit_server_ingress::{IngressClient, proto};
 use livekit_server_tests::{TestEnv, unique_name};
-use support::{assert_twirp, expect_err};
+use support::{expect_twirp, stream_ids};
 
 fn ingress(env: &TestEnv) -> IngressClient {
     IngressClient::from_client(support::client(env))
+}
+
+/// A listing of the ingresses of `room`.
+fn in_room(room: &str) -> proto::ListIngressRequest {
+    proto::ListIngressRequest {
+        room_name: room.to_owned(),
+        ..Default::default()
+    }
+}
+
+/// Asserts a call about an ingress that does not exist gets the server's not_found.
+#[track_caller]
+fn assert_no_ingress<T: Debug>(result: Result<T, Error>) {
+    expect_twirp(
+        result,
+        TwirpCode::NotFound,
+        404,
+        "twirp error unknown: ingress does not exist",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,14 +103,7 @@ async fn rtmp_and_whip_ingresses_are_created_updated_listed_and_deleted() {
     assert_eq!(updated.stream_key, rtmp.stream_key);
 
     // List by room: both, as stored.
-    let mut listed = client
-        .list_ingress(proto::ListIngressRequest {
-            room_name: room.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .items;
+    let mut listed = client.list_ingress(in_room(&room)).await.unwrap().items;
     listed.sort_by(|a, b| a.name.cmp(&b.name));
     assert_eq!(
         listed
@@ -116,15 +129,7 @@ async fn rtmp_and_whip_ingresses_are_created_updated_listed_and_deleted() {
     assert_eq!(one.items.len(), 1, "{one:?}");
     assert_eq!(one.items[0].participant_identity, "whip-publisher");
     // The stream helper: the same set (the server sends no page token, so one call).
-    let mut streamed: Vec<String> = client
-        .ingresses(proto::ListIngressRequest {
-            room_name: room.clone(),
-            ..Default::default()
-        })
-        .map_ok(|i| i.ingress_id)
-        .try_collect()
-        .await
-        .unwrap();
+    let mut streamed = stream_ids(client.ingresses(in_room(&room)), |i| i.ingress_id).await;
     streamed.sort();
     let mut expected = vec![rtmp.ingress_id.clone(), whip.ingress_id.clone()];
     expected.sort();
@@ -154,29 +159,17 @@ async fn rtmp_and_whip_ingresses_are_created_updated_listed_and_deleted() {
         })
         .await
         .unwrap();
-    let listed = client
-        .list_ingress(proto::ListIngressRequest {
-            room_name: room.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let listed = client.list_ingress(in_room(&room)).await.unwrap();
     assert!(listed.items.is_empty(), "{listed:?}");
 
-    let error = expect_err(
+    assert_no_ingress(
         client
             .delete_ingress(proto::DeleteIngressRequest {
                 ingress_id: rtmp.ingress_id.clone(),
             })
             .await,
     );
-    assert_twirp(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: ingress does not exist",
-    );
-    let error = expect_err(
+    assert_no_ingress(
         client
             .update_ingress(proto::UpdateIngressRequest {
                 ingress_id: rtmp.ingress_id,
@@ -185,12 +178,6 @@ async fn rtmp_and_whip_ingresses_are_created_updated_listed_and_deleted() {
             })
             .await,
     );
-    assert_twirp(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: ingress does not exist",
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,7 +185,7 @@ async fn an_invalid_ingress_is_refused_with_the_servers_code() {
     let env = TestEnv::from_env();
     let client = ingress(&env);
     // A URL input without its URL.
-    let error = expect_err(
+    let error = expect_twirp(
         client
             .create_ingress(proto::CreateIngressRequest {
                 input_type: proto::IngressInput::UrlInput as i32,
@@ -208,9 +195,6 @@ async fn an_invalid_ingress_is_refused_with_the_servers_code() {
                 ..Default::default()
             })
             .await,
-    );
-    assert_twirp(
-        &error,
         TwirpCode::InvalidArgument,
         400,
         "twirp error unknown: invalid ingress: missing URL parameter",

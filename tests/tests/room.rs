@@ -7,12 +7,16 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
-use livekit_server_http::TwirpCode;
+use livekit_server_http::{Error, TwirpCode};
 use livekit_server_room::{RoomClient, proto};
 use livekit_server_tests::{Participant, TestEnv, unique_name};
-use support::{JOIN, assert_twirp, expect_err, join_token};
+use support::{JOIN, assert_twirp, expect_twirp, join_token, rooms_named};
+
+/// The server's answer for a room it does not have.
+const NO_ROOM: &str = "twirp error unknown: requested room does not exist";
 
 fn rooms(env: &TestEnv) -> RoomClient {
     RoomClient::from_client(support::client(env))
@@ -24,6 +28,30 @@ fn identity(room: &str, identity: &str) -> proto::RoomParticipantIdentity {
         identity: identity.to_owned(),
         ..Default::default()
     }
+}
+
+/// Asserts a call about a participant who is not in the room gets the server's not_found.
+#[track_caller]
+fn assert_no_participant<T: Debug>(result: Result<T, Error>) {
+    expect_twirp(
+        result,
+        TwirpCode::NotFound,
+        404,
+        "twirp error unknown: participant does not exist",
+    );
+}
+
+/// Asserts a call that the open-source server routes to a room that does not implement it
+/// gets `unknown` "not implemented", after one attempt.
+#[track_caller]
+fn assert_not_implemented<T: Debug>(result: Result<T, Error>) {
+    let error = expect_twirp(
+        result,
+        TwirpCode::Unknown,
+        500,
+        "twirp error unknown: not implemented",
+    );
+    assert_eq!(error.attempts(), 1);
 }
 
 /// Polls `GetParticipant` until `check` holds: the server stores what its RTC side learns
@@ -157,15 +185,10 @@ async fn rooms_are_created_listed_and_deleted() {
         .unwrap();
     assert_eq!(again.sid, created.sid);
 
-    let listed = rooms
-        .list_rooms(proto::ListRoomsRequest {
-            names: vec![name.clone()],
-        })
-        .await
-        .unwrap();
-    assert_eq!(listed.rooms.len(), 1, "{listed:?}");
-    assert_eq!(listed.rooms[0].sid, created.sid);
-    assert_eq!(listed.rooms[0].metadata, "created by the Rust SDK");
+    let listed = rooms_named(&rooms, &name).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].sid, created.sid);
+    assert_eq!(listed[0].metadata, "created by the Rust SDK");
     let all = rooms
         .list_rooms(proto::ListRoomsRequest::default())
         .await
@@ -176,25 +199,17 @@ async fn rooms_are_created_listed_and_deleted() {
         .delete_room(proto::DeleteRoomRequest { room: name.clone() })
         .await
         .unwrap();
-    let listed = rooms
-        .list_rooms(proto::ListRoomsRequest {
-            names: vec![name.clone()],
-        })
-        .await
-        .unwrap();
-    assert!(listed.rooms.is_empty(), "{listed:?}");
+    let listed = rooms_named(&rooms, &name).await;
+    assert!(listed.is_empty(), "{listed:?}");
 
     // A second delete: the server's typed not_found, answered once (not retried).
-    let error = expect_err(
+    let error = expect_twirp(
         rooms
             .delete_room(proto::DeleteRoomRequest { room: name })
             .await,
-    );
-    assert_twirp(
-        &error,
         TwirpCode::NotFound,
         404,
-        "twirp error unknown: requested room does not exist",
+        NO_ROOM,
     );
     assert_eq!(error.attempts(), 1);
 }
@@ -268,20 +283,8 @@ async fn participants_are_listed_fetched_updated_and_removed() {
     assert_eq!(gone.str("reason"), Some("PARTICIPANT_REMOVED"), "{gone:?}");
     alice.wait_exit(JOIN);
 
-    let error = expect_err(rooms.get_participant(identity(&room, "alice")).await);
-    assert_twirp(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: participant does not exist",
-    );
-    let error = expect_err(rooms.remove_participant(identity(&room, "alice")).await);
-    assert_twirp(
-        &error,
-        TwirpCode::NotFound,
-        404,
-        "twirp error unknown: participant does not exist",
-    );
+    assert_no_participant(rooms.get_participant(identity(&room, "alice")).await);
+    assert_no_participant(rooms.remove_participant(identity(&room, "alice")).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,13 +344,14 @@ async fn subscriptions_are_updated_and_tracks_muted_by_the_server() {
     assert!(resumed > stopped, "{resumed} <= {stopped}");
 
     // MutePublishedTrack: the track SID comes from alice's own event.
+    let mute = |track_sid: &str, muted: bool| proto::MuteRoomTrackRequest {
+        room: room.clone(),
+        identity: "alice".into(),
+        track_sid: track_sid.to_owned(),
+        muted,
+    };
     let muted = rooms
-        .mute_published_track(proto::MuteRoomTrackRequest {
-            room: room.clone(),
-            identity: "alice".into(),
-            track_sid: alice_track.clone(),
-            muted: true,
-        })
+        .mute_published_track(mute(&alice_track, true))
         .await
         .unwrap();
     let track = muted.track.unwrap();
@@ -363,30 +367,15 @@ async fn subscriptions_are_updated_and_tracks_muted_by_the_server() {
     })
     .await;
     // Unmuting from the server is off unless the server enables it (`room.enable_remote_unmute`).
-    let error = expect_err(
-        rooms
-            .mute_published_track(proto::MuteRoomTrackRequest {
-                room: room.clone(),
-                identity: "alice".into(),
-                track_sid: alice_track.clone(),
-                muted: false,
-            })
-            .await,
-    );
-    assert_twirp(
-        &error,
+    expect_twirp(
+        rooms.mute_published_track(mute(&alice_track, false)).await,
         TwirpCode::FailedPrecondition,
         412,
         "twirp error unknown: remote unmute not enabled",
     );
     // A track the participant does not have: the server answers OK, with no track.
     let none = rooms
-        .mute_published_track(proto::MuteRoomTrackRequest {
-            room: room.clone(),
-            identity: "alice".into(),
-            track_sid: "TR_doesnotexist".into(),
-            muted: true,
-        })
+        .mute_published_track(mute("TR_doesnotexist", true))
         .await
         .unwrap();
     assert_eq!(none, proto::MuteRoomTrackResponse { track: None });
@@ -423,7 +412,7 @@ async fn data_sent_by_the_server_arrives_with_its_topic() {
     assert!(data.0["from"].is_null(), "not from a participant: {data:?}");
 
     // A nonce the caller sets is sent as is; the server takes exactly 16 bytes.
-    let error = expect_err(
+    let error = expect_twirp(
         rooms
             .send_data(proto::SendDataRequest {
                 room: room.clone(),
@@ -432,9 +421,6 @@ async fn data_sent_by_the_server_arrives_with_its_topic() {
                 ..Default::default()
             })
             .await,
-    );
-    assert_twirp(
-        &error,
         TwirpCode::InvalidArgument,
         400,
         "nonce should be 16-bytes or not present, got: 3 bytes",
@@ -463,28 +449,20 @@ async fn room_metadata_updates_reach_listings_and_participants() {
     );
     let changed = alice.wait_for("room_metadata_changed", JOIN);
     assert_eq!(changed.str("new"), Some("{\"topic\":\"weekly sync\"}"));
-    let listed = rooms
-        .list_rooms(proto::ListRoomsRequest {
-            names: vec![room.clone()],
-        })
-        .await
-        .unwrap();
-    assert_eq!(listed.rooms.len(), 1, "{listed:?}");
-    assert_eq!(listed.rooms[0].metadata, "{\"topic\":\"weekly sync\"}");
+    let listed = rooms_named(&rooms, &room).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].metadata, "{\"topic\":\"weekly sync\"}");
 
-    let error = expect_err(
+    expect_twirp(
         rooms
             .update_room_metadata(proto::UpdateRoomMetadataRequest {
                 room: unique_name("room-meta-none"),
                 metadata: "x".into(),
             })
             .await,
-    );
-    assert_twirp(
-        &error,
         TwirpCode::NotFound,
         404,
-        "twirp error unknown: requested room does not exist",
+        NO_ROOM,
     );
 }
 
@@ -505,8 +483,9 @@ async fn perform_rpc_round_trips_through_a_registered_method() {
         (Some("echo"), Some(payload))
     );
 
-    // A method the participant did not register: the RPC error travels back as a Twirp error.
-    let error = expect_err(
+    // A method the participant did not register: the RPC error travels back as a Twirp error
+    // (the participant's RPC error 1400, as the server maps it).
+    let error = expect_twirp(
         rooms
             .perform_rpc(proto::PerformRpcRequest {
                 room: room.clone(),
@@ -516,15 +495,11 @@ async fn perform_rpc_round_trips_through_a_registered_method() {
                 response_timeout_ms: 5_000,
             })
             .await,
-    );
-    assert_eq!(error.attempts(), 1, "PerformRpc is never replayed");
-    // The participant's RPC error 1400, as the server maps it.
-    assert_twirp(
-        &error,
         TwirpCode::InvalidArgument,
         400,
         "twirp error unknown: RpcError 1400: Method not supported at destination",
     );
+    assert_eq!(error.attempts(), 1, "PerformRpc is never replayed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -535,63 +510,28 @@ async fn forward_and_move_participant_get_the_servers_answer() {
     let destination = unique_name("room-fwd-dest");
     let alice = Participant::join(&env, &join_token(&env, "alice", &room));
     alice.wait_for("connected", JOIN);
-    rooms
-        .create_room(proto::CreateRoomRequest {
-            name: destination.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    support::create_room(&rooms, &destination, 0).await;
 
     // The open-source server routes both to the participant's room, which does not implement
     // them.
-    let error = expect_err(
-        rooms
-            .forward_participant(proto::ForwardParticipantRequest {
-                room: room.clone(),
-                identity: "alice".into(),
-                destination_room: destination.clone(),
-            })
-            .await,
-    );
-    assert_twirp(
-        &error,
-        TwirpCode::Unknown,
-        500,
-        "twirp error unknown: not implemented",
-    );
-    assert_eq!(error.attempts(), 1);
-    let error = expect_err(
-        rooms
-            .move_participant(proto::MoveParticipantRequest {
-                room: room.clone(),
-                identity: "alice".into(),
-                destination_room: destination.clone(),
-            })
-            .await,
-    );
-    assert_twirp(
-        &error,
-        TwirpCode::Unknown,
-        500,
-        "twirp error unknown: not implemented",
-    );
-    assert_eq!(error.attempts(), 1);
+    let moving = |to: &str| proto::MoveParticipantRequest {
+        room: room.clone(),
+        identity: "alice".into(),
+        destination_room: to.to_owned(),
+    };
+    let forwarding = proto::ForwardParticipantRequest {
+        room: room.clone(),
+        identity: "alice".into(),
+        destination_room: destination.clone(),
+    };
+    assert_not_implemented(rooms.forward_participant(forwarding).await);
+    assert_not_implemented(rooms.move_participant(moving(&destination)).await);
 
-    // The same room as source and destination is refused before routing.
-    let error = expect_err(
-        rooms
-            .move_participant(proto::MoveParticipantRequest {
-                room: room.clone(),
-                identity: "alice".into(),
-                destination_room: room.clone(),
-            })
-            .await,
-    );
-    // (Twirp's `invalid_argument` helper: the message ends with a space, the argument is in
-    // the metadata.)
-    assert_twirp(
-        &error,
+    // The same room as source and destination is refused before routing. (Twirp's
+    // `invalid_argument` helper: the message ends with a space, the argument is in the
+    // metadata.)
+    let error = expect_twirp(
+        rooms.move_participant(moving(&room)).await,
         TwirpCode::InvalidArgument,
         400,
         "destination room cannot be the same as source room ",

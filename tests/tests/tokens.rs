@@ -15,7 +15,7 @@ use livekit_server_auth::{AccessToken, VideoGrants};
 use livekit_server_http::TwirpCode;
 use livekit_server_room::{RoomClient, proto};
 use livekit_server_tests::{Participant, TestEnv, unique_name};
-use support::{JOIN, assert_twirp, expect_err, join_token};
+use support::{JOIN, expect_err, expect_twirp, join_token};
 
 /// The exit status `participant.py` uses after `connect_failed`.
 const CONNECT_FAILED: i32 = 2;
@@ -172,9 +172,8 @@ async fn a_token_without_the_rpcs_grant_gets_twirp_permissions_denied() {
     // Valid and correctly signed, but it only lets a participant join: no `roomList`.
     let token = join_token(&env, "bob", &room);
     let rooms = RoomClient::with_token(&env.url, &token).unwrap();
-    let error = expect_err(rooms.list_rooms(proto::ListRoomsRequest::default()).await);
-    assert_twirp(
-        &error,
+    let error = expect_twirp(
+        rooms.list_rooms(proto::ListRoomsRequest::default()).await,
         TwirpCode::Unauthenticated,
         401,
         "permissions denied",
@@ -183,13 +182,10 @@ async fn a_token_without_the_rpcs_grant_gets_twirp_permissions_denied() {
     assert_eq!(error.attempts(), 1);
 
     // The same holds for a room-admin RPC: `roomJoin` for the room is not `roomAdmin`.
-    let error = expect_err(
+    expect_twirp(
         rooms
             .list_participants(proto::ListParticipantsRequest { room })
             .await,
-    );
-    assert_twirp(
-        &error,
         TwirpCode::Unauthenticated,
         401,
         "permissions denied",

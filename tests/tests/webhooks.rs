@@ -65,6 +65,15 @@ fn verify(verifier: &Verifier, request: &WebhookRequest, event: &str, room: &str
     webhook
 }
 
+/// The identity of the participant a webhook is about.
+fn participant_identity(webhook: &Webhook) -> Option<&str> {
+    webhook
+        .event()
+        .participant
+        .as_ref()
+        .map(|p| p.identity.as_str())
+}
+
 #[test]
 fn the_servers_webhooks_verify_with_our_receiver() {
     let env = TestEnv::from_env();
@@ -111,27 +120,13 @@ fn the_servers_webhooks_verify_with_our_receiver() {
         track.r#type,
         livekit_server_room::proto::TrackType::Audio as i32
     );
-    assert_eq!(
-        webhook
-            .event()
-            .participant
-            .as_ref()
-            .map(|p| p.identity.as_str()),
-        Some("alice")
-    );
+    assert_eq!(participant_identity(&webhook), Some("alice"));
 
     alice.leave();
     alice.wait_for("disconnected", JOIN);
     let left = hooks.wait_for_event(&room, "participant_left", WEBHOOK);
     let webhook = verify(&verifier, &left, "participant_left", &room);
-    assert_eq!(
-        webhook
-            .event()
-            .participant
-            .as_ref()
-            .map(|p| p.identity.as_str()),
-        Some("alice")
-    );
+    assert_eq!(participant_identity(&webhook), Some("alice"));
     let finished = hooks.wait_for_event(&room, "room_finished", WEBHOOK);
     let webhook = verify(&verifier, &finished, "room_finished", &room);
     assert_eq!(
@@ -247,6 +242,15 @@ fn at(seconds: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(seconds)
 }
 
+/// The fixture of `event`, verified at the time it was signed (`nbf`).
+fn verified_fixture(verifier: &Verifier, event: &str) -> Webhook {
+    let (body, authorization) = fixture(event);
+    let nbf = claims(&authorization)["nbf"].as_u64().unwrap();
+    verifier
+        .receive_at(&body, &authorization, at(nbf))
+        .unwrap_or_else(|error| panic!("{event}: {error:?}"))
+}
+
 #[test]
 fn committed_fixtures_verify_at_the_time_they_were_signed() {
     let credentials: Value =
@@ -325,39 +329,16 @@ fn committed_fixtures_verify_at_the_time_they_were_signed() {
     }
 
     // What each fixture carries.
-    let joined = fixture("participant_joined");
-    let claims_joined = claims(&joined.1);
-    let webhook = verifier
-        .receive_at(
-            &joined.0,
-            &joined.1,
-            at(claims_joined["nbf"].as_u64().unwrap()),
-        )
-        .unwrap();
-    assert_eq!(
-        webhook
-            .event()
-            .participant
-            .as_ref()
-            .map(|p| p.identity.as_str()),
-        Some("alice")
-    );
-    let published = fixture("track_published");
-    let claims_published = claims(&published.1);
-    let webhook = verifier
-        .receive_at(
-            &published.0,
-            &published.1,
-            at(claims_published["nbf"].as_u64().unwrap()),
-        )
-        .unwrap();
+    let joined = verified_fixture(&verifier, "participant_joined");
+    assert_eq!(participant_identity(&joined), Some("alice"));
+    let published = verified_fixture(&verifier, "track_published");
     assert!(
-        webhook
+        published
             .event()
             .track
             .as_ref()
             .is_some_and(|t| t.sid.starts_with("TR_")),
         "{:?}",
-        webhook.event()
+        published.event()
     );
 }

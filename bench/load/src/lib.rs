@@ -10,19 +10,13 @@
 //! ```
 
 use std::future::Future;
-use std::time::{Duration, Instant};
 
-use futures_util::StreamExt as _;
+/// The request mix through our clients and the measured round: the file the integration test
+/// `tests/tests/load.rs` runs, included here so that both measure the same thing.
+#[path = "../../../tests/tests/support/load_mix.rs"]
+mod load_mix;
 
-/// The RPCs of the mix, in order: call `i` is `MIX[i % 6]`.
-pub const MIX: [&str; 6] = [
-    "ListRooms",
-    "ListParticipants",
-    "ListEgress",
-    "ListIngress",
-    "ListSIPInboundTrunk",
-    "ListDispatch",
-];
+pub use load_mix::{Clients, MIX, Round, round};
 
 /// The run's settings, from the command line.
 #[derive(Debug, Clone, Copy)]
@@ -72,66 +66,6 @@ pub fn room_name(client: &str) -> String {
     format!("bench-load-{client}-{}", std::process::id())
 }
 
-/// One round's numbers.
-#[derive(Debug, Clone, Copy)]
-pub struct Round {
-    /// Wall time of the round.
-    pub wall: Duration,
-    /// Calls per second.
-    pub rate: f64,
-    /// Median latency.
-    pub p50: Duration,
-    /// 99th percentile latency.
-    pub p99: Duration,
-    /// Calls that failed.
-    pub errors: usize,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-/// Runs `settings.calls` calls of `call(i)` with `settings.concurrency` in flight.
-pub async fn round<F, Fut, E>(settings: Settings, call: F) -> (Round, Option<E>)
-where
-    F: Fn(usize) -> Fut,
-    Fut: Future<Output = Result<(), E>>,
-{
-    let started = Instant::now();
-    let results: Vec<(Duration, Result<(), E>)> = futures_util::stream::iter(0..settings.calls)
-        .map(|i| {
-            let fut = call(i);
-            async move {
-                let t = Instant::now();
-                let result = fut.await;
-                (t.elapsed(), result)
-            }
-        })
-        .buffer_unordered(settings.concurrency)
-        .collect()
-        .await;
-    let wall = started.elapsed();
-    let mut latencies: Vec<Duration> = results.iter().map(|(d, _)| *d).collect();
-    latencies.sort();
-    let mut errors = 0;
-    let mut first = None;
-    for (_, result) in results {
-        if let Err(error) = result {
-            errors += 1;
-            first.get_or_insert(error);
-        }
-    }
-    let round = Round {
-        wall,
-        rate: settings.calls as f64 / wall.as_secs_f64(),
-        p50: percentile(&latencies, 0.50),
-        p99: percentile(&latencies, 0.99),
-        errors,
-    };
-    (round, first)
-}
-
 /// Runs the rounds (after a warm-up round) and prints each and the median by throughput.
 pub async fn run<F, Fut, E>(client: &str, settings: Settings, call: F)
 where
@@ -143,13 +77,13 @@ where
         "{client}: {} calls of {MIX:?} (round robin) at concurrency {}, {} rounds after a warm-up",
         settings.calls, settings.concurrency, settings.rounds
     );
-    let (_, first) = round(settings, &call).await;
+    let (_, first) = round(settings.calls, settings.concurrency, &call).await;
     if let Some(error) = first {
         panic!("{client}: the warm-up round failed: {error:?}");
     }
     let mut rounds = Vec::new();
     for n in 1..=settings.rounds {
-        let (r, first) = round(settings, &call).await;
+        let (r, first) = round(settings.calls, settings.concurrency, &call).await;
         println!(
             "{client} round {n}: {:>6.0} calls/s  p50 {:>8.2?}  p99 {:>8.2?}  wall {:.2?}  errors {}",
             r.rate, r.p50, r.p99, r.wall, r.errors

@@ -1,15 +1,21 @@
 //! What the integration test files share on the SDK side: clients and tokens for the shared
-//! server, and assertions on typed errors. (The SDK-free helpers live in the
-//! `livekit_server_tests` library.)
+//! server, the rooms and listings several files set up, and assertions on typed errors. (The
+//! SDK-free helpers live in the `livekit_server_tests` library.)
 
 // Each test binary uses a part of this module.
 #![allow(dead_code)]
 
+// `pub` items: bench/load's library includes the same file and re-exports them.
+#[allow(unreachable_pub)]
+pub(crate) mod load_mix;
+
 use std::fmt::Debug;
 use std::time::Duration;
 
+use futures_util::{Stream, TryStreamExt as _};
 use livekit_server_auth::{AccessToken, VideoGrants};
 use livekit_server_http::{Client, Error, TwirpCode};
+use livekit_server_room::{RoomClient, proto};
 use livekit_server_tests::TestEnv;
 
 /// How long a participant gets to connect, publish, or see an event.
@@ -29,6 +35,41 @@ pub(crate) fn join_token(env: &TestEnv, identity: &str, room: &str) -> String {
         .with_grants(VideoGrants::join(room))
         .to_jwt()
         .expect("a join token")
+}
+
+/// Creates the room `name` (`empty_timeout` 0: the server's default).
+pub(crate) async fn create_room(rooms: &RoomClient, name: &str, empty_timeout: u32) -> proto::Room {
+    rooms
+        .create_room(proto::CreateRoomRequest {
+            name: name.to_owned(),
+            empty_timeout,
+            ..Default::default()
+        })
+        .await
+        .expect("CreateRoom")
+}
+
+/// `ListRooms` narrowed to the room `name`: the room, or nothing.
+pub(crate) async fn rooms_named(rooms: &RoomClient, name: &str) -> Vec<proto::Room> {
+    rooms
+        .list_rooms(proto::ListRoomsRequest {
+            names: vec![name.to_owned()],
+        })
+        .await
+        .expect("ListRooms")
+        .rooms
+}
+
+/// Reads a listing stream to its end; the ID of each item, in the order they came.
+pub(crate) async fn stream_ids<T>(
+    stream: impl Stream<Item = Result<T, Error>>,
+    id: impl FnMut(T) -> String,
+) -> Vec<String> {
+    stream
+        .map_ok(id)
+        .try_collect()
+        .await
+        .expect("every page of the listing")
 }
 
 /// The error of a call that must fail.
@@ -57,4 +98,18 @@ pub(crate) fn assert_twirp(error: &Error, code: TwirpCode, status: u16, message:
         "{error:?}"
     );
     assert!(twirp.is_twirp(), "not a Twirp body: {error:?}");
+}
+
+/// The error of a call that must fail with the server's Twirp error of this code, HTTP status
+/// and message ([`expect_err`], then [`assert_twirp`]).
+#[track_caller]
+pub(crate) fn expect_twirp<T: Debug>(
+    result: Result<T, Error>,
+    code: TwirpCode,
+    status: u16,
+    message: &str,
+) -> Error {
+    let error = expect_err(result);
+    assert_twirp(&error, code, status, message);
+    error
 }
