@@ -156,18 +156,23 @@ pub(crate) fn rpc_table(services: &[ServiceInfo], policy: &BTreeMap<String, Poli
     out
 }
 
-/// The Rust path of a protocol message (`livekit.SimulationRun.Create.Request` →
-/// `proto::simulation_run::create::Request`).
+/// The Rust path of a protocol message in a client crate (`livekit.SimulationRun.Create.Request`
+/// → `proto::simulation_run::create::Request`).
 fn rust_type(full_name: &str) -> String {
-    let (package, rest) = if let Some(rest) = full_name.strip_prefix("google.protobuf.") {
-        ("proto::google::protobuf", rest)
+    rust_type_in("proto", full_name)
+}
+
+/// The Rust path of a protocol message below `krate`, the path of the proto crate (`proto` in a
+/// client crate; empty for a path relative to the proto crate's root).
+pub(crate) fn rust_type_in(krate: &str, full_name: &str) -> String {
+    let (mut path, rest) = if let Some(rest) = full_name.strip_prefix("google.protobuf.") {
+        (format!("{krate}::google::protobuf"), rest)
     } else if let Some(rest) = full_name.strip_prefix("livekit.") {
-        ("proto", rest)
+        (krate.to_owned(), rest)
     } else {
-        ("proto", full_name)
+        (krate.to_owned(), full_name)
     };
     let parts: Vec<&str> = rest.split('.').collect();
-    let mut path = package.to_owned();
     for (i, part) in parts.iter().enumerate() {
         path.push_str("::");
         if i + 1 == parts.len() {
@@ -176,7 +181,7 @@ fn rust_type(full_name: &str) -> String {
             path.push_str(&snake_case(part));
         }
     }
-    path
+    path.trim_start_matches("::").to_owned()
 }
 
 fn doc_lines(out: &mut String, indent: &str, text: &str) {
@@ -454,6 +459,14 @@ mod tests {
         assert_eq!(
             rust_type("google.protobuf.Empty"),
             "proto::google::protobuf::Empty"
+        );
+        assert_eq!(
+            rust_type_in("", "livekit.SimulationRun.List.Request"),
+            "simulation_run::list::Request"
+        );
+        assert_eq!(
+            rust_type_in("", "google.protobuf.Duration"),
+            "google::protobuf::Duration"
         );
     }
 }

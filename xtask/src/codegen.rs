@@ -8,7 +8,9 @@
 //!   `protojson.UnmarshalOptions{DiscardUnknown: true}` as used by the server), then
 //!   post-processed (below);
 //! - `services.rs`: one table of every public Twirp service and method, joined with the
-//!   per-RPC policy of `proto/rpc-policy.txt` (idempotency class and grants).
+//!   per-RPC policy of `proto/rpc-policy.txt` (idempotency class and grants);
+//! - `token_paged.rs`: the `TokenPaged` impl of every token-paged list request (see
+//!   `paging.rs`).
 //!
 //! With `--check` nothing is written and any difference is an error (CI runs this, and so does
 //! the `codegen_is_fresh` test).
@@ -46,6 +48,7 @@ use prost::Message as _;
 use prost_types::{FileDescriptorProto, FileDescriptorSet};
 
 use crate::clients;
+use crate::paging;
 use crate::sync::{self, Pin};
 use crate::util;
 
@@ -185,6 +188,12 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     files.insert(
         "services.rs".to_owned(),
         services_table(&fds, &policy, &pin)?,
+    );
+
+    // How token-paged list requests move from page to page.
+    files.insert(
+        "token_paged.rs".to_owned(),
+        paging::token_paged_impls(&fds, &services(&fds))?,
     );
 
     // Per-service client crates.

@@ -8,6 +8,7 @@ mod ci;
 mod clients;
 mod codegen;
 mod env;
+mod paging;
 mod procs;
 mod setup;
 mod sync;

@@ -16,6 +16,7 @@ use futures_core::Stream;
 pub use generated::{AgentSimulationClient, rpc};
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
 pub use livekit_server_proto as proto;
+use proto::TokenPaged as _;
 
 impl AgentSimulationClient {
     /// Streams every simulation run matching `request`, following `next_page_token` from page to page.
@@ -23,14 +24,9 @@ impl AgentSimulationClient {
         &self,
         request: proto::simulation_run::list::Request,
     ) -> impl Stream<Item = Result<proto::SimulationRun, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |mut request| async move {
+        livekit_server_http::paginate(request, move |request| async move {
             let response = self.list_simulation_runs(request.clone()).await?;
-            let next = response
-                .next_page_token
-                .filter(|page| !page.token.is_empty());
-            let more = next.is_some();
-            request.page_token = next;
-            Ok((response.runs, more.then_some(request)))
+            Ok(request.advance(response))
         })
     }
 }

@@ -17,6 +17,7 @@ use futures_core::Stream;
 pub use generated::{EgressClient, rpc};
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
 pub use livekit_server_proto as proto;
+use proto::TokenPaged as _;
 
 impl EgressClient {
     /// Streams every egress matching `request`'s filters (room, egress id, active only), following `next_page_token` from page to page.
@@ -24,14 +25,9 @@ impl EgressClient {
         &self,
         request: proto::ListEgressRequest,
     ) -> impl Stream<Item = Result<proto::EgressInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |mut request| async move {
+        livekit_server_http::paginate(request, move |request| async move {
             let response = self.list_egress(request.clone()).await?;
-            let next = response
-                .next_page_token
-                .filter(|page| !page.token.is_empty());
-            let more = next.is_some();
-            request.page_token = next;
-            Ok((response.items, more.then_some(request)))
+            Ok(request.advance(response))
         })
     }
 }

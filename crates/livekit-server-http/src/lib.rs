@@ -129,7 +129,7 @@ pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use livekit_server_twirp::{TwirpCode, TwirpError};
-pub use options::CallOptions;
+pub use options::{CallOptions, DEFAULT_RING_WINDOW, DIAL_TIMEOUT_MARGIN};
 pub use pager::{Pages, paginate};
 pub use retry::RetryPolicy;
 pub use rpc::{Grant, Idempotency, Rpc, Scope};

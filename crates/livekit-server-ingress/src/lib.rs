@@ -17,6 +17,7 @@ use futures_core::Stream;
 pub use generated::{IngressClient, rpc};
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
 pub use livekit_server_proto as proto;
+use proto::TokenPaged as _;
 
 impl IngressClient {
     /// Streams every ingress matching `request`'s filters (room, ingress id), following `next_page_token` from page to page.
@@ -24,14 +25,9 @@ impl IngressClient {
         &self,
         request: proto::ListIngressRequest,
     ) -> impl Stream<Item = Result<proto::IngressInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |mut request| async move {
+        livekit_server_http::paginate(request, move |request| async move {
             let response = self.list_ingress(request.clone()).await?;
-            let next = response
-                .next_page_token
-                .filter(|page| !page.token.is_empty());
-            let more = next.is_some();
-            request.page_token = next;
-            Ok((response.items, more.then_some(request)))
+            Ok(request.advance(response))
         })
     }
 }

@@ -17,6 +17,7 @@ use futures_core::Stream;
 pub use generated::{PhoneNumberClient, rpc};
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
 pub use livekit_server_proto as proto;
+use proto::TokenPaged as _;
 
 impl PhoneNumberClient {
     /// Streams every phone number of the project matching `request`'s filters, following `next_page_token` from page to page.
@@ -24,14 +25,9 @@ impl PhoneNumberClient {
         &self,
         request: proto::ListPhoneNumbersRequest,
     ) -> impl Stream<Item = Result<proto::PhoneNumber, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |mut request| async move {
+        livekit_server_http::paginate(request, move |request| async move {
             let response = self.list_phone_numbers(request.clone()).await?;
-            let next = response
-                .next_page_token
-                .filter(|page| !page.token.is_empty());
-            let more = next.is_some();
-            request.page_token = next;
-            Ok((response.items, more.then_some(request)))
+            Ok(request.advance(response))
         })
     }
     /// Streams the phone numbers available for purchase that match `request`, following `next_page_token` from page to page.
@@ -39,14 +35,9 @@ impl PhoneNumberClient {
         &self,
         request: proto::SearchPhoneNumbersRequest,
     ) -> impl Stream<Item = Result<proto::PhoneNumber, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |mut request| async move {
+        livekit_server_http::paginate(request, move |request| async move {
             let response = self.search_phone_numbers(request.clone()).await?;
-            let next = response
-                .next_page_token
-                .filter(|page| !page.token.is_empty());
-            let more = next.is_some();
-            request.page_token = next;
-            Ok((response.items, more.then_some(request)))
+            Ok(request.advance(response))
         })
     }
 }

@@ -14,6 +14,37 @@ impl From<StdDuration> for Duration {
     }
 }
 
+impl Duration {
+    /// Makes an optional duration field hold a positive value and returns that value: an
+    /// absent, zero, negative or invalid (mixed-sign) duration is replaced by `default`, a
+    /// positive one is kept (normalized).
+    ///
+    /// For request fields to which the server applies a default when unset, such as the ring
+    /// window (`ringing_timeout`) of a dialing call: once pinned, the request states the value
+    /// the server will use, and the caller can size its own timeout from it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use livekit_server_proto::google::protobuf::Duration as ProtoDuration;
+    ///
+    /// let mut unset = None;
+    /// let ring = ProtoDuration::pin_positive(&mut unset, Duration::from_secs(30));
+    /// assert_eq!(ring, Duration::from_secs(30));
+    /// assert_eq!(unset, Some(ProtoDuration { seconds: 30, nanos: 0 }));
+    ///
+    /// let mut set = Some(ProtoDuration { seconds: 45, nanos: 0 });
+    /// assert_eq!(ProtoDuration::pin_positive(&mut set, Duration::from_secs(30)), Duration::from_secs(45));
+    /// ```
+    pub fn pin_positive(field: &mut Option<Duration>, default: StdDuration) -> StdDuration {
+        let value = field
+            .and_then(|d| StdDuration::try_from(d).ok())
+            .filter(|d| !d.is_zero())
+            .unwrap_or(default);
+        *field = Some(value.into());
+        value
+    }
+}
+
 impl TryFrom<Duration> for StdDuration {
     type Error = NegativeDuration;
 
@@ -83,6 +114,44 @@ mod tests {
             }),
             Err(NegativeDuration)
         );
+    }
+
+    #[test]
+    fn pinning_keeps_a_positive_duration_and_replaces_anything_else() {
+        let d = |seconds, nanos| Duration { seconds, nanos };
+        let default = StdDuration::from_secs(30);
+        // (field before, value returned, field after)
+        let cases = [
+            (None, default, d(30, 0)),
+            (Some(d(0, 0)), default, d(30, 0)),
+            (Some(d(-5, 0)), default, d(30, 0)),
+            (Some(d(0, -1)), default, d(30, 0)),
+            // Mixed signs are not a valid protobuf duration.
+            (Some(d(5, -500)), default, d(30, 0)),
+            (Some(d(0, 1)), StdDuration::from_nanos(1), d(0, 1)),
+            (Some(d(45, 0)), StdDuration::from_secs(45), d(45, 0)),
+            // Nanoseconds beyond a second are carried into the seconds when written back.
+            (
+                Some(d(44, 1_500_000_000)),
+                StdDuration::from_millis(45_500),
+                d(45, 500_000_000),
+            ),
+            // The largest protobuf duration does not overflow.
+            (
+                Some(d(i64::MAX, 999_999_999)),
+                StdDuration::new(i64::MAX as u64, 999_999_999),
+                d(i64::MAX, 999_999_999),
+            ),
+        ];
+        for (before, returned, after) in cases {
+            let mut field = before;
+            assert_eq!(
+                Duration::pin_positive(&mut field, default),
+                returned,
+                "{before:?}"
+            );
+            assert_eq!(field, Some(after), "{before:?}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use futures_core::Stream;
 pub use generated::{ReplayClient, rpc};
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
 pub use livekit_server_proto as proto;
+use proto::TokenPaged as _;
 
 impl ReplayClient {
     /// Streams every replay matching `request` (optionally one room's), following `next_page_token` from page to page.
@@ -23,14 +24,9 @@ impl ReplayClient {
         &self,
         request: proto::ListReplaysRequest,
     ) -> impl Stream<Item = Result<proto::ReplayInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |mut request| async move {
+        livekit_server_http::paginate(request, move |request| async move {
             let response = self.list_replays(request.clone()).await?;
-            let next = response
-                .next_page_token
-                .filter(|page| !page.token.is_empty());
-            let more = next.is_some();
-            request.page_token = next;
-            Ok((response.replays, more.then_some(request)))
+            Ok(request.advance(response))
         })
     }
 }
