@@ -163,6 +163,7 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     }
 
     // Protojson.
+    let floats = float_fields(&fds);
     let mut pbjson = pbjson_build::Builder::new();
     pbjson
         .register_descriptors(&fds.encode_to_vec())
@@ -178,7 +179,11 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         let body = String::from_utf8(bytes).map_err(|_| "pbjson-build wrote invalid UTF-8")?;
         // pbjson-build's own output stays in the scratch folder, to diff against.
         util::write(&scratch.join(format!("{package}.serde.pbjson.rs")), &body)?;
-        let body = post_process_protojson(&body)
+        let package_floats: Vec<&FloatField> = floats
+            .iter()
+            .filter(|field| field.package == package.to_string())
+            .collect();
+        let body = post_process_protojson(&body, &package_floats)
             .map_err(|error| format!("post-processing {package}.serde.rs: {error}"))?;
         files.insert(format!("{package}.serde.rs"), body);
     }
@@ -232,11 +237,13 @@ const PBJSON_ITEMS_KEPT: &[&str] = &[
 ];
 
 /// Applies every protojson pass to one package's pbjson-build output.
-fn post_process_protojson(code: &str) -> Result<String, String> {
-    let code = faster_numbers(code)?;
+fn post_process_protojson(code: &str, floats: &[&FloatField]) -> Result<String, String> {
+    let code = go_floats(code, floats)?;
+    let code = faster_numbers(&code)?;
     let code = unique_map_keys(&code)?;
     let code = enum_numbers_as_numbers(&code)?;
-    let code = fields_repeated_after_null(&code)?;
+    let code = go_field_rules(&code)?;
+    let code = proto_enum_impls(&code)?;
     if code.contains("std::collections::HashMap") {
         // pbjson-build writes maps whose values are int64, bytes or enums through a HashMap,
         // whose key order is not sorted (Go's is): such a map needs a pass of its own.
@@ -257,6 +264,173 @@ fn post_process_protojson(code: &str) -> Result<String, String> {
     Ok(code)
 }
 
+/// A `float` or `double` field, found in the descriptors: the passes cannot tell it from the
+/// text, where it is written like any other field.
+#[derive(Debug)]
+struct FloatField {
+    /// The protobuf package of the message's file (`livekit`, `livekit.agent`).
+    package: String,
+    /// The message as pbjson-build names it in `impl serde::Serialize for …` (`Room`,
+    /// `room::Inner`).
+    message: String,
+    /// The field's JSON name and its Rust name.
+    json: String,
+    rust: String,
+    kind: FloatKind,
+}
+
+#[derive(Debug, PartialEq)]
+enum FloatKind {
+    /// A plain field, written unless it is `0` (`-0` is written, as Go does).
+    Plain,
+    /// A proto3 `optional` field or a oneof member: written as `v` of `Some(v)`.
+    Optional,
+    /// Repeated: written as a list of such values.
+    Repeated,
+    /// A map's value: not in the pinned protocol, refused until a pass handles it.
+    Map,
+}
+
+/// Every `float` and `double` field of every message.
+fn float_fields(fds: &FileDescriptorSet) -> Vec<FloatField> {
+    use prost_types::DescriptorProto;
+    use prost_types::field_descriptor_proto::{Label, Type};
+    fn walk(package: &str, message: &DescriptorProto, module: &str, out: &mut Vec<FloatField>) {
+        let path = format!("{module}{}", prost_type_name(message.name()));
+        for field in &message.field {
+            if !matches!(field.r#type(), Type::Float | Type::Double) {
+                continue;
+            }
+            let kind = if field.label() == Label::Repeated {
+                FloatKind::Repeated
+            } else if field.oneof_index.is_some() {
+                FloatKind::Optional
+            } else {
+                FloatKind::Plain
+            };
+            out.push(FloatField {
+                package: package.to_owned(),
+                message: path.clone(),
+                json: field.json_name().to_owned(),
+                rust: field.name().to_owned(),
+                kind,
+            });
+        }
+        for nested in &message.nested_type {
+            if nested.options.as_ref().is_some_and(|o| o.map_entry()) {
+                // A map<…, float>: its value field is read through the map field.
+                if nested
+                    .field
+                    .iter()
+                    .any(|f| matches!(f.r#type(), Type::Float | Type::Double))
+                {
+                    out.push(FloatField {
+                        package: package.to_owned(),
+                        message: path.clone(),
+                        json: nested.name().to_owned(),
+                        rust: String::new(),
+                        kind: FloatKind::Map,
+                    });
+                }
+                continue;
+            }
+            let module = format!("{module}{}::", split_words(message.name()));
+            walk(package, nested, &module, out);
+        }
+    }
+    let mut out = Vec::new();
+    for file in &fds.file {
+        for message in &file.message_type {
+            walk(file.package(), message, "", &mut out);
+        }
+    }
+    out
+}
+
+/// Every `float` and `double` field is written as Go writes it: `NaN`, `Infinity` and
+/// `-Infinity` as those strings (`serde_json` wrote `null`, which reads back as `0`), and a
+/// negative zero is written (pbjson-build's `!= 0.` test skipped it). In the `Serialize` impl
+/// of the field's message:
+///
+/// ```text
+/// if self.level != 0. {                                  if self.level.to_bits() != 0 {
+///     struct_ser.serialize_field("level", &self.level)?;    struct_ser.serialize_field("level",
+/// }                                                              &crate::pbjson_support::ProtoFloat(self.level))?;
+///                                                        }
+/// ```
+///
+/// `serialize_field("delay", v)` becomes `serialize_field("delay", &…ProtoFloat(*v))` for an
+/// `optional` field or a oneof member, and `&self.values` becomes `&…ProtoFloat(&self.values)`
+/// for a repeated one. Each rewrite must match exactly where expected.
+fn go_floats(code: &str, floats: &[&FloatField]) -> Result<String, String> {
+    const FLOAT: &str = "crate::pbjson_support::ProtoFloat";
+    let mut out = code.to_owned();
+    for field in floats {
+        let name = format!("{}.{}", field.message, field.json);
+        let head = format!("impl serde::Serialize for {} {{\n", field.message);
+        let start = out
+            .find(&head)
+            .ok_or_else(|| format!("no Serialize impl for the float field {name}"))?;
+        let end = out[start + head.len()..]
+            .find("\nimpl")
+            .map_or(out.len(), |at| start + head.len() + at);
+        let block = &out[start..end];
+        let rewrites: Vec<(String, String, usize)> = match field.kind {
+            FloatKind::Plain => vec![
+                (
+                    format!("if self.{} != 0. {{", field.rust),
+                    format!("if self.{}.to_bits() != 0 {{", field.rust),
+                    2,
+                ),
+                (
+                    format!(
+                        "serialize_field(\"{}\", &self.{})?;",
+                        field.json, field.rust
+                    ),
+                    format!(
+                        "serialize_field(\"{}\", &{FLOAT}(self.{}))?;",
+                        field.json, field.rust
+                    ),
+                    1,
+                ),
+            ],
+            FloatKind::Optional => vec![(
+                format!("serialize_field(\"{}\", v)?;", field.json),
+                format!("serialize_field(\"{}\", &{FLOAT}(*v))?;", field.json),
+                1,
+            )],
+            FloatKind::Repeated => vec![(
+                format!(
+                    "serialize_field(\"{}\", &self.{})?;",
+                    field.json, field.rust
+                ),
+                format!(
+                    "serialize_field(\"{}\", &{FLOAT}(&self.{}))?;",
+                    field.json, field.rust
+                ),
+                1,
+            )],
+            FloatKind::Map => {
+                return Err(format!(
+                    "{name} is a map of floats: add a pass that writes its NaN and infinities"
+                ));
+            }
+        };
+        let mut block = block.to_owned();
+        for (from, to, count) in rewrites {
+            let found = block.matches(&from).count();
+            if found != count {
+                return Err(format!(
+                    "float field {name}: `{from}` found {found} times, not {count}"
+                ));
+            }
+            block = block.replace(&from, &to);
+        }
+        out.replace_range(start..end, &block);
+    }
+    Ok(out)
+}
+
 /// Every number is read by `crate::pbjson_support::NumberDeserialize` (one typed visitor)
 /// instead of pbjson's, an untagged enum that builds and throws away a `serde_json` error for
 /// every integer written as a JSON number.
@@ -273,11 +447,14 @@ fn faster_numbers(code: &str) -> Result<String, String> {
 
 /// Every map field is read through `crate::pbjson_support::UniqueKeys`, which rejects a key
 /// given twice, as Go does: `map_.next_value::<std::collections::BTreeMap<K, V>>()?` becomes
-/// `map_.next_value::<crate::pbjson_support::UniqueKeys<K, V>>()?.0` (the same `BTreeMap`).
+/// `map_.next_value::<crate::pbjson_support::UniqueKeys<K, V>>()?.0` (the same `BTreeMap`). A
+/// numeric key type `NumberDeserialize<T>` becomes `crate::pbjson_support::MapKey<T>`.
 fn unique_map_keys(code: &str) -> Result<String, String> {
     const FROM: &str = "map_.next_value::<std::collections::BTreeMap<";
     const TO: &str = "map_.next_value::<crate::pbjson_support::UniqueKeys<";
     const TAIL: &str = ">>()?";
+    const NUMBER: &str = "crate::pbjson_support::NumberDeserialize<";
+    const MAP_KEY: &str = "crate::pbjson_support::MapKey<";
     let mut out = String::with_capacity(code.len() + 1024);
     let mut rest = code;
     while let Some(at) = rest.find(FROM) {
@@ -300,7 +477,15 @@ fn unique_map_keys(code: &str) -> Result<String, String> {
             return Err(format!("a map field is not read as `{FROM}…{TAIL}`"));
         }
         out.push_str(TO);
-        out.push_str(&args[..end]);
+        // A numeric key is read as Go reads map keys (`strconv`), not as a numeric value.
+        let types = &args[..end];
+        match types.strip_prefix(NUMBER) {
+            Some(key) => {
+                out.push_str(MAP_KEY);
+                out.push_str(key);
+            }
+            None => out.push_str(types),
+        }
         out.push_str(TAIL);
         out.push_str(".0");
         rest = &args[end + TAIL.len()..];
@@ -355,50 +540,51 @@ fn enum_numbers_as_numbers(code: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// A field given again after `null` (`"room":null,"room":{…}`) is a duplicate, as in Go, which
-/// marks a field seen before it looks at the value. pbjson detects a duplicate by its
-/// variable being set, which `null` leaves unset for a message, an `optional` scalar or enum,
-/// and a oneof member. In each visitor, every such arm gets a flag:
+/// Every field arm of every message visitor follows Go's protojson (with `DiscardUnknown`):
+///
+/// - a field is seen as soon as its name is read, so a name given twice is a duplicate even
+///   when the first value was `null` (`"room":null,"room":{…}`): one `seen__` flag per arm
+///   replaces pbjson's check of the field's variable;
+/// - `null` leaves any field unset (its default), where pbjson failed for scalars, strings,
+///   enums, repeated fields and maps (it already took `null` for messages and `optional`s);
+/// - an enum is read through `crate::pbjson_support::EnumValue` (an unknown name leaves the
+///   field unset, an unknown number is kept) or `EnumList` (an unknown name drops the element),
+///   where pbjson turned both into the enum's default value, a different, valid-looking value;
+/// - a oneof member with a value when another member of the oneof has one is an error, but a
+///   member given as `null` is skipped (pbjson failed on `{"a": {…}, "b": null}`).
 ///
 /// ```text
-/// GeneratedField::Room => {                      GeneratedField::Room => {
-///     if room__.is_some() {                          if room__.is_some() || seen__[0] {
-///         return Err(…duplicate_field("room"));          return Err(…duplicate_field("room"));
+/// GeneratedField::Name => {                      GeneratedField::Name => {
+///     if name__.is_some() {                          if seen__[0] {
+///         return Err(…duplicate_field("name"));          return Err(…duplicate_field("name"));
 ///     }                                              }
-///     room__ = map_.next_value()?;                   room__ = map_.next_value()?;
-/// }                                                  seen__[0] = true;
+///     name__ = Some(map_.next_value()?);             seen__[0] = true;
+/// }                                                  name__ = map_.next_value()?;
 ///                                                }
 /// ```
 ///
-/// with `let mut seen__ = [false; N];` before the visitor's `while let` loop. A flag is per
-/// field, not per oneof: `null` for one member and a value for another is accepted, as in Go.
-/// Arms whose value is always `Some(…)` (plain scalars, repeated fields, maps) are left alone:
-/// `null` is an error for them already.
-fn fields_repeated_after_null(code: &str) -> Result<String, String> {
+/// with `let mut seen__ = [false; N];` before the visitor's `while let` loop.
+fn go_field_rules(code: &str) -> Result<String, String> {
     const LOOP: &str = "while let Some(k) = map_.next_key()? {";
     const DUPLICATE: &str = "return Err(serde::de::Error::duplicate_field(";
+
+    /// One field arm as pbjson-build writes it: lines `at..=end`, its variable and value.
+    struct Arm {
+        at: usize,
+        end: usize,
+        visitor: usize,
+        variable: String,
+        field: String,
+        value: String,
+    }
     let lines: Vec<&str> = code.lines().collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 1024);
-    // The current visitor: where its loop starts in `out`, and how many flags it needs.
-    let mut visitor: Option<(usize, usize)> = None;
-    let declare = |out: &mut Vec<String>, visitor: Option<(usize, usize)>| {
-        if let Some((at, flags)) = visitor.filter(|&(_, flags)| flags > 0) {
-            let indent = &out[at][..out[at].len() - out[at].trim_start().len()];
-            let line = format!("{indent}let mut seen__ = [false; {flags}];");
-            out.insert(at, line);
-        }
-    };
-    let (mut arms, mut flagged) = (0usize, 0usize);
+    let mut arms = Vec::new();
+    let mut visitor = 0usize;
     let mut i = 0;
     while i < lines.len() {
-        let line = lines[i];
-        let trimmed = line.trim();
+        let trimmed = lines[i].trim();
         if trimmed == LOOP {
-            declare(&mut out, visitor.take());
-            visitor = Some((out.len(), 0));
-            out.push(line.to_owned());
-            i += 1;
-            continue;
+            visitor += 1;
         }
         let variable = lines
             .get(i + 1)
@@ -408,56 +594,237 @@ fn fields_repeated_after_null(code: &str) -> Result<String, String> {
             trimmed.starts_with("GeneratedField::") && trimmed.ends_with("=> {"),
             variable,
         ) else {
-            out.push(line.to_owned());
             i += 1;
             continue;
         };
-        // One arm, as pbjson-build writes it (see above); its value may span several lines.
-        arms += 1;
+        let line = lines[i];
         let indent = &line[..line.len() - line.trim_start().len()];
         let close = format!("{indent}}}");
         let end = (i + 1..lines.len())
             .find(|&j| lines[j] == close)
             .ok_or_else(|| format!("unterminated arm `{trimmed}`"))?;
-        let well_formed =
-            end > i + 4 && lines[i + 2].trim().starts_with(DUPLICATE) && lines[i + 3].trim() == "}";
-        let value = lines[i + 4..end.max(i + 4)].join("\n");
-        let value = value
-            .trim_start()
-            .strip_prefix(&format!("{variable} = "))
-            .filter(|_| well_formed)
+        let field = lines[i + 2]
+            .trim()
+            .strip_prefix(DUPLICATE)
+            .and_then(|rest| rest.strip_suffix("));"))
+            .filter(|_| end > i + 4 && lines[i + 3].trim() == "}")
             .ok_or_else(|| format!("unexpected arm `{trimmed}`"))?;
-        let Some((_, flags)) = visitor.as_mut() else {
+        let value = lines[i + 4..end].join(" ");
+        let value = value
+            .trim()
+            .strip_prefix(&format!("{variable} = "))
+            .and_then(|value| value.strip_suffix(';'))
+            .ok_or_else(|| format!("unexpected arm `{trimmed}`"))?;
+        if visitor == 0 {
             return Err(format!("arm `{trimmed}` outside a visitor loop"));
-        };
-        if value.trim_start().starts_with("Some(") {
-            out.extend(lines[i..=end].iter().map(|l| (*l).to_owned()));
-        } else {
-            out.push(line.to_owned());
-            out.push(
-                lines[i + 1].replace(".is_some() {", &format!(".is_some() || seen__[{flags}] {{")),
-            );
-            out.extend(lines[i + 2..end].iter().map(|l| (*l).to_owned()));
-            out.push(format!("{indent}    seen__[{flags}] = true;"));
-            out.push(close);
-            *flags += 1;
-            flagged += 1;
         }
+        arms.push(Arm {
+            at: i,
+            end,
+            visitor,
+            variable: variable.to_owned(),
+            field: field.to_owned(),
+            value: canonical(value),
+        });
         i = end + 1;
     }
-    declare(&mut out, visitor);
-    if arms != code.matches(DUPLICATE).count() {
+    if arms.len() != code.matches(DUPLICATE).count() {
         return Err(format!(
-            "{arms} field arms found, but {} duplicate-field checks",
+            "{} field arms found, but {} duplicate-field checks",
+            arms.len(),
             code.matches(DUPLICATE).count()
         ));
     }
-    if arms > 0 && flagged == 0 {
-        return Err("no field can read `null`: the arms are not as expected".into());
+    // A variable set by more than one arm of a visitor is a oneof's.
+    let mut setters: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for arm in &arms {
+        *setters.entry((arm.visitor, &arm.variable)).or_default() += 1;
+    }
+    let mut flags: BTreeMap<usize, usize> = BTreeMap::new();
+    for arm in &arms {
+        *flags.entry(arm.visitor).or_default() += 1;
+    }
+
+    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 4 * arms.len());
+    let mut next_arm = arms.iter().peekable();
+    let (mut visitor, mut flag) = (0usize, 0usize);
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.trim() == LOOP {
+            visitor += 1;
+            flag = 0;
+            if let Some(count) = flags.get(&visitor) {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                out.push(format!("{indent}let mut seen__ = [false; {count}];"));
+            }
+        }
+        let Some(arm) = next_arm.next_if(|arm| arm.at == i) else {
+            out.push(line.to_owned());
+            i += 1;
+            continue;
+        };
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let value =
+            go_value(&arm.value).map_err(|error| format!("arm for {}: {error}", arm.field))?;
+        let variable = &arm.variable;
+        let field = &arm.field;
+        out.push(line.to_owned());
+        out.push(format!("{indent}    if seen__[{flag}] {{"));
+        out.push(format!("{indent}        {DUPLICATE}{field}));"));
+        out.push(format!("{indent}    }}"));
+        out.push(format!("{indent}    seen__[{flag}] = true;"));
+        if setters[&(arm.visitor, variable.as_str())] > 1 {
+            let oneof = variable.trim_end_matches('_');
+            out.push(format!("{indent}    if let Some(value) = {value} {{"));
+            out.push(format!("{indent}        if {variable}.is_some() {{"));
+            out.push(format!(
+                "{indent}            return Err(serde::de::Error::custom(concat!(\"oneof `{oneof}` is already set (field \", {field:?}, \")\")));"
+            ));
+            out.push(format!("{indent}        }}"));
+            out.push(format!("{indent}        {variable} = Some(value);"));
+            out.push(format!("{indent}    }}"));
+        } else {
+            out.push(format!("{indent}    {variable} = {value};"));
+        }
+        out.push(format!("{indent}}}"));
+        flag += 1;
+        i = arm.end + 1;
     }
     let mut joined = out.join("\n");
     joined.push('\n');
     Ok(joined)
+}
+
+/// An arm's value with its white space made canonical: runs folded to one space, none inside
+/// brackets or around `.`, `?`, `,` and `;`, and no trailing comma before `)`.
+fn canonical(value: &str) -> String {
+    let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(folded.len());
+    let chars: Vec<char> = folded.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let before = out.chars().last().unwrap_or(' ');
+            let after = chars.get(i + 1).copied().unwrap_or(' ');
+            if "(<.".contains(before) || ")>.?,;".contains(after) {
+                continue;
+            }
+        }
+        if c == ')' && out.ends_with(',') {
+            out.pop();
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The expression, of type `Option<T>`, that reads one field's value by Go's rules (see
+/// [`go_field_rules`]), from the value pbjson-build reads it with (made [`canonical`]).
+fn go_value(value: &str) -> Result<String, String> {
+    const ENUM_VALUE: &str = "crate::pbjson_support::EnumValue";
+    const ENUM_LIST: &str = "crate::pbjson_support::EnumList";
+    const OPTION: &str = "::std::option::Option";
+    let unexpected = || format!("unexpected value `{value}`");
+    // Plain scalars, strings, enums, repeated fields and maps: `Some(…)`, never `null`.
+    if let Some(inner) = value
+        .strip_prefix("Some(")
+        .and_then(|inner| inner.strip_suffix(')'))
+    {
+        if inner == "map_.next_value()?" {
+            return Ok(inner.to_owned());
+        }
+        let (ty, suffix) = turbofish(inner).ok_or_else(unexpected)?;
+        return Ok(match suffix {
+            " as i32" => format!("map_.next_value::<{ENUM_VALUE}<{ty}>>()?.0"),
+            ".into_iter().map(|x| x as i32).collect()" => {
+                let element = ty
+                    .strip_prefix("Vec<")
+                    .and_then(|ty| ty.strip_suffix('>'))
+                    .ok_or_else(unexpected)?;
+                format!("map_.next_value::<{OPTION}<{ENUM_LIST}<{element}>>>()?.map(|x| x.0)")
+            }
+            _ if suffix.contains(" as ") => return Err(unexpected()),
+            _ => format!("map_.next_value::<{OPTION}<{ty}>>()?.map(|x| x{suffix})"),
+        });
+    }
+    // Messages, `optional` fields and oneof members read `null` as `None` already; only their
+    // enums change reader.
+    if !value.contains(" as ") {
+        return value
+            .starts_with("map_.next_value")
+            .then(|| value.to_owned())
+            .ok_or_else(unexpected);
+    }
+    let (ty, suffix) = turbofish(value).ok_or_else(unexpected)?;
+    let inner = ty
+        .strip_prefix(&format!("{OPTION}<"))
+        .and_then(|ty| ty.strip_suffix('>'))
+        .ok_or_else(unexpected)?;
+    if suffix == ".map(|x| x as i32)" {
+        return Ok(format!("map_.next_value::<{ENUM_VALUE}<{inner}>>()?.0"));
+    }
+    let variant = suffix
+        .strip_prefix(".map(|x| ")
+        .and_then(|rest| rest.strip_suffix("(x as i32))"))
+        .filter(|variant| !variant.contains(['(', ' ']))
+        .ok_or_else(unexpected)?;
+    Ok(format!(
+        "map_.next_value::<{ENUM_VALUE}<{inner}>>()?.0.map({variant})"
+    ))
+}
+
+/// Splits `map_.next_value::<T>()?rest` into `T` and `rest`.
+fn turbofish(value: &str) -> Option<(&str, &str)> {
+    let args = value.strip_prefix("map_.next_value::<")?;
+    let mut depth = 1usize;
+    let end = args.char_indices().find_map(|(i, c)| {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            _ => {}
+        }
+        (depth == 0).then_some(i)
+    })?;
+    let rest = args[end..].strip_prefix(">()?")?;
+    Some((&args[..end], rest))
+}
+
+/// Every enum that pbjson-build wrote a `Deserialize` for gets a
+/// `crate::pbjson_support::ProtoEnum` impl, through which [`go_value`]'s readers look up
+/// names: prost's `from_str_name`, and the names pbjson-build lists.
+fn proto_enum_impls(code: &str) -> Result<String, String> {
+    const IMPL: &str = "impl<'de> serde::Deserialize<'de> for ";
+    const NAMES: &str = "const FIELDS: &[&str] = &[";
+    let mut out = code.to_owned();
+    let mut count = 0;
+    for (at, _) in code.match_indices(IMPL) {
+        let rest = &code[at + IMPL.len()..];
+        let ty = rest
+            .split_once(" {")
+            .map(|(ty, _)| ty)
+            .ok_or("unexpected impl")?;
+        let body = &rest[..rest.find("\nimpl").unwrap_or(rest.len())];
+        if !body.contains("deserializer.deserialize_any(GeneratedVisitor)") {
+            continue; // A message.
+        }
+        let names = body
+            .split_once(NAMES)
+            .and_then(|(_, names)| names.split_once("];"))
+            .map(|(names, _)| names.split_whitespace().collect::<String>())
+            .ok_or_else(|| format!("enum {ty} without its list of names"))?;
+        let _ = write!(
+            out,
+            "impl crate::pbjson_support::ProtoEnum for {ty} {{\n    \
+             const NAMES: &'static [&'static str] = &[{names}];\n    \
+             fn number_of(name: &str) -> Option<i32> {{\n        \
+             Self::from_str_name(name).map(|known| known as i32)\n    }}\n}}\n"
+        );
+        count += 1;
+    }
+    if count == 0 && code.contains(" as i32") {
+        return Err("enums are read, but no enum `Deserialize` was found".into());
+    }
+    Ok(out)
 }
 
 fn header(pin: &Pin) -> String {
@@ -838,6 +1205,7 @@ mod tests {
                 let mut version__ = None;
                 let mut gaps__ = None;
                 let mut value__ = None;
+                let mut state__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -867,35 +1235,79 @@ mod tests {
                             }
                             value__ = map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| room::Value::Count(x.0));
                         }
+                        GeneratedField::Label => {
+                            if value__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("label"));
+                            }
+                            value__ = map_.next_value::<::std::option::Option<_>>()?.map(room::Value::Label);
+                        }
+                        GeneratedField::State => {
+                            if state__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("state"));
+                            }
+                            state__ = Some(map_.next_value::<participant_info::State>()? as i32);
+                        }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
+impl<'de> serde::Deserialize<'de> for participant_info::State {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "JOINING",
+            "JOINED",
+        ];
+
+        struct GeneratedVisitor;
+        deserializer.deserialize_any(GeneratedVisitor)
+    }
+}
 "#;
 
     #[test]
     fn protojson_post_processing_rewrites_pbjson_output() {
-        let out = post_process_protojson(PBJSON_SAMPLE).unwrap();
+        let out = post_process_protojson(PBJSON_SAMPLE, &[]).unwrap();
         assert!(!out.contains("pbjson::"), "{out}");
         assert!(out.contains(
             "let v = crate::pbjson_support::enum_or_number::<participant_info::State, \
              S::Error>(self.state)?;"
         ));
+        // One flag per arm, set before the value is read.
         assert!(out.contains(
-            "map_.next_value::<crate::pbjson_support::UniqueKeys<\
-             crate::pbjson_support::NumberDeserialize<i32>, \
-             crate::pbjson_support::NumberDeserialize<u32>>>()?.0\n"
+            "                let mut seen__ = [false; 6];\n                while let Some(k)"
         ));
-        // Two arms may read null (the message and the oneof member), one flag each.
+        assert!(out.contains("if seen__[0] {"));
+        assert!(!out.contains("if name__.is_some()"), "{out}");
+        // `null` leaves a plain field unset; the map has a numeric key read as a map key.
         assert!(out.contains(
-            "                let mut seen__ = [false; 2];\n                while let Some(k)"
+            "seen__[0] = true;\n                            name__ = map_.next_value()?;"
         ));
-        assert!(out.contains("if name__.is_some() {"));
-        assert!(out.contains("if version__.is_some() || seen__[0] {"));
-        assert!(out.contains("version__ = map_.next_value()?;\n                            seen__[0] = true;\n                        }"));
-        assert!(out.contains("if value__.is_some() || seen__[1] {"));
-        assert!(out.contains("seen__[1] = true;"));
+        assert!(out.contains(
+            "gaps__ = map_.next_value::<::std::option::Option<crate::pbjson_support::UniqueKeys<\
+             crate::pbjson_support::MapKey<i32>, \
+             crate::pbjson_support::NumberDeserialize<u32>>>>()?.map(|x| x.0.into_iter()"
+        ), "{out}");
+        // A oneof member sets its oneof only with a value, and only once.
+        assert!(
+            out.contains(
+                "if let Some(value) = map_.next_value::<::std::option::Option<\
+            crate::pbjson_support::NumberDeserialize<_>>>()?.map(|x| room::Value::Count(x.0)) {"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("oneof `value` is already set"));
+        // An enum is read by name or number, unknown names left unset.
+        assert!(out.contains(
+            "state__ = map_.next_value::<crate::pbjson_support::EnumValue<participant_info::State>>()?.0;"
+        ), "{out}");
+        assert!(
+            out.contains("impl crate::pbjson_support::ProtoEnum for participant_info::State {")
+        );
     }
 
     #[test]
@@ -914,7 +1326,7 @@ mod tests {
             PBJSON_SAMPLE.replace("Some(map_.next_value()?)", "::pbjson::private::New::x()"),
         ];
         for code in changed {
-            assert!(post_process_protojson(&code).is_err(), "{code}");
+            assert!(post_process_protojson(&code, &[]).is_err(), "{code}");
         }
     }
 

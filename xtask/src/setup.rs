@@ -8,7 +8,10 @@
 //! - the Node peers' `node_modules/` (`npm ci` in `tests/peers/node`, when missing or older
 //!   than its `package-lock.json`);
 //! - the LiveKit server [`LIVEKIT_SERVER_VERSION`], built with `go install` into
-//!   `target/livekit-server/<version>/server` (when not there yet).
+//!   `target/livekit-server/<version>/server` (when not there yet);
+//! - the Go protojson oracle of `tests/peers/go` (the protocol's Go types and Go's protojson,
+//!   which `livekit-server-proto`'s differential test decodes with), built with `go build`
+//!   into `target/protojson-oracle/` (Go's build cache makes an unchanged rebuild quick).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +59,14 @@ const APT_PACKAGES: &[AptPackage] = &[
     },
 ];
 
+/// The Go program that decodes protojson as the server does (`tests/peers/go`).
+const PROTOJSON_ORACLE_SOURCE: &str = "tests/peers/go";
+
+/// Where `cargo xtask setup` builds it; `livekit-server-proto`'s `protojson_go` test looks here.
+pub(crate) fn protojson_oracle(root: &Path) -> PathBuf {
+    root.join("target/protojson-oracle/protojson-oracle")
+}
+
 /// Where the pinned server binary is cached.
 pub(crate) fn server_binary(root: &Path) -> PathBuf {
     root.join("target/livekit-server")
@@ -82,6 +93,7 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     install_python(root)?;
     install_node(root)?;
     install_server(root)?;
+    install_protojson_oracle(root)?;
     check(root, false)
         .map(|_| util::note("setup: everything the integration tests need is installed"))
 }
@@ -113,6 +125,12 @@ pub(crate) fn check(root: &Path, docker: bool) -> Result<Tools, String> {
     let server = server_binary(root);
     if !docker && let Err(error) = server_works(&server) {
         missing.push(error);
+    }
+    if !protojson_oracle(root).is_file() {
+        missing.push(format!(
+            "the Go protojson oracle ({})",
+            protojson_oracle(root).display()
+        ));
     }
     if !missing.is_empty() {
         return Err(format!(
@@ -393,6 +411,21 @@ fn install_server(root: &Path) -> Result<(), String> {
     })?;
     let _ = std::fs::remove_dir_all(&scratch);
     server_works(&server)
+}
+
+/// Builds the protojson oracle (always: `go build` is a no-op when nothing changed).
+fn install_protojson_oracle(root: &Path) -> Result<(), String> {
+    let go = which("go").ok_or(
+        "the Go toolchain is not installed; it builds the protojson oracle of \
+         livekit-server-proto's differential test",
+    )?;
+    run_step(
+        Command::new(go)
+            .args(["build", "-o"])
+            .arg(protojson_oracle(root))
+            .arg(".")
+            .current_dir(root.join(PROTOJSON_ORACLE_SOURCE)),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

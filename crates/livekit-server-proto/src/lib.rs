@@ -8,13 +8,24 @@
 //! # Features
 //!
 //! - `serde` (off by default): `Serialize`/`Deserialize` for every message and enum, matching
-//!   Go's protojson, which is what the LiveKit server writes (webhook bodies, `roomConfig` in
-//!   tokens): lowerCamelCase names, 64-bit integers as strings (numbers accepted too), enums
-//!   as names (numbers accepted). Decoding ignores unknown fields and maps unknown enum names
-//!   to the default value, so a newer server never breaks an older receiver; a duplicate
-//!   field (also one given again after `null`) and a duplicate map key are errors, as in Go.
-//!   An enum number with no variant (in a message decoded from a newer server's protobuf) is
-//!   written as a JSON number, as Go writes it.
+//!   Go's protojson, which is what the LiveKit server writes and reads (webhook bodies,
+//!   `roomConfig` in tokens): lowerCamelCase names (proto names accepted), 64-bit integers as
+//!   strings, enums as names, `NaN`/`Infinity` as strings. Decoding is Go's
+//!   `protojson.Unmarshal` with `DiscardUnknown`, checked case by case against it (the
+//!   `protojson_go` test runs the same inputs through Go):
+//!   - unknown fields are ignored, and so are unknown enum names (the field stays unset, a list
+//!     element is dropped), so a newer server never breaks an older receiver; an enum number
+//!     with no variant is kept, and written back as a number;
+//!   - `null` leaves any field unset; a field given twice (also after `null`), a duplicate map
+//!     key, and two members of one oneof are errors;
+//!   - a number may be written as a JSON number or a string holding one, with any form whose
+//!     value fits the type (`5`, `5.0`, `5e0`, `"5"`, `"1e2"`), but not `"+5"`, `"05"` or
+//!     `" 5"`; a `float` beyond its range is an error.
+//!
+//!   The one difference from Go: an integer written as a JSON number with a fraction or an
+//!   exponent beyond 2^53 (`9.007199254740993e15`) is refused, where Go reads its digits (the
+//!   JSON reader hands such a number over as an `f64`, which may be a neighbouring integer).
+//!   No encoder writes integers so: Go and protobuf-es write 64-bit integers as strings.
 //!
 //!   The well-known types have their special protojson forms: `Timestamp` as an RFC 3339
 //!   string in UTC (`"2023-11-14T22:13:20.500Z"`, offsets accepted when reading, years

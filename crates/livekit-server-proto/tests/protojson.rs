@@ -227,9 +227,19 @@ fn reserialized_vectors_are_go_style_and_round_trip() {
 }
 
 #[test]
-fn unknown_enum_numbers_read_as_default() {
+fn unknown_enum_numbers_are_kept_and_unknown_names_left_unset() {
+    // A newer server's enum number survives a round trip, as in Go.
     let participant: ParticipantInfo = serde_json::from_str(r#"{"state":99}"#).unwrap();
+    assert_eq!(participant.state, 99);
+    assert_eq!(
+        serde_json::to_string(&participant).unwrap(),
+        r#"{"state":99}"#
+    );
+    // A name this version does not know leaves the field at its default.
+    let participant: ParticipantInfo =
+        serde_json::from_str(r#"{"state":"SOME_FUTURE_STATE","identity":"a"}"#).unwrap();
     assert_eq!(participant.state, 0);
+    assert_eq!(participant.identity, "a");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The protojson rules that `cargo xtask codegen` adds to pbjson-build's output (see
 //! `xtask/src/codegen.rs` and `src/pbjson_support.rs`), through generated messages:
 //!
-//! - numbers are read by the crate's own `NumberDeserialize`, which must accept exactly what
-//!   pbjson's accepts (checked input by input against pbjson itself);
+//! - numbers are read by the crate's own `NumberDeserialize` in every field position (plain,
+//!   `optional`, map value) alike; what it accepts is checked against Go in `protojson_go.rs`;
 //! - a map key given twice is an error, as in Go's protojson;
 //! - a field given again after `null` is an error, as in Go's protojson;
 //! - an enum number with no variant is written as a JSON number, as Go writes it.
@@ -12,8 +12,8 @@ use std::fmt::Debug;
 
 use livekit_server_proto::{
     AgentSecret, DataPacket, DataTrackFrameEncoding, MetricsRecordingHeader, Pagination,
-    ParticipantInfo, Room, RtpDrift, RtpStats, SimulationRun, SpeakerInfo, UpdateWorkerStatus,
-    UserPacket, WebhookEvent, data_packet, data_track_frame_encoding, participant_info,
+    ParticipantInfo, Room, RtpStats, SimulationRun, UpdateWorkerStatus, UserPacket, WebhookEvent,
+    data_packet, data_track_frame_encoding, participant_info,
 };
 use serde::de::DeserializeOwned;
 
@@ -71,43 +71,57 @@ const NUMBER_INPUTS: &[&str] = &[
     "{}",
 ];
 
-/// Decodes `{"<field>": <input>}` as `M` and as pbjson's own `NumberDeserialize<T>`, and
-/// checks that both accept or both refuse, with the same value.
-fn same_as_pbjson<M, T>(field: &str, input: &str, get: impl Fn(&M) -> T)
-where
+/// Decodes `body` as `M` and `plain` as `P`, a message holding the same number as a plain field
+/// of the same scalar type (whose reading `tests/protojson_go.rs` checks against Go's), and
+/// checks that both accept or both refuse, with the same value: a number reads the same in
+/// every field position.
+fn same_as_plain<M, P, T>(
+    body: &str,
+    plain: &str,
+    get: impl Fn(&M) -> T,
+    get_plain: impl Fn(&P) -> T,
+) where
     M: DeserializeOwned,
-    T: DeserializeOwned + std::str::FromStr + Debug,
-    <T as std::str::FromStr>::Err: std::error::Error,
+    P: DeserializeOwned,
+    T: Debug,
 {
-    let theirs = serde_json::from_str::<pbjson::private::NumberDeserialize<T>>(input)
-        .map(|n| n.0)
-        .ok();
-    let ours = serde_json::from_str::<M>(&format!(r#"{{"{field}":{input}}}"#))
-        .map(|m| get(&m))
-        .ok();
+    let expected = serde_json::from_str::<P>(plain).map(|m| get_plain(&m)).ok();
+    let got = serde_json::from_str::<M>(body).map(|m| get(&m)).ok();
     // Debug forms, so that NaN equals NaN.
     assert_eq!(
-        format!("{ours:?}"),
-        format!("{theirs:?}"),
-        "{field}: {input} as {}",
+        format!("{got:?}"),
+        format!("{expected:?}"),
+        "{body} (as {plain}) as {}",
         std::any::type_name::<T>()
     );
 }
 
 #[test]
-fn numbers_are_read_exactly_as_pbjson_reads_them() {
-    for input in NUMBER_INPUTS {
-        same_as_pbjson::<Pagination, i32>("limit", input, |m| m.limit);
-        same_as_pbjson::<Room, i64>("creationTime", input, |m| m.creation_time);
-        same_as_pbjson::<Room, u32>("emptyTimeout", input, |m| m.empty_timeout);
-        same_as_pbjson::<MetricsRecordingHeader, u64>("duration", input, |m| m.duration);
-        same_as_pbjson::<SpeakerInfo, f32>("level", input, |m| m.level);
-        same_as_pbjson::<RtpDrift, f64>("duration", input, |m| m.duration);
-        // `optional` fields (null is their own case, below).
-        same_as_pbjson::<UserPacket, u64>("startTime", input, |m| m.start_time.unwrap());
-        same_as_pbjson::<SimulationRun, i32>("issueCount", input, |m| m.issue_count.unwrap());
+fn numbers_read_alike_in_every_field_position() {
+    // `null` leaves a plain field at its default and an `optional` one unset: not compared.
+    for input in NUMBER_INPUTS.iter().filter(|input| **input != "null") {
+        // `optional` fields.
+        same_as_plain::<UserPacket, MetricsRecordingHeader, u64>(
+            &format!(r#"{{"startTime":{input}}}"#),
+            &format!(r#"{{"duration":{input}}}"#),
+            |m| m.start_time.unwrap(),
+            |m| m.duration,
+        );
+        same_as_plain::<SimulationRun, Pagination, i32>(
+            &format!(r#"{{"issueCount":{input}}}"#),
+            &format!(r#"{{"limit":{input}}}"#),
+            |m| m.issue_count.unwrap(),
+            |m| m.limit,
+        );
+        // A map value (`map<int32, uint32>`).
+        same_as_plain::<RtpStats, Room, u32>(
+            &format!(r#"{{"gapHistogram":{{"1":{input}}}}}"#),
+            &format!(r#"{{"emptyTimeout":{input}}}"#),
+            |m| m.gap_histogram[&1],
+            |m| m.empty_timeout,
+        );
     }
-    // Map keys and values (`map<int32, uint32>`).
+    // Map keys and values (`map<int32, uint32>`): keys as Go's strconv reads them.
     let stats: RtpStats =
         serde_json::from_str(r#"{"gapHistogram":{"-3":"7","2":4,"+5":0}}"#).unwrap();
     assert_eq!(
@@ -123,15 +137,16 @@ fn number_errors_name_the_type() {
     let error = |body: &str| serde_json::from_str::<Room>(body).unwrap_err().to_string();
     assert!(
         error(r#"{"emptyTimeout":1.5}"#)
-            .starts_with("invalid type: floating point `1.5`, expected a uint32"),
+            .starts_with("invalid value: floating point `1.5`, expected a uint32"),
         "{}",
         error(r#"{"emptyTimeout":1.5}"#)
     );
     assert!(error(r#"{"emptyTimeout":-1}"#).starts_with("invalid value: integer `-1`"));
     assert!(error(r#"{"creationTime":"12x"}"#).starts_with(
-        "invalid value: string \"12x\", expected an int64 (a JSON integer or a string of one)"
+        "invalid value: string \"12x\", expected an int64 (a JSON number or a string of one, \
+         with an integer value)"
     ));
-    assert!(error(r#"{"creationTime":null}"#).starts_with("invalid type: null, expected an int64"));
+    assert!(error(r#"{"creationTime":true}"#).starts_with("invalid type: boolean `true`"));
 }
 
 #[test]
@@ -221,9 +236,12 @@ fn unknown_enum_numbers_are_written_as_numbers() {
         serde_json::to_string(&participant).unwrap(),
         r#"{"identity":"a","state":99,"kind":"AGENT","kindDetails":["CLOUD_AGENT",1000]}"#
     );
-    // Unknown numbers read back as the default (as unknown names do; see the protojson test).
-    let back: ParticipantInfo = serde_json::from_str(r#"{"state":99}"#).unwrap();
-    assert_eq!(back.state, 0);
+    // And read back as the same numbers, in every enum position, as Go does.
+    let json = serde_json::to_string(&participant).unwrap();
+    assert_eq!(
+        serde_json::from_str::<ParticipantInfo>(&json).unwrap(),
+        participant
+    );
 
     // `optional` enum and an enum inside a oneof.
     let status = UpdateWorkerStatus {
@@ -231,12 +249,20 @@ fn unknown_enum_numbers_are_written_as_numbers() {
         ..Default::default()
     };
     assert_eq!(serde_json::to_string(&status).unwrap(), r#"{"status":-5}"#);
+    assert_eq!(
+        serde_json::from_str::<UpdateWorkerStatus>(r#"{"status":-5}"#).unwrap(),
+        status
+    );
     let encoding = DataTrackFrameEncoding {
         value: Some(data_track_frame_encoding::Value::WellKnown(77)),
     };
     assert_eq!(
         serde_json::to_string(&encoding).unwrap(),
         r#"{"wellKnown":77}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<DataTrackFrameEncoding>(r#"{"wellKnown":77}"#).unwrap(),
+        encoding
     );
 
     // A whole event from a newer server (decoded from protobuf) is written, not refused.

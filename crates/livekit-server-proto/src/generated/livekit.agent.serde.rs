@@ -131,44 +131,47 @@ impl<'de> serde::Deserialize<'de> for AgentConfigUpdate {
                 let mut tools_added__ = None;
                 let mut tools_removed__ = None;
                 let mut created_at__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::Instructions => {
-                            if instructions__.is_some() || seen__[0] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("instructions"),
                                 );
                             }
+                            seen__[1] = true;
                             instructions__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::ToolsAdded => {
-                            if tools_added__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("toolsAdded"));
                             }
-                            tools_added__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            tools_added__ = map_.next_value()?;
                         }
                         GeneratedField::ToolsRemoved => {
-                            if tools_removed__.is_some() {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("toolsRemoved"),
                                 );
                             }
-                            tools_removed__ = Some(map_.next_value()?);
+                            seen__[3] = true;
+                            tools_removed__ = map_.next_value()?;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[1] {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
+                            seen__[4] = true;
                             created_at__ = map_.next_value()?;
-                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -312,34 +315,36 @@ impl<'de> serde::Deserialize<'de> for AgentHandoff {
                 let mut old_agent_id__ = None;
                 let mut new_agent_id__ = None;
                 let mut created_at__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::OldAgentId => {
-                            if old_agent_id__.is_some() || seen__[0] {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("oldAgentId"));
                             }
+                            seen__[1] = true;
                             old_agent_id__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::NewAgentId => {
-                            if new_agent_id__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("newAgentId"));
                             }
-                            new_agent_id__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            new_agent_id__ = map_.next_value()?;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[1] {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
+                            seen__[3] = true;
                             created_at__ = map_.next_value()?;
-                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -577,163 +582,344 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
-                            created_at__ = map_.next_value()?;
                             seen__[0] = true;
+                            created_at__ = map_.next_value()?;
                         }
                         GeneratedField::AgentStateChanged => {
-                            if event__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentStateChanged"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::AgentStateChanged);
                             seen__[1] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::AgentStateChanged)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"agentStateChanged\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::UserStateChanged => {
-                            if event__.is_some() || seen__[2] {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("userStateChanged"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::UserStateChanged);
                             seen__[2] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::UserStateChanged)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"userStateChanged\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::ConversationItemAdded => {
-                            if event__.is_some() || seen__[3] {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("conversationItemAdded"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::ConversationItemAdded);
                             seen__[3] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::ConversationItemAdded)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"conversationItemAdded\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::UserInputTranscribed => {
-                            if event__.is_some() || seen__[4] {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("userInputTranscribed"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::UserInputTranscribed);
                             seen__[4] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::UserInputTranscribed)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"userInputTranscribed\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::FunctionToolsExecuted => {
-                            if event__.is_some() || seen__[5] {
+                            if seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionToolsExecuted"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::FunctionToolsExecuted);
                             seen__[5] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::FunctionToolsExecuted)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"functionToolsExecuted\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::Error => {
-                            if event__.is_some() || seen__[6] {
+                            if seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::Error);
                             seen__[6] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::Error)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ", "\"error\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::OverlappingSpeech => {
-                            if event__.is_some() || seen__[7] {
+                            if seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overlappingSpeech"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::OverlappingSpeech);
                             seen__[7] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::OverlappingSpeech)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"overlappingSpeech\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::SessionUsageUpdated => {
-                            if event__.is_some() || seen__[8] {
+                            if seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sessionUsageUpdated"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::SessionUsageUpdated);
                             seen__[8] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::SessionUsageUpdated)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"sessionUsageUpdated\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::AmdPrediction => {
-                            if event__.is_some() || seen__[9] {
+                            if seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("amdPrediction"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::AmdPrediction);
                             seen__[9] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::AmdPrediction)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ", "\"amdPrediction\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::EotPrediction => {
-                            if event__.is_some() || seen__[10] {
+                            if seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("eotPrediction"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::EotPrediction);
                             seen__[10] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::EotPrediction)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ", "\"eotPrediction\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::FunctionToolsStarted => {
-                            if event__.is_some() || seen__[11] {
+                            if seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionToolsStarted"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::FunctionToolsStarted);
                             seen__[11] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::FunctionToolsStarted)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"functionToolsStarted\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::DebugMessage => {
-                            if event__.is_some() || seen__[12] {
+                            if seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("debugMessage"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::DebugMessage);
                             seen__[12] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::DebugMessage)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ", "\"debugMessage\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::ToolExecutionUpdated => {
-                            if event__.is_some() || seen__[13] {
+                            if seen__[13] {
                                 return Err(
                                     serde::de::Error::duplicate_field("toolExecutionUpdated"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::ToolExecutionUpdated);
                             seen__[13] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::ToolExecutionUpdated)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"toolExecutionUpdated\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::AgentFalseInterruption => {
-                            if event__.is_some() || seen__[14] {
+                            if seen__[14] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentFalseInterruption"),
                                 );
                             }
-                            event__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::AgentFalseInterruption);
                             seen__[14] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_event::Event::AgentFalseInterruption)
+                            {
+                                if event__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `event` is already set (field ",
+                                                "\"agentFalseInterruption\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                event__ = Some(value);
+                            }
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -844,13 +1030,15 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AgentFalseInterruptio
                 V: serde::de::MapAccess<'de>,
             {
                 let mut resumed__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Resumed => {
-                            if resumed__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("resumed"));
                             }
-                            resumed__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            resumed__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -971,19 +1159,30 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AgentStateChanged {
             {
                 let mut old_state__ = None;
                 let mut new_state__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::OldState => {
-                            if old_state__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("oldState"));
                             }
-                            old_state__ = Some(map_.next_value::<AgentState>()? as i32);
+                            seen__[0] = true;
+                            old_state__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<AgentState>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::NewState => {
-                            if new_state__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("newState"));
                             }
-                            new_state__ = Some(map_.next_value::<AgentState>()? as i32);
+                            seen__[1] = true;
+                            new_state__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<AgentState>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1135,42 +1334,49 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AmdPrediction {
                 let mut reason__ = None;
                 let mut transcript__ = None;
                 let mut delay__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SpeechDuration => {
-                            if speech_duration__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("speechDuration"),
                                 );
                             }
-                            speech_duration__ = map_.next_value()?;
                             seen__[0] = true;
+                            speech_duration__ = map_.next_value()?;
                         }
                         GeneratedField::Category => {
-                            if category__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("category"));
                             }
-                            category__ = Some(map_.next_value::<AmdCategory>()? as i32);
+                            seen__[1] = true;
+                            category__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<AmdCategory>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::Reason => {
-                            if reason__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("reason"));
                             }
-                            reason__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            reason__ = map_.next_value()?;
                         }
                         GeneratedField::Transcript => {
-                            if transcript__.is_some() {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("transcript"));
                             }
-                            transcript__ = Some(map_.next_value()?);
+                            seen__[3] = true;
+                            transcript__ = map_.next_value()?;
                         }
                         GeneratedField::Delay => {
-                            if delay__.is_some() || seen__[1] {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("delay"));
                             }
+                            seen__[4] = true;
                             delay__ = map_.next_value()?;
-                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1288,11 +1494,11 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ConversationItemAdded
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Item => {
-                            if item__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("item"));
                             }
-                            item__ = map_.next_value()?;
                             seen__[0] = true;
+                            item__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1320,10 +1526,10 @@ impl serde::Serialize for agent_session_event::EotPrediction {
     {
         use serde::ser::SerializeStruct;
         let mut len = 0;
-        if self.probability != 0. {
+        if self.probability.to_bits() != 0 {
             len += 1;
         }
-        if self.threshold != 0. {
+        if self.threshold.to_bits() != 0 {
             len += 1;
         }
         if self.inference_duration.is_some() {
@@ -1334,11 +1540,19 @@ impl serde::Serialize for agent_session_event::EotPrediction {
         }
         let mut struct_ser = serializer
             .serialize_struct("livekit.agent.AgentSessionEvent.EotPrediction", len)?;
-        if self.probability != 0. {
-            struct_ser.serialize_field("probability", &self.probability)?;
+        if self.probability.to_bits() != 0 {
+            struct_ser
+                .serialize_field(
+                    "probability",
+                    &crate::pbjson_support::ProtoFloat(self.probability),
+                )?;
         }
-        if self.threshold != 0. {
-            struct_ser.serialize_field("threshold", &self.threshold)?;
+        if self.threshold.to_bits() != 0 {
+            struct_ser
+                .serialize_field(
+                    "threshold",
+                    &crate::pbjson_support::ProtoFloat(self.threshold),
+                )?;
         }
         if let Some(v) = self.inference_duration.as_ref() {
             struct_ser.serialize_field("inferenceDuration", v)?;
@@ -1429,50 +1643,52 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::EotPrediction {
                 let mut threshold__ = None;
                 let mut inference_duration__ = None;
                 let mut delay__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Probability => {
-                            if probability__.is_some() {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("probability"),
                                 );
                             }
-                            probability__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[0] = true;
+                            probability__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::Threshold => {
-                            if threshold__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("threshold"));
                             }
-                            threshold__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[1] = true;
+                            threshold__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InferenceDuration => {
-                            if inference_duration__.is_some() || seen__[0] {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inferenceDuration"),
                                 );
                             }
+                            seen__[2] = true;
                             inference_duration__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::Delay => {
-                            if delay__.is_some() || seen__[1] {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("delay"));
                             }
+                            seen__[3] = true;
                             delay__ = map_.next_value()?;
-                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1576,13 +1792,15 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::Error {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Message => {
-                            if message__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("message"));
                             }
-                            message__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            message__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1711,23 +1929,26 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::FunctionToolsExecuted
             {
                 let mut function_calls__ = None;
                 let mut function_call_outputs__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FunctionCalls => {
-                            if function_calls__.is_some() {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCalls"),
                                 );
                             }
-                            function_calls__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            function_calls__ = map_.next_value()?;
                         }
                         GeneratedField::FunctionCallOutputs => {
-                            if function_call_outputs__.is_some() {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCallOutputs"),
                                 );
                             }
-                            function_call_outputs__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            function_call_outputs__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1837,15 +2058,17 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::FunctionToolsStarted 
                 V: serde::de::MapAccess<'de>,
             {
                 let mut function_calls__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FunctionCalls => {
-                            if function_calls__.is_some() {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCalls"),
                                 );
                             }
-                            function_calls__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            function_calls__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1879,7 +2102,7 @@ impl serde::Serialize for agent_session_event::OverlappingSpeech {
         if self.overlap_started_at.is_some() {
             len += 1;
         }
-        if self.detection_delay != 0. {
+        if self.detection_delay.to_bits() != 0 {
             len += 1;
         }
         if self.detected_at.is_some() {
@@ -1893,8 +2116,12 @@ impl serde::Serialize for agent_session_event::OverlappingSpeech {
         if let Some(v) = self.overlap_started_at.as_ref() {
             struct_ser.serialize_field("overlapStartedAt", v)?;
         }
-        if self.detection_delay != 0. {
-            struct_ser.serialize_field("detectionDelay", &self.detection_delay)?;
+        if self.detection_delay.to_bits() != 0 {
+            struct_ser
+                .serialize_field(
+                    "detectionDelay",
+                    &crate::pbjson_support::ProtoFloat(self.detection_delay),
+                )?;
         }
         if let Some(v) = self.detected_at.as_ref() {
             struct_ser.serialize_field("detectedAt", v)?;
@@ -1993,46 +2220,48 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::OverlappingSpeech {
                 let mut overlap_started_at__ = None;
                 let mut detection_delay__ = None;
                 let mut detected_at__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::IsInterruption => {
-                            if is_interruption__.is_some() {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("isInterruption"),
                                 );
                             }
-                            is_interruption__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            is_interruption__ = map_.next_value()?;
                         }
                         GeneratedField::OverlapStartedAt => {
-                            if overlap_started_at__.is_some() || seen__[0] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("overlapStartedAt"),
                                 );
                             }
+                            seen__[1] = true;
                             overlap_started_at__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::DetectionDelay => {
-                            if detection_delay__.is_some() {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("detectionDelay"),
                                 );
                             }
-                            detection_delay__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[2] = true;
+                            detection_delay__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::DetectedAt => {
-                            if detected_at__.is_some() || seen__[1] {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("detectedAt"));
                             }
+                            seen__[3] = true;
                             detected_at__ = map_.next_value()?;
-                            seen__[1] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2146,11 +2375,11 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::SessionUsageUpdated {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Usage => {
-                            if usage__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("usage"));
                             }
-                            usage__ = map_.next_value()?;
                             seen__[0] = true;
+                            usage__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2291,52 +2520,102 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Started => {
-                            if update__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("started"));
                             }
-                            update__ = map_
+                            seen__[0] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::Started,
-                                );
-                            seen__[0] = true;
+                                )
+                            {
+                                if update__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `update` is already set (field ", "\"started\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                update__ = Some(value);
+                            }
                         }
                         GeneratedField::CallUpdated => {
-                            if update__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("callUpdated"),
                                 );
                             }
-                            update__ = map_
+                            seen__[1] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::CallUpdated,
-                                );
-                            seen__[1] = true;
+                                )
+                            {
+                                if update__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `update` is already set (field ", "\"callUpdated\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                update__ = Some(value);
+                            }
                         }
                         GeneratedField::ReplyUpdated => {
-                            if update__.is_some() || seen__[2] {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("replyUpdated"),
                                 );
                             }
-                            update__ = map_
+                            seen__[2] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::ReplyUpdated,
-                                );
-                            seen__[2] = true;
+                                )
+                            {
+                                if update__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `update` is already set (field ", "\"replyUpdated\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                update__ = Some(value);
+                            }
                         }
                         GeneratedField::Ended => {
-                            if update__.is_some() || seen__[3] {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("ended"));
                             }
-                            update__ = map_
+                            seen__[3] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::Ended,
-                                );
-                            seen__[3] = true;
+                                )
+                            {
+                                if update__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `update` is already set (field ", "\"ended\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                update__ = Some(value);
+                            }
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2465,25 +2744,29 @@ for agent_session_event::tool_execution_updated::CallUpdated {
                 let mut id__ = None;
                 let mut call_id__ = None;
                 let mut message__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::CallId => {
-                            if call_id__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("callId"));
                             }
-                            call_id__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            call_id__ = map_.next_value()?;
                         }
                         GeneratedField::Message => {
-                            if message__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("message"));
                             }
-                            message__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            message__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2627,33 +2910,40 @@ for agent_session_event::tool_execution_updated::Ended {
                 let mut call_id__ = None;
                 let mut message__ = None;
                 let mut status__ = None;
-                let mut seen__ = [false; 1];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::CallId => {
-                            if call_id__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("callId"));
                             }
-                            call_id__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            call_id__ = map_.next_value()?;
                         }
                         GeneratedField::Message => {
-                            if message__.is_some() || seen__[0] {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("message"));
                             }
+                            seen__[2] = true;
                             message__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::Status => {
-                            if status__.is_some() {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("status"));
                             }
-                            status__ = Some(map_.next_value::<ToolCallStatus>()? as i32);
+                            seen__[3] = true;
+                            status__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<ToolCallStatus>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2795,27 +3085,33 @@ for agent_session_event::tool_execution_updated::ReplyUpdated {
                 let mut update_ids__ = None;
                 let mut status__ = None;
                 let mut speech_id__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::UpdateIds => {
-                            if update_ids__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("updateIds"));
                             }
-                            update_ids__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            update_ids__ = map_.next_value()?;
                         }
                         GeneratedField::Status => {
-                            if status__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("status"));
                             }
-                            status__ = Some(
-                                map_.next_value::<ToolReplyStatus>()? as i32,
-                            );
+                            seen__[1] = true;
+                            status__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<ToolReplyStatus>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::SpeechId => {
-                            if speech_id__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("speechId"));
                             }
-                            speech_id__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            speech_id__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -2934,13 +3230,13 @@ for agent_session_event::tool_execution_updated::Started {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FunctionCall => {
-                            if function_call__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCall"),
                                 );
                             }
-                            function_call__ = map_.next_value()?;
                             seen__[0] = true;
+                            function_call__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3065,27 +3361,29 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::UserInputTranscribed 
                 let mut transcript__ = None;
                 let mut is_final__ = None;
                 let mut language__ = None;
-                let mut seen__ = [false; 1];
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Transcript => {
-                            if transcript__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("transcript"));
                             }
-                            transcript__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            transcript__ = map_.next_value()?;
                         }
                         GeneratedField::IsFinal => {
-                            if is_final__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("isFinal"));
                             }
-                            is_final__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            is_final__ = map_.next_value()?;
                         }
                         GeneratedField::Language => {
-                            if language__.is_some() || seen__[0] {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("language"));
                             }
+                            seen__[2] = true;
                             language__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3206,19 +3504,30 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::UserStateChanged {
             {
                 let mut old_state__ = None;
                 let mut new_state__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::OldState => {
-                            if old_state__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("oldState"));
                             }
-                            old_state__ = Some(map_.next_value::<UserState>()? as i32);
+                            seen__[0] = true;
+                            old_state__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<UserState>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::NewState => {
-                            if new_state__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("newState"));
                             }
-                            new_state__ = Some(map_.next_value::<UserState>()? as i32);
+                            seen__[1] = true;
+                            new_state__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<UserState>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3387,84 +3696,186 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AudioInput => {
-                            if message__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("audioInput"));
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioInput);
                             seen__[0] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::AudioInput)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ", "\"audioInput\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::AudioOutput => {
-                            if message__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioOutput"),
                                 );
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioOutput);
                             seen__[1] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::AudioOutput)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ", "\"audioOutput\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::Event => {
-                            if message__.is_some() || seen__[2] {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("event"));
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::Event);
                             seen__[2] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::Event)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ", "\"event\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::Request => {
-                            if message__.is_some() || seen__[3] {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("request"));
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::Request);
                             seen__[3] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::Request)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ", "\"request\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::Response => {
-                            if message__.is_some() || seen__[4] {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("response"));
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::Response);
                             seen__[4] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::Response)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ", "\"response\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::AudioPlaybackFlush => {
-                            if message__.is_some() || seen__[5] {
+                            if seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioPlaybackFlush"),
                                 );
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioPlaybackFlush);
                             seen__[5] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::AudioPlaybackFlush)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ",
+                                                "\"audioPlaybackFlush\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::AudioPlaybackClear => {
-                            if message__.is_some() || seen__[6] {
+                            if seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioPlaybackClear"),
                                 );
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioPlaybackClear);
                             seen__[6] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::AudioPlaybackClear)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ",
+                                                "\"audioPlaybackClear\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::AudioPlaybackFinished => {
-                            if message__.is_some() || seen__[7] {
+                            if seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioPlaybackFinished"),
                                 );
                             }
-                            message__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioPlaybackFinished);
                             seen__[7] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(agent_session_message::Message::AudioPlaybackFinished)
+                            {
+                                if message__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `message` is already set (field ",
+                                                "\"audioPlaybackFinished\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                message__ = Some(value);
+                            }
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3706,57 +4117,64 @@ impl<'de> serde::Deserialize<'de> for agent_session_message::console_io::AudioFr
                 let mut sample_rate__ = None;
                 let mut num_channels__ = None;
                 let mut samples_per_channel__ = None;
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Data => {
-                            if data__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("data"));
                             }
-                            data__ = Some(
-                                map_
-                                    .next_value::<::pbjson::private::BytesDeserialize<_>>()?
-                                    .0,
-                            );
+                            seen__[0] = true;
+                            data__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
+                                        ::pbjson::private::BytesDeserialize<_>,
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::SampleRate => {
-                            if sample_rate__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("sampleRate"));
                             }
-                            sample_rate__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[1] = true;
+                            sample_rate__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::NumChannels => {
-                            if num_channels__.is_some() {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("numChannels"),
                                 );
                             }
-                            num_channels__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[2] = true;
+                            num_channels__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::SamplesPerChannel => {
-                            if samples_per_channel__.is_some() {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("samplesPerChannel"),
                                 );
                             }
-                            samples_per_channel__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[3] = true;
+                            samples_per_channel__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -4147,13 +4565,15 @@ impl<'de> serde::Deserialize<'de> for AgentSessionUsage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut model_usage__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ModelUsage => {
-                            if model_usage__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("modelUsage"));
                             }
-                            model_usage__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            model_usage__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -4431,13 +4851,15 @@ impl<'de> serde::Deserialize<'de> for ChatContext {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut items__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Items => {
-                            if items__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("items"));
                             }
-                            items__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            items__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -4580,57 +5002,121 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Message => {
-                            if item__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("message"));
                             }
-                            item__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::Message);
                             seen__[0] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(chat_context::chat_item::Item::Message)
+                            {
+                                if item__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `item` is already set (field ", "\"message\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                item__ = Some(value);
+                            }
                         }
                         GeneratedField::FunctionCall => {
-                            if item__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCall"),
                                 );
                             }
-                            item__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::FunctionCall);
                             seen__[1] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(chat_context::chat_item::Item::FunctionCall)
+                            {
+                                if item__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `item` is already set (field ", "\"functionCall\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                item__ = Some(value);
+                            }
                         }
                         GeneratedField::FunctionCallOutput => {
-                            if item__.is_some() || seen__[2] {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("functionCallOutput"),
                                 );
                             }
-                            item__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::FunctionCallOutput);
                             seen__[2] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(chat_context::chat_item::Item::FunctionCallOutput)
+                            {
+                                if item__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `item` is already set (field ",
+                                                "\"functionCallOutput\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                item__ = Some(value);
+                            }
                         }
                         GeneratedField::AgentHandoff => {
-                            if item__.is_some() || seen__[3] {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentHandoff"),
                                 );
                             }
-                            item__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::AgentHandoff);
                             seen__[3] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(chat_context::chat_item::Item::AgentHandoff)
+                            {
+                                if item__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `item` is already set (field ", "\"agentHandoff\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                item__ = Some(value);
+                            }
                         }
                         GeneratedField::AgentConfigUpdate => {
-                            if item__.is_some() || seen__[4] {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("agentConfigUpdate"),
                                 );
                             }
-                            item__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::AgentConfigUpdate);
                             seen__[4] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(chat_context::chat_item::Item::AgentConfigUpdate)
+                            {
+                                if item__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `item` is already set (field ",
+                                                "\"agentConfigUpdate\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                item__ = Some(value);
+                            }
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -4701,7 +5187,11 @@ impl serde::Serialize for ChatMessage {
             struct_ser.serialize_field("interrupted", &self.interrupted)?;
         }
         if let Some(v) = self.transcript_confidence.as_ref() {
-            struct_ser.serialize_field("transcriptConfidence", v)?;
+            struct_ser
+                .serialize_field(
+                    "transcriptConfidence",
+                    &crate::pbjson_support::ProtoFloat(*v),
+                )?;
         }
         if !self.extra.is_empty() {
             struct_ser.serialize_field("extra", &self.extra)?;
@@ -4811,41 +5301,48 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                 let mut extra__ = None;
                 let mut metrics__ = None;
                 let mut created_at__ = None;
-                let mut seen__ = [false; 3];
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::Role => {
-                            if role__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("role"));
                             }
-                            role__ = Some(map_.next_value::<ChatRole>()? as i32);
+                            seen__[1] = true;
+                            role__ = map_
+                                .next_value::<crate::pbjson_support::EnumValue<ChatRole>>()?
+                                .0;
                         }
                         GeneratedField::Content => {
-                            if content__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("content"));
                             }
-                            content__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            content__ = map_.next_value()?;
                         }
                         GeneratedField::Interrupted => {
-                            if interrupted__.is_some() {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("interrupted"),
                                 );
                             }
-                            interrupted__ = Some(map_.next_value()?);
+                            seen__[3] = true;
+                            interrupted__ = map_.next_value()?;
                         }
                         GeneratedField::TranscriptConfidence => {
-                            if transcript_confidence__.is_some() || seen__[0] {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transcriptConfidence"),
                                 );
                             }
+                            seen__[4] = true;
                             transcript_confidence__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -4853,31 +5350,33 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[0] = true;
                         }
                         GeneratedField::Extra => {
-                            if extra__.is_some() {
+                            if seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("extra"));
                             }
-                            extra__ = Some(
-                                map_
-                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
-                                    .0,
-                            );
+                            seen__[5] = true;
+                            extra__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
+                                        crate::pbjson_support::UniqueKeys<_, _>,
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::Metrics => {
-                            if metrics__.is_some() || seen__[1] {
+                            if seen__[6] {
                                 return Err(serde::de::Error::duplicate_field("metrics"));
                             }
+                            seen__[6] = true;
                             metrics__ = map_.next_value()?;
-                            seen__[1] = true;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[2] {
+                            if seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
+                            seen__[7] = true;
                             created_at__ = map_.next_value()?;
-                            seen__[2] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -4989,13 +5488,13 @@ impl<'de> serde::Deserialize<'de> for chat_message::ChatContent {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Text => {
-                            if payload__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("text"));
                             }
+                            seen__[0] = true;
                             payload__ = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(chat_message::chat_content::Payload::Text);
-                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5179,11 +5678,11 @@ impl<'de> serde::Deserialize<'de> for DebugMessage {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Payload => {
-                            if payload__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("payload"));
                             }
-                            payload__ = map_.next_value()?;
                             seen__[0] = true;
+                            payload__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5303,33 +5802,37 @@ impl<'de> serde::Deserialize<'de> for EotModelUsage {
                 let mut provider__ = None;
                 let mut model__ = None;
                 let mut total_requests__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Provider => {
-                            if provider__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("provider"));
                             }
-                            provider__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            provider__ = map_.next_value()?;
                         }
                         GeneratedField::Model => {
-                            if model__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("model"));
                             }
-                            model__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            model__ = map_.next_value()?;
                         }
                         GeneratedField::TotalRequests => {
-                            if total_requests__.is_some() {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("totalRequests"),
                                 );
                             }
-                            total_requests__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[2] = true;
+                            total_requests__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5482,49 +5985,56 @@ impl<'de> serde::Deserialize<'de> for FunctionCall {
                 let mut name__ = None;
                 let mut created_at__ = None;
                 let mut extra__ = None;
-                let mut seen__ = [false; 1];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::CallId => {
-                            if call_id__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("callId"));
                             }
-                            call_id__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            call_id__ = map_.next_value()?;
                         }
                         GeneratedField::Arguments => {
-                            if arguments__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("arguments"));
                             }
-                            arguments__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            arguments__ = map_.next_value()?;
                         }
                         GeneratedField::Name => {
-                            if name__.is_some() {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("name"));
                             }
-                            name__ = Some(map_.next_value()?);
+                            seen__[3] = true;
+                            name__ = map_.next_value()?;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[0] {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
+                            seen__[4] = true;
                             created_at__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::Extra => {
-                            if extra__.is_some() {
+                            if seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("extra"));
                             }
-                            extra__ = Some(
-                                map_
-                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
-                                    .0,
-                            );
+                            seen__[5] = true;
+                            extra__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
+                                        crate::pbjson_support::UniqueKeys<_, _>,
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5681,45 +6191,50 @@ impl<'de> serde::Deserialize<'de> for FunctionCallOutput {
                 let mut output__ = None;
                 let mut is_error__ = None;
                 let mut created_at__ = None;
-                let mut seen__ = [false; 1];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::Name => {
-                            if name__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("name"));
                             }
-                            name__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            name__ = map_.next_value()?;
                         }
                         GeneratedField::CallId => {
-                            if call_id__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("callId"));
                             }
-                            call_id__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            call_id__ = map_.next_value()?;
                         }
                         GeneratedField::Output => {
-                            if output__.is_some() {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("output"));
                             }
-                            output__ = Some(map_.next_value()?);
+                            seen__[3] = true;
+                            output__ = map_.next_value()?;
                         }
                         GeneratedField::IsError => {
-                            if is_error__.is_some() {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("isError"));
                             }
-                            is_error__ = Some(map_.next_value()?);
+                            seen__[4] = true;
+                            is_error__ = map_.next_value()?;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[0] {
+                            if seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
+                            seen__[5] = true;
                             created_at__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5850,33 +6365,37 @@ impl<'de> serde::Deserialize<'de> for InterruptionModelUsage {
                 let mut provider__ = None;
                 let mut model__ = None;
                 let mut total_requests__ = None;
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Provider => {
-                            if provider__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("provider"));
                             }
-                            provider__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            provider__ = map_.next_value()?;
                         }
                         GeneratedField::Model => {
-                            if model__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("model"));
                             }
-                            model__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            model__ = map_.next_value()?;
                         }
                         GeneratedField::TotalRequests => {
-                            if total_requests__.is_some() {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("totalRequests"),
                                 );
                             }
-                            total_requests__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[2] = true;
+                            total_requests__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5945,7 +6464,7 @@ impl serde::Serialize for LlmModelUsage {
         if self.output_text_tokens != 0 {
             len += 1;
         }
-        if self.session_duration != 0. {
+        if self.session_duration.to_bits() != 0 {
             len += 1;
         }
         let mut struct_ser = serializer
@@ -6001,8 +6520,12 @@ impl serde::Serialize for LlmModelUsage {
         if self.output_text_tokens != 0 {
             struct_ser.serialize_field("outputTextTokens", &self.output_text_tokens)?;
         }
-        if self.session_duration != 0. {
-            struct_ser.serialize_field("sessionDuration", &self.session_duration)?;
+        if self.session_duration.to_bits() != 0 {
+            struct_ser
+                .serialize_field(
+                    "sessionDuration",
+                    &crate::pbjson_support::ProtoFloat(self.session_duration),
+                )?;
         }
         struct_ser.end()
     }
@@ -6159,187 +6682,202 @@ impl<'de> serde::Deserialize<'de> for LlmModelUsage {
                 let mut output_audio_tokens__ = None;
                 let mut output_text_tokens__ = None;
                 let mut session_duration__ = None;
+                let mut seen__ = [false; 14];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Provider => {
-                            if provider__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("provider"));
                             }
-                            provider__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            provider__ = map_.next_value()?;
                         }
                         GeneratedField::Model => {
-                            if model__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("model"));
                             }
-                            model__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            model__ = map_.next_value()?;
                         }
                         GeneratedField::InputTokens => {
-                            if input_tokens__.is_some() {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputTokens"),
                                 );
                             }
-                            input_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[2] = true;
+                            input_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InputCachedTokens => {
-                            if input_cached_tokens__.is_some() {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputCachedTokens"),
                                 );
                             }
-                            input_cached_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[3] = true;
+                            input_cached_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InputAudioTokens => {
-                            if input_audio_tokens__.is_some() {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputAudioTokens"),
                                 );
                             }
-                            input_audio_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[4] = true;
+                            input_audio_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InputCachedAudioTokens => {
-                            if input_cached_audio_tokens__.is_some() {
+                            if seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputCachedAudioTokens"),
                                 );
                             }
-                            input_cached_audio_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[5] = true;
+                            input_cached_audio_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InputTextTokens => {
-                            if input_text_tokens__.is_some() {
+                            if seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputTextTokens"),
                                 );
                             }
-                            input_text_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[6] = true;
+                            input_text_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InputCachedTextTokens => {
-                            if input_cached_text_tokens__.is_some() {
+                            if seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputCachedTextTokens"),
                                 );
                             }
-                            input_cached_text_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[7] = true;
+                            input_cached_text_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InputImageTokens => {
-                            if input_image_tokens__.is_some() {
+                            if seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputImageTokens"),
                                 );
                             }
-                            input_image_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[8] = true;
+                            input_image_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::InputCachedImageTokens => {
-                            if input_cached_image_tokens__.is_some() {
+                            if seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputCachedImageTokens"),
                                 );
                             }
-                            input_cached_image_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[9] = true;
+                            input_cached_image_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::OutputTokens => {
-                            if output_tokens__.is_some() {
+                            if seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("outputTokens"),
                                 );
                             }
-                            output_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[10] = true;
+                            output_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::OutputAudioTokens => {
-                            if output_audio_tokens__.is_some() {
+                            if seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("outputAudioTokens"),
                                 );
                             }
-                            output_audio_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[11] = true;
+                            output_audio_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::OutputTextTokens => {
-                            if output_text_tokens__.is_some() {
+                            if seen__[12] {
                                 return Err(
                                     serde::de::Error::duplicate_field("outputTextTokens"),
                                 );
                             }
-                            output_text_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[12] = true;
+                            output_text_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::SessionDuration => {
-                            if session_duration__.is_some() {
+                            if seen__[13] {
                                 return Err(
                                     serde::de::Error::duplicate_field("sessionDuration"),
                                 );
                             }
-                            session_duration__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[13] = true;
+                            session_duration__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -6418,28 +6956,45 @@ impl serde::Serialize for MetricsReport {
             struct_ser.serialize_field("stoppedSpeakingAt", v)?;
         }
         if let Some(v) = self.transcription_delay.as_ref() {
-            struct_ser.serialize_field("transcriptionDelay", v)?;
+            struct_ser
+                .serialize_field(
+                    "transcriptionDelay",
+                    &crate::pbjson_support::ProtoFloat(*v),
+                )?;
         }
         if let Some(v) = self.end_of_turn_delay.as_ref() {
-            struct_ser.serialize_field("endOfTurnDelay", v)?;
+            struct_ser
+                .serialize_field(
+                    "endOfTurnDelay",
+                    &crate::pbjson_support::ProtoFloat(*v),
+                )?;
         }
         if let Some(v) = self.on_user_turn_completed_delay.as_ref() {
-            struct_ser.serialize_field("onUserTurnCompletedDelay", v)?;
+            struct_ser
+                .serialize_field(
+                    "onUserTurnCompletedDelay",
+                    &crate::pbjson_support::ProtoFloat(*v),
+                )?;
         }
         if let Some(v) = self.llm_node_ttft.as_ref() {
-            struct_ser.serialize_field("llmNodeTtft", v)?;
+            struct_ser
+                .serialize_field("llmNodeTtft", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         if let Some(v) = self.tts_node_ttfb.as_ref() {
-            struct_ser.serialize_field("ttsNodeTtfb", v)?;
+            struct_ser
+                .serialize_field("ttsNodeTtfb", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         if let Some(v) = self.e2e_latency.as_ref() {
-            struct_ser.serialize_field("e2eLatency", v)?;
+            struct_ser
+                .serialize_field("e2eLatency", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         if let Some(v) = self.llm_node_tps.as_ref() {
-            struct_ser.serialize_field("llmNodeTps", v)?;
+            struct_ser
+                .serialize_field("llmNodeTps", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         if let Some(v) = self.llm_node_ttfs.as_ref() {
-            struct_ser.serialize_field("llmNodeTtfs", v)?;
+            struct_ser
+                .serialize_field("llmNodeTtfs", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         struct_ser.end()
     }
@@ -6579,29 +7134,30 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::StartedSpeakingAt => {
-                            if started_speaking_at__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("startedSpeakingAt"),
                                 );
                             }
-                            started_speaking_at__ = map_.next_value()?;
                             seen__[0] = true;
+                            started_speaking_at__ = map_.next_value()?;
                         }
                         GeneratedField::StoppedSpeakingAt => {
-                            if stopped_speaking_at__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("stoppedSpeakingAt"),
                                 );
                             }
-                            stopped_speaking_at__ = map_.next_value()?;
                             seen__[1] = true;
+                            stopped_speaking_at__ = map_.next_value()?;
                         }
                         GeneratedField::TranscriptionDelay => {
-                            if transcription_delay__.is_some() || seen__[2] {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transcriptionDelay"),
                                 );
                             }
+                            seen__[2] = true;
                             transcription_delay__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6609,14 +7165,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[2] = true;
                         }
                         GeneratedField::EndOfTurnDelay => {
-                            if end_of_turn_delay__.is_some() || seen__[3] {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("endOfTurnDelay"),
                                 );
                             }
+                            seen__[3] = true;
                             end_of_turn_delay__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6624,16 +7180,16 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[3] = true;
                         }
                         GeneratedField::OnUserTurnCompletedDelay => {
-                            if on_user_turn_completed_delay__.is_some() || seen__[4] {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field(
                                         "onUserTurnCompletedDelay",
                                     ),
                                 );
                             }
+                            seen__[4] = true;
                             on_user_turn_completed_delay__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6641,14 +7197,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[4] = true;
                         }
                         GeneratedField::LlmNodeTtft => {
-                            if llm_node_ttft__.is_some() || seen__[5] {
+                            if seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("llmNodeTtft"),
                                 );
                             }
+                            seen__[5] = true;
                             llm_node_ttft__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6656,14 +7212,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[5] = true;
                         }
                         GeneratedField::TtsNodeTtfb => {
-                            if tts_node_ttfb__.is_some() || seen__[6] {
+                            if seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("ttsNodeTtfb"),
                                 );
                             }
+                            seen__[6] = true;
                             tts_node_ttfb__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6671,12 +7227,12 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[6] = true;
                         }
                         GeneratedField::E2eLatency => {
-                            if e2e_latency__.is_some() || seen__[7] {
+                            if seen__[7] {
                                 return Err(serde::de::Error::duplicate_field("e2eLatency"));
                             }
+                            seen__[7] = true;
                             e2e_latency__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6684,12 +7240,12 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[7] = true;
                         }
                         GeneratedField::LlmNodeTps => {
-                            if llm_node_tps__.is_some() || seen__[8] {
+                            if seen__[8] {
                                 return Err(serde::de::Error::duplicate_field("llmNodeTps"));
                             }
+                            seen__[8] = true;
                             llm_node_tps__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6697,14 +7253,14 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[8] = true;
                         }
                         GeneratedField::LlmNodeTtfs => {
-                            if llm_node_ttfs__.is_some() || seen__[9] {
+                            if seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("llmNodeTtfs"),
                                 );
                             }
+                            seen__[9] = true;
                             llm_node_ttfs__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -6712,7 +7268,6 @@ impl<'de> serde::Deserialize<'de> for MetricsReport {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[9] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -6846,51 +7401,112 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Llm => {
-                            if usage__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("llm"));
                             }
-                            usage__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Llm);
                             seen__[0] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(model_usage::Usage::Llm)
+                            {
+                                if usage__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `usage` is already set (field ", "\"llm\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                usage__ = Some(value);
+                            }
                         }
                         GeneratedField::Tts => {
-                            if usage__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("tts"));
                             }
-                            usage__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Tts);
                             seen__[1] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(model_usage::Usage::Tts)
+                            {
+                                if usage__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `usage` is already set (field ", "\"tts\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                usage__ = Some(value);
+                            }
                         }
                         GeneratedField::Stt => {
-                            if usage__.is_some() || seen__[2] {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("stt"));
                             }
-                            usage__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Stt);
                             seen__[2] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(model_usage::Usage::Stt)
+                            {
+                                if usage__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `usage` is already set (field ", "\"stt\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                usage__ = Some(value);
+                            }
                         }
                         GeneratedField::Interruption => {
-                            if usage__.is_some() || seen__[3] {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("interruption"),
                                 );
                             }
-                            usage__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Interruption);
                             seen__[3] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(model_usage::Usage::Interruption)
+                            {
+                                if usage__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `usage` is already set (field ", "\"interruption\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                usage__ = Some(value);
+                            }
                         }
                         GeneratedField::Eot => {
-                            if usage__.is_some() || seen__[4] {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("eot"));
                             }
-                            usage__ = map_
-                                .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Eot);
                             seen__[4] = true;
+                            if let Some(value) = map_
+                                .next_value::<::std::option::Option<_>>()?
+                                .map(model_usage::Usage::Eot)
+                            {
+                                if usage__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `usage` is already set (field ", "\"eot\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                usage__ = Some(value);
+                            }
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -6924,7 +7540,7 @@ impl serde::Serialize for SttModelUsage {
         if self.output_tokens != 0 {
             len += 1;
         }
-        if self.audio_duration != 0. {
+        if self.audio_duration.to_bits() != 0 {
             len += 1;
         }
         let mut struct_ser = serializer
@@ -6941,8 +7557,12 @@ impl serde::Serialize for SttModelUsage {
         if self.output_tokens != 0 {
             struct_ser.serialize_field("outputTokens", &self.output_tokens)?;
         }
-        if self.audio_duration != 0. {
-            struct_ser.serialize_field("audioDuration", &self.audio_duration)?;
+        if self.audio_duration.to_bits() != 0 {
+            struct_ser
+                .serialize_field(
+                    "audioDuration",
+                    &crate::pbjson_support::ProtoFloat(self.audio_duration),
+                )?;
         }
         struct_ser.end()
     }
@@ -7036,61 +7656,67 @@ impl<'de> serde::Deserialize<'de> for SttModelUsage {
                 let mut input_tokens__ = None;
                 let mut output_tokens__ = None;
                 let mut audio_duration__ = None;
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Provider => {
-                            if provider__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("provider"));
                             }
-                            provider__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            provider__ = map_.next_value()?;
                         }
                         GeneratedField::Model => {
-                            if model__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("model"));
                             }
-                            model__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            model__ = map_.next_value()?;
                         }
                         GeneratedField::InputTokens => {
-                            if input_tokens__.is_some() {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputTokens"),
                                 );
                             }
-                            input_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[2] = true;
+                            input_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::OutputTokens => {
-                            if output_tokens__.is_some() {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("outputTokens"),
                                 );
                             }
-                            output_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[3] = true;
+                            output_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::AudioDuration => {
-                            if audio_duration__.is_some() {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioDuration"),
                                 );
                             }
-                            audio_duration__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[4] = true;
+                            audio_duration__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -7285,118 +7911,248 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
             {
                 let mut request_id__ = None;
                 let mut request__ = None;
-                let mut seen__ = [false; 10];
+                let mut seen__ = [false; 11];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
-                            if request_id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("requestId"));
                             }
-                            request_id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            request_id__ = map_.next_value()?;
                         }
                         GeneratedField::Ping => {
-                            if request__.is_some() || seen__[0] {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
-                            request__ = map_
+                            seen__[1] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::Ping);
-                            seen__[0] = true;
+                                .map(session_request::Request::Ping)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ", "\"ping\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::GetChatHistory => {
-                            if request__.is_some() || seen__[1] {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getChatHistory"),
                                 );
                             }
-                            request__ = map_
+                            seen__[2] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetChatHistory);
-                            seen__[1] = true;
+                                .map(session_request::Request::GetChatHistory)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ",
+                                                "\"getChatHistory\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::RunInput => {
-                            if request__.is_some() || seen__[2] {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("runInput"));
                             }
-                            request__ = map_
+                            seen__[3] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::RunInput);
-                            seen__[2] = true;
+                                .map(session_request::Request::RunInput)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ", "\"runInput\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::GetAgentInfo => {
-                            if request__.is_some() || seen__[3] {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getAgentInfo"),
                                 );
                             }
-                            request__ = map_
+                            seen__[4] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetAgentInfo);
-                            seen__[3] = true;
+                                .map(session_request::Request::GetAgentInfo)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ",
+                                                "\"getAgentInfo\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::GetSessionState => {
-                            if request__.is_some() || seen__[4] {
+                            if seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionState"),
                                 );
                             }
-                            request__ = map_
+                            seen__[5] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetSessionState);
-                            seen__[4] = true;
+                                .map(session_request::Request::GetSessionState)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ",
+                                                "\"getSessionState\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::GetRtcStats => {
-                            if request__.is_some() || seen__[5] {
+                            if seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getRtcStats"),
                                 );
                             }
-                            request__ = map_
+                            seen__[6] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetRtcStats);
-                            seen__[5] = true;
+                                .map(session_request::Request::GetRtcStats)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ", "\"getRtcStats\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::GetSessionUsage => {
-                            if request__.is_some() || seen__[6] {
+                            if seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionUsage"),
                                 );
                             }
-                            request__ = map_
+                            seen__[7] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetSessionUsage);
-                            seen__[6] = true;
+                                .map(session_request::Request::GetSessionUsage)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ",
+                                                "\"getSessionUsage\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::GetFrameworkInfo => {
-                            if request__.is_some() || seen__[7] {
+                            if seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getFrameworkInfo"),
                                 );
                             }
-                            request__ = map_
+                            seen__[8] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetFrameworkInfo);
-                            seen__[7] = true;
+                                .map(session_request::Request::GetFrameworkInfo)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ",
+                                                "\"getFrameworkInfo\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::UpdateIo => {
-                            if request__.is_some() || seen__[8] {
+                            if seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("updateIo"));
                             }
-                            request__ = map_
+                            seen__[9] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::UpdateIo);
-                            seen__[8] = true;
+                                .map(session_request::Request::UpdateIo)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ", "\"updateIo\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::FinalizeSimulation => {
-                            if request__.is_some() || seen__[9] {
+                            if seen__[10] {
                                 return Err(
                                     serde::de::Error::duplicate_field("finalizeSimulation"),
                                 );
                             }
-                            request__ = map_
+                            seen__[10] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::FinalizeSimulation);
-                            seen__[9] = true;
+                                .map(session_request::Request::FinalizeSimulation)
+                            {
+                                if request__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `request` is already set (field ",
+                                                "\"finalizeSimulation\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                request__ = Some(value);
+                            }
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -7513,23 +8269,26 @@ impl<'de> serde::Deserialize<'de> for session_request::FinalizeSimulation {
             {
                 let mut provisional_success__ = None;
                 let mut provisional_reason__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ProvisionalSuccess => {
-                            if provisional_success__.is_some() {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("provisionalSuccess"),
                                 );
                             }
-                            provisional_success__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            provisional_success__ = map_.next_value()?;
                         }
                         GeneratedField::ProvisionalReason => {
-                            if provisional_reason__.is_some() {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("provisionalReason"),
                                 );
                             }
-                            provisional_reason__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            provisional_reason__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8225,13 +8984,15 @@ impl<'de> serde::Deserialize<'de> for session_request::RunInput {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut text__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Text => {
-                            if text__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("text"));
                             }
-                            text__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            text__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8345,18 +9106,18 @@ impl<'de> serde::Deserialize<'de> for session_request::UpdateIo {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Input => {
-                            if input__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("input"));
                             }
-                            input__ = map_.next_value()?;
                             seen__[0] = true;
+                            input__ = map_.next_value()?;
                         }
                         GeneratedField::Output => {
-                            if output__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("output"));
                             }
-                            output__ = map_.next_value()?;
                             seen__[1] = true;
+                            output__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8480,22 +9241,22 @@ impl<'de> serde::Deserialize<'de> for session_request::update_io::Input {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AudioEnabled => {
-                            if audio_enabled__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioEnabled"),
                                 );
                             }
-                            audio_enabled__ = map_.next_value()?;
                             seen__[0] = true;
+                            audio_enabled__ = map_.next_value()?;
                         }
                         GeneratedField::VideoEnabled => {
-                            if video_enabled__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("videoEnabled"),
                                 );
                             }
-                            video_enabled__ = map_.next_value()?;
                             seen__[1] = true;
+                            video_enabled__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8633,31 +9394,31 @@ impl<'de> serde::Deserialize<'de> for session_request::update_io::Output {
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AudioEnabled => {
-                            if audio_enabled__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioEnabled"),
                                 );
                             }
-                            audio_enabled__ = map_.next_value()?;
                             seen__[0] = true;
+                            audio_enabled__ = map_.next_value()?;
                         }
                         GeneratedField::VideoEnabled => {
-                            if video_enabled__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("videoEnabled"),
                                 );
                             }
-                            video_enabled__ = map_.next_value()?;
                             seen__[1] = true;
+                            video_enabled__ = map_.next_value()?;
                         }
                         GeneratedField::TranscriptionEnabled => {
-                            if transcription_enabled__.is_some() || seen__[2] {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("transcriptionEnabled"),
                                 );
                             }
-                            transcription_enabled__ = map_.next_value()?;
                             seen__[2] = true;
+                            transcription_enabled__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -8864,125 +9625,255 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                 let mut request_id__ = None;
                 let mut error__ = None;
                 let mut response__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 12];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
-                            if request_id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("requestId"));
                             }
-                            request_id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            request_id__ = map_.next_value()?;
                         }
                         GeneratedField::Error => {
-                            if error__.is_some() || seen__[0] {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
+                            seen__[1] = true;
                             error__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::Pong => {
-                            if response__.is_some() || seen__[1] {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
-                            response__ = map_
+                            seen__[2] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::Pong);
-                            seen__[1] = true;
+                                .map(session_response::Response::Pong)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ", "\"pong\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::GetChatHistory => {
-                            if response__.is_some() || seen__[2] {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getChatHistory"),
                                 );
                             }
-                            response__ = map_
+                            seen__[3] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetChatHistory);
-                            seen__[2] = true;
+                                .map(session_response::Response::GetChatHistory)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ",
+                                                "\"getChatHistory\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::RunInput => {
-                            if response__.is_some() || seen__[3] {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("runInput"));
                             }
-                            response__ = map_
+                            seen__[4] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::RunInput);
-                            seen__[3] = true;
+                                .map(session_response::Response::RunInput)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ", "\"runInput\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::GetAgentInfo => {
-                            if response__.is_some() || seen__[4] {
+                            if seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getAgentInfo"),
                                 );
                             }
-                            response__ = map_
+                            seen__[5] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetAgentInfo);
-                            seen__[4] = true;
+                                .map(session_response::Response::GetAgentInfo)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ",
+                                                "\"getAgentInfo\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::GetSessionState => {
-                            if response__.is_some() || seen__[5] {
+                            if seen__[6] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionState"),
                                 );
                             }
-                            response__ = map_
+                            seen__[6] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetSessionState);
-                            seen__[5] = true;
+                                .map(session_response::Response::GetSessionState)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ",
+                                                "\"getSessionState\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::GetRtcStats => {
-                            if response__.is_some() || seen__[6] {
+                            if seen__[7] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getRtcStats"),
                                 );
                             }
-                            response__ = map_
+                            seen__[7] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetRtcStats);
-                            seen__[6] = true;
+                                .map(session_response::Response::GetRtcStats)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ",
+                                                "\"getRtcStats\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::GetSessionUsage => {
-                            if response__.is_some() || seen__[7] {
+                            if seen__[8] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getSessionUsage"),
                                 );
                             }
-                            response__ = map_
+                            seen__[8] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetSessionUsage);
-                            seen__[7] = true;
+                                .map(session_response::Response::GetSessionUsage)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ",
+                                                "\"getSessionUsage\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::GetFrameworkInfo => {
-                            if response__.is_some() || seen__[8] {
+                            if seen__[9] {
                                 return Err(
                                     serde::de::Error::duplicate_field("getFrameworkInfo"),
                                 );
                             }
-                            response__ = map_
+                            seen__[9] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetFrameworkInfo);
-                            seen__[8] = true;
+                                .map(session_response::Response::GetFrameworkInfo)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ",
+                                                "\"getFrameworkInfo\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::UpdateIo => {
-                            if response__.is_some() || seen__[9] {
+                            if seen__[10] {
                                 return Err(serde::de::Error::duplicate_field("updateIo"));
                             }
-                            response__ = map_
+                            seen__[10] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::UpdateIo);
-                            seen__[9] = true;
+                                .map(session_response::Response::UpdateIo)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ", "\"updateIo\"",
+                                                ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::FinalizeSimulation => {
-                            if response__.is_some() || seen__[10] {
+                            if seen__[11] {
                                 return Err(
                                     serde::de::Error::duplicate_field("finalizeSimulation"),
                                 );
                             }
-                            response__ = map_
+                            seen__[11] = true;
+                            if let Some(value) = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::FinalizeSimulation);
-                            seen__[10] = true;
+                                .map(session_response::Response::FinalizeSimulation)
+                            {
+                                if response__.is_some() {
+                                    return Err(
+                                        serde::de::Error::custom(
+                                            concat!(
+                                                "oneof `response` is already set (field ",
+                                                "\"finalizeSimulation\"", ")"
+                                            ),
+                                        ),
+                                    );
+                                }
+                                response__ = Some(value);
+                            }
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9100,13 +9991,13 @@ impl<'de> serde::Deserialize<'de> for session_response::FinalizeSimulationRespon
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::UserVerdict => {
-                            if user_verdict__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("userVerdict"),
                                 );
                             }
-                            user_verdict__ = map_.next_value()?;
                             seen__[0] = true;
+                            user_verdict__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9227,19 +10118,22 @@ for session_response::finalize_simulation_response::SimulationVerdict {
             {
                 let mut success__ = None;
                 let mut reason__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Success => {
-                            if success__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("success"));
                             }
-                            success__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            success__ = map_.next_value()?;
                         }
                         GeneratedField::Reason => {
-                            if reason__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("reason"));
                             }
-                            reason__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            reason__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9374,35 +10268,38 @@ impl<'de> serde::Deserialize<'de> for session_response::GetAgentInfoResponse {
                 let mut instructions__ = None;
                 let mut tools__ = None;
                 let mut chat_ctx__ = None;
-                let mut seen__ = [false; 1];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Id => {
-                            if id__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("id"));
                             }
-                            id__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            id__ = map_.next_value()?;
                         }
                         GeneratedField::Instructions => {
-                            if instructions__.is_some() || seen__[0] {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("instructions"),
                                 );
                             }
+                            seen__[1] = true;
                             instructions__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::Tools => {
-                            if tools__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("tools"));
                             }
-                            tools__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            tools__ = map_.next_value()?;
                         }
                         GeneratedField::ChatCtx => {
-                            if chat_ctx__.is_some() {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("chatCtx"));
                             }
-                            chat_ctx__ = Some(map_.next_value()?);
+                            seen__[3] = true;
+                            chat_ctx__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9512,13 +10409,15 @@ impl<'de> serde::Deserialize<'de> for session_response::GetChatHistoryResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut items__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Items => {
-                            if items__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("items"));
                             }
-                            items__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            items__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9639,19 +10538,22 @@ impl<'de> serde::Deserialize<'de> for session_response::GetFrameworkInfoResponse
             {
                 let mut sdk__ = None;
                 let mut sdk_version__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Sdk => {
-                            if sdk__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("sdk"));
                             }
-                            sdk__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            sdk__ = map_.next_value()?;
                         }
                         GeneratedField::SdkVersion => {
-                            if sdk_version__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("sdkVersion"));
                             }
-                            sdk_version__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            sdk_version__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9774,23 +10676,26 @@ impl<'de> serde::Deserialize<'de> for session_response::GetRtcStatsResponse {
             {
                 let mut publisher_stats__ = None;
                 let mut subscriber_stats__ = None;
+                let mut seen__ = [false; 2];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::PublisherStats => {
-                            if publisher_stats__.is_some() {
+                            if seen__[0] {
                                 return Err(
                                     serde::de::Error::duplicate_field("publisherStats"),
                                 );
                             }
-                            publisher_stats__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            publisher_stats__ = map_.next_value()?;
                         }
                         GeneratedField::SubscriberStats => {
-                            if subscriber_stats__.is_some() {
+                            if seen__[1] {
                                 return Err(
                                     serde::de::Error::duplicate_field("subscriberStats"),
                                 );
                             }
-                            subscriber_stats__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            subscriber_stats__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -9954,45 +10859,57 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionStateResponse 
                 let mut agent_id__ = None;
                 let mut options__ = None;
                 let mut created_at__ = None;
-                let mut seen__ = [false; 1];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AgentState => {
-                            if agent_state__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("agentState"));
                             }
-                            agent_state__ = Some(
-                                map_.next_value::<AgentState>()? as i32,
-                            );
+                            seen__[0] = true;
+                            agent_state__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<AgentState>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::UserState => {
-                            if user_state__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("userState"));
                             }
-                            user_state__ = Some(map_.next_value::<UserState>()? as i32);
+                            seen__[1] = true;
+                            user_state__ = map_
+                                .next_value::<
+                                    crate::pbjson_support::EnumValue<UserState>,
+                                >()?
+                                .0;
                         }
                         GeneratedField::AgentId => {
-                            if agent_id__.is_some() {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("agentId"));
                             }
-                            agent_id__ = Some(map_.next_value()?);
+                            seen__[2] = true;
+                            agent_id__ = map_.next_value()?;
                         }
                         GeneratedField::Options => {
-                            if options__.is_some() {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
-                            options__ = Some(
-                                map_
-                                    .next_value::<crate::pbjson_support::UniqueKeys<_, _>>()?
-                                    .0,
-                            );
+                            seen__[3] = true;
+                            options__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
+                                        crate::pbjson_support::UniqueKeys<_, _>,
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[0] {
+                            if seen__[4] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
+                            seen__[4] = true;
                             created_at__ = map_.next_value()?;
-                            seen__[0] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -10116,18 +11033,18 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionUsageResponse 
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Usage => {
-                            if usage__.is_some() || seen__[0] {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("usage"));
                             }
-                            usage__ = map_.next_value()?;
                             seen__[0] = true;
+                            usage__ = map_.next_value()?;
                         }
                         GeneratedField::CreatedAt => {
-                            if created_at__.is_some() || seen__[1] {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("createdAt"));
                             }
-                            created_at__ = map_.next_value()?;
                             seen__[1] = true;
+                            created_at__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -10314,13 +11231,15 @@ impl<'de> serde::Deserialize<'de> for session_response::RunInputResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut items__ = None;
+                let mut seen__ = [false; 1];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Items => {
-                            if items__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("items"));
                             }
-                            items__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            items__ = map_.next_value()?;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -10449,7 +11368,7 @@ impl serde::Serialize for TtsModelUsage {
         if self.characters_count != 0 {
             len += 1;
         }
-        if self.audio_duration != 0. {
+        if self.audio_duration.to_bits() != 0 {
             len += 1;
         }
         let mut struct_ser = serializer
@@ -10469,8 +11388,12 @@ impl serde::Serialize for TtsModelUsage {
         if self.characters_count != 0 {
             struct_ser.serialize_field("charactersCount", &self.characters_count)?;
         }
-        if self.audio_duration != 0. {
-            struct_ser.serialize_field("audioDuration", &self.audio_duration)?;
+        if self.audio_duration.to_bits() != 0 {
+            struct_ser
+                .serialize_field(
+                    "audioDuration",
+                    &crate::pbjson_support::ProtoFloat(self.audio_duration),
+                )?;
         }
         struct_ser.end()
     }
@@ -10571,75 +11494,82 @@ impl<'de> serde::Deserialize<'de> for TtsModelUsage {
                 let mut output_tokens__ = None;
                 let mut characters_count__ = None;
                 let mut audio_duration__ = None;
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Provider => {
-                            if provider__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("provider"));
                             }
-                            provider__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            provider__ = map_.next_value()?;
                         }
                         GeneratedField::Model => {
-                            if model__.is_some() {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("model"));
                             }
-                            model__ = Some(map_.next_value()?);
+                            seen__[1] = true;
+                            model__ = map_.next_value()?;
                         }
                         GeneratedField::InputTokens => {
-                            if input_tokens__.is_some() {
+                            if seen__[2] {
                                 return Err(
                                     serde::de::Error::duplicate_field("inputTokens"),
                                 );
                             }
-                            input_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[2] = true;
+                            input_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::OutputTokens => {
-                            if output_tokens__.is_some() {
+                            if seen__[3] {
                                 return Err(
                                     serde::de::Error::duplicate_field("outputTokens"),
                                 );
                             }
-                            output_tokens__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[3] = true;
+                            output_tokens__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::CharactersCount => {
-                            if characters_count__.is_some() {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("charactersCount"),
                                 );
                             }
-                            characters_count__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[4] = true;
+                            characters_count__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::AudioDuration => {
-                            if audio_duration__.is_some() {
+                            if seen__[5] {
                                 return Err(
                                     serde::de::Error::duplicate_field("audioDuration"),
                                 );
                             }
-                            audio_duration__ = Some(
-                                map_
-                                    .next_value::<
+                            seen__[5] = true;
+                            audio_duration__ = map_
+                                .next_value::<
+                                    ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
-                                    >()?
-                                    .0,
-                            );
+                                    >,
+                                >()?
+                                .map(|x| x.0);
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -10692,16 +11622,23 @@ impl serde::Serialize for TimedString {
             struct_ser.serialize_field("text", &self.text)?;
         }
         if let Some(v) = self.start_time.as_ref() {
-            struct_ser.serialize_field("startTime", v)?;
+            struct_ser
+                .serialize_field("startTime", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         if let Some(v) = self.end_time.as_ref() {
-            struct_ser.serialize_field("endTime", v)?;
+            struct_ser
+                .serialize_field("endTime", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         if let Some(v) = self.confidence.as_ref() {
-            struct_ser.serialize_field("confidence", v)?;
+            struct_ser
+                .serialize_field("confidence", &crate::pbjson_support::ProtoFloat(*v))?;
         }
         if let Some(v) = self.start_time_offset.as_ref() {
-            struct_ser.serialize_field("startTimeOffset", v)?;
+            struct_ser
+                .serialize_field(
+                    "startTimeOffset",
+                    &crate::pbjson_support::ProtoFloat(*v),
+                )?;
         }
         if let Some(v) = self.speaker_id.as_ref() {
             struct_ser.serialize_field("speakerId", v)?;
@@ -10799,19 +11736,21 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                 let mut confidence__ = None;
                 let mut start_time_offset__ = None;
                 let mut speaker_id__ = None;
-                let mut seen__ = [false; 5];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Text => {
-                            if text__.is_some() {
+                            if seen__[0] {
                                 return Err(serde::de::Error::duplicate_field("text"));
                             }
-                            text__ = Some(map_.next_value()?);
+                            seen__[0] = true;
+                            text__ = map_.next_value()?;
                         }
                         GeneratedField::StartTime => {
-                            if start_time__.is_some() || seen__[0] {
+                            if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("startTime"));
                             }
+                            seen__[1] = true;
                             start_time__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -10819,12 +11758,12 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[0] = true;
                         }
                         GeneratedField::EndTime => {
-                            if end_time__.is_some() || seen__[1] {
+                            if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("endTime"));
                             }
+                            seen__[2] = true;
                             end_time__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -10832,12 +11771,12 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[1] = true;
                         }
                         GeneratedField::Confidence => {
-                            if confidence__.is_some() || seen__[2] {
+                            if seen__[3] {
                                 return Err(serde::de::Error::duplicate_field("confidence"));
                             }
+                            seen__[3] = true;
                             confidence__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -10845,14 +11784,14 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[2] = true;
                         }
                         GeneratedField::StartTimeOffset => {
-                            if start_time_offset__.is_some() || seen__[3] {
+                            if seen__[4] {
                                 return Err(
                                     serde::de::Error::duplicate_field("startTimeOffset"),
                                 );
                             }
+                            seen__[4] = true;
                             start_time_offset__ = map_
                                 .next_value::<
                                     ::std::option::Option<
@@ -10860,14 +11799,13 @@ impl<'de> serde::Deserialize<'de> for TimedString {
                                     >,
                                 >()?
                                 .map(|x| x.0);
-                            seen__[3] = true;
                         }
                         GeneratedField::SpeakerId => {
-                            if speaker_id__.is_some() || seen__[4] {
+                            if seen__[5] {
                                 return Err(serde::de::Error::duplicate_field("speakerId"));
                             }
+                            seen__[5] = true;
                             speaker_id__ = map_.next_value()?;
-                            seen__[4] = true;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -11126,5 +12064,64 @@ impl<'de> serde::Deserialize<'de> for UserState {
             }
         }
         deserializer.deserialize_any(GeneratedVisitor)
+    }
+}
+impl crate::pbjson_support::ProtoEnum for AgentState {
+    const NAMES: &'static [&'static str] = &[
+        "AS_INITIALIZING",
+        "AS_IDLE",
+        "AS_LISTENING",
+        "AS_THINKING",
+        "AS_SPEAKING",
+    ];
+    fn number_of(name: &str) -> Option<i32> {
+        Self::from_str_name(name).map(|known| known as i32)
+    }
+}
+impl crate::pbjson_support::ProtoEnum for AmdCategory {
+    const NAMES: &'static [&'static str] = &[
+        "AMD_UNKNOWN",
+        "AMD_HUMAN",
+        "AMD_MACHINE_IVR",
+        "AMD_MACHINE_VM",
+        "AMD_MACHINE_UNAVAILABLE",
+        "AMD_UNCERTAIN",
+    ];
+    fn number_of(name: &str) -> Option<i32> {
+        Self::from_str_name(name).map(|known| known as i32)
+    }
+}
+impl crate::pbjson_support::ProtoEnum for ChatRole {
+    const NAMES: &'static [&'static str] = &["DEVELOPER", "SYSTEM", "USER", "ASSISTANT"];
+    fn number_of(name: &str) -> Option<i32> {
+        Self::from_str_name(name).map(|known| known as i32)
+    }
+}
+impl crate::pbjson_support::ProtoEnum for ToolCallStatus {
+    const NAMES: &'static [&'static str] = &[
+        "TC_RUNNING",
+        "TC_DONE",
+        "TC_ERROR",
+        "TC_CANCELLED",
+    ];
+    fn number_of(name: &str) -> Option<i32> {
+        Self::from_str_name(name).map(|known| known as i32)
+    }
+}
+impl crate::pbjson_support::ProtoEnum for ToolReplyStatus {
+    const NAMES: &'static [&'static str] = &[
+        "TR_SCHEDULED",
+        "TR_COMPLETED",
+        "TR_INTERRUPTED",
+        "TR_SKIPPED",
+    ];
+    fn number_of(name: &str) -> Option<i32> {
+        Self::from_str_name(name).map(|known| known as i32)
+    }
+}
+impl crate::pbjson_support::ProtoEnum for UserState {
+    const NAMES: &'static [&'static str] = &["US_SPEAKING", "US_LISTENING", "US_AWAY"];
+    fn number_of(name: &str) -> Option<i32> {
+        Self::from_str_name(name).map(|known| known as i32)
     }
 }
