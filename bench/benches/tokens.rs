@@ -1,14 +1,8 @@
 //! Ours, the physical floor and the official crate (`livekit-api` 0.10.0, token feature) in one
 //! criterion run: minting and verifying the same participant token.
 //!
-//! Claim set: identity, name, `roomJoin` + `room`, attributes `{mykey: myvalue}`, ttl 1 h.
-//!
-//! - mint floor: key a fresh `Hmac<Sha256>` from the secret (as a naive implementation does
-//!   per token), base64url-encode ready-made header and claims JSON bytes (no JSON is
-//!   written), MAC `header.payload`, base64url-encode the tag, in one preallocated `String`.
-//! - verify floor: split at the dots, key a fresh `Hmac<Sha256>`, MAC the signing input,
-//!   base64url-decode the signature and `verify_slice` it, base64url-decode the payload (no
-//!   JSON is parsed, no claim checked).
+//! Claim set and floors: `crates/livekit-server-auth/benches/support/mod.rs`, included here by
+//! path, so that this comparison and the crate's own benchmark measure the same thing.
 //!
 //! "build + sign" builds the token from the claim values every time (what an app server does
 //! per request); "reused builder" signs claims built once (what a service client does per call;
@@ -18,32 +12,20 @@
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
+#[path = "../../crates/livekit-server-auth/benches/support/mod.rs"]
+mod support;
+
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
-use hmac::{Hmac, Mac};
 use livekit_api::access_token as official;
-use livekit_server_auth::{AccessToken, ApiSecret, TokenSigner, TokenVerifier, VideoGrants};
-use sha2::Sha256;
+use livekit_server_auth::{ApiSecret, TokenSigner, TokenVerifier};
+use support::{KEY, SECRET, TTL, floor_mint, floor_verify, participant_token};
 
-const KEY: &str = "APIbenchKey123";
-const SECRET: &str = "bench-secret-0123456789abcdefghijklmnopqrstuv";
-const HEADER: &[u8] = br#"{"alg":"HS256","typ":"JWT"}"#;
-const TTL: Duration = Duration::from_secs(3600);
-
-fn ours(signer: &TokenSigner) -> AccessToken {
-    signer
-        .access_token()
-        .with_identity("participant-identity")
-        .with_name("Participant Name")
-        .with_grants(VideoGrants::join("my-room"))
-        .with_attributes([("mykey", "myvalue")])
-        .with_ttl(TTL)
-}
-
+/// The official crate's builder with the same claim set.
 fn theirs() -> official::AccessToken {
     official::AccessToken::with_api_key(KEY, SECRET)
         .with_identity("participant-identity")
@@ -57,36 +39,9 @@ fn theirs() -> official::AccessToken {
         .with_ttl(TTL)
 }
 
-fn floor_mint(secret: &[u8], payload: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
-    let mut token = String::with_capacity(
-        HEADER.len().div_ceil(3) * 4 + payload.len().div_ceil(3) * 4 + 2 + 43,
-    );
-    URL_SAFE_NO_PAD.encode_string(HEADER, &mut token);
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-    mac.update(token.as_bytes());
-    let tag = mac.finalize().into_bytes();
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(tag, &mut token);
-    token
-}
-
-fn floor_verify(secret: &[u8], token: &str) -> Vec<u8> {
-    let dot = token.rfind('.').unwrap();
-    let (input, sig) = (&token[..dot], &token[dot + 1..]);
-    let payload = &input[input.find('.').unwrap() + 1..];
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
-    mac.update(input.as_bytes());
-    let mut tag = [0u8; 32];
-    URL_SAFE_NO_PAD.decode_slice(sig, &mut tag).unwrap();
-    mac.verify_slice(&tag).unwrap();
-    URL_SAFE_NO_PAD.decode(payload).unwrap()
-}
-
 fn tokens(c: &mut Criterion) {
     let signer = TokenSigner::new(KEY, &ApiSecret::new(SECRET).unwrap()).unwrap();
-    let prebuilt = ours(&signer);
+    let prebuilt = participant_token(&signer);
     let now = SystemTime::now();
     let token = prebuilt.to_jwt_at(now).unwrap();
     let payload = URL_SAFE_NO_PAD
@@ -110,7 +65,11 @@ fn tokens(c: &mut Criterion) {
 
     let mut mint = c.benchmark_group("mint");
     mint.bench_function("ours (build + sign)", |b| {
-        b.iter(|| ours(black_box(&signer)).to_jwt_at(black_box(now)).unwrap());
+        b.iter(|| {
+            participant_token(black_box(&signer))
+                .to_jwt_at(black_box(now))
+                .unwrap()
+        });
     });
     mint.bench_function("ours (reused builder)", |b| {
         b.iter(|| black_box(&prebuilt).to_jwt_at(black_box(now)).unwrap());

@@ -4,6 +4,8 @@
 //!    dependencies count) must not reach what `docs/architecture.md` forbids for its layer
 //!    (external crates: anywhere in the tree), and its direct workspace dependencies must be
 //!    among those its layer allows.
+//!    Test-support crates (`livekit-server-testkit`) are dev-dependencies only: no crate's
+//!    normal dependency tree may reach them.
 //! 2. One version of each of prost, http, hyper and base64 in `Cargo.lock`.
 //!
 //! Both checks run as plain `cargo test` too (`tidy_passes_on_this_workspace`).
@@ -85,6 +87,13 @@ const RULES: &[Rule] = &[
         forbidden: &[],
         workspace: &["*"],
     },
+    // Test support (the reference-peer runner): no runtime, no HTTP, no workspace crate. That
+    // it is only ever a dev-dependency is checked for every crate (`DEV_ONLY`).
+    Rule {
+        krate: "livekit-server-testkit",
+        forbidden: RUNTIME_AND_HTTP,
+        workspace: &[],
+    },
     Rule {
         krate: "livekit-server-*",
         forbidden: SECOND_HTTP_STACK,
@@ -96,6 +105,9 @@ const RULES: &[Rule] = &[
         ],
     },
 ];
+
+/// Workspace crates that may only be dev-dependencies: test support, never published.
+const DEV_ONLY: &[&str] = &["livekit-server-testkit"];
 
 /// Crates of which `Cargo.lock` may hold only one version.
 const SINGLE_VERSION: &[&str] = &["prost", "http", "hyper", "base64"];
@@ -216,8 +228,18 @@ fn check_layers(graph: &Graph) -> Vec<String> {
     let member_names: BTreeSet<&str> = graph.members.iter().map(|id| graph.name(id)).collect();
     for member in &graph.members {
         let name = graph.name(member);
+        let reachable = graph.reachable(member);
+        for (dep, path) in &reachable {
+            let dep_name = graph.name(dep);
+            if DEV_ONLY.contains(&dep_name) {
+                problems.push(format!(
+                    "{name} may use {dep_name} only as a dev-dependency (via {})",
+                    path.join(" -> ")
+                ));
+            }
+        }
         let Some(rule) = rule_for(name) else { continue };
-        for (dep, path) in graph.reachable(member) {
+        for (dep, path) in reachable {
             let dep_name = graph.name(&dep);
             if rule.forbidden.contains(&dep_name) {
                 problems.push(format!(
@@ -389,6 +411,36 @@ mod tests {
             r#"{"id":"livekit-server-auth 0.1.0","deps":[{"name":"tokio","pkg":"tokio 0.1.0","dep_kinds":[{"kind":"dev"}]}]}"#,
         );
         assert!(check_layers(&Graph::parse(&doc).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn test_support_is_a_dev_dependency_only() {
+        // Even for the crates that may use every workspace crate, and for those without a rule.
+        for user in ["livekit-server-sdk", "livekit-app-server"] {
+            let found = problems(
+                &[user, "livekit-server-testkit"],
+                &[],
+                &[(user, "livekit-server-testkit")],
+            );
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(
+                found[0].contains("livekit-server-testkit only as a dev-dependency"),
+                "{found:?}"
+            );
+        }
+        let mut doc = metadata(&["livekit-server-auth", "livekit-server-testkit"], &[], &[]);
+        doc = doc.replace(
+            r#"{"id":"livekit-server-auth 0.1.0","deps":[]}"#,
+            r#"{"id":"livekit-server-auth 0.1.0","deps":[{"name":"livekit-server-testkit","pkg":"livekit-server-testkit 0.1.0","dep_kinds":[{"kind":"dev"}]}]}"#,
+        );
+        assert!(check_layers(&Graph::parse(&doc).unwrap()).is_empty());
+        // And it stays free of runtimes and HTTP stacks itself.
+        let found = problems(
+            &["livekit-server-testkit"],
+            &["tokio"],
+            &[("livekit-server-testkit", "tokio")],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[test]

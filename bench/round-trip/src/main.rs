@@ -4,39 +4,36 @@
 //!
 //! The server is this binary started again with `--serve` (hyper HTTP/1.1 on 127.0.0.1:0, a
 //! fixed protobuf `ListRoomsResponse` of three rooms) in a child process, so the CPU time
-//! measured with `getrusage(RUSAGE_SELF)` is the client's alone. Both clients run on the same
-//! Tokio runtime, sign a token per call, reuse pooled connections, and decode into the
-//! protocol's `ListRoomsResponse`. Each (client, concurrency) cell is measured `--rounds`
-//! times, alternating which client goes first; the median is reported.
+//! measured with `getrusage(RUSAGE_SELF)` is the client's alone. The server loop and the
+//! `ListRooms` descriptor are those of the crate's own round-trip benchmark, included by path.
+//! Both clients run on the same Tokio runtime, sign a token per call, reuse pooled
+//! connections, and decode into the protocol's `ListRoomsResponse`. Each (client, concurrency)
+//! cell is measured `--rounds` times, alternating which client goes first; the median is
+//! reported.
 //!
 //! ```text
 //! cargo run --release -p bench-round-trip -- [--seconds 2] [--rounds 9] [--client-threads 1]
 //! cargo run --release -p bench-round-trip -- --profile ours|theirs --concurrency 64   # one client alone
 //! ```
 
-use std::convert::Infallible;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../crates/livekit-server-http/tests/support/rooms.rs"]
+mod rooms;
+#[path = "../../../crates/livekit-server-http/benches/support/serve.rs"]
+mod server;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
+use livekit_server_http::{CallOptions, Client, Scope};
 use livekit_server_proto as proto;
+use rooms::LIST_ROOMS;
 
 const KEY: &str = "APIbenchkey";
 const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
-
-const LIST_ROOMS: Rpc = Rpc {
-    service: "livekit.RoomService",
-    method: "ListRooms",
-    path: "/twirp/livekit.RoomService/ListRooms",
-    idempotency: Idempotency::ReadOnly,
-    grants: &[Grant::RoomList],
-};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -320,40 +317,9 @@ fn serve() {
         let _ = std::io::stdin().read_to_end(&mut sink);
         std::process::exit(0);
     });
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
+    server::serve_protobuf(body, |addr| {
         let mut stdout = std::io::stdout();
-        writeln!(stdout, "PORT {port}").expect("print port");
+        writeln!(stdout, "PORT {}", addr.port()).expect("print port");
         stdout.flush().expect("flush");
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            let body = body.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |_request| {
-                    let body = body.clone();
-                    async move {
-                        let mut response = http::Response::new(Full::new(body));
-                        response.headers_mut().insert(
-                            http::header::CONTENT_TYPE,
-                            http::HeaderValue::from_static("application/protobuf"),
-                        );
-                        Ok::<_, Infallible>(response)
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
     });
 }

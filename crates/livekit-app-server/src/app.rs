@@ -478,8 +478,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use livekit_server_auth::ApiSecret;
-    use livekit_server_proto::{ParticipantInfo, Room, WebhookEvent};
-    use livekit_server_webhook::WebhookSigner;
+    use livekit_server_proto::WebhookEvent;
+    use livekit_server_webhook::{SignedWebhook, WebhookSigner};
 
     use super::*;
 
@@ -501,6 +501,15 @@ mod tests {
             builder = builder.header(*name, *value);
         }
         builder.body(Bytes::copy_from_slice(body)).unwrap()
+    }
+
+    /// A `POST /livekit/webhook` carrying `signed` (its body and `Authorization`).
+    fn webhook(signed: &SignedWebhook) -> Request<Bytes> {
+        post(
+            "/livekit/webhook",
+            &[("authorization", &signed.authorization)],
+            &signed.body,
+        )
     }
 
     /// Log lines written while `f` runs, as JSON values.
@@ -633,62 +642,42 @@ mod tests {
     #[test]
     fn a_webhook_is_logged_in_one_structured_line() {
         let app = app();
-        let event = WebhookEvent {
+        // The `webhook received` lines logged for `event`, signed like the server signs it.
+        let received = |event: &WebhookEvent| {
+            let signed = WebhookSigner::new(KEY, SECRET)
+                .unwrap()
+                .sign(event)
+                .unwrap();
+            let (response, lines) = capture_logs(|| app.handle(webhook(&signed)));
+            assert_eq!(response.status(), StatusCode::OK);
+            let received: Vec<Value> = lines
+                .into_iter()
+                .filter(|line| line["fields"]["message"] == "webhook received")
+                .collect();
+            assert_eq!(received.len(), 1, "{received:?}");
+            received[0].clone()
+        };
+
+        let mut event = WebhookEvent {
             event: "participant_joined".into(),
             id: "EV_log".into(),
-            room: Some(Room {
-                name: "log-room".into(),
-                ..Default::default()
-            }),
-            participant: Some(ParticipantInfo {
-                identity: "ana".into(),
-                ..Default::default()
-            }),
             ..Default::default()
         };
-        let signed = WebhookSigner::new(KEY, SECRET)
-            .unwrap()
-            .sign(&event)
-            .unwrap();
-        let request = post(
-            "/livekit/webhook",
-            &[("authorization", &signed.authorization)],
-            &signed.body,
-        );
-        let (response, lines) = capture_logs(|| app.handle(request));
-        assert_eq!(response.status(), StatusCode::OK);
-        let received: Vec<&Value> = lines
-            .iter()
-            .filter(|line| line["fields"]["message"] == "webhook received")
-            .collect();
-        assert_eq!(received.len(), 1, "{lines:?}");
-        let fields = &received[0]["fields"];
+        event.room.get_or_insert_default().name = "log-room".into();
+        event.participant.get_or_insert_default().identity = "ana".into();
+        let line = received(&event);
+        let fields = &line["fields"];
         assert_eq!(fields["event"], "participant_joined");
         assert_eq!(fields["id"], "EV_log");
         assert_eq!(fields["room"], "log-room");
         assert_eq!(fields["participant"], "ana");
-        assert_eq!(received[0]["level"], "INFO");
+        assert_eq!(line["level"], "INFO");
 
         // An event without room or participant still gives one line, with empty fields.
-        let bare = WebhookEvent {
+        let line = received(&WebhookEvent {
             event: "egress_started".into(),
             ..Default::default()
-        };
-        let signed = WebhookSigner::new(KEY, SECRET)
-            .unwrap()
-            .sign(&bare)
-            .unwrap();
-        let request = post(
-            "/livekit/webhook",
-            &[("authorization", &signed.authorization)],
-            &signed.body,
-        );
-        let (response, lines) = capture_logs(|| app.handle(request));
-        assert_eq!(response.status(), StatusCode::OK);
-        let line = lines
-            .iter()
-            .find(|l| l["fields"]["message"] == "webhook received")
-            .unwrap();
+        });
         assert_eq!(line["fields"]["event"], "egress_started");
         assert_eq!(line["fields"]["room"], "");
     }
@@ -712,16 +701,8 @@ mod tests {
         let ((token_response, good_response, forged_response), lines) = capture_logs(|| {
             (
                 app.handle(token_request),
-                app.handle(post(
-                    "/livekit/webhook",
-                    &[("authorization", &good.authorization)],
-                    &good.body,
-                )),
-                app.handle(post(
-                    "/livekit/webhook",
-                    &[("authorization", &forged.authorization)],
-                    &forged.body,
-                )),
+                app.handle(webhook(&good)),
+                app.handle(webhook(&forged)),
             )
         });
         assert_eq!(good_response.status(), StatusCode::OK);
@@ -761,11 +742,7 @@ mod tests {
         let good = signer
             .sign_body(br#"{"event":"room_started","id":"EV_good"}"#.to_vec())
             .unwrap();
-        let response = app.handle(post(
-            "/livekit/webhook",
-            &[("authorization", &good.authorization)],
-            &good.body,
-        ));
+        let response = app.handle(webhook(&good));
         assert_eq!(response.status(), StatusCode::OK);
         let response = app.handle(post(
             "/livekit/webhook",

@@ -12,7 +12,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
 use livekit_app_server::{App, Config, ServeError, serve, serve_app};
 use livekit_server_auth::{ApiSecret, TokenVerifier};
-use livekit_server_proto::{ParticipantInfo, Room, WebhookEvent};
+use livekit_server_proto::WebhookEvent;
 use livekit_server_webhook::{EventKind, WebhookSigner};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -78,14 +78,24 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Signals shutdown and waits for `serve` to return.
-    async fn stop(mut self) {
+    /// Signals shutdown: `serve` stops accepting and lets the requests in flight finish.
+    fn signal_shutdown(&mut self) {
         self.shutdown.take().unwrap().send(()).unwrap();
+    }
+
+    /// Waits for `serve` to return, which it must do without an error.
+    async fn stopped(mut self) {
         tokio::time::timeout(BOUND, &mut self.task)
             .await
             .expect("serve returns")
             .unwrap()
             .unwrap();
+    }
+
+    /// Signals shutdown and waits for `serve` to return.
+    async fn stop(mut self) {
+        self.signal_shutdown();
+        self.stopped().await;
     }
 }
 
@@ -152,6 +162,15 @@ fn request(method: Method, server: &TestServer, path: &str) -> http::request::Bu
         .header("host", "localhost")
 }
 
+/// Sends `method path` without a body.
+async fn send_empty(server: &TestServer, method: Method, path: &str) -> Reply {
+    send(
+        server,
+        request(method, server, path).body(Full::default()).unwrap(),
+    )
+    .await
+}
+
 async fn post_token(
     server: &TestServer,
     content_type: Option<&str>,
@@ -181,12 +200,35 @@ async fn post_webhook(
 async fn raw(server: &TestServer, bytes: &[u8]) -> String {
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     stream.write_all(bytes).await.unwrap();
+    read_answer(&mut stream).await
+}
+
+/// Reads the answer on a raw connection until the server closes it.
+async fn read_answer(stream: &mut TcpStream) -> String {
     let mut answer = Vec::new();
     tokio::time::timeout(BOUND, stream.read_to_end(&mut answer))
         .await
         .unwrap()
         .unwrap();
     String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Starts a `POST /token` with `Expect: 100-continue` and waits for the `100 Continue`: the
+/// server polls the body only inside the request, so the request is then in flight.
+async fn token_request_in_flight(server: &TestServer, content_length: usize) -> TcpStream {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Expect: 100-continue\r\nContent-Length: {content_length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut continue_line = vec![0; b"HTTP/1.1 100 Continue\r\n\r\n".len()];
+    tokio::time::timeout(BOUND, stream.read_exact(&mut continue_line))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(continue_line, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream
 }
 
 fn now_secs() -> u64 {
@@ -444,12 +486,7 @@ async fn token_oversized_bodies_are_refused_while_reading() {
     for _ in 0..5 {
         stream.write_all(chunk.as_bytes()).await.unwrap();
     }
-    let mut answer = Vec::new();
-    tokio::time::timeout(BOUND, stream.read_to_end(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = read_answer(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
     assert!(answer.contains("larger than"), "{answer}");
     server.stop().await;
@@ -459,22 +496,19 @@ async fn token_oversized_bodies_are_refused_while_reading() {
 // POST /livekit/webhook
 
 fn joined_event() -> WebhookEvent {
-    WebhookEvent {
+    let mut event = WebhookEvent {
         event: "participant_joined".into(),
         id: "EV_http_test".into(),
         created_at: 1_700_000_000,
-        room: Some(Room {
-            name: "webhook-room".into(),
-            sid: "RM_1".into(),
-            ..Default::default()
-        }),
-        participant: Some(ParticipantInfo {
-            identity: "bob".into(),
-            sid: "PA_1".into(),
-            ..Default::default()
-        }),
         ..Default::default()
-    }
+    };
+    let room = event.room.get_or_insert_default();
+    room.name = "webhook-room".into();
+    room.sid = "RM_1".into();
+    let participant = event.participant.get_or_insert_default();
+    participant.identity = "bob".into();
+    participant.sid = "PA_1".into();
+    event
 }
 
 #[tokio::test]
@@ -615,13 +649,7 @@ async fn webhook_refusals() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 
     // Still alive.
-    let reply = send(
-        &server,
-        request(Method::GET, &server, "/healthz")
-            .body(Full::default())
-            .unwrap(),
-    )
-    .await;
+    let reply = send_empty(&server, Method::GET, "/healthz").await;
     assert_eq!(reply.status, StatusCode::OK);
     server.stop().await;
 }
@@ -700,33 +728,14 @@ async fn preflight_is_answered_for_the_tutorial_front_ends() {
 #[tokio::test]
 async fn health_unknown_routes_and_wrong_methods() {
     let server = TestServer::start(config()).await;
-    let empty = || Full::<Bytes>::default();
 
-    let reply = send(
-        &server,
-        request(Method::GET, &server, "/healthz")
-            .body(empty())
-            .unwrap(),
-    )
-    .await;
+    let reply = send_empty(&server, Method::GET, "/healthz").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json(), json!({ "status": "ok" }));
-    let reply = send(
-        &server,
-        request(Method::HEAD, &server, "/healthz")
-            .body(empty())
-            .unwrap(),
-    )
-    .await;
+    let reply = send_empty(&server, Method::HEAD, "/healthz").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.is_empty());
-    let reply = send(
-        &server,
-        request(Method::GET, &server, "/healthz/?probe=1")
-            .body(empty())
-            .unwrap(),
-    )
-    .await;
+    let reply = send_empty(&server, Method::GET, "/healthz/?probe=1").await;
     assert_eq!(
         reply.status,
         StatusCode::OK,
@@ -741,11 +750,7 @@ async fn health_unknown_routes_and_wrong_methods() {
         "/livekit/webhook/extra",
         "//token",
     ] {
-        let reply = send(
-            &server,
-            request(Method::POST, &server, path).body(empty()).unwrap(),
-        )
-        .await;
+        let reply = send_empty(&server, Method::POST, path).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
         assert!(reply.error_message().contains("no route"), "{path}");
     }
@@ -757,13 +762,7 @@ async fn health_unknown_routes_and_wrong_methods() {
         (Method::DELETE, "/livekit/webhook", "POST"),
         (Method::POST, "/healthz", "GET"),
     ] {
-        let reply = send(
-            &server,
-            request(method.clone(), &server, path)
-                .body(empty())
-                .unwrap(),
-        )
-        .await;
+        let reply = send_empty(&server, method.clone(), path).await;
         assert_eq!(
             reply.status,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -792,13 +791,7 @@ async fn malformed_http_never_takes_the_server_down() {
         // Whatever the answer (400 or a closed connection), the server must survive it.
         let _ = raw(&server, garbage).await;
     }
-    let reply = send(
-        &server,
-        request(Method::GET, &server, "/healthz")
-            .body(Full::default())
-            .unwrap(),
-    )
-    .await;
+    let reply = send_empty(&server, Method::GET, "/healthz").await;
     assert_eq!(reply.status, StatusCode::OK);
     server.stop().await;
 }
@@ -836,46 +829,20 @@ async fn http2_prior_knowledge_is_served() {
 
 #[tokio::test]
 async fn shutdown_lets_the_request_in_flight_finish() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = oneshot::channel::<()>();
-    let cfg = config();
-    let mut task = tokio::spawn(async move {
-        serve(listener, &cfg, async {
-            let _ = rx.await;
-        })
-        .await
-    });
-
-    // The server polls the body only inside the request: its `100 Continue` proves the
-    // request is in flight.
+    let mut server = TestServer::start(config()).await;
     let body = br#"{"roomName":"in-flight","participantName":"late"}"#;
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-         Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut continue_line = vec![0; b"HTTP/1.1 100 Continue\r\n\r\n".len()];
-    tokio::time::timeout(BOUND, stream.read_exact(&mut continue_line))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(continue_line, b"HTTP/1.1 100 Continue\r\n\r\n");
+    let mut stream = token_request_in_flight(&server, body.len()).await;
 
-    tx.send(()).unwrap();
+    server.signal_shutdown();
     // The server stops accepting: a new connection is refused once the listener is closed.
     // (Checked after `serve` returns below; here the in-flight request holds it open.)
-    assert!(!task.is_finished(), "serve waits for the request in flight");
+    assert!(
+        !server.task.is_finished(),
+        "serve waits for the request in flight"
+    );
 
     stream.write_all(body).await.unwrap();
-    let mut answer = Vec::new();
-    tokio::time::timeout(BOUND, stream.read_to_end(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = read_answer(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     assert!(answer.contains("\"token\":\""), "{answer}");
     assert!(
@@ -883,11 +850,8 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         "{answer}"
     );
 
-    tokio::time::timeout(BOUND, &mut task)
-        .await
-        .expect("serve returns")
-        .unwrap()
-        .unwrap();
+    let addr = server.addr;
+    server.stopped().await;
     assert!(
         TcpStream::connect(addr).await.is_err(),
         "the listener is closed"
@@ -899,19 +863,7 @@ async fn shutdown_drops_requests_that_outlive_the_grace_period() {
     let app = App::new(&config()).unwrap();
     let grace = Duration::from_millis(300);
     let server = TestServer::start_app(app, grace).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(
-            b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-              Expect: 100-continue\r\nContent-Length: 100\r\n\r\n",
-        )
-        .await
-        .unwrap();
-    let mut continue_line = vec![0; b"HTTP/1.1 100 Continue\r\n\r\n".len()];
-    tokio::time::timeout(BOUND, stream.read_exact(&mut continue_line))
-        .await
-        .unwrap()
-        .unwrap();
+    let mut stream = token_request_in_flight(&server, 100).await;
 
     // The body never comes; `serve` returns after the grace period anyway.
     let started = std::time::Instant::now();

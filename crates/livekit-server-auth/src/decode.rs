@@ -5,11 +5,9 @@ use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 
 use crate::claims::NumericDate;
+use crate::grants::FlagGrants;
 use crate::json::{JsonError, Reader, check_unique};
-use crate::{
-    AgentGrants, Claims, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind,
-    SipGrants, TokenError, TrackSource, VideoGrants,
-};
+use crate::{Claims, KindDetail, ParticipantKind, TokenError, TrackSource, VideoGrants};
 
 /// Maps a reader error in the claims to a token error; `claim` names the value being read.
 fn claims_error(claim: &'static str) -> impl Fn(JsonError) -> TokenError {
@@ -240,28 +238,10 @@ pub(crate) fn claim(
             c.kind_details = string_list(r, "kindDetails", KindDetail::from_name)?;
         }
         Known::Video => video(r, &mut c.video)?,
-        Known::Sip => {
-            c.sip = flags(r, "sip", &SIP_FIELDS)?.map(|f| SipGrants {
-                admin: f[0],
-                call: f[1],
-            });
-        }
-        Known::Agent => {
-            c.agent = flags(r, "agent", &AGENT_FIELDS)?.map(|f| AgentGrants {
-                admin: f[0],
-                simulation_admin: f[1],
-                database_admin: f[2],
-                dispatch_admin: f[3],
-            });
-        }
-        Known::Inference => {
-            c.inference = flags(r, "inference", &INFERENCE_FIELDS)?
-                .map(|f| InferenceGrants { perform: f[0] });
-        }
-        Known::Observability => {
-            c.observability = flags(r, "observability", &OBSERVABILITY_FIELDS)?
-                .map(|f| ObservabilityGrants { write: f[0] });
-        }
+        Known::Sip => c.sip = flags(r)?,
+        Known::Agent => c.agent = flags(r)?,
+        Known::Inference => c.inference = flags(r)?,
+        Known::Observability => c.observability = flags(r)?,
         Known::RoomConfig => room_config(r, c)?,
         Known::RoomPreset => {
             c.room_preset = opt_string(r, "roomPreset")?.unwrap_or_default();
@@ -309,29 +289,27 @@ fn string_list<T>(
     Ok(out)
 }
 
-/// Reads an object of boolean flags (`null` flags are false); `None` for a `null` object.
-fn flags<const N: usize>(
-    r: &mut Reader<'_>,
-    claim: &'static str,
-    fields: &[(&str, &'static str); N],
-) -> Result<Option<[bool; N]>, TokenError> {
-    let error = claims_error(claim);
+/// Reads a grant object of boolean flags (`null` flags are false); `None` for a `null` object.
+fn flags<G: FlagGrants>(r: &mut Reader<'_>) -> Result<Option<G>, TokenError> {
+    let error = claims_error(G::CLAIM);
     if r.null().map_err(&error)? {
         return Ok(None);
     }
     r.begin_object().map_err(&error)?;
-    let mut values = [false; N];
-    let mut seen = [false; N];
+    let mut grants = G::default();
+    let mut seen = 0u32;
     let mut unknown = Vec::new();
     let mut first = true;
     while let Some(key) = r.next_key(&mut first).map_err(&error)? {
-        match fields.iter().position(|(name, _)| *name == key) {
+        match G::FLAGS.iter().position(|flag| flag.json == key) {
             Some(i) => {
-                if seen[i] {
+                let bit = 1u32 << i;
+                if seen & bit != 0 {
                     return Err(TokenError::DuplicateMember(key.into_owned()));
                 }
-                seen[i] = true;
-                values[i] = opt_bool(r, fields[i].1)?.unwrap_or(false);
+                seen |= bit;
+                let flag = &G::FLAGS[i];
+                (flag.set)(&mut grants, opt_bool(r, flag.claim)?.unwrap_or(false));
             }
             None => {
                 r.skip_value().map_err(&error)?;
@@ -340,18 +318,8 @@ fn flags<const N: usize>(
         }
     }
     check_unique(&mut unknown).map_err(&error)?;
-    Ok(Some(values))
+    Ok(Some(grants))
 }
-
-const SIP_FIELDS: [(&str, &str); 2] = [("admin", "sip.admin"), ("call", "sip.call")];
-const AGENT_FIELDS: [(&str, &str); 4] = [
-    ("admin", "agent.admin"),
-    ("simulationAdmin", "agent.simulationAdmin"),
-    ("databaseAdmin", "agent.databaseAdmin"),
-    ("dispatchAdmin", "agent.dispatchAdmin"),
-];
-const INFERENCE_FIELDS: [(&str, &str); 1] = [("perform", "inference.perform")];
-const OBSERVABILITY_FIELDS: [(&str, &str); 1] = [("write", "observability.write")];
 
 /// The `video` claim, decoded in place into `out` (`None` on entry).
 fn video(r: &mut Reader<'_>, out: &mut Option<VideoGrants>) -> Result<(), TokenError> {

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::grants::FlagGrants;
 use crate::json::find_special;
 use crate::{
     AgentGrants, Claims, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind,
@@ -403,30 +404,10 @@ pub(crate) fn claims<S: Sink>(out: &mut S, c: &Fields<'_>) -> Result<(), TokenEr
     if let Some(g) = c.video {
         video(o.key("video"), g);
     }
-    if let Some(g) = c.sip {
-        let mut s = Object::new(o.key("sip"));
-        s.flag("admin", g.admin);
-        s.flag("call", g.call);
-        s.end();
-    }
-    if let Some(g) = c.agent {
-        let mut s = Object::new(o.key("agent"));
-        s.flag("admin", g.admin);
-        s.flag("simulationAdmin", g.simulation_admin);
-        s.flag("databaseAdmin", g.database_admin);
-        s.flag("dispatchAdmin", g.dispatch_admin);
-        s.end();
-    }
-    if let Some(g) = c.inference {
-        let mut s = Object::new(o.key("inference"));
-        s.flag("perform", g.perform);
-        s.end();
-    }
-    if let Some(g) = c.observability {
-        let mut s = Object::new(o.key("observability"));
-        s.flag("write", g.write);
-        s.end();
-    }
+    flags(&mut o, c.sip);
+    flags(&mut o, c.agent);
+    flags(&mut o, c.inference);
+    flags(&mut o, c.observability);
     #[cfg(feature = "room-config")]
     if let Some(config) = c.room_config {
         o.key("roomConfig").room_config(config)?;
@@ -440,6 +421,18 @@ pub(crate) fn claims<S: Sink>(out: &mut S, c: &Fields<'_>) -> Result<(), TokenEr
     o.str("sha256", c.sha256);
     o.end();
     Ok(())
+}
+
+/// Writes a grant object of flags (its `true` ones) if there is one.
+#[inline]
+fn flags<S: Sink, G: FlagGrants>(o: &mut Object<'_, S>, grants: Option<&G>) {
+    if let Some(g) = grants {
+        let mut s = Object::new(o.key(G::CLAIM));
+        for flag in G::FLAGS {
+            s.flag(flag.json, (flag.get)(g));
+        }
+        s.end();
+    }
 }
 
 /// Writes the `attributes` member if there are any.
@@ -468,10 +461,7 @@ fn attributes<'s, S: Sink>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        AgentGrants, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind, SipGrants,
-        TrackSource,
-    };
+    use crate::grants::every_video_grant;
 
     fn ours(c: &Claims) -> String {
         let mut out = Vec::new();
@@ -529,26 +519,7 @@ mod tests {
         c.name = "n\n".into();
         c.kind = Some(ParticipantKind::Unknown("x".into()));
         c.kind_details = vec![KindDetail::Forwarded, KindDetail::Simulation];
-        c.video = Some(VideoGrants {
-            room_create: true,
-            room_list: true,
-            room_record: true,
-            room_admin: true,
-            room_join: true,
-            room: "r".into(),
-            destination_room: "d".into(),
-            can_publish: Some(false),
-            can_subscribe: Some(true),
-            can_publish_data: Some(false),
-            can_publish_sources: vec![TrackSource::Camera, TrackSource::ScreenShareAudio],
-            can_update_own_metadata: Some(true),
-            ingress_admin: true,
-            hidden: true,
-            recorder: true,
-            agent: true,
-            can_subscribe_metrics: Some(false),
-            can_manage_agent_session: Some(true),
-        });
+        c.video = Some(every_video_grant());
         c.sip = Some(SipGrants {
             admin: true,
             call: true,

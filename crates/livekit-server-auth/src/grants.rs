@@ -177,80 +177,113 @@ impl VideoGrants {
     }
 }
 
-/// `sip`: telephony permissions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
-pub struct SipGrants {
-    /// May manage SIP trunks and dispatch rules (`admin`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub admin: bool,
-    /// May place outbound calls (`call`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub call: bool,
+/// One flag of a [`FlagGrants`] object: its JSON name, the claim path errors name, and its
+/// field.
+pub(crate) struct Flag<G> {
+    /// The member name (`dispatchAdmin`).
+    pub(crate) json: &'static str,
+    /// The claim path reported when its value has the wrong type (`agent.dispatchAdmin`).
+    pub(crate) claim: &'static str,
+    pub(crate) get: fn(&G) -> bool,
+    pub(crate) set: fn(&mut G, bool),
 }
 
-/// `agent`: LiveKit Cloud agent permissions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
-pub struct AgentGrants {
-    /// May create, deploy and delete cloud agents (`admin`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub admin: bool,
-    /// May run agent simulations (`simulationAdmin`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub simulation_admin: bool,
-    /// May manage agent databases (`databaseAdmin`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub database_admin: bool,
-    /// May manage the agent dispatch queue (`dispatchAdmin`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub dispatch_admin: bool,
+/// A grant object whose members are all boolean flags, each written only when `true` and
+/// read as `false` when absent or `null` (`sip`, `agent`, `inference`, `observability`).
+/// Declared with `flag_grants!`, whose table also drives the serde impls, so that the
+/// hand-written encoder and decoder use the same names.
+pub(crate) trait FlagGrants: Default + 'static {
+    /// The claim that holds the object (`agent`).
+    const CLAIM: &'static str;
+    /// Every flag, in the order they are written.
+    const FLAGS: &'static [Flag<Self>];
 }
 
-/// `inference`: LiveKit Cloud inference permissions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
-pub struct InferenceGrants {
-    /// May use LLM, STT and TTS inference (`perform`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub perform: bool,
+/// Declares a [`FlagGrants`] object from its claim name and a table of
+/// `field = "jsonName"` flags.
+macro_rules! flag_grants {
+    (
+        $(#[$meta:meta])*
+        $name:ident = $claim:literal {
+            $( $(#[$fmeta:meta])* $field:ident = $json:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+        #[cfg_attr(feature = "serde", serde(default))]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                #[cfg_attr(
+                    feature = "serde",
+                    serde(
+                        rename = $json,
+                        skip_serializing_if = "is_false",
+                        deserialize_with = "null_default"
+                    )
+                )]
+                pub $field: bool,
+            )+
+        }
+
+        impl FlagGrants for $name {
+            const CLAIM: &'static str = $claim;
+            const FLAGS: &'static [Flag<$name>] = &[
+                $(
+                    Flag {
+                        json: $json,
+                        claim: concat!($claim, ".", $json),
+                        get: |g| g.$field,
+                        set: |g, value| g.$field = value,
+                    },
+                )+
+            ];
+        }
+
+        // The decoder keeps the flags it has seen in the bits of a `u32`.
+        const _: () = assert!(<$name as FlagGrants>::FLAGS.len() <= 32);
+    };
 }
 
-/// `observability`: LiveKit Cloud observability permissions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
-pub struct ObservabilityGrants {
-    /// May publish observability data (`write`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
-    pub write: bool,
+flag_grants! {
+    /// `sip`: telephony permissions.
+    SipGrants = "sip" {
+        /// May manage SIP trunks and dispatch rules (`admin`).
+        admin = "admin",
+        /// May place outbound calls (`call`).
+        call = "call",
+    }
+}
+
+flag_grants! {
+    /// `agent`: LiveKit Cloud agent permissions.
+    AgentGrants = "agent" {
+        /// May create, deploy and delete cloud agents (`admin`).
+        admin = "admin",
+        /// May run agent simulations (`simulationAdmin`).
+        simulation_admin = "simulationAdmin",
+        /// May manage agent databases (`databaseAdmin`).
+        database_admin = "databaseAdmin",
+        /// May manage the agent dispatch queue (`dispatchAdmin`).
+        dispatch_admin = "dispatchAdmin",
+    }
+}
+
+flag_grants! {
+    /// `inference`: LiveKit Cloud inference permissions.
+    InferenceGrants = "inference" {
+        /// May use LLM, STT and TTS inference (`perform`).
+        perform = "perform",
+    }
+}
+
+flag_grants! {
+    /// `observability`: LiveKit Cloud observability permissions.
+    ObservabilityGrants = "observability" {
+        /// May publish observability data (`write`).
+        write = "write",
+    }
 }
 
 #[cfg(feature = "serde")]
@@ -395,6 +428,31 @@ wire_names! {
     }
 }
 
+/// Video grants with every member set, none at its default: what codec tests write.
+#[cfg(test)]
+pub(crate) fn every_video_grant() -> VideoGrants {
+    VideoGrants {
+        room_create: true,
+        room_list: true,
+        room_record: true,
+        room_admin: true,
+        room_join: true,
+        room: "r".into(),
+        destination_room: "d".into(),
+        can_publish: Some(false),
+        can_subscribe: Some(true),
+        can_publish_data: Some(false),
+        can_publish_sources: vec![TrackSource::Camera, TrackSource::ScreenShareAudio],
+        can_update_own_metadata: Some(true),
+        ingress_admin: true,
+        hidden: true,
+        recorder: true,
+        agent: true,
+        can_subscribe_metrics: Some(false),
+        can_manage_agent_session: Some(true),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,6 +521,36 @@ mod tests {
             serde_json::to_string(&a).unwrap(),
             r#"{"simulationAdmin":true}"#
         );
+    }
+
+    /// Each row of a flag table reads and writes its own field, under the name serde uses.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn flag_tables_match_the_fields() {
+        fn check<G: FlagGrants + Serialize + fmt::Debug>() {
+            let names: Vec<&str> = G::FLAGS.iter().map(|f| f.json).collect();
+            for flag in G::FLAGS {
+                assert_eq!(flag.claim, format!("{}.{}", G::CLAIM, flag.json));
+                let mut g = G::default();
+                (flag.set)(&mut g, true);
+                assert_eq!(
+                    serde_json::to_value(&g).unwrap(),
+                    serde_json::json!({ flag.json: true }),
+                    "{g:?}"
+                );
+                let set: Vec<&str> = G::FLAGS
+                    .iter()
+                    .filter(|other| (other.get)(&g))
+                    .map(|other| other.json)
+                    .collect();
+                assert_eq!(set, [flag.json], "{names:?}");
+            }
+        }
+        check::<SipGrants>();
+        check::<AgentGrants>();
+        check::<InferenceGrants>();
+        check::<ObservabilityGrants>();
+        assert_eq!(AgentGrants::FLAGS.len(), 4);
     }
 
     #[cfg(feature = "serde")]

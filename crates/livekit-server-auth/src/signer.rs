@@ -395,9 +395,10 @@ mod tests {
     #[cfg(feature = "serde")]
     #[test]
     fn length_without_escapes_is_exact() {
+        use crate::grants::every_video_grant;
         use crate::{
             AgentGrants, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind,
-            SipGrants, TrackSource, VideoGrants,
+            SipGrants,
         };
         let mut c = Claims::new("APIkey", 1, 1_700_000_000);
         let check = |c: &Claims| {
@@ -409,26 +410,7 @@ mod tests {
         c.name = "é".into();
         c.kind = Some(ParticipantKind::Agent);
         c.kind_details = vec![KindDetail::CloudAgent, KindDetail::Simulation];
-        c.video = Some(VideoGrants {
-            room_create: true,
-            room_list: true,
-            room_record: true,
-            room_admin: true,
-            room_join: true,
-            room: "r".into(),
-            destination_room: "d".into(),
-            can_publish: Some(false),
-            can_subscribe: Some(true),
-            can_publish_data: Some(false),
-            can_publish_sources: vec![TrackSource::Camera, TrackSource::Microphone],
-            can_update_own_metadata: Some(true),
-            ingress_admin: true,
-            hidden: true,
-            recorder: true,
-            agent: true,
-            can_subscribe_metrics: Some(false),
-            can_manage_agent_session: Some(true),
-        });
+        c.video = Some(every_video_grant());
         c.sip = Some(SipGrants::default());
         c.agent = Some(AgentGrants {
             dispatch_admin: true,

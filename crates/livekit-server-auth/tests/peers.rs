@@ -2,116 +2,19 @@
 //! Python `livekit-api` and Node `livekit-server-sdk`, and tokens they mint are verified by us.
 //!
 //! The peers are the small command-line programs in `tests/peers/` (one JSON command per
-//! line). They must be installed: `cargo xtask setup` (Python packages in `.venv/`, Node
-//! packages in `tests/peers/node/node_modules`), or by hand
-//! `python3 -m pip install -r tests/peers/python/requirements.txt` and
-//! `cd tests/peers/node && npm ci`. A missing peer fails the test with that advice. The Python
-//! interpreter is `$PYTHON`, else `.venv/bin/python`, else `python3`.
+//! line), run by `livekit_server_testkit::Peer`. They must be installed: `cargo xtask setup`
+//! (see that crate's docs for the manual steps and the Python interpreter chosen). A missing
+//! peer fails the test with that advice.
 
 // Test helpers outside #[test] functions may unwrap too: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
 use common::{builder, payload_json, str_field};
 use livekit_server_auth::{Claims, TokenVerifier, VideoGrants};
+use livekit_server_testkit::Peer;
 use serde_json::{Value, json};
-
-const INSTALL: &str = "install the reference peers with `cargo xtask setup` \
-    (or `python3 -m pip install -r tests/peers/python/requirements.txt` and \
-    `cd tests/peers/node && npm ci`)";
-
-fn repo_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
-/// A running peer process.
-struct Peer {
-    name: &'static str,
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Peer {
-    fn start(name: &'static str, program: &str, script: &str) -> Peer {
-        let script = repo_root().join(script);
-        let mut child = Command::new(program)
-            .arg(&script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run `{program} {}`: {e}; {INSTALL}",
-                    script.display()
-                )
-            });
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut peer = Peer {
-            name,
-            child,
-            stdin,
-            stdout,
-        };
-        let version = peer.call(&json!({"cmd": "version"}));
-        assert_eq!(version["ok"], json!(true), "{name} peer: {version}");
-        peer
-    }
-
-    /// `$PYTHON`, else the virtual environment `cargo xtask setup` makes (`.venv/`), else
-    /// `python3` from `PATH`.
-    fn python() -> Peer {
-        let venv = repo_root().join(".venv/bin/python");
-        let python = match std::env::var("PYTHON") {
-            Ok(python) => python,
-            Err(_) if venv.is_file() => venv.display().to_string(),
-            Err(_) => "python3".to_owned(),
-        };
-        Peer::start("python", &python, "tests/peers/python/peer.py")
-    }
-
-    fn node() -> Peer {
-        let sdk = repo_root().join("tests/peers/node/node_modules/livekit-server-sdk");
-        assert!(sdk.is_dir(), "{} is missing; {INSTALL}", sdk.display());
-        Peer::start("node", "node", "tests/peers/node/peer.mjs")
-    }
-
-    /// Sends one command and reads its result.
-    fn call(&mut self, request: &Value) -> Value {
-        let name = self.name;
-        writeln!(self.stdin, "{request}")
-            .and_then(|()| self.stdin.flush())
-            .unwrap_or_else(|e| panic!("{name} peer stopped ({e}): {}; {INSTALL}", self.stderr()));
-        let mut line = String::new();
-        let n = self.stdout.read_line(&mut line).unwrap();
-        assert!(n > 0, "{name} peer exited: {}; {INSTALL}", self.stderr());
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{name} peer said {line:?}: {e}"))
-    }
-
-    fn stderr(&mut self) -> String {
-        let _ = self.child.kill();
-        let mut text = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ = err.read_to_string(&mut text);
-        }
-        text
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 const KEY: &str = "APIpeerTestKey01";
 const SECRET: &str = "peer-test-secret-0123456789abcdefghijklmnop";
@@ -215,7 +118,7 @@ fn effective(video: Option<&VideoGrants>) -> Option<[bool; 4]> {
 
 /// Tokens we mint are accepted by the peer, which decodes the claims we wrote.
 fn ours_verified_by(mut peer: Peer) {
-    let name = peer.name;
+    let name = peer.name();
     let mut checked = 0;
     for (id, spec, _) in specs() {
         // (Without the `room-config` feature, the room configuration of a spec is left out.)
@@ -288,7 +191,7 @@ fn ours_verified_by(mut peer: Peer) {
 
 /// Tokens the peer mints are accepted by us, with the same meaning as ours.
 fn theirs_verified_by_us(mut peer: Peer) {
-    let name = peer.name;
+    let name = peer.name();
     let verifier = TokenVerifier::new(KEY, SECRET).unwrap();
     let dev = TokenVerifier::new("devkey", "secret").unwrap();
     let mut checked = 0;
@@ -404,7 +307,7 @@ fn peers_answer_unknown_commands() {
             (&answer["ok"], &answer["id"]),
             (&json!(false), &json!(7)),
             "{}",
-            peer.name
+            peer.name()
         );
     }
 }

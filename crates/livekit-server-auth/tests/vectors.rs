@@ -54,26 +54,15 @@ fn minted_vectors_tokens_of_other_sdks_verify() {
                 str_field(inputs, "api_key").unwrap(),
                 "{id}/{sdk}"
             );
-            assert_eq!(
-                claims.sub,
-                str_field(inputs, "identity").unwrap_or(""),
-                "{id}/{sdk}"
-            );
-            assert_eq!(
-                claims.name,
-                str_field(inputs, "name").unwrap_or(""),
-                "{id}/{sdk}"
-            );
-            assert_eq!(
-                claims.metadata,
-                str_field(inputs, "metadata").unwrap_or(""),
-                "{id}/{sdk}"
-            );
-            assert_eq!(
-                claims.sha256,
-                str_field(inputs, "sha256").unwrap_or(""),
-                "{id}/{sdk}"
-            );
+            for (claim, input) in [
+                (&claims.sub, "identity"),
+                (&claims.name, "name"),
+                (&claims.metadata, "metadata"),
+                (&claims.sha256, "sha256"),
+            ] {
+                let want = str_field(inputs, input).unwrap_or("");
+                assert_eq!(claim, want, "{id}/{sdk}/{input}");
+            }
             let ttl = inputs["ttl_seconds"].as_u64().unwrap();
             assert_eq!(claims.exp, now - 60 + ttl, "{id}/{sdk}");
             if let Some(video) = inputs.get("video") {

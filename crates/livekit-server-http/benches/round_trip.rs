@@ -6,90 +6,26 @@
 
 #![allow(missing_docs)]
 
-use std::convert::Infallible;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../tests/support/rooms.rs"]
+mod rooms;
+#[path = "support/serve.rs"]
+mod serve;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
-
-const LIST_ROOMS: Rpc = Rpc {
-    service: "livekit.RoomService",
-    method: "ListRooms",
-    path: "/twirp/livekit.RoomService/ListRooms",
-    idempotency: Idempotency::ReadOnly,
-    grants: &[Grant::RoomList],
-};
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsRequest {
-    #[prost(string, repeated, tag = "1")]
-    names: Vec<String>,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct Room {
-    #[prost(string, tag = "1")]
-    sid: String,
-    #[prost(string, tag = "2")]
-    name: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsResponse {
-    #[prost(message, repeated, tag = "1")]
-    rooms: Vec<Room>,
-}
+use livekit_server_http::{CallOptions, Client, Scope};
+use rooms::{LIST_ROOMS, ListRoomsRequest, ListRoomsResponse, rooms};
 
 /// Starts the server on its own thread and runtime; returns its URL.
 fn server() -> String {
-    let body = Bytes::from(prost::Message::encode_to_vec(&ListRoomsResponse {
-        rooms: (0..3)
-            .map(|i| Room {
-                sid: format!("RM_{i}"),
-                name: format!("room-{i}"),
-            })
-            .collect(),
-    }));
+    let body = Bytes::from(prost::Message::encode_to_vec(&rooms(3)));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let _ = stream.set_nodelay(true);
-                let body = body.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |_request| {
-                        let body = body.clone();
-                        async move {
-                            let mut response = http::Response::new(Full::new(body));
-                            response.headers_mut().insert(
-                                http::header::CONTENT_TYPE,
-                                http::HeaderValue::from_static("application/protobuf"),
-                            );
-                            Ok::<_, Infallible>(response)
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        serve::serve_protobuf(body, |addr| tx.send(addr).expect("send the address"));
     });
     format!("http://{}", rx.recv().expect("server address"))
 }

@@ -12,83 +12,21 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use bytes::Bytes;
 use livekit_server_http::auth::{AgentGrants, SipGrants, TokenVerifier, VideoGrants};
-use livekit_server_http::{
-    CallOptions, Client, Error, Grant, Idempotency, RetryPolicy, Rpc, Scope, TwirpCode,
+use livekit_server_http::{CallOptions, Client, Error, RetryPolicy, Scope, TwirpCode};
+use support::rooms::{
+    CREATE_AGENT, CREATE_SIP_PARTICIPANT, LIST_ROOMS, ListRoomsResponse, MOVE_PARTICIPANT,
+    TRANSFER_SIP_PARTICIPANT, rooms,
 };
 use support::{Reply, Server};
 
 const KEY: &str = "APIkey";
 const SECRET: &str = "secret-secret-secret-secret-1234";
 
-const LIST_ROOMS: Rpc = Rpc {
-    service: "livekit.RoomService",
-    method: "ListRooms",
-    path: "/twirp/livekit.RoomService/ListRooms",
-    idempotency: Idempotency::ReadOnly,
-    grants: &[Grant::RoomList],
-};
-
-const CREATE_SIP_PARTICIPANT: Rpc = Rpc {
-    service: "livekit.SIP",
-    method: "CreateSIPParticipant",
-    path: "/twirp/livekit.SIP/CreateSIPParticipant",
-    idempotency: Idempotency::NonIdempotent,
-    grants: &[Grant::SipCall],
-};
-
-const TRANSFER_SIP_PARTICIPANT: Rpc = Rpc {
-    service: "livekit.SIP",
-    method: "TransferSIPParticipant",
-    path: "/twirp/livekit.SIP/TransferSIPParticipant",
-    idempotency: Idempotency::NonIdempotent,
-    grants: &[Grant::SipCall, Grant::RoomAdmin],
-};
-
-const MOVE_PARTICIPANT: Rpc = Rpc {
-    service: "livekit.RoomService",
-    method: "MoveParticipant",
-    path: "/twirp/livekit.RoomService/MoveParticipant",
-    idempotency: Idempotency::NonIdempotent,
-    grants: &[Grant::RoomAdmin],
-};
-
-const CREATE_AGENT: Rpc = Rpc {
-    service: "livekit.CloudAgent",
-    method: "CreateAgent",
-    path: "/twirp/livekit.CloudAgent/CreateAgent",
-    idempotency: Idempotency::NonIdempotent,
-    grants: &[Grant::AgentAdmin],
-};
-
+/// A request naming a room, sent to every RPC (the server here does not decode it).
 #[derive(Clone, PartialEq, prost::Message)]
 struct Request {
     #[prost(string, tag = "1")]
     room: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct Room {
-    #[prost(string, tag = "1")]
-    sid: String,
-    #[prost(string, tag = "2")]
-    name: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsResponse {
-    #[prost(message, repeated, tag = "1")]
-    rooms: Vec<Room>,
-}
-
-fn rooms(n: usize) -> ListRoomsResponse {
-    ListRoomsResponse {
-        rooms: (0..n)
-            .map(|i| Room {
-                sid: format!("RM_{i}"),
-                name: format!("room-{i}"),
-            })
-            .collect(),
-    }
 }
 
 fn encoded(message: &impl prost::Message) -> Bytes {
@@ -213,14 +151,9 @@ async fn connect_errors_are_retried_even_for_non_idempotent_rpcs() {
 #[tokio::test]
 async fn a_reset_mid_body_is_a_transport_error_not_a_partial_decode() {
     let server = Server::raw(|mut stream, _, seen| async move {
-        let request = support::read_request(&mut stream).await;
-        seen.lock().unwrap().push(request);
+        support::record_request(&mut stream, &seen).await;
         let body = encoded(&rooms(50));
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/protobuf\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        support::write_all(&mut stream, head.as_bytes()).await;
+        support::write_all(&mut stream, support::protobuf_head(body.len()).as_bytes()).await;
         support::write_all(&mut stream, &body[..body.len() / 2]).await;
         support::reset(stream);
     });
@@ -240,13 +173,9 @@ async fn a_reset_mid_body_is_a_transport_error_not_a_partial_decode() {
 #[tokio::test]
 async fn a_body_shorter_than_its_content_length_is_a_transport_error() {
     let server = Server::raw(|mut stream, _, seen| async move {
-        let request = support::read_request(&mut stream).await;
-        seen.lock().unwrap().push(request);
+        support::record_request(&mut stream, &seen).await;
         let body = encoded(&rooms(1));
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/protobuf\r\ncontent-length: {}\r\n\r\n",
-            body.len() + 100
-        );
+        let head = support::protobuf_head(body.len() + 100);
         support::write_all(&mut stream, head.as_bytes()).await;
         support::write_all(&mut stream, &body).await;
         // An orderly close after a complete-looking message: still too short.
@@ -538,8 +467,7 @@ async fn an_oversized_body_is_capped() {
     let chunked = Server::raw(move |mut stream, _, seen| {
         let big = big.clone();
         async move {
-            let request = support::read_request(&mut stream).await;
-            seen.lock().unwrap().push(request);
+            support::record_request(&mut stream, &seen).await;
             let head = "HTTP/1.1 200 OK\r\ncontent-type: application/protobuf\r\ntransfer-encoding: chunked\r\n\r\n";
             support::write_all(&mut stream, head.as_bytes()).await;
             for chunk in big.chunks(4096) {
@@ -795,13 +723,8 @@ async fn a_connection_the_server_closes_is_not_reused() {
     // either the request is not written and goes out on a new connection, or it is lost with
     // the connection and, for a read-only RPC, retried.
     let server = Server::raw(|mut stream, _, seen| async move {
-        let request = support::read_request(&mut stream).await;
-        seen.lock().unwrap().push(request);
-        support::write_all(
-            &mut stream,
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/protobuf\r\ncontent-length: 0\r\n\r\n",
-        )
-        .await;
+        support::record_request(&mut stream, &seen).await;
+        support::write_all(&mut stream, support::protobuf_head(0).as_bytes()).await;
     });
     let client = self::client(&server.url());
     for _ in 0..4 {

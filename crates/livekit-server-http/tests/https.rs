@@ -5,43 +5,18 @@
 // Test code: a panic is a failed assertion.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use livekit_server_http::{CallOptions, Client, Grant, HyperTransport, Idempotency, Rpc, Scope};
+use livekit_server_http::{CallOptions, Client, Error, HyperTransport, Rpc, Scope};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
-const LIST_ROOMS: Rpc = Rpc {
-    service: "livekit.RoomService",
-    method: "ListRooms",
-    path: "/twirp/livekit.RoomService/ListRooms",
-    idempotency: Idempotency::ReadOnly,
-    grants: &[Grant::RoomList],
+use support::rooms::{
+    CREATE_SIP_PARTICIPANT, LIST_ROOMS, ListRoomsRequest, ListRoomsResponse, Room,
 };
-
-const CREATE_SIP_PARTICIPANT: Rpc = Rpc {
-    service: "livekit.SIP",
-    method: "CreateSIPParticipant",
-    path: "/twirp/livekit.SIP/CreateSIPParticipant",
-    idempotency: Idempotency::NonIdempotent,
-    grants: &[Grant::SipCall],
-};
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct Room {
-    #[prost(string, tag = "1")]
-    sid: String,
-    #[prost(string, tag = "2")]
-    name: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsResponse {
-    #[prost(message, repeated, tag = "1")]
-    rooms: Vec<Room>,
-}
 
 /// What the TLS server saw of each connection.
 #[derive(Debug, Default, Clone)]
@@ -159,6 +134,17 @@ fn read_request(stream: &mut impl Read) -> Option<String> {
     head.lines().next().map(str::to_owned)
 }
 
+/// Calls `rpc` with an empty request.
+async fn call(
+    client: &Client,
+    rpc: &Rpc,
+    options: &CallOptions,
+) -> Result<ListRoomsResponse, Error> {
+    client
+        .call(rpc, Scope::NONE, &ListRoomsRequest::default(), options)
+        .await
+}
+
 fn ca_der() -> Vec<u8> {
     CertificateDer::from_pem_slice(include_bytes!("tls/ca.pem"))
         .unwrap()
@@ -180,13 +166,7 @@ async fn https_with_a_private_ca_offers_h2_and_http11_and_reuses_the_connection(
         .build()
         .unwrap();
     for _ in 0..3 {
-        let response: ListRoomsResponse = client
-            .call(
-                &LIST_ROOMS,
-                Scope::NONE,
-                &Room::default(),
-                &CallOptions::new(),
-            )
+        let response = call(&client, &LIST_ROOMS, &CallOptions::new())
             .await
             .unwrap();
         assert_eq!(response.rooms[0].name, "secure");
@@ -213,15 +193,13 @@ async fn an_untrusted_certificate_is_a_connect_error() {
     let (port, _) = tls_server();
     // The default (public) roots do not include the test CA.
     let client = Client::new(&format!("https://localhost:{port}"), "APIkey", "secret").unwrap();
-    let error = client
-        .call::<_, ListRoomsResponse>(
-            &CREATE_SIP_PARTICIPANT,
-            Scope::NONE,
-            &Room::default(),
-            &CallOptions::new().no_retry(),
-        )
-        .await
-        .unwrap_err();
+    let error = call(
+        &client,
+        &CREATE_SIP_PARTICIPANT,
+        &CallOptions::new().no_retry(),
+    )
+    .await
+    .unwrap_err();
     // The handshake failed, so the request never left: typed as a connect error.
     assert!(error.is_connect(), "{error:?}");
     assert!(!error.outcome_unknown());
@@ -236,13 +214,7 @@ async fn https_only_refuses_plain_http() {
         .transport(Arc::new(transport))
         .build()
         .unwrap();
-    let error = client
-        .call::<_, ListRoomsResponse>(
-            &LIST_ROOMS,
-            Scope::NONE,
-            &Room::default(),
-            &CallOptions::new().no_retry(),
-        )
+    let error = call(&client, &LIST_ROOMS, &CallOptions::new().no_retry())
         .await
         .unwrap_err();
     assert!(error.is_connect(), "{error:?}");

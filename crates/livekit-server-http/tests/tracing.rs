@@ -10,19 +10,12 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
+use livekit_server_http::{CallOptions, Client, Scope};
+use support::rooms::LIST_ROOMS;
 use support::{Reply, Server};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
-
-const LIST_ROOMS: Rpc = Rpc {
-    service: "livekit.RoomService",
-    method: "ListRooms",
-    path: "/twirp/livekit.RoomService/ListRooms",
-    idempotency: Idempotency::ReadOnly,
-    grants: &[Grant::RoomList],
-};
 
 #[derive(Clone, PartialEq, prost::Message)]
 struct Empty {}

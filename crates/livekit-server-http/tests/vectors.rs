@@ -10,39 +10,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use livekit_server_http::{
-    CallOptions, Client, Error, Grant, Idempotency, Rpc, Scope, TwirpCode, TwirpError,
-};
+use livekit_server_http::{CallOptions, Client, Error, Scope, TwirpCode, TwirpError};
 use serde_json::Value;
+use support::rooms::{LIST_ROOMS, ListRoomsRequest, ListRoomsResponse, Room};
 use support::{Reply, Server};
-
-const LIST_ROOMS: Rpc = Rpc {
-    service: "livekit.RoomService",
-    method: "ListRooms",
-    path: "/twirp/livekit.RoomService/ListRooms",
-    idempotency: Idempotency::ReadOnly,
-    grants: &[Grant::RoomList],
-};
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsRequest {
-    #[prost(string, repeated, tag = "1")]
-    names: Vec<String>,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct Room {
-    #[prost(string, tag = "1")]
-    sid: String,
-    #[prost(string, tag = "2")]
-    name: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsResponse {
-    #[prost(message, repeated, tag = "1")]
-    rooms: Vec<Room>,
-}
 
 fn vectors() -> Vec<Value> {
     let text = include_str!("vectors/twirp_responses.json");
@@ -87,16 +58,25 @@ fn canned(row: &Value) -> Option<(u16, Vec<(String, String)>, Vec<u8>)> {
     Some((status, headers, body))
 }
 
+/// A server that answers every request with a row's canned response.
+fn canned_server(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Server {
+    Server::http(move |_, _| Reply::Full {
+        status,
+        headers: headers.clone(),
+        body: body.clone().into(),
+    })
+}
+
 /// A server that answers with `Content-Length: 1000` and closes after 10 bytes.
 fn truncating_server() -> Server {
     Server::raw(|mut stream, _, seen| async move {
-        let request = support::read_request(&mut stream).await;
-        seen.lock().unwrap().push(request);
-        support::write_all(
-            &mut stream,
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/protobuf\r\ncontent-length: 1000\r\n\r\n\x0a\x0a\x0a\x04RM_1\x12\x02r1",
-        )
-        .await;
+        support::record_request(&mut stream, &seen).await;
+        let response = [
+            support::protobuf_head(1000).as_bytes(),
+            b"\x0a\x0a\x0a\x04RM_1\x12\x02r1",
+        ]
+        .concat();
+        support::write_all(&mut stream, &response).await;
         drop(stream);
     })
 }
@@ -202,14 +182,7 @@ async fn every_vector_row_is_classified_as_expected() {
         let id = row["id"].as_str().unwrap();
         let kind = row["expected_kind"].as_str().unwrap();
         let (server, status) = match canned(row) {
-            Some((status, headers, body)) => {
-                let server = Server::http(move |_, _| Reply::Full {
-                    status,
-                    headers: headers.clone(),
-                    body: body.clone().into(),
-                });
-                (server, status)
-            }
+            Some((status, headers, body)) => (canned_server(status, headers, body), status),
             None => {
                 assert_eq!(row["response"]["special"], "TRUNCATE", "{id}");
                 (truncating_server(), 200)
@@ -248,11 +221,7 @@ async fn retry_after_is_exposed() {
     ] {
         let row = vectors().into_iter().find(|r| r["id"] == id).unwrap();
         let (status, headers, body) = canned(&row).unwrap();
-        let server = Server::http(move |_, _| Reply::Full {
-            status,
-            headers: headers.clone(),
-            body: body.clone().into(),
-        });
+        let server = canned_server(status, headers, body);
         let error = call(&server).await.unwrap_err();
         assert_eq!(
             error.retry_after(),
@@ -270,11 +239,7 @@ async fn internal_error_meta_is_kept_verbatim() {
         .find(|r| r["id"] == "tw.500_internal_meta")
         .unwrap();
     let (status, headers, body) = canned(&row).unwrap();
-    let server = Server::http(move |_, _| Reply::Full {
-        status,
-        headers: headers.clone(),
-        body: body.clone().into(),
-    });
+    let server = canned_server(status, headers, body);
     let error = call(&server).await.unwrap_err();
     let e = error.twirp().unwrap();
     assert_eq!(e.meta_value("error_details"), Some("CAUSCW5vdCBmb3VuZA=="));

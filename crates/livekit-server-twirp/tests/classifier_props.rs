@@ -3,7 +3,9 @@
 //! bounded snippets and `Retry-After`; tokens never shown.
 #![allow(clippy::unwrap_used)] // Test helpers may unwrap, as tests do (clippy.toml).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod support;
+
+use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue, StatusCode};
 use livekit_server_twirp::{
@@ -12,28 +14,7 @@ use livekit_server_twirp::{
 };
 use proptest::prelude::*;
 use prost::Message;
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct Room {
-    #[prost(string, tag = "1")]
-    sid: String,
-    #[prost(string, tag = "2")]
-    name: String,
-    #[prost(uint32, tag = "3")]
-    empty_timeout: u32,
-    #[prost(int64, tag = "5")]
-    creation_time: i64,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsResponse {
-    #[prost(message, repeated, tag = "1")]
-    rooms: Vec<Room>,
-}
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
-}
+use support::{ListRoomsResponse, Room, now};
 
 /// Bytes that make a valid header value (visible ASCII, space, tab, obs-text).
 fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -212,13 +193,22 @@ proptest! {
 
     #[test]
     fn success_round_trips_and_truncation_is_a_decode_error(
-        rooms in prop::collection::vec(("\\PC{0,20}", "\\PC{0,20}", any::<u32>(), any::<i64>()), 0..5),
+        rooms in prop::collection::vec(
+            ("\\PC{0,20}", "\\PC{0,20}", any::<u32>(), any::<u32>(), any::<i64>()),
+            0..5,
+        ),
         cut in any::<prop::sample::Index>(),
     ) {
         let message = ListRoomsResponse {
             rooms: rooms
                 .into_iter()
-                .map(|(sid, name, empty_timeout, creation_time)| Room { sid, name, empty_timeout, creation_time })
+                .map(|(sid, name, empty_timeout, max_participants, creation_time)| Room {
+                    sid,
+                    name,
+                    empty_timeout,
+                    max_participants,
+                    creation_time,
+                })
                 .collect(),
         };
         let body = message.encode_to_vec();

@@ -9,7 +9,9 @@
 //! the file.
 #![allow(clippy::unwrap_used)] // Test helpers may unwrap, as tests do (clippy.toml).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod support;
+
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -18,38 +20,13 @@ use livekit_server_twirp::{
     SNIPPET_MAX_BYTES, TwirpCode, TwirpError, TwirpErrorKind, decode_response_at,
 };
 use serde_json::Value as Json;
+use support::{ListRoomsResponse, now};
 
 /// Byte-identical copy of `shared/vectors/twirp_responses.json`.
 const VECTORS: &str = include_str!("vectors/twirp_responses.json");
 
 /// Rows checked by the HTTP crate, with a real connection.
 const TRANSPORT_ROWS: &[&str] = &["tw.truncated_content_length"];
-
-/// `livekit.Room`, reduced to a few fields (this crate must not depend on the proto crate).
-#[derive(Clone, PartialEq, prost::Message)]
-struct Room {
-    #[prost(string, tag = "1")]
-    sid: String,
-    #[prost(string, tag = "2")]
-    name: String,
-    #[prost(uint32, tag = "3")]
-    empty_timeout: u32,
-    #[prost(uint32, tag = "4")]
-    max_participants: u32,
-    #[prost(int64, tag = "5")]
-    creation_time: i64,
-}
-
-/// `livekit.ListRoomsResponse`.
-#[derive(Clone, PartialEq, prost::Message)]
-struct ListRoomsResponse {
-    #[prost(message, repeated, tag = "1")]
-    rooms: Vec<Room>,
-}
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
-}
 
 struct Row {
     id: String,

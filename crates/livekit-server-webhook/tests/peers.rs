@@ -3,113 +3,57 @@
 //! webhooks signed with their `AccessToken` over their own protojson are accepted by our
 //! receiver.
 //!
-//! The peers are the command-line programs in `tests/peers/` (one JSON command per line). They
-//! must be installed: `cargo xtask setup`, or
-//! `python3 -m pip install -r tests/peers/python/requirements.txt` and
-//! `cd tests/peers/node && npm ci`. A missing peer fails the test with that advice.
+//! The peers are the command-line programs in `tests/peers/` (one JSON command per line), run
+//! by `livekit_server_testkit::Peer`. They must be installed: `cargo xtask setup` (see that
+//! crate's docs for the manual steps and the Python interpreter chosen). A missing peer fails
+//! the test with that advice.
 //!
 //! The peers read the system clock, so these tests sign and receive with it too.
 
 // Helpers outside #[test] functions may unwrap too: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use livekit_server_proto::WebhookEvent;
+use livekit_server_testkit::Peer;
 use livekit_server_webhook::{EventKind, WebhookError, WebhookReceiver, WebhookSigner};
 use serde_json::{Value, json};
-
-const INSTALL: &str = "install the reference peers with `cargo xtask setup` \
-    (or `python3 -m pip install -r tests/peers/python/requirements.txt` and \
-    `cd tests/peers/node && npm ci`)";
 
 const KEY: &str = "APIwebhookPeer01";
 const SECRET: &str = "webhook-peer-secret-0123456789abcdefghijkl";
 
-fn repo_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
+/// A reference peer that has the webhook commands.
+struct WebhookPeer(Peer);
 
-/// A running peer process.
-struct Peer {
-    name: &'static str,
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
+impl WebhookPeer {
+    fn python() -> WebhookPeer {
+        WebhookPeer::new(Peer::python())
+    }
 
-impl Peer {
-    fn start(name: &'static str, program: &str, script: &str) -> Peer {
-        let script = repo_root().join(script);
-        let mut child = Command::new(program)
-            .arg(&script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run `{program} {}`: {e}; {INSTALL}",
-                    script.display()
-                )
-            });
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut peer = Peer {
-            name,
-            child,
-            stdin,
-            stdout,
-        };
-        let version = peer.call(&json!({"cmd": "version"}));
-        assert_eq!(
-            version["ok"],
-            json!(true),
-            "{name} peer: {version}; {INSTALL}"
-        );
-        // An old peer without the webhook commands answers "unknown command".
+    fn node() -> WebhookPeer {
+        WebhookPeer::new(Peer::node())
+    }
+
+    /// An old peer without the webhook commands answers "unknown command": fail on that.
+    fn new(mut peer: Peer) -> WebhookPeer {
         let probe = peer.call(&json!({"cmd": "webhook-verify"}));
         let error = probe["error"].as_str().unwrap_or_default();
         assert!(
             !error.contains("unknown command"),
-            "{name} peer has no webhook commands: {probe}"
+            "{} peer has no webhook commands: {probe}",
+            peer.name()
         );
-        peer
+        WebhookPeer(peer)
     }
 
-    fn python() -> Peer {
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-        Peer::start("python", &python, "tests/peers/python/peer.py")
-    }
-
-    fn node() -> Peer {
-        let sdk = repo_root().join("tests/peers/node/node_modules/livekit-server-sdk");
-        assert!(sdk.is_dir(), "{} is missing; {INSTALL}", sdk.display());
-        Peer::start("node", "node", "tests/peers/node/peer.mjs")
-    }
-
-    /// Sends one command and reads its result.
-    fn call(&mut self, request: &Value) -> Value {
-        let name = self.name;
-        if let Err(e) = writeln!(self.stdin, "{request}").and_then(|()| self.stdin.flush()) {
-            panic!("{name} peer stopped ({e}): {}; {INSTALL}", self.stderr());
-        }
-        let mut line = String::new();
-        let n = self.stdout.read_line(&mut line).expect("read from peer");
-        if n == 0 {
-            panic!("{name} peer exited: {}; {INSTALL}", self.stderr());
-        }
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{name} peer said {line:?}: {e}"))
+    fn name(&self) -> &'static str {
+        self.0.name()
     }
 
     /// Asks the peer's `WebhookReceiver` to receive a request; its decoded event, or its error.
     fn verify(&mut self, body: &[u8], authorization: &str) -> Result<Value, String> {
-        let result = self.call(&json!({
+        let result = self.0.call(&json!({
             "cmd": "webhook-verify",
             "api_key": KEY,
             "api_secret": SECRET,
@@ -129,12 +73,12 @@ impl Peer {
         for (k, v) in spec.as_object().expect("spec is an object") {
             request[k] = v.clone();
         }
-        let result = self.call(&request);
+        let result = self.0.call(&request);
         assert_eq!(
             result["ok"],
             json!(true),
             "{} webhook-sign: {result}",
-            self.name
+            self.name()
         );
         assert_eq!(result["content_type"], "application/webhook+json");
         let body = STANDARD
@@ -145,22 +89,6 @@ impl Peer {
             .expect("authorization")
             .to_owned();
         (body, authorization)
-    }
-
-    fn stderr(&mut self) -> String {
-        let _ = self.child.kill();
-        let mut text = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ = err.read_to_string(&mut text);
-        }
-        text
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -244,39 +172,39 @@ fn decode(value: &Value) -> WebhookEvent {
 }
 
 /// Our signer's output is accepted by the peer, which decodes the same event.
-fn ours_accepted_by(mut peer: Peer) {
+fn ours_accepted_by(mut peer: WebhookPeer) {
     let signer = WebhookSigner::new(KEY, SECRET).unwrap();
     for spec in events() {
         let event = decode(&spec);
         let signed = signer.sign(&event).unwrap();
         let theirs = peer
             .verify(&signed.body, &signed.authorization)
-            .unwrap_or_else(|e| panic!("{} refused our webhook {spec}: {e}", peer.name));
-        assert_eq!(decode(&theirs), event, "{}: {theirs}", peer.name);
+            .unwrap_or_else(|e| panic!("{} refused our webhook {spec}: {e}", peer.name()));
+        assert_eq!(decode(&theirs), event, "{}: {theirs}", peer.name());
 
         // The peer really checks: one changed body byte is refused.
         let mut tampered = signed.body.clone();
         let last = tampered.len() - 2;
         tampered[last] = if tampered[last] == b'1' { b'2' } else { b'1' };
         let err = peer.verify(&tampered, &signed.authorization).unwrap_err();
-        assert!(!err.is_empty(), "{}", peer.name);
+        assert!(!err.is_empty(), "{}", peer.name());
     }
     // Arbitrary (non-protojson-canonical) bodies signed with sign_body are accepted too.
     let body = b"{ \"event\" : \"participant_left\",\n  \"participant\": {\"identity\": \"b\"} }";
     let signed = signer.sign_body(body.to_vec()).unwrap();
     let theirs = peer.verify(&signed.body, &signed.authorization).unwrap();
-    assert_eq!(theirs["event"], "participant_left", "{}", peer.name);
+    assert_eq!(theirs["event"], "participant_left", "{}", peer.name());
 }
 
 /// The peer's webhooks are accepted by our receiver with the same event.
-fn theirs_accepted_by_us(mut peer: Peer) {
+fn theirs_accepted_by_us(mut peer: WebhookPeer) {
     let receiver = WebhookReceiver::with_credentials(KEY, SECRET).unwrap();
     for spec in events() {
         let (body, authorization) = peer.sign(json!({ "event": spec }));
         let webhook = receiver
             .receive(&body, &authorization)
-            .unwrap_or_else(|e| panic!("we refused {}'s webhook {spec}: {e:?}", peer.name));
-        assert_eq!(webhook.event(), &decode(&spec), "{}", peer.name);
+            .unwrap_or_else(|e| panic!("we refused {}'s webhook {spec}: {e:?}", peer.name()));
+        assert_eq!(webhook.event(), &decode(&spec), "{}", peer.name());
         assert!(webhook.kind().is_known());
         assert_eq!(webhook.kind().as_str(), spec["event"].as_str().unwrap());
 
@@ -298,20 +226,20 @@ fn theirs_accepted_by_us(mut peer: Peer) {
 
 #[test]
 fn python_accepts_our_webhooks() {
-    ours_accepted_by(Peer::python());
+    ours_accepted_by(WebhookPeer::python());
 }
 
 #[test]
 fn node_accepts_our_webhooks() {
-    ours_accepted_by(Peer::node());
+    ours_accepted_by(WebhookPeer::node());
 }
 
 #[test]
 fn we_accept_python_webhooks() {
-    theirs_accepted_by_us(Peer::python());
+    theirs_accepted_by_us(WebhookPeer::python());
 }
 
 #[test]
 fn we_accept_node_webhooks() {
-    theirs_accepted_by_us(Peer::node());
+    theirs_accepted_by_us(WebhookPeer::node());
 }

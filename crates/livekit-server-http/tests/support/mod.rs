@@ -1,8 +1,10 @@
 //! In-process test servers on 127.0.0.1:0, each on its own thread and runtime: an HTTP/1.1
 //! server driven by a closure, and raw TCP servers for behaviour hyper would not produce
-//! (truncated bodies, resets, silence).
+//! (truncated bodies, resets, silence); and the calls the tests make ([`rooms`]).
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+pub mod rooms;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -337,6 +339,19 @@ pub async fn read_request(stream: &mut TcpStream) -> Seen {
         headers,
         body: Bytes::copy_from_slice(&buf[header_end..header_end + length]),
     }
+}
+
+/// Reads one request from a raw connection and records it, as the HTTP server does.
+pub async fn record_request(stream: &mut TcpStream, seen: &Mutex<Vec<Seen>>) {
+    let request = read_request(stream).await;
+    seen.lock().unwrap().push(request);
+}
+
+/// The head of a `200 OK` protobuf response announcing `content_length` body bytes.
+pub fn protobuf_head(content_length: usize) -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/protobuf\r\ncontent-length: {content_length}\r\n\r\n"
+    )
 }
 
 /// Writes raw bytes.
