@@ -145,6 +145,14 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         .compile_well_known_types()
         // Ordered maps: protojson writes map keys sorted, as Go does, and output is stable.
         .btree_map(["."])
+        // A webhook event carries one or two of its six sub-messages; inline, the event is
+        // 3.3 KiB, copied at every step of decoding and whenever it is moved.
+        .boxed(".livekit.WebhookEvent.room")
+        .boxed(".livekit.WebhookEvent.participant")
+        .boxed(".livekit.WebhookEvent.track")
+        .boxed(".livekit.WebhookEvent.egress_info")
+        .boxed(".livekit.WebhookEvent.ingress_info")
+        .boxed(".livekit.WebhookEvent.job")
         .compile_fds(for_prost)
         .map_err(|error| format!("prost-build failed: {error}"))?;
     for entry in std::fs::read_dir(&scratch).map_err(|e| format!("cannot list scratch: {e}"))? {

@@ -36,7 +36,7 @@ pub fn room_started() -> WebhookEvent {
     ];
     WebhookEvent {
         event: "room_started".into(),
-        room: Some(Room {
+        room: Some(Box::new(Room {
             sid: "RM_TkVjUvAqgzKz".into(),
             name: "weekly-standup-engineering".into(),
             empty_timeout: 300,
@@ -54,7 +54,7 @@ pub fn room_started() -> WebhookEvent {
                 .collect(),
             metadata: r#"{"topic":"weekly standup","owner":"alice","recording":false}"#.into(),
             ..Default::default()
-        }),
+        })),
         id: "EV_h4Rz0Y7kNq2bXw8c".into(),
         created_at: 1_700_000_000,
         ..Default::default()

@@ -81,6 +81,13 @@ macro_rules! integer {
                 Self::try_from(v as i64).ok()
             }
             fn from_json_str(s: &str) -> Option<Self> {
+                // The form encoders write (`"1700000000"`): plain digits, read directly.
+                let digits = s.strip_prefix('-').unwrap_or(s);
+                let plain = digits.bytes().all(|b| b.is_ascii_digit())
+                    && (digits.len() == 1 || !digits.starts_with('0'));
+                if plain && let Ok(v) = s.parse() {
+                    return Some(v);
+                }
                 JsonNumber::parse(s)?.integer().and_then(|v| Self::try_from(v).ok())
             }
         }

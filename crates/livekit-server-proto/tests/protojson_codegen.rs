@@ -268,7 +268,7 @@ fn unknown_enum_numbers_are_written_as_numbers() {
     // A whole event from a newer server (decoded from protobuf) is written, not refused.
     let event = WebhookEvent {
         event: "participant_joined".into(),
-        participant: Some(participant),
+        participant: Some(Box::new(participant)),
         ..Default::default()
     };
     let json = serde_json::to_string(&event).unwrap();

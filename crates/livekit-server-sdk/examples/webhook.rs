@@ -14,10 +14,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sent = signer.sign(&proto::WebhookEvent {
         event: "room_started".into(),
         id: "EV_example".into(),
-        room: Some(proto::Room {
+        room: Some(Box::new(proto::Room {
             name: "my-room".into(),
             ..Default::default()
-        }),
+        })),
         ..Default::default()
     })?;
 

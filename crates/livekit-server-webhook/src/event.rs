@@ -152,19 +152,12 @@ impl AsRef<str> for EventKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Webhook {
     kind: EventKind,
-    // Boxed: the message is over 3 KiB (every optional sub-message is inline), and a
-    // `Webhook` is moved through a few `Result`s on its way to the caller.
-    event: Box<WebhookEvent>,
+    event: WebhookEvent,
 }
 
 impl Webhook {
     /// Wraps a decoded event, typing its `event` name.
     pub fn new(event: WebhookEvent) -> Webhook {
-        Webhook::from_boxed(Box::new(event))
-    }
-
-    /// Wraps a decoded event already on the heap.
-    pub fn from_boxed(event: Box<WebhookEvent>) -> Webhook {
         Webhook {
             kind: EventKind::from_name(&event.event),
             event,
@@ -205,12 +198,12 @@ impl Webhook {
 
     /// The decoded event, by value.
     pub fn into_event(self) -> WebhookEvent {
-        *self.event
+        self.event
     }
 
     /// The kind and the event, by value.
     pub fn into_parts(self) -> (EventKind, WebhookEvent) {
-        (self.kind, *self.event)
+        (self.kind, self.event)
     }
 }
 
@@ -236,7 +229,7 @@ impl From<WebhookEvent> for Webhook {
 
 impl From<Webhook> for WebhookEvent {
     fn from(webhook: Webhook) -> Self {
-        *webhook.event
+        webhook.event
     }
 }
 

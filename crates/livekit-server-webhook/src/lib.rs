@@ -43,7 +43,7 @@
 //! // What the server would send (in tests, `WebhookSigner` plays the server).
 //! let event = WebhookEvent {
 //!     event: "room_started".into(),
-//!     room: Some(Room { name: "standup".into(), ..Default::default() }),
+//!     room: Some(Box::new(Room { name: "standup".into(), ..Default::default() })),
 //!     id: "EV_3xAmPle".into(),
 //!     created_at: 1_700_000_000,
 //!     ..Default::default()

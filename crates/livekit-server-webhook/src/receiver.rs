@@ -124,7 +124,7 @@ impl WebhookReceiver {
         now: SystemTime,
     ) -> Result<Webhook, WebhookError> {
         self.verify_at(body, authorization, now)?;
-        decode_event(body).map(Webhook::from_boxed)
+        decode_event(body).map(Webhook::new)
     }
 
     /// Runs every check of [`receive_at`](WebhookReceiver::receive_at) except decoding the
@@ -210,7 +210,7 @@ fn decode_digest(claim: &str) -> Result<[u8; DIGEST_LEN], WebhookError> {
 ///
 /// The whole body is checked for UTF-8 once, up front (a fast vectorised scan), so the JSON
 /// reader does not re-check every string it reads.
-fn decode_event(body: &[u8]) -> Result<Box<WebhookEvent>, WebhookError> {
+fn decode_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
     let text = std::str::from_utf8(body).map_err(|err| {
         WebhookError::InvalidBody(format!(
             "not UTF-8: invalid byte at offset {}",
@@ -309,6 +309,6 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
-        assert_eq!(decode_event(b" {} \n"), Ok(Box::default()));
+        assert_eq!(decode_event(b" {} \n"), Ok(WebhookEvent::default()));
     }
 }

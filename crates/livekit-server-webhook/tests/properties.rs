@@ -154,8 +154,8 @@ proptest! {
     ) {
         let event = WebhookEvent {
             event,
-            room: Some(Room { name: room, empty_timeout, ..Default::default() }),
-            participant: Some(ParticipantInfo { identity, joined_at, ..Default::default() }),
+            room: Some(Box::new(Room { name: room, empty_timeout, ..Default::default() })),
+            participant: Some(Box::new(ParticipantInfo { identity, joined_at, ..Default::default() })),
             id,
             created_at,
             ..Default::default()

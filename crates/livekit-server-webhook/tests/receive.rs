@@ -56,13 +56,13 @@ fn b64_sha256(body: &[u8]) -> String {
 fn room_started() -> WebhookEvent {
     WebhookEvent {
         event: "room_started".into(),
-        room: Some(Room {
+        room: Some(Box::new(Room {
             sid: "RM_abc".into(),
             name: "standup".into(),
             empty_timeout: 300,
             creation_time: 1_700_000_000,
             ..Default::default()
-        }),
+        })),
         id: "EV_room_started_1".into(),
         created_at: 1_700_000_000,
         ..Default::default()

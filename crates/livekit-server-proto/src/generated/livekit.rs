@@ -10678,23 +10678,23 @@ pub struct WebhookEvent {
     /// ingress_started, ingress_ended, agent_job_started, agent_job_ended
     #[prost(string, tag = "1")]
     pub event: ::prost::alloc::string::String,
-    #[prost(message, optional, tag = "2")]
-    pub room: ::core::option::Option<Room>,
+    #[prost(message, optional, boxed, tag = "2")]
+    pub room: ::core::option::Option<::prost::alloc::boxed::Box<Room>>,
     /// set when event is participant\_\* or track\_\*
-    #[prost(message, optional, tag = "3")]
-    pub participant: ::core::option::Option<ParticipantInfo>,
+    #[prost(message, optional, boxed, tag = "3")]
+    pub participant: ::core::option::Option<::prost::alloc::boxed::Box<ParticipantInfo>>,
     /// set when event is egress\_\*
-    #[prost(message, optional, tag = "9")]
-    pub egress_info: ::core::option::Option<EgressInfo>,
+    #[prost(message, optional, boxed, tag = "9")]
+    pub egress_info: ::core::option::Option<::prost::alloc::boxed::Box<EgressInfo>>,
     /// set when event is ingress\_\*
-    #[prost(message, optional, tag = "10")]
-    pub ingress_info: ::core::option::Option<IngressInfo>,
+    #[prost(message, optional, boxed, tag = "10")]
+    pub ingress_info: ::core::option::Option<::prost::alloc::boxed::Box<IngressInfo>>,
     /// set when event is track\_\*
-    #[prost(message, optional, tag = "8")]
-    pub track: ::core::option::Option<TrackInfo>,
+    #[prost(message, optional, boxed, tag = "8")]
+    pub track: ::core::option::Option<::prost::alloc::boxed::Box<TrackInfo>>,
     /// set when event is agent_job\_\*
-    #[prost(message, optional, tag = "12")]
-    pub job: ::core::option::Option<Job>,
+    #[prost(message, optional, boxed, tag = "12")]
+    pub job: ::core::option::Option<::prost::alloc::boxed::Box<Job>>,
     /// unique event uuid
     #[prost(string, tag = "6")]
     pub id: ::prost::alloc::string::String,
