@@ -17,10 +17,7 @@ use support::rooms::{
     CREATE_AGENT, CREATE_SIP_PARTICIPANT, LIST_ROOMS, ListRoomsResponse, MOVE_PARTICIPANT,
     TRANSFER_SIP_PARTICIPANT, rooms,
 };
-use support::{Reply, Server};
-
-const KEY: &str = "APIkey";
-const SECRET: &str = "secret-secret-secret-secret-1234";
+use support::{KEY, Reply, SECRET, Server, Then, assert_near, expect_timeout};
 
 /// A request naming a room, sent to every RPC (the server here does not decode it).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -58,18 +55,6 @@ async fn create_sip(client: &Client, options: &CallOptions) -> Result<ListRoomsR
         .await
 }
 
-/// `elapsed` is at least `expected` and at most `expected` plus a scheduling allowance.
-fn assert_near(elapsed: Duration, expected: Duration) {
-    assert!(
-        elapsed >= expected,
-        "returned early: {elapsed:?} < {expected:?}"
-    );
-    assert!(
-        elapsed < expected + Duration::from_millis(400),
-        "returned late: {elapsed:?} for a deadline of {expected:?}"
-    );
-}
-
 #[tokio::test]
 async fn a_successful_call_sends_a_complete_twirp_request() {
     let server = Server::http(|_, _| Reply::protobuf(encoded(&rooms(2))));
@@ -88,21 +73,11 @@ async fn a_successful_call_sends_a_complete_twirp_request() {
     let seen = server.requests();
     assert_eq!(seen.len(), 1);
     let r = &seen[0];
-    assert_eq!(r.method, "POST");
-    assert_eq!(r.path, "/livekit/twirp/livekit.RoomService/ListRooms");
-    assert_eq!(r.header("content-type"), Some("application/protobuf"));
-    assert_eq!(r.header("accept"), None);
-    assert_eq!(
-        r.header("user-agent"),
-        Some(concat!(
-            "livekit-server-sdk-rust/",
-            env!("CARGO_PKG_VERSION")
-        ))
+    r.assert_twirp(
+        "/livekit/twirp/livekit.RoomService/ListRooms",
+        &encoded(&request),
     );
-    assert_eq!(r.body, encoded(&request));
-    // A UUIDv4, and the default budget of one attempt (10 s) as the Twirp timeout.
-    let id = r.request_id();
-    assert_eq!((id.len(), &id[14..15]), (36, "4"));
+    // The default budget of one attempt (10 s) as the Twirp timeout.
     assert!(
         r.timeout_ms() <= 10_000 && r.timeout_ms() > 9_000,
         "{}",
@@ -202,15 +177,9 @@ async fn a_stalled_server_fails_at_the_deadline() {
     let server = Server::http(|_, _| Reply::Stall);
     let client = client(&server.url());
     let total = Duration::from_millis(600);
-    let started = Instant::now();
-    let error = list_rooms(&client, &CallOptions::new().total_timeout(total))
-        .await
-        .unwrap_err();
-    assert_near(started.elapsed(), total);
-    assert!(
-        error.is_timeout() && error.outcome_unknown() && error.is_retryable(),
-        "{error:?}"
-    );
+    let options = CallOptions::new().total_timeout(total);
+    let error = expect_timeout(list_rooms(&client, &options), total).await;
+    assert!(error.is_retryable(), "{error:?}");
     // The attempt timeout (10 s) is longer than the deadline: the deadline cut it short.
     assert_eq!(error.attempts(), 1);
     assert!(server.requests()[0].timeout_ms() <= 600);
@@ -240,19 +209,11 @@ async fn a_stalled_read_only_call_retries_until_the_deadline_and_not_past_it() {
 
 #[tokio::test]
 async fn a_body_that_stalls_midway_fails_at_the_attempt_timeout() {
-    let server = Server::http(|_, _| Reply::StallBody {
-        status: 200,
-        headers: vec![("content-type".into(), "application/protobuf".into())],
-        first: encoded(&rooms(3)),
-    });
+    let server = Server::http(|_, _| Reply::partial(encoded(&rooms(3)), Then::Stall));
     let client = client(&server.url());
     let timeout = Duration::from_millis(400);
-    let started = Instant::now();
-    let error = create_sip(&client, &CallOptions::new().timeout(timeout))
-        .await
-        .unwrap_err();
-    assert_near(started.elapsed(), timeout);
-    assert!(error.is_timeout() && error.outcome_unknown(), "{error:?}");
+    let options = CallOptions::new().timeout(timeout);
+    expect_timeout(create_sip(&client, &options), timeout).await;
     assert_eq!(server.requests().len(), 1);
 }
 

@@ -11,12 +11,9 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use livekit_server_http::{CallOptions, Client, Error, HyperTransport, Rpc, Scope};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use support::rooms::{
-    CREATE_SIP_PARTICIPANT, LIST_ROOMS, ListRoomsRequest, ListRoomsResponse, Room,
-};
+use livekit_server_http::{CallOptions, Client, HyperTransport};
+use support::call;
+use support::rooms::{CREATE_SIP_PARTICIPANT, LIST_ROOMS, ListRoomsResponse, Room};
 
 /// What the TLS server saw of each connection.
 #[derive(Debug, Default, Clone)]
@@ -28,17 +25,7 @@ struct Handshake {
 
 /// A blocking rustls + HTTP/1.1 server on its own thread; answers every request with one room.
 fn tls_server() -> (u16, Arc<Mutex<Vec<Handshake>>>) {
-    let chain = vec![CertificateDer::from_pem_slice(include_bytes!("tls/server.pem")).unwrap()];
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("tls/server.key.pem")).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let config = Arc::new(config);
+    let config = support::tls::server_config(&[support::tls::HTTP11]);
 
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -134,29 +121,12 @@ fn read_request(stream: &mut impl Read) -> Option<String> {
     head.lines().next().map(str::to_owned)
 }
 
-/// Calls `rpc` with an empty request.
-async fn call(
-    client: &Client,
-    rpc: &Rpc,
-    options: &CallOptions,
-) -> Result<ListRoomsResponse, Error> {
-    client
-        .call(rpc, Scope::NONE, &ListRoomsRequest::default(), options)
-        .await
-}
-
-fn ca_der() -> Vec<u8> {
-    CertificateDer::from_pem_slice(include_bytes!("tls/ca.pem"))
-        .unwrap()
-        .to_vec()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_a_private_ca_offers_h2_and_http11_and_reuses_the_connection() {
     let (port, seen) = tls_server();
     let transport = HyperTransport::builder()
         .no_default_roots()
-        .add_root_certificate(ca_der())
+        .add_root_certificate(support::tls::ca_der())
         .build()
         .unwrap();
     let client = Client::builder()

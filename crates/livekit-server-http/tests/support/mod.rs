@@ -1,30 +1,46 @@
 //! In-process test servers on 127.0.0.1:0, each on its own thread and runtime: an HTTP/1.1
-//! server driven by a closure, and raw TCP servers for behaviour hyper would not produce
-//! (truncated bodies, resets, silence); and the calls the tests make ([`rooms`]).
+//! server and an HTTPS one (HTTP/2 or HTTP/1.1, as ALPN decides; [`tls`]) driven by a
+//! closure, and raw TCP servers for behaviour hyper would not produce (truncated bodies,
+//! resets, silence); the calls the tests make ([`rooms`]) and the checks they share.
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 pub mod rooms;
+pub mod tls;
 
-use std::convert::Infallible;
+use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming};
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use livekit_server_http::{CallOptions, Client, Error, Rpc, Scope};
+use rooms::{ListRoomsRequest, ListRoomsResponse};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot, watch};
+
+/// The API key the test clients sign with.
+pub const KEY: &str = "APIkey";
+/// The API secret the test clients sign with.
+pub const SECRET: &str = "secret-secret-secret-secret-1234";
 
 /// A request as the server received it.
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub method: String,
     pub path: String,
+    pub version: http::Version,
     pub headers: http::HeaderMap,
     pub body: Bytes,
 }
@@ -50,6 +66,64 @@ impl Seen {
             .parse()
             .expect("number")
     }
+
+    /// Asserts what every Twirp call sends: `POST path` with `body`, the protobuf content
+    /// type, no `Accept`, the SDK's user agent and a UUIDv4 request id.
+    pub fn assert_twirp(&self, path: &str, body: &[u8]) {
+        assert_eq!(self.method, "POST");
+        assert_eq!(self.path, path);
+        assert_eq!(self.header("content-type"), Some("application/protobuf"));
+        assert_eq!(self.header("accept"), None);
+        assert_eq!(
+            self.header("user-agent"),
+            Some(concat!(
+                "livekit-server-sdk-rust/",
+                env!("CARGO_PKG_VERSION")
+            ))
+        );
+        assert_eq!(self.body, body);
+        let id = self.request_id();
+        assert_eq!((id.len(), &id[14..15]), (36, "4"), "{id}");
+    }
+}
+
+/// `elapsed` is at least `expected` and at most `expected` plus a scheduling allowance.
+pub fn assert_near(elapsed: Duration, expected: Duration) {
+    assert!(
+        elapsed >= expected,
+        "returned early: {elapsed:?} < {expected:?}"
+    );
+    assert!(
+        elapsed < expected + Duration::from_millis(400),
+        "returned late: {elapsed:?} for a deadline of {expected:?}"
+    );
+}
+
+/// Calls `rpc` with an empty `ListRoomsRequest`.
+pub async fn call(
+    client: &Client,
+    rpc: &Rpc,
+    options: &CallOptions,
+) -> Result<ListRoomsResponse, Error> {
+    client
+        .call(rpc, Scope::NONE, &ListRoomsRequest::default(), options)
+        .await
+}
+
+/// Awaits `call`, which must fail with a timeout `expected` after it starts (give or take
+/// scheduling), the request sent and its outcome unknown; returns the error.
+pub async fn expect_timeout<T: std::fmt::Debug>(
+    call: impl Future<Output = Result<T, Error>>,
+    expected: Duration,
+) -> Error {
+    let started = Instant::now();
+    let error = call.await.unwrap_err();
+    assert_near(started.elapsed(), expected);
+    assert!(
+        error.is_timeout() && error.is_transport() && error.outcome_unknown(),
+        "{error:?}"
+    );
+    error
 }
 
 /// What the HTTP server answers.
@@ -62,22 +136,39 @@ pub enum Reply {
     },
     /// Never answer (the handler waits forever).
     Stall,
-    /// Send the status and headers, then stall in the middle of the body.
-    StallBody {
+    /// Send the status, the headers and `first`, then do `then` instead of ending the body.
+    Partial {
         status: u16,
         headers: Vec<(String, String)>,
         first: Bytes,
+        then: Then,
     },
+    /// The handler fails: HTTP/2 resets the stream (`RST_STREAM`), HTTP/1.1 closes the
+    /// connection without an answer.
+    Fail,
+    /// Answer with this reply, then shut the connection down gracefully: HTTP/2 `GOAWAY`
+    /// (in-flight streams finish), HTTP/1.1 `Connection: close`.
+    GoAway(Box<Reply>),
+    /// Answer with the reply this future gives, once it does.
+    Later(Pin<Box<dyn Future<Output = Reply> + Send>>),
+}
+
+/// How a [`Reply::Partial`] body goes on after its first chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    /// It stalls forever.
+    Stall,
+    /// It fails: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
+    Fail,
+    /// The server closes the connection (no `GOAWAY`, no TLS `close_notify`).
+    Close,
 }
 
 impl Reply {
     pub fn new(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
         Reply::Full {
             status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            headers: owned(headers),
             body: body.into(),
         }
     }
@@ -86,19 +177,50 @@ impl Reply {
         Reply::new(200, &[("content-type", "application/protobuf")], body)
     }
 
+    /// A `200` protobuf response whose body is `first`, then `then`.
+    pub fn partial(first: impl Into<Bytes>, then: Then) -> Reply {
+        Reply::Partial {
+            status: 200,
+            headers: owned(&[("content-type", "application/protobuf")]),
+            first: first.into(),
+            then,
+        }
+    }
+
     pub fn twirp(status: u16, code: &str, msg: &str) -> Reply {
         let body = format!(r#"{{"code":"{code}","msg":"{msg}"}}"#);
         Reply::new(status, &[("content-type", "application/json")], body)
     }
+
+    /// The reply `reply` gives, once it does.
+    pub fn later(reply: impl Future<Output = Reply> + Send + 'static) -> Reply {
+        Reply::Later(Box::pin(reply))
+    }
+}
+
+fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
 
+/// What the server's thread shares with the test.
+#[derive(Clone)]
+struct Shared {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    accepted: Arc<AtomicUsize>,
+    /// How many connections served by hyper have ended.
+    closed: Arc<watch::Sender<usize>>,
+}
+
 /// A running server; dropped at the end of the test, which stops it.
 pub struct Server {
     pub addr: SocketAddr,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    accepted: Arc<std::sync::atomic::AtomicUsize>,
+    tls: bool,
+    shared: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -106,24 +228,43 @@ pub struct Server {
 impl Server {
     /// An HTTP/1.1 server; `handler` gets each request and its 0-based index.
     pub fn http(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Server {
+        Server::hyper(None, handler)
+    }
+
+    /// An HTTPS server with the test certificate that accepts the ALPN protocols `alpn`
+    /// and speaks HTTP/2 when `h2` is negotiated, HTTP/1.1 otherwise.
+    pub fn https(
+        alpn: &[&[u8]],
+        handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        Server::hyper(Some(tls::server_config(alpn)), handler)
+    }
+
+    fn hyper(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+    ) -> Server {
         let handler: Arc<Handler> = Arc::new(handler);
-        Server::start(move |listener, seen, accepted| async move {
+        let is_tls = tls.is_some();
+        Server::start(is_tls, move |listener, shared| async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let handler = handler.clone();
-                let seen = seen.clone();
+                shared.accepted.fetch_add(1, Ordering::SeqCst);
+                let (handler, shared, tls) = (handler.clone(), shared.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let service = service_fn(move |request: http::Request<Incoming>| {
-                        let handler = handler.clone();
-                        let seen = seen.clone();
-                        async move { Ok::<_, Infallible>(respond(request, &*handler, &seen).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let seen = shared.seen.clone();
+                    match tls {
+                        None => serve_connection(stream, false, handler, seen).await,
+                        Some(config) => {
+                            if let Ok(stream) = tls::TlsStream::accept(stream, config).await {
+                                let http2 = stream.alpn() == Some(tls::H2);
+                                serve_connection(stream, http2, handler, seen).await;
+                            }
+                        }
+                    }
+                    shared.closed.send_modify(|n| *n += 1);
                 });
             }
         })
@@ -133,35 +274,35 @@ impl Server {
     pub fn raw<F, Fut>(handler: F) -> Server
     where
         F: Fn(TcpStream, usize, Arc<Mutex<Vec<Seen>>>) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        Server::start(move |listener, seen, accepted| async move {
+        Server::start(false, move |listener, shared| async move {
             let mut index = 0;
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                tokio::spawn(handler(stream, index, seen.clone()));
+                shared.accepted.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(handler(stream, index, shared.seen.clone()));
                 index += 1;
             }
         })
     }
 
-    fn start<F, Fut>(serve: F) -> Server
+    fn start<F, Fut>(tls: bool, serve: F) -> Server
     where
-        F: FnOnce(TcpListener, Arc<Mutex<Vec<Seen>>>, Arc<std::sync::atomic::AtomicUsize>) -> Fut
-            + Send
-            + 'static,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
+        F: FnOnce(TcpListener, Shared) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
     {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let accepted_for_thread = accepted.clone();
+        let shared = Shared {
+            seen: Arc::new(Mutex::new(Vec::new())),
+            accepted: Arc::new(AtomicUsize::new(0)),
+            closed: Arc::new(watch::Sender::new(0)),
+        };
+        let for_thread = shared.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (shutdown, shutdown_rx) = oneshot::channel::<()>();
-        let seen_for_thread = seen.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -173,7 +314,7 @@ impl Server {
                     .send(listener.local_addr().expect("addr"))
                     .expect("send addr");
                 tokio::select! {
-                    () = serve(listener, seen_for_thread, accepted_for_thread) => {}
+                    () = serve(listener, for_thread) => {}
                     _ = shutdown_rx => {}
                 }
             });
@@ -181,24 +322,35 @@ impl Server {
         let addr = addr_rx.recv().expect("server started");
         Server {
             addr,
-            seen,
-            accepted,
+            tls,
+            shared,
             shutdown: Some(shutdown),
             thread: Some(thread),
         }
     }
 
+    /// `http://127.0.0.1:<port>`, or `https://localhost:<port>` (the certificate's name).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
     }
 
     /// How many connections were accepted.
     pub fn connections(&self) -> usize {
-        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `n` connections served by hyper have ended (closed by either side).
+    pub async fn closed(&self, n: usize) {
+        let mut closed = self.shared.closed.subscribe();
+        closed.wait_for(|&ended| ended >= n).await.unwrap();
     }
 
     pub fn requests(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+        self.shared.seen.lock().unwrap().clone()
     }
 }
 
@@ -213,11 +365,67 @@ impl Drop for Server {
     }
 }
 
+/// What a reply may do to the connection it is sent on.
+#[derive(Default)]
+struct Control {
+    /// Shut down gracefully (HTTP/2 `GOAWAY`).
+    shutdown: Notify,
+    /// Close now, mid-exchange.
+    close: Notify,
+}
+
+/// Serves one connection with hyper, HTTP/2 or HTTP/1.1, until it ends or a reply ends it.
+async fn serve_connection<S>(
+    stream: S,
+    http2: bool,
+    handler: Arc<Handler>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let control = Arc::new(Control::default());
+    let for_service = control.clone();
+    let service = service_fn(move |request: http::Request<Incoming>| {
+        let (handler, seen, control) = (handler.clone(), seen.clone(), for_service.clone());
+        respond(request, handler, seen, control)
+    });
+    let io = TokioIo::new(stream);
+    if http2 {
+        let connection = http2::Builder::new(TokioExecutor::new()).serve_connection(io, service);
+        drive(connection, control, |c| c.graceful_shutdown()).await;
+    } else {
+        let connection = http1::Builder::new().serve_connection(io, service);
+        drive(connection, control, |c| c.graceful_shutdown()).await;
+    }
+}
+
+/// Polls `connection` to its end; on [`Control::shutdown`] shuts it down gracefully, on
+/// [`Control::close`] drops it (closing the socket).
+async fn drive<C: Future>(
+    connection: C,
+    control: Arc<Control>,
+    shutdown: impl FnOnce(Pin<&mut C>),
+) {
+    let mut connection = pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => return,
+        () = control.close.notified() => return,
+        () = control.shutdown.notified() => shutdown(connection.as_mut()),
+    }
+    tokio::select! {
+        _ = connection => {}
+        () = control.close.notified() => {}
+    }
+}
+
+type Body = BoxBody<Bytes, io::Error>;
+
 async fn respond(
     request: http::Request<Incoming>,
-    handler: &Handler,
-    seen: &Mutex<Vec<Seen>>,
-) -> http::Response<http_body_util::combinators::BoxBody<Bytes, Infallible>> {
+    handler: Arc<Handler>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    control: Arc<Control>,
+) -> Result<http::Response<Body>, io::Error> {
     let (parts, body) = request.into_parts();
     let body = body
         .collect()
@@ -227,6 +435,7 @@ async fn respond(
     let request = Seen {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
+        version: parts.version,
         headers: parts.headers,
         body,
     };
@@ -235,63 +444,79 @@ async fn respond(
         seen.push(request.clone());
         seen.len() - 1
     };
-    match handler(&request, index) {
-        Reply::Full {
-            status,
-            headers,
-            body,
-        } => {
-            let mut response = http::Response::new(Full::new(body).boxed());
-            *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
-            for (k, v) in headers {
-                response.headers_mut().append(
-                    http::HeaderName::try_from(k).unwrap(),
-                    http::HeaderValue::try_from(v).unwrap(),
-                );
+    let mut reply = handler(&request, index);
+    loop {
+        reply = match reply {
+            Reply::Full {
+                status,
+                headers,
+                body,
+            } => {
+                let body = Full::new(body).map_err(|never| match never {}).boxed();
+                return Ok(response(status, headers, body));
             }
-            response
-        }
-        Reply::Stall => std::future::pending().await,
-        Reply::StallBody {
-            status,
-            headers,
-            first,
-        } => {
-            let stream = futures_stream(first);
-            let mut response = http::Response::new(stream);
-            *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
-            for (k, v) in headers {
-                response.headers_mut().append(
-                    http::HeaderName::try_from(k).unwrap(),
-                    http::HeaderValue::try_from(v).unwrap(),
-                );
+            Reply::Stall => std::future::pending().await,
+            Reply::Partial {
+                status,
+                headers,
+                first,
+                then,
+            } => {
+                let body = PartialBody {
+                    first: Some(first),
+                    then,
+                    control,
+                };
+                return Ok(response(status, headers, body.boxed()));
             }
-            response
-        }
+            Reply::Fail => return Err(io::Error::other("the handler failed")),
+            Reply::GoAway(reply) => {
+                control.shutdown.notify_one();
+                *reply
+            }
+            Reply::Later(reply) => reply.await,
+        };
     }
 }
 
-/// A body that yields `first` and then never ends.
-fn futures_stream(first: Bytes) -> http_body_util::combinators::BoxBody<Bytes, Infallible> {
-    StallingBody { first: Some(first) }.boxed()
+fn response(status: u16, headers: Vec<(String, String)>, body: Body) -> http::Response<Body> {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+    for (k, v) in headers {
+        response.headers_mut().append(
+            http::HeaderName::try_from(k).unwrap(),
+            http::HeaderValue::try_from(v).unwrap(),
+        );
+    }
+    response
 }
 
-struct StallingBody {
+/// A body that yields `first`, then goes on as `then` says.
+struct PartialBody {
     first: Option<Bytes>,
+    then: Then,
+    control: Arc<Control>,
 }
 
-impl hyper::body::Body for StallingBody {
+impl hyper::body::Body for PartialBody {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = io::Error;
 
     fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
-        match self.first.take() {
-            Some(first) => std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(first)))),
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        match self.then {
             // Never woken: the body stalls forever.
-            None => std::task::Poll::Pending,
+            Then::Stall => Poll::Pending,
+            Then::Fail => Poll::Ready(Some(Err(io::Error::other("the body failed")))),
+            Then::Close => {
+                self.control.close.notify_one();
+                Poll::Pending
+            }
         }
     }
 }
@@ -336,6 +561,7 @@ pub async fn read_request(stream: &mut TcpStream) -> Seen {
     Seen {
         method,
         path,
+        version: http::Version::HTTP_11,
         headers,
         body: Bytes::copy_from_slice(&buf[header_end..header_end + length]),
     }
