@@ -648,9 +648,18 @@ fn go_field_rules(code: &str) -> Result<String, String> {
     for arm in &arms {
         *setters.entry((arm.visitor, &arm.variable)).or_default() += 1;
     }
+    // One flag per arm, then one per oneof: whether a member of it has had a value.
     let mut flags: BTreeMap<usize, usize> = BTreeMap::new();
     for arm in &arms {
         *flags.entry(arm.visitor).or_default() += 1;
+    }
+    let mut oneof_flags: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for (&(visitor, variable), &count) in &setters {
+        if count > 1 {
+            let next = flags.entry(visitor).or_default();
+            oneof_flags.insert((visitor, variable), *next);
+            *next += 1;
+        }
     }
 
     let mut out: Vec<String> = Vec::with_capacity(lines.len() + 4 * arms.len());
@@ -682,15 +691,31 @@ fn go_field_rules(code: &str) -> Result<String, String> {
         out.push(format!("{indent}        {DUPLICATE}{field}));"));
         out.push(format!("{indent}    }}"));
         out.push(format!("{indent}    seen__[{flag}] = true;"));
-        if setters[&(arm.visitor, variable.as_str())] > 1 {
+        if let Some(&set) = oneof_flags.get(&(arm.visitor, variable.as_str())) {
+            // A member given as `null` is skipped; any other value sets the oneof, even an
+            // enum name this version does not know (which then leaves the member unset).
             let oneof = variable.trim_end_matches('_');
-            out.push(format!("{indent}    if let Some(value) = {value} {{"));
-            out.push(format!("{indent}        if {variable}.is_some() {{"));
+            let (test, assign) = match value.split_once(ENUM_MEMBER) {
+                Some((reader, variant)) => {
+                    out.push(format!("{indent}    let value = {reader};"));
+                    (
+                        "!value.null".to_owned(),
+                        format!("value.number.map({variant})"),
+                    )
+                }
+                None => {
+                    out.push(format!("{indent}    let value = {value};"));
+                    ("value.is_some()".to_owned(), "value".to_owned())
+                }
+            };
+            out.push(format!("{indent}    if {test} {{"));
+            out.push(format!("{indent}        if seen__[{set}] {{"));
             out.push(format!(
                 "{indent}            return Err(serde::de::Error::custom(concat!(\"oneof `{oneof}` is already set (field \", {field:?}, \")\")));"
             ));
             out.push(format!("{indent}        }}"));
-            out.push(format!("{indent}        {variable} = Some(value);"));
+            out.push(format!("{indent}        seen__[{set}] = true;"));
+            out.push(format!("{indent}        {variable} = {assign};"));
             out.push(format!("{indent}    }}"));
         } else {
             out.push(format!("{indent}    {variable} = {value};"));
@@ -730,6 +755,7 @@ fn canonical(value: &str) -> String {
 /// [`go_field_rules`]), from the value pbjson-build reads it with (made [`canonical`]).
 fn go_value(value: &str) -> Result<String, String> {
     const ENUM_VALUE: &str = "crate::pbjson_support::EnumValue";
+    let enum_value = |ty: &str| format!("map_.next_value::<{ENUM_VALUE}<{ty}>>()?");
     const ENUM_LIST: &str = "crate::pbjson_support::EnumList";
     const OPTION: &str = "::std::option::Option";
     let unexpected = || format!("unexpected value `{value}`");
@@ -743,7 +769,7 @@ fn go_value(value: &str) -> Result<String, String> {
         }
         let (ty, suffix) = turbofish(inner).ok_or_else(unexpected)?;
         return Ok(match suffix {
-            " as i32" => format!("map_.next_value::<{ENUM_VALUE}<{ty}>>()?.0"),
+            " as i32" => format!("{}.number", enum_value(ty)),
             ".into_iter().map(|x| x as i32).collect()" => {
                 let element = ty
                     .strip_prefix("Vec<")
@@ -769,17 +795,20 @@ fn go_value(value: &str) -> Result<String, String> {
         .and_then(|ty| ty.strip_suffix('>'))
         .ok_or_else(unexpected)?;
     if suffix == ".map(|x| x as i32)" {
-        return Ok(format!("map_.next_value::<{ENUM_VALUE}<{inner}>>()?.0"));
+        return Ok(format!("{}.number", enum_value(inner)));
     }
     let variant = suffix
         .strip_prefix(".map(|x| ")
         .and_then(|rest| rest.strip_suffix("(x as i32))"))
         .filter(|variant| !variant.contains(['(', ' ']))
         .ok_or_else(unexpected)?;
-    Ok(format!(
-        "map_.next_value::<{ENUM_VALUE}<{inner}>>()?.0.map({variant})"
-    ))
+    Ok(format!("{}{ENUM_MEMBER}{variant}", enum_value(inner)))
 }
+
+/// Separates, in [`go_value`]'s answer for an enum member of a oneof, the reader (an
+/// `EnumValue`) from the variant that wraps its number: the arm needs both (see
+/// [`go_field_rules`]).
+const ENUM_MEMBER: &str = " => ";
 
 /// Splits `map_.next_value::<T>()?rest` into `T` and `rest`.
 fn turbofish(value: &str) -> Option<(&str, &str)> {
@@ -1285,9 +1314,9 @@ impl<'de> serde::Deserialize<'de> for participant_info::State {
             "let v = crate::pbjson_support::enum_or_number::<participant_info::State, \
              S::Error>(self.state)?;"
         ));
-        // One flag per arm, set before the value is read.
+        // One flag per arm (six), then one for the oneof `value`, set before values are read.
         assert!(out.contains(
-            "                let mut seen__ = [false; 6];\n                while let Some(k)"
+            "                let mut seen__ = [false; 7];\n                while let Some(k)"
         ));
         assert!(out.contains("if seen__[0] {"));
         assert!(!out.contains("if name__.is_some()"), "{out}");
@@ -1295,24 +1324,32 @@ impl<'de> serde::Deserialize<'de> for participant_info::State {
         assert!(out.contains(
             "seen__[0] = true;\n                            name__ = map_.next_value()?;"
         ));
-        assert!(out.contains(
-            "gaps__ = map_.next_value::<::std::option::Option<crate::pbjson_support::UniqueKeys<\
-             crate::pbjson_support::MapKey<i32>, \
-             crate::pbjson_support::NumberDeserialize<u32>>>>()?.map(|x| x.0.into_iter()"
-        ), "{out}");
-        // A oneof member sets its oneof only with a value, and only once.
         assert!(
             out.contains(
-                "if let Some(value) = map_.next_value::<::std::option::Option<\
-            crate::pbjson_support::NumberDeserialize<_>>>()?.map(|x| room::Value::Count(x.0)) {"
+                "gaps__ = map_.next_value::<::std::option::Option<crate::pbjson_support::UniqueKeys<\
+                 crate::pbjson_support::MapKey<i32>, \
+                 crate::pbjson_support::NumberDeserialize<u32>>>>()?.map(|x| x.0.into_iter()"
             ),
             "{out}"
         );
+        // A oneof member sets its oneof only with a value, and only once.
+        assert!(
+            out.contains(
+                "let value = map_.next_value::<::std::option::Option<\
+                 crate::pbjson_support::NumberDeserialize<_>>>()?.map(|x| room::Value::Count(x.0));"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("if value.is_some() {\n"), "{out}");
+        assert!(out.contains("if seen__[6] {"), "{out}");
         assert!(out.contains("oneof `value` is already set"));
         // An enum is read by name or number, unknown names left unset.
-        assert!(out.contains(
-            "state__ = map_.next_value::<crate::pbjson_support::EnumValue<participant_info::State>>()?.0;"
-        ), "{out}");
+        assert!(
+            out.contains(
+                "state__ = map_.next_value::<crate::pbjson_support::EnumValue<participant_info::State>>()?.number;"
+            ),
+            "{out}"
+        );
         assert!(
             out.contains("impl crate::pbjson_support::ProtoEnum for participant_info::State {")
         );

@@ -17,15 +17,25 @@
 //!     element is dropped), so a newer server never breaks an older receiver; an enum number
 //!     with no variant is kept, and written back as a number;
 //!   - `null` leaves any field unset; a field given twice (also after `null`), a duplicate map
-//!     key, and two members of one oneof are errors;
+//!     key, and two members of one oneof are errors (a member with an unknown enum name
+//!     counts, one given as `null` does not);
 //!   - a number may be written as a JSON number or a string holding one, with any form whose
 //!     value fits the type (`5`, `5.0`, `5e0`, `"5"`, `"1e2"`), but not `"+5"`, `"05"` or
 //!     `" 5"`; a `float` beyond its range is an error.
 //!
-//!   The one difference from Go: an integer written as a JSON number with a fraction or an
-//!   exponent beyond 2^53 (`9.007199254740993e15`) is refused, where Go reads its digits (the
-//!   JSON reader hands such a number over as an `f64`, which may be a neighbouring integer).
-//!   No encoder writes integers so: Go and protobuf-es write 64-bit integers as strings.
+//!   The differences from Go, all on input no encoder writes (Go and protobuf-es write 64-bit
+//!   integers as strings, and only valid strings):
+//!   - an integer written as a JSON number with a fraction or an exponent is read through an
+//!     `f64` (that is what the JSON reader hands over): at 2^53 or more it is refused, where
+//!     Go reads its digits (`9.007199254740993e15`), and a non-integer that rounds to an
+//!     integer is read as that integer, where Go refuses it (`1e-400`,
+//!     `1.00000000000000001`);
+//!   - a lone surrogate escape (`"\ud83d"`) inside the value of an unknown field is skipped
+//!     unchecked, where Go refuses the document (in a known field both refuse it).
+//!
+//!   Floats are read exactly (the workspace enables `serde_json`'s `float_roundtrip`; enable
+//!   it too if you decode these types with your own `serde_json`, or `5.6e-28` may read one
+//!   unit in the last place off).
 //!
 //!   The well-known types have their special protojson forms: `Timestamp` as an RFC 3339
 //!   string in UTC (`"2023-11-14T22:13:20.500Z"`, offsets accepted when reading, years

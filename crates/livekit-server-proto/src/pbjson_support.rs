@@ -436,13 +436,58 @@ pub(crate) trait ProtoEnum {
 /// `null` leaves the field unset (`None`); a JSON number whose value is an integer in the
 /// `int32` range is kept as it is, known or not (and written back as a number); anything else
 /// is a typed error.
-pub(crate) struct EnumValue<T>(pub(crate) Option<i32>, PhantomData<fn() -> T>);
+pub(crate) struct EnumValue<T> {
+    /// The number to store; `None` leaves the field unset.
+    pub(crate) number: Option<i32>,
+    /// Whether the value was `null`: a oneof member given as `null` does not set its oneof,
+    /// one with an unknown name does (as in Go).
+    pub(crate) null: bool,
+    kind: PhantomData<fn() -> T>,
+}
 
 impl<'de, T: ProtoEnum> Deserialize<'de> for EnumValue<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(EnumVisitor::<T>(PhantomData))
-            .map(|number| EnumValue(number, PhantomData))
+        struct Nullable<T>(PhantomData<T>);
+        impl<T: ProtoEnum> Visitor<'_> for Nullable<T> {
+            type Value = EnumValue<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                EnumVisitor::<T>(PhantomData).expecting(f)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<EnumValue<T>, E> {
+                Ok(EnumValue::read(None, true))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EnumValue<T>, E> {
+                EnumVisitor::<T>(PhantomData)
+                    .visit_str(v)
+                    .map(|n| EnumValue::read(n, false))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<EnumValue<T>, E> {
+                EnumVisitor::<T>(PhantomData)
+                    .visit_u64(v)
+                    .map(|n| EnumValue::read(n, false))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<EnumValue<T>, E> {
+                EnumVisitor::<T>(PhantomData)
+                    .visit_i64(v)
+                    .map(|n| EnumValue::read(n, false))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<EnumValue<T>, E> {
+                EnumVisitor::<T>(PhantomData)
+                    .visit_f64(v)
+                    .map(|n| EnumValue::read(n, false))
+            }
+        }
+        deserializer.deserialize_any(Nullable::<T>(PhantomData))
+    }
+}
+
+impl<T> EnumValue<T> {
+    fn read(number: Option<i32>, null: bool) -> Self {
+        EnumValue {
+            number,
+            null,
+            kind: PhantomData,
+        }
     }
 }
 
@@ -477,31 +522,13 @@ struct EnumElement<T>(Option<i32>, PhantomData<fn() -> T>);
 
 impl<'de, T: ProtoEnum> Deserialize<'de> for EnumElement<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NotNull<T>(PhantomData<T>);
-        impl<T: ProtoEnum> Visitor<'_> for NotNull<T> {
-            type Value = Option<i32>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                EnumVisitor::<T>(PhantomData).expecting(f)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<i32>, E> {
-                EnumVisitor::<T>(PhantomData).visit_str(v)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<i32>, E> {
-                EnumVisitor::<T>(PhantomData).visit_u64(v)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i32>, E> {
-                EnumVisitor::<T>(PhantomData).visit_i64(v)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<i32>, E> {
-                EnumVisitor::<T>(PhantomData).visit_f64(v)
-            }
-        }
         deserializer
-            .deserialize_any(NotNull::<T>(PhantomData))
+            .deserialize_any(EnumVisitor::<T>(PhantomData))
             .map(|number| EnumElement(number, PhantomData))
     }
 }
 
+/// A non-null enum value: `Some(number)`, or `None` for a name this version does not know.
 struct EnumVisitor<T>(PhantomData<T>);
 
 impl<T: ProtoEnum> Visitor<'_> for EnumVisitor<T> {
@@ -531,10 +558,6 @@ impl<T: ProtoEnum> Visitor<'_> for EnumVisitor<T> {
         <i32 as ProtoNumber>::from_f64(v)
             .map(Some)
             .ok_or_else(|| E::invalid_value(Unexpected::Float(v), &self))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Option<i32>, E> {
-        Ok(None)
     }
 }
 
@@ -672,10 +695,12 @@ mod tests {
 
     #[test]
     fn enums_keep_numbers_and_skip_unknown_names() {
-        let one = |s: &str| serde_json::from_str::<EnumValue<Colour>>(s).map(|v| v.0);
+        let one = |s: &str| serde_json::from_str::<EnumValue<Colour>>(s).map(|v| v.number);
         assert_eq!(one(r#""GREEN""#).unwrap(), Some(1));
         assert_eq!(one(r#""PURPLE""#).unwrap(), None);
         assert_eq!(one("null").unwrap(), None);
+        let null = |s: &str| serde_json::from_str::<EnumValue<Colour>>(s).map(|v| v.null);
+        assert!(null("null").unwrap() && !null(r#""PURPLE""#).unwrap() && !null("1").unwrap());
         assert_eq!(one("7").unwrap(), Some(7));
         assert_eq!(one("-1").unwrap(), Some(-1));
         assert_eq!(one("1.0").unwrap(), Some(1));

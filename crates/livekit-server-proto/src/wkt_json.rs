@@ -7,7 +7,7 @@
 //!
 //! | type | JSON form |
 //! |---|---|
-//! | `Timestamp` | RFC 3339 string, written in UTC with `Z` and 0, 3, 6 or 9 fractional digits; read with `Z` or a `±hh:mm` offset and 0–9 fractional digits; range `0001-01-01T00:00:00Z` ..= `9999-12-31T23:59:59.999999999Z` |
+//! | `Timestamp` | RFC 3339 string, written in UTC with `Z` and 0, 3, 6 or 9 fractional digits; read as Go's `time.Parse(time.RFC3339Nano, …)` reads it (a one- or two-digit hour, `Z` or a `±hh:mm` offset up to `±24:60`, a fraction after `.` of 1–9 digits or after `,` of any length, cut to 9); range `0001-01-01T00:00:00Z` ..= `9999-12-31T23:59:59.999999999Z` |
 //! | `Duration` | decimal seconds with an `s` suffix (`"1.5s"`, `"-0.000001s"`), same digit rules, range ±315 576 000 000 s; seconds and nanos must not have opposite signs |
 //! | `Empty` | `{}` (members of an object read as `Empty` are ignored) |
 //! | `Struct` | a JSON object (keys written in sorted order, as Go does; a duplicate key is an error) |
@@ -196,69 +196,131 @@ fn format_timestamp(seconds: i64, nanos: i32) -> Result<String, String> {
     Ok(out)
 }
 
-/// Parses an RFC 3339 timestamp the way Go's protojson accepts it.
+/// Reads a timestamp's text from left to right, one field at a time.
+struct TimestampScanner<'a>(&'a [u8]);
+
+impl TimestampScanner<'_> {
+    /// Takes `min..=max` ASCII digits, as many as there are up to `max`.
+    fn digits(&mut self, min: usize, max: usize) -> Option<i64> {
+        let len = self
+            .0
+            .iter()
+            .take(max)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if len < min {
+            return None;
+        }
+        let (digits, rest) = self.0.split_at(len);
+        self.0 = rest;
+        parse_digits(digits)
+    }
+
+    /// Takes a number of exactly `len` digits within `min..=max`.
+    fn field(&mut self, len: usize, min: i64, max: i64) -> Option<i64> {
+        self.digits(len, len).filter(|v| (min..=max).contains(v))
+    }
+
+    /// Takes one expected byte.
+    fn byte(&mut self, expected: u8) -> Option<()> {
+        let (&first, rest) = self.0.split_first()?;
+        self.0 = rest;
+        (first == expected).then_some(())
+    }
+}
+
+/// A timestamp's fields as written, before the calendar and range checks.
+struct TimestampFields {
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    nanos: i32,
+    /// More than nine digits after a `.`, which protojson refuses once `time.Parse` took them.
+    long_fraction: bool,
+    offset_seconds: i64,
+}
+
+/// Splits the text as Go's `time.Parse(time.RFC3339Nano, s)` does: a four-digit year, two-digit
+/// month, day, minute and second, a one- or two-digit hour, `T` and `Z` in capitals, no leap
+/// second; a fraction after `.` or `,` of any length (digits past the ninth ignored); `Z` or a
+/// `±hh:mm` offset of at most 24 hours and 60 minutes.
+fn scan_timestamp(s: &str) -> Option<TimestampFields> {
+    let mut scan = TimestampScanner(s.as_bytes());
+    let year = scan.field(4, 0, 9_999)?;
+    scan.byte(b'-')?;
+    let month = scan.field(2, 1, 12)?;
+    scan.byte(b'-')?;
+    let day = scan.field(2, 1, 31)?;
+    scan.byte(b'T')?;
+    let hour = scan.digits(1, 2).filter(|h| *h <= 23)?;
+    scan.byte(b':')?;
+    let minute = scan.field(2, 0, 59)?;
+    scan.byte(b':')?;
+    let second = scan.field(2, 0, 59)?;
+
+    let mut nanos = 0;
+    let mut long_fraction = false;
+    if let [separator @ (b'.' | b','), after @ ..] = scan.0
+        && after.first().is_some_and(u8::is_ascii_digit)
+    {
+        let len = after.iter().take_while(|c| c.is_ascii_digit()).count();
+        nanos = parse_fraction(&after[..len.min(9)])?;
+        long_fraction = *separator == b'.' && len > 9;
+        scan.0 = &after[len..];
+    }
+
+    let offset_seconds = match scan.0 {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] if rest.len() == 5 => {
+            let mut offset = TimestampScanner(rest);
+            let hours = offset.field(2, 0, 24)?;
+            offset.byte(b':')?;
+            let minutes = offset.field(2, 0, 60)?;
+            let seconds = hours * 3_600 + minutes * 60;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    (day <= days_in_month(year, month)).then_some(TimestampFields {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        nanos,
+        long_fraction,
+        offset_seconds,
+    })
+}
+
+/// Parses a timestamp exactly as Go's protojson does: [`scan_timestamp`]'s grammar, then the
+/// range `0001-01-01T00:00:00Z` ..= `9999-12-31T23:59:59.999999999Z`, then at most nine digits
+/// after a `.` (Go checks only `.`: a longer fraction after `,` is cut to nine digits).
 fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
     let invalid = || format!("invalid google.protobuf.Timestamp value {}", Quoted(s));
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return Err(invalid());
-    }
-    let field = |range: std::ops::Range<usize>, min: i64, max: i64| {
-        parse_digits(&b[range]).filter(|v| (min..=max).contains(v))
-    };
-    let (Some(year), Some(month)) = (field(0..4, 0, 9_999), field(5..7, 1, 12)) else {
-        return Err(invalid());
-    };
-    let (Some(day), Some(hour), Some(minute), Some(second)) = (
-        field(8..10, 1, days_in_month(year, month)),
-        field(11..13, 0, 23),
-        field(14..16, 0, 59),
-        field(17..19, 0, 59),
-    ) else {
-        return Err(invalid());
-    };
-
-    let mut rest = &b[19..];
-    let mut nanos = 0;
-    if let Some(after_dot) = rest.strip_prefix(b".") {
-        let len = after_dot.iter().take_while(|c| c.is_ascii_digit()).count();
-        if len == 0 {
-            return Err(invalid());
-        }
-        // More than nine digits: Go's time.Parse takes them, protojson then refuses them.
-        nanos = parse_fraction(&after_dot[..len]).ok_or_else(invalid)?;
-        rest = &after_dot[len..];
-    }
-    let offset_seconds = match rest {
-        [b'Z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let hours = parse_digits(&[*h1, *h2]).filter(|h| *h <= 23);
-            let minutes = parse_digits(&[*m1, *m2]).filter(|m| *m <= 59);
-            let (Some(hours), Some(minutes)) = (hours, minutes) else {
-                return Err(invalid());
-            };
-            let offset = hours * 3_600 + minutes * 60;
-            if *sign == b'-' { -offset } else { offset }
-        }
-        _ => return Err(invalid()),
-    };
-
-    let seconds =
-        days_from_civil(year, month, day) * SECONDS_PER_DAY + hour * 3_600 + minute * 60 + second
-            - offset_seconds;
+    let fields = scan_timestamp(s).ok_or_else(invalid)?;
+    let seconds = days_from_civil(fields.year, fields.month, fields.day) * SECONDS_PER_DAY
+        + fields.hour * 3_600
+        + fields.minute * 60
+        + fields.second
+        - fields.offset_seconds;
     if !(MIN_TIMESTAMP_SECONDS..=MAX_TIMESTAMP_SECONDS).contains(&seconds) {
         return Err(format!(
             "google.protobuf.Timestamp value out of range: {}",
             Quoted(s)
         ));
     }
-    Ok(Timestamp { seconds, nanos })
+    if fields.long_fraction {
+        return Err(invalid());
+    }
+    Ok(Timestamp {
+        seconds,
+        nanos: fields.nanos,
+    })
 }
 
 impl Serialize for Timestamp {
@@ -916,10 +978,7 @@ mod tests {
             "1970-01-01T00:00:60Z",
             "1970-01-01T00:00:00.Z",
             "1970-01-01T00:00:00.1234567890Z",
-            "1970-01-01T00:00:00,5Z",
             "1970-01-01T00:00:00+0100",
-            "1970-01-01T00:00:00+24:00",
-            "1970-01-01T00:00:00+01:60",
             "1970-01-01T00:00:00+1:00",
             "1970-01-01T00:00:00ZZ",
             "1970-01-01T00:00:00Z ",
@@ -957,6 +1016,594 @@ mod tests {
             ts(0, i32::MIN),
         ] {
             assert!(serde_json::to_string(&value).is_err(), "{value:?}");
+        }
+    }
+
+    /// What Go's protojson (google.golang.org/protobuf v1.36) made of each text, as its
+    /// differential-test oracle printed it: the instant re-encoded in UTC, or the kind of error.
+    #[derive(Clone, Copy, Debug)]
+    enum Go {
+        Reads(&'static str),
+        Invalid,
+        OutOfRange,
+    }
+
+    #[test]
+    fn timestamp_reads_exactly_what_go_reads() {
+        use Go::{Invalid, OutOfRange, Reads};
+        let grid = [
+            // The reference form.
+            ("2024-01-02T03:04:05Z", Reads("2024-01-02T03:04:05Z")),
+            // Each field with 0 to 5 digits: only the hour may have one digit.
+            ("-01-02T03:04:05Z", Invalid),
+            ("4-01-02T03:04:05Z", Invalid),
+            ("9-01-02T03:04:05Z", Invalid),
+            ("24-01-02T03:04:05Z", Invalid),
+            ("99-01-02T03:04:05Z", Invalid),
+            ("024-01-02T03:04:05Z", Invalid),
+            ("999-01-02T03:04:05Z", Invalid),
+            ("9999-01-02T03:04:05Z", Reads("9999-01-02T03:04:05Z")),
+            ("02024-01-02T03:04:05Z", Invalid),
+            ("99999-01-02T03:04:05Z", Invalid),
+            ("2024--02T03:04:05Z", Invalid),
+            ("2024-1-02T03:04:05Z", Invalid),
+            ("2024-11-02T03:04:05Z", Reads("2024-11-02T03:04:05Z")),
+            ("2024-001-02T03:04:05Z", Invalid),
+            ("2024-111-02T03:04:05Z", Invalid),
+            ("2024-0001-02T03:04:05Z", Invalid),
+            ("2024-1111-02T03:04:05Z", Invalid),
+            ("2024-00001-02T03:04:05Z", Invalid),
+            ("2024-11111-02T03:04:05Z", Invalid),
+            ("2024-01-T03:04:05Z", Invalid),
+            ("2024-01-2T03:04:05Z", Invalid),
+            ("2024-01-1T03:04:05Z", Invalid),
+            ("2024-01-22T03:04:05Z", Reads("2024-01-22T03:04:05Z")),
+            ("2024-01-11T03:04:05Z", Reads("2024-01-11T03:04:05Z")),
+            ("2024-01-002T03:04:05Z", Invalid),
+            ("2024-01-222T03:04:05Z", Invalid),
+            ("2024-01-111T03:04:05Z", Invalid),
+            ("2024-01-0002T03:04:05Z", Invalid),
+            ("2024-01-2222T03:04:05Z", Invalid),
+            ("2024-01-1111T03:04:05Z", Invalid),
+            ("2024-01-00002T03:04:05Z", Invalid),
+            ("2024-01-22222T03:04:05Z", Invalid),
+            ("2024-01-11111T03:04:05Z", Invalid),
+            ("2024-01-02T:04:05Z", Invalid),
+            ("2024-01-02T3:04:05Z", Reads("2024-01-02T03:04:05Z")),
+            ("2024-01-02T1:04:05Z", Reads("2024-01-02T01:04:05Z")),
+            ("2024-01-02T33:04:05Z", Invalid),
+            ("2024-01-02T11:04:05Z", Reads("2024-01-02T11:04:05Z")),
+            ("2024-01-02T003:04:05Z", Invalid),
+            ("2024-01-02T333:04:05Z", Invalid),
+            ("2024-01-02T111:04:05Z", Invalid),
+            ("2024-01-02T0003:04:05Z", Invalid),
+            ("2024-01-02T3333:04:05Z", Invalid),
+            ("2024-01-02T1111:04:05Z", Invalid),
+            ("2024-01-02T00003:04:05Z", Invalid),
+            ("2024-01-02T33333:04:05Z", Invalid),
+            ("2024-01-02T11111:04:05Z", Invalid),
+            ("2024-01-02T03::05Z", Invalid),
+            ("2024-01-02T03:4:05Z", Invalid),
+            ("2024-01-02T03:1:05Z", Invalid),
+            ("2024-01-02T03:44:05Z", Reads("2024-01-02T03:44:05Z")),
+            ("2024-01-02T03:11:05Z", Reads("2024-01-02T03:11:05Z")),
+            ("2024-01-02T03:004:05Z", Invalid),
+            ("2024-01-02T03:444:05Z", Invalid),
+            ("2024-01-02T03:111:05Z", Invalid),
+            ("2024-01-02T03:0004:05Z", Invalid),
+            ("2024-01-02T03:4444:05Z", Invalid),
+            ("2024-01-02T03:1111:05Z", Invalid),
+            ("2024-01-02T03:00004:05Z", Invalid),
+            ("2024-01-02T03:44444:05Z", Invalid),
+            ("2024-01-02T03:11111:05Z", Invalid),
+            ("2024-01-02T03:04:Z", Invalid),
+            ("2024-01-02T03:04:5Z", Invalid),
+            ("2024-01-02T03:04:1Z", Invalid),
+            ("2024-01-02T03:04:55Z", Reads("2024-01-02T03:04:55Z")),
+            ("2024-01-02T03:04:11Z", Reads("2024-01-02T03:04:11Z")),
+            ("2024-01-02T03:04:005Z", Invalid),
+            ("2024-01-02T03:04:555Z", Invalid),
+            ("2024-01-02T03:04:111Z", Invalid),
+            ("2024-01-02T03:04:0005Z", Invalid),
+            ("2024-01-02T03:04:5555Z", Invalid),
+            ("2024-01-02T03:04:1111Z", Invalid),
+            ("2024-01-02T03:04:00005Z", Invalid),
+            ("2024-01-02T03:04:55555Z", Invalid),
+            ("2024-01-02T03:04:11111Z", Invalid),
+            // One-digit hours at both ends of the range.
+            ("2024-01-02T9:04:05Z", Reads("2024-01-02T09:04:05Z")),
+            ("2024-01-02T0:04:05Z", Reads("2024-01-02T00:04:05Z")),
+            // Separators: only `-`, `T`, `:` as written; `Z` in capitals only.
+            ("2024-01-02t03:04:05Z", Invalid),
+            ("2024-01-02 03:04:05Z", Invalid),
+            ("2024-01-02_03:04:05Z", Invalid),
+            ("2024-01-0203:04:05Z", Invalid),
+            ("2024-01-02TT03:04:05Z", Invalid),
+            ("2024/01/02T03:04:05Z", Invalid),
+            ("20240102T03:04:05Z", Invalid),
+            ("2024-01-02T03.04.05Z", Invalid),
+            ("2024-01-02T030405Z", Invalid),
+            ("2024-01-02T03:04:05z", Invalid),
+            ("2024-01-02T03:04:05", Invalid),
+            ("2024-01-02T03:04:05ZZ", Invalid),
+            ("2024-01-02T03:04:05UTC", Invalid),
+            ("2024-01-02T03:04:05GMT", Invalid),
+            ("2024-01-02T03:04:05 Z", Invalid),
+            ("2024-01-02T03:04:05Z ", Invalid),
+            // Offsets: hours up to 24 and minutes up to 60 (Go's range test is `>`), two digits each.
+            ("2024-01-02T03:04:05+00:00", Reads("2024-01-02T03:04:05Z")),
+            ("2024-01-02T03:04:05+00:01", Reads("2024-01-02T03:03:05Z")),
+            ("2024-01-02T03:04:05+00:30", Reads("2024-01-02T02:34:05Z")),
+            ("2024-01-02T03:04:05+00:59", Reads("2024-01-02T02:05:05Z")),
+            ("2024-01-02T03:04:05+00:60", Reads("2024-01-02T02:04:05Z")),
+            ("2024-01-02T03:04:05+00:61", Invalid),
+            ("2024-01-02T03:04:05+00:99", Invalid),
+            ("2024-01-02T03:04:05+01:00", Reads("2024-01-02T02:04:05Z")),
+            ("2024-01-02T03:04:05+01:01", Reads("2024-01-02T02:03:05Z")),
+            ("2024-01-02T03:04:05+01:30", Reads("2024-01-02T01:34:05Z")),
+            ("2024-01-02T03:04:05+01:59", Reads("2024-01-02T01:05:05Z")),
+            ("2024-01-02T03:04:05+01:60", Reads("2024-01-02T01:04:05Z")),
+            ("2024-01-02T03:04:05+01:61", Invalid),
+            ("2024-01-02T03:04:05+01:99", Invalid),
+            ("2024-01-02T03:04:05+09:00", Reads("2024-01-01T18:04:05Z")),
+            ("2024-01-02T03:04:05+09:01", Reads("2024-01-01T18:03:05Z")),
+            ("2024-01-02T03:04:05+09:30", Reads("2024-01-01T17:34:05Z")),
+            ("2024-01-02T03:04:05+09:59", Reads("2024-01-01T17:05:05Z")),
+            ("2024-01-02T03:04:05+09:60", Reads("2024-01-01T17:04:05Z")),
+            ("2024-01-02T03:04:05+09:61", Invalid),
+            ("2024-01-02T03:04:05+09:99", Invalid),
+            ("2024-01-02T03:04:05+12:00", Reads("2024-01-01T15:04:05Z")),
+            ("2024-01-02T03:04:05+12:01", Reads("2024-01-01T15:03:05Z")),
+            ("2024-01-02T03:04:05+12:30", Reads("2024-01-01T14:34:05Z")),
+            ("2024-01-02T03:04:05+12:59", Reads("2024-01-01T14:05:05Z")),
+            ("2024-01-02T03:04:05+12:60", Reads("2024-01-01T14:04:05Z")),
+            ("2024-01-02T03:04:05+12:61", Invalid),
+            ("2024-01-02T03:04:05+12:99", Invalid),
+            ("2024-01-02T03:04:05+14:00", Reads("2024-01-01T13:04:05Z")),
+            ("2024-01-02T03:04:05+14:01", Reads("2024-01-01T13:03:05Z")),
+            ("2024-01-02T03:04:05+14:30", Reads("2024-01-01T12:34:05Z")),
+            ("2024-01-02T03:04:05+14:59", Reads("2024-01-01T12:05:05Z")),
+            ("2024-01-02T03:04:05+14:60", Reads("2024-01-01T12:04:05Z")),
+            ("2024-01-02T03:04:05+14:61", Invalid),
+            ("2024-01-02T03:04:05+14:99", Invalid),
+            ("2024-01-02T03:04:05+23:00", Reads("2024-01-01T04:04:05Z")),
+            ("2024-01-02T03:04:05+23:01", Reads("2024-01-01T04:03:05Z")),
+            ("2024-01-02T03:04:05+23:30", Reads("2024-01-01T03:34:05Z")),
+            ("2024-01-02T03:04:05+23:59", Reads("2024-01-01T03:05:05Z")),
+            ("2024-01-02T03:04:05+23:60", Reads("2024-01-01T03:04:05Z")),
+            ("2024-01-02T03:04:05+23:61", Invalid),
+            ("2024-01-02T03:04:05+23:99", Invalid),
+            ("2024-01-02T03:04:05+24:00", Reads("2024-01-01T03:04:05Z")),
+            ("2024-01-02T03:04:05+24:01", Reads("2024-01-01T03:03:05Z")),
+            ("2024-01-02T03:04:05+24:30", Reads("2024-01-01T02:34:05Z")),
+            ("2024-01-02T03:04:05+24:59", Reads("2024-01-01T02:05:05Z")),
+            ("2024-01-02T03:04:05+24:60", Reads("2024-01-01T02:04:05Z")),
+            ("2024-01-02T03:04:05+24:61", Invalid),
+            ("2024-01-02T03:04:05+24:99", Invalid),
+            ("2024-01-02T03:04:05+25:00", Invalid),
+            ("2024-01-02T03:04:05+25:01", Invalid),
+            ("2024-01-02T03:04:05+25:30", Invalid),
+            ("2024-01-02T03:04:05+25:59", Invalid),
+            ("2024-01-02T03:04:05+25:60", Invalid),
+            ("2024-01-02T03:04:05+25:61", Invalid),
+            ("2024-01-02T03:04:05+25:99", Invalid),
+            ("2024-01-02T03:04:05+99:00", Invalid),
+            ("2024-01-02T03:04:05+99:01", Invalid),
+            ("2024-01-02T03:04:05+99:30", Invalid),
+            ("2024-01-02T03:04:05+99:59", Invalid),
+            ("2024-01-02T03:04:05+99:60", Invalid),
+            ("2024-01-02T03:04:05+99:61", Invalid),
+            ("2024-01-02T03:04:05+99:99", Invalid),
+            ("2024-01-02T03:04:05-00:00", Reads("2024-01-02T03:04:05Z")),
+            ("2024-01-02T03:04:05-00:01", Reads("2024-01-02T03:05:05Z")),
+            ("2024-01-02T03:04:05-00:30", Reads("2024-01-02T03:34:05Z")),
+            ("2024-01-02T03:04:05-00:59", Reads("2024-01-02T04:03:05Z")),
+            ("2024-01-02T03:04:05-00:60", Reads("2024-01-02T04:04:05Z")),
+            ("2024-01-02T03:04:05-00:61", Invalid),
+            ("2024-01-02T03:04:05-00:99", Invalid),
+            ("2024-01-02T03:04:05-01:00", Reads("2024-01-02T04:04:05Z")),
+            ("2024-01-02T03:04:05-01:01", Reads("2024-01-02T04:05:05Z")),
+            ("2024-01-02T03:04:05-01:30", Reads("2024-01-02T04:34:05Z")),
+            ("2024-01-02T03:04:05-01:59", Reads("2024-01-02T05:03:05Z")),
+            ("2024-01-02T03:04:05-01:60", Reads("2024-01-02T05:04:05Z")),
+            ("2024-01-02T03:04:05-01:61", Invalid),
+            ("2024-01-02T03:04:05-01:99", Invalid),
+            ("2024-01-02T03:04:05-09:00", Reads("2024-01-02T12:04:05Z")),
+            ("2024-01-02T03:04:05-09:01", Reads("2024-01-02T12:05:05Z")),
+            ("2024-01-02T03:04:05-09:30", Reads("2024-01-02T12:34:05Z")),
+            ("2024-01-02T03:04:05-09:59", Reads("2024-01-02T13:03:05Z")),
+            ("2024-01-02T03:04:05-09:60", Reads("2024-01-02T13:04:05Z")),
+            ("2024-01-02T03:04:05-09:61", Invalid),
+            ("2024-01-02T03:04:05-09:99", Invalid),
+            ("2024-01-02T03:04:05-12:00", Reads("2024-01-02T15:04:05Z")),
+            ("2024-01-02T03:04:05-12:01", Reads("2024-01-02T15:05:05Z")),
+            ("2024-01-02T03:04:05-12:30", Reads("2024-01-02T15:34:05Z")),
+            ("2024-01-02T03:04:05-12:59", Reads("2024-01-02T16:03:05Z")),
+            ("2024-01-02T03:04:05-12:60", Reads("2024-01-02T16:04:05Z")),
+            ("2024-01-02T03:04:05-12:61", Invalid),
+            ("2024-01-02T03:04:05-12:99", Invalid),
+            ("2024-01-02T03:04:05-14:00", Reads("2024-01-02T17:04:05Z")),
+            ("2024-01-02T03:04:05-14:01", Reads("2024-01-02T17:05:05Z")),
+            ("2024-01-02T03:04:05-14:30", Reads("2024-01-02T17:34:05Z")),
+            ("2024-01-02T03:04:05-14:59", Reads("2024-01-02T18:03:05Z")),
+            ("2024-01-02T03:04:05-14:60", Reads("2024-01-02T18:04:05Z")),
+            ("2024-01-02T03:04:05-14:61", Invalid),
+            ("2024-01-02T03:04:05-14:99", Invalid),
+            ("2024-01-02T03:04:05-23:00", Reads("2024-01-03T02:04:05Z")),
+            ("2024-01-02T03:04:05-23:01", Reads("2024-01-03T02:05:05Z")),
+            ("2024-01-02T03:04:05-23:30", Reads("2024-01-03T02:34:05Z")),
+            ("2024-01-02T03:04:05-23:59", Reads("2024-01-03T03:03:05Z")),
+            ("2024-01-02T03:04:05-23:60", Reads("2024-01-03T03:04:05Z")),
+            ("2024-01-02T03:04:05-23:61", Invalid),
+            ("2024-01-02T03:04:05-23:99", Invalid),
+            ("2024-01-02T03:04:05-24:00", Reads("2024-01-03T03:04:05Z")),
+            ("2024-01-02T03:04:05-24:01", Reads("2024-01-03T03:05:05Z")),
+            ("2024-01-02T03:04:05-24:30", Reads("2024-01-03T03:34:05Z")),
+            ("2024-01-02T03:04:05-24:59", Reads("2024-01-03T04:03:05Z")),
+            ("2024-01-02T03:04:05-24:60", Reads("2024-01-03T04:04:05Z")),
+            ("2024-01-02T03:04:05-24:61", Invalid),
+            ("2024-01-02T03:04:05-24:99", Invalid),
+            ("2024-01-02T03:04:05-25:00", Invalid),
+            ("2024-01-02T03:04:05-25:01", Invalid),
+            ("2024-01-02T03:04:05-25:30", Invalid),
+            ("2024-01-02T03:04:05-25:59", Invalid),
+            ("2024-01-02T03:04:05-25:60", Invalid),
+            ("2024-01-02T03:04:05-25:61", Invalid),
+            ("2024-01-02T03:04:05-25:99", Invalid),
+            ("2024-01-02T03:04:05-99:00", Invalid),
+            ("2024-01-02T03:04:05-99:01", Invalid),
+            ("2024-01-02T03:04:05-99:30", Invalid),
+            ("2024-01-02T03:04:05-99:59", Invalid),
+            ("2024-01-02T03:04:05-99:60", Invalid),
+            ("2024-01-02T03:04:05-99:61", Invalid),
+            ("2024-01-02T03:04:05-99:99", Invalid),
+            ("2024-01-02T03:04:05+1:00", Invalid),
+            ("2024-01-02T03:04:05+01:0", Invalid),
+            ("2024-01-02T03:04:05+01", Invalid),
+            ("2024-01-02T03:04:05+0100", Invalid),
+            ("2024-01-02T03:04:05+01:00:00", Invalid),
+            ("2024-01-02T03:04:05+001:00", Invalid),
+            ("2024-01-02T03:04:05+01:000", Invalid),
+            ("2024-01-02T03:04:0501:00", Invalid),
+            ("2024-01-02T03:04:05+-1:00", Invalid),
+            ("2024-01-02T03:04:05+01;00", Invalid),
+            ("2024-01-02T03:04:05+ 1:00", Invalid),
+            ("2024-01-02T03:04:05+01:00Z", Invalid),
+            ("2024-01-02T03:04:05Z+01:00", Invalid),
+            ("2024-01-02T03:04:05−01:00", Invalid),
+            ("2024-01-02T03:04:05+24:00:00", Invalid),
+            ("2024-01-02T03:04:05+1:0", Invalid),
+            // Fractions after `.` (at most 9 digits) or `,` (any length, cut to 9, never rounded).
+            ("2024-01-02T03:04:05.Z", Invalid),
+            ("2024-01-02T03:04:05.1Z", Reads("2024-01-02T03:04:05.100Z")),
+            ("2024-01-02T03:04:05.9Z", Reads("2024-01-02T03:04:05.900Z")),
+            ("2024-01-02T03:04:05.12Z", Reads("2024-01-02T03:04:05.120Z")),
+            ("2024-01-02T03:04:05.99Z", Reads("2024-01-02T03:04:05.990Z")),
+            (
+                "2024-01-02T03:04:05.123Z",
+                Reads("2024-01-02T03:04:05.123Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.999Z",
+                Reads("2024-01-02T03:04:05.999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.1234Z",
+                Reads("2024-01-02T03:04:05.123400Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.9999Z",
+                Reads("2024-01-02T03:04:05.999900Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.12345Z",
+                Reads("2024-01-02T03:04:05.123450Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.99999Z",
+                Reads("2024-01-02T03:04:05.999990Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.123456Z",
+                Reads("2024-01-02T03:04:05.123456Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.999999Z",
+                Reads("2024-01-02T03:04:05.999999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.1234567Z",
+                Reads("2024-01-02T03:04:05.123456700Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.9999999Z",
+                Reads("2024-01-02T03:04:05.999999900Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.12345678Z",
+                Reads("2024-01-02T03:04:05.123456780Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.99999999Z",
+                Reads("2024-01-02T03:04:05.999999990Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.123456789Z",
+                Reads("2024-01-02T03:04:05.123456789Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.999999999Z",
+                Reads("2024-01-02T03:04:05.999999999Z"),
+            ),
+            ("2024-01-02T03:04:05.1234567890Z", Invalid),
+            ("2024-01-02T03:04:05.9999999999Z", Invalid),
+            ("2024-01-02T03:04:05.12345678901Z", Invalid),
+            ("2024-01-02T03:04:05.99999999999Z", Invalid),
+            ("2024-01-02T03:04:05.123456789012Z", Invalid),
+            ("2024-01-02T03:04:05.999999999999Z", Invalid),
+            (
+                "2024-01-02T03:04:05.111111111111111111111111111111Z",
+                Invalid,
+            ),
+            (
+                "2024-01-02T03:04:05.5+01:00",
+                Reads("2024-01-02T02:04:05.500Z"),
+            ),
+            ("2024-01-02T03:04:05.1234567891+01:00", Invalid),
+            ("2024-01-02T03:04:05.1234567891-01:00", Invalid),
+            ("2024-01-02T03:04:05,Z", Invalid),
+            ("2024-01-02T03:04:05,1Z", Reads("2024-01-02T03:04:05.100Z")),
+            ("2024-01-02T03:04:05,9Z", Reads("2024-01-02T03:04:05.900Z")),
+            ("2024-01-02T03:04:05,12Z", Reads("2024-01-02T03:04:05.120Z")),
+            ("2024-01-02T03:04:05,99Z", Reads("2024-01-02T03:04:05.990Z")),
+            (
+                "2024-01-02T03:04:05,123Z",
+                Reads("2024-01-02T03:04:05.123Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,999Z",
+                Reads("2024-01-02T03:04:05.999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,1234Z",
+                Reads("2024-01-02T03:04:05.123400Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,9999Z",
+                Reads("2024-01-02T03:04:05.999900Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,12345Z",
+                Reads("2024-01-02T03:04:05.123450Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,99999Z",
+                Reads("2024-01-02T03:04:05.999990Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,123456Z",
+                Reads("2024-01-02T03:04:05.123456Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,999999Z",
+                Reads("2024-01-02T03:04:05.999999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,1234567Z",
+                Reads("2024-01-02T03:04:05.123456700Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,9999999Z",
+                Reads("2024-01-02T03:04:05.999999900Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,12345678Z",
+                Reads("2024-01-02T03:04:05.123456780Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,99999999Z",
+                Reads("2024-01-02T03:04:05.999999990Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,123456789Z",
+                Reads("2024-01-02T03:04:05.123456789Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,999999999Z",
+                Reads("2024-01-02T03:04:05.999999999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,1234567890Z",
+                Reads("2024-01-02T03:04:05.123456789Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,9999999999Z",
+                Reads("2024-01-02T03:04:05.999999999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,12345678901Z",
+                Reads("2024-01-02T03:04:05.123456789Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,99999999999Z",
+                Reads("2024-01-02T03:04:05.999999999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,123456789012Z",
+                Reads("2024-01-02T03:04:05.123456789Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,999999999999Z",
+                Reads("2024-01-02T03:04:05.999999999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,111111111111111111111111111111Z",
+                Reads("2024-01-02T03:04:05.111111111Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,5+01:00",
+                Reads("2024-01-02T02:04:05.500Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,1234567891+01:00",
+                Reads("2024-01-02T02:04:05.123456789Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,1234567891-01:00",
+                Reads("2024-01-02T04:04:05.123456789Z"),
+            ),
+            ("2024-01-02T03:04:05.5,5Z", Invalid),
+            ("2024-01-02T03:04:05.5.5Z", Invalid),
+            ("2024-01-02T03:04:05..5Z", Invalid),
+            ("2024-01-02T03:04:05.-5Z", Invalid),
+            ("2024-01-02T03:04:05.+5Z", Invalid),
+            ("2024-01-02T03:04:05. 5Z", Invalid),
+            (
+                "2024-01-02T03:04:05,5+24:60",
+                Reads("2024-01-01T02:04:05.500Z"),
+            ),
+            // Clock and calendar: no leap second or hour 24; days checked against the month.
+            ("2024-01-02T03:04:60Z", Invalid),
+            ("2024-01-02T03:04:61Z", Invalid),
+            ("2024-01-02T03:04:99Z", Invalid),
+            ("2024-01-02T23:59:60Z", Invalid),
+            ("2024-01-02T03:60:05Z", Invalid),
+            ("2024-01-02T24:04:05Z", Invalid),
+            ("2024-01-02T24:00:00Z", Invalid),
+            ("2024-01-02T25:04:05Z", Invalid),
+            ("2024-04-31T03:04:05Z", Invalid),
+            ("2024-04-30T03:04:05Z", Reads("2024-04-30T03:04:05Z")),
+            ("2023-02-29T03:04:05Z", Invalid),
+            ("2024-02-29T03:04:05Z", Reads("2024-02-29T03:04:05Z")),
+            ("1900-02-29T03:04:05Z", Invalid),
+            ("2000-02-29T03:04:05Z", Reads("2000-02-29T03:04:05Z")),
+            ("2024-02-30T03:04:05Z", Invalid),
+            ("2024-01-31T03:04:05Z", Reads("2024-01-31T03:04:05Z")),
+            ("2024-01-32T03:04:05Z", Invalid),
+            ("2024-12-31T03:04:05Z", Reads("2024-12-31T03:04:05Z")),
+            ("2024-00-01T03:04:05Z", Invalid),
+            ("2024-13-01T03:04:05Z", Invalid),
+            ("2024-01-00T03:04:05Z", Invalid),
+            ("2024-06-31T03:04:05Z", Invalid),
+            ("2024-09-31T03:04:05Z", Invalid),
+            ("2024-11-31T03:04:05Z", Invalid),
+            ("0000-02-29T03:04:05Z", OutOfRange),
+            ("0004-02-29T03:04:05Z", Reads("0004-02-29T03:04:05Z")),
+            ("0100-02-29T03:04:05Z", Invalid),
+            ("0400-02-29T03:04:05Z", Reads("0400-02-29T03:04:05Z")),
+            // Years: four digits, no sign; the range is checked on the instant, after the offset.
+            ("0000-01-02T03:04:05Z", OutOfRange),
+            ("0000-01-01T00:00:00Z", OutOfRange),
+            ("0000-12-31T23:59:59.999999999Z", OutOfRange),
+            ("0001-01-02T03:04:05Z", Reads("0001-01-02T03:04:05Z")),
+            ("0001-01-01T00:00:00Z", Reads("0001-01-01T00:00:00Z")),
+            (
+                "0001-12-31T23:59:59.999999999Z",
+                Reads("0001-12-31T23:59:59.999999999Z"),
+            ),
+            ("9999-01-01T00:00:00Z", Reads("9999-01-01T00:00:00Z")),
+            (
+                "9999-12-31T23:59:59.999999999Z",
+                Reads("9999-12-31T23:59:59.999999999Z"),
+            ),
+            ("10000-01-02T03:04:05Z", Invalid),
+            ("10000-01-01T00:00:00Z", Invalid),
+            ("10000-12-31T23:59:59.999999999Z", Invalid),
+            ("00000-01-02T03:04:05Z", Invalid),
+            ("00000-01-01T00:00:00Z", Invalid),
+            ("00000-12-31T23:59:59.999999999Z", Invalid),
+            ("+2024-01-02T03:04:05Z", Invalid),
+            ("+2024-01-01T00:00:00Z", Invalid),
+            ("+2024-12-31T23:59:59.999999999Z", Invalid),
+            ("-2024-01-02T03:04:05Z", Invalid),
+            ("-2024-01-01T00:00:00Z", Invalid),
+            ("-2024-12-31T23:59:59.999999999Z", Invalid),
+            (" 2024-01-02T03:04:05Z", Invalid),
+            (" 2024-01-01T00:00:00Z", Invalid),
+            (" 2024-12-31T23:59:59.999999999Z", Invalid),
+            ("0000-12-31T23:59:59Z", OutOfRange),
+            ("0000-12-31T23:00:00-01:00", Reads("0001-01-01T00:00:00Z")),
+            ("0000-12-31T00:00:00-24:00", Reads("0001-01-01T00:00:00Z")),
+            ("0000-12-31T00:00:00-24:60", Reads("0001-01-01T01:00:00Z")),
+            ("0000-12-30T23:00:00-24:60", Reads("0001-01-01T00:00:00Z")),
+            ("0000-12-30T23:00:01-24:60", Reads("0001-01-01T00:00:01Z")),
+            ("0001-01-01T00:00:00+00:01", OutOfRange),
+            ("0001-01-01T00:59:59.999999999+01:00", OutOfRange),
+            ("0001-01-01T01:00:00+01:00", Reads("0001-01-01T00:00:00Z")),
+            ("9999-12-31T23:59:59-00:01", OutOfRange),
+            (
+                "9999-12-31T23:59:59.999999999-00:00",
+                Reads("9999-12-31T23:59:59.999999999Z"),
+            ),
+            ("9999-12-31T00:00:00-24:00", OutOfRange),
+            ("9999-12-30T23:00:00-24:60", OutOfRange),
+            (
+                "9999-12-30T22:59:59.999999999-24:60",
+                Reads("9999-12-31T23:59:59.999999999Z"),
+            ),
+            ("9999-12-31T23:59:59+24:60", Reads("9999-12-30T22:59:59Z")),
+            (
+                "0001-01-01T00:00:00,5+00:00",
+                Reads("0001-01-01T00:00:00.500Z"),
+            ),
+            // Whitespace, empty and partial text, non-ASCII digits, combinations.
+            ("", Invalid),
+            (" ", Invalid),
+            ("Z", Invalid),
+            ("T", Invalid),
+            ("2024-01-02T03:04:05Z\n", Invalid),
+            ("\t2024-01-02T03:04:05Z", Invalid),
+            ("2024-01-02\u{a0}03:04:05Z", Invalid),
+            ("2024-01-02", Invalid),
+            ("2024-01-02T03:04Z", Invalid),
+            ("2024-01-02T03Z", Invalid),
+            ("2024-01-02T03:04:05.", Invalid),
+            ("2024-01-02T3:4:5Z", Invalid),
+            ("2024-01-02T3:04:5Z", Invalid),
+            ("2024-1-2T3:04:05Z", Invalid),
+            ("2024-01-02T3:04:05.5+1:00", Invalid),
+            (
+                "2024-01-02T3:04:05,5-24:60",
+                Reads("2024-01-03T04:04:05.500Z"),
+            ),
+            ("2024-01-02T0:00:00Z", Reads("2024-01-02T00:00:00Z")),
+            (
+                "2024-01-02T9:59:59.999999999Z",
+                Reads("2024-01-02T09:59:59.999999999Z"),
+            ),
+            (
+                "2024-01-02T03:04:05.000000000Z",
+                Reads("2024-01-02T03:04:05Z"),
+            ),
+            (
+                "2024-01-02T03:04:05,000000000000Z",
+                Reads("2024-01-02T03:04:05Z"),
+            ),
+            ("٢٠٢٤-01-02T03:04:05Z", Invalid),
+            ("2024-01-02T03:04:0٥Z", Invalid),
+            ("2024-01-02T03:04:05.٥Z", Invalid),
+            ("2024-01-02T03:04:05+0١:00", Invalid),
+        ];
+        for (text, go) in grid {
+            let ours = parse_timestamp(text);
+            let json = serde_json::to_string(text).unwrap();
+            assert_eq!(
+                from_json::<Timestamp>(&json).is_ok(),
+                ours.is_ok(),
+                "{text:?}"
+            );
+            match (go, ours) {
+                (Reads(utc), Ok(value)) => {
+                    assert_eq!(to_json(&value), format!("\"{utc}\""), "{text:?}")
+                }
+                (Invalid, Err(error)) => {
+                    assert!(error.starts_with("invalid "), "{text:?}: {error}")
+                }
+                (OutOfRange, Err(error)) => {
+                    assert!(error.contains("out of range"), "{text:?}: {error}")
+                }
+                (go, ours) => panic!("{text:?}: Go {go:?}, ours {ours:?}"),
+            }
         }
     }
 

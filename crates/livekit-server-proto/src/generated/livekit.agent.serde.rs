@@ -578,7 +578,7 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
             {
                 let mut created_at__ = None;
                 let mut event__ = None;
-                let mut seen__ = [false; 15];
+                let mut seen__ = [false; 16];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CreatedAt => {
@@ -595,11 +595,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::AgentStateChanged)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::AgentStateChanged);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -609,7 +609,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::UserStateChanged => {
@@ -619,11 +620,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::UserStateChanged)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::UserStateChanged);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -633,7 +634,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::ConversationItemAdded => {
@@ -643,11 +645,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::ConversationItemAdded)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::ConversationItemAdded);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -657,7 +659,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::UserInputTranscribed => {
@@ -667,11 +670,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::UserInputTranscribed)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::UserInputTranscribed);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -681,7 +684,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::FunctionToolsExecuted => {
@@ -691,11 +695,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::FunctionToolsExecuted)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::FunctionToolsExecuted);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -705,7 +709,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::Error => {
@@ -713,11 +718,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::Error)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::Error);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -726,7 +731,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::OverlappingSpeech => {
@@ -736,11 +742,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::OverlappingSpeech)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::OverlappingSpeech);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -750,7 +756,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::SessionUsageUpdated => {
@@ -760,11 +767,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::SessionUsageUpdated)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::SessionUsageUpdated);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -774,7 +781,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::AmdPrediction => {
@@ -784,11 +792,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::AmdPrediction)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::AmdPrediction);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -798,7 +806,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::EotPrediction => {
@@ -808,11 +817,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::EotPrediction)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::EotPrediction);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -822,7 +831,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::FunctionToolsStarted => {
@@ -832,11 +842,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::FunctionToolsStarted)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::FunctionToolsStarted);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -846,7 +856,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::DebugMessage => {
@@ -856,11 +867,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[12] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::DebugMessage)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::DebugMessage);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -870,7 +881,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::ToolExecutionUpdated => {
@@ -880,11 +892,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[13] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::ToolExecutionUpdated)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::ToolExecutionUpdated);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -894,7 +906,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::AgentFalseInterruption => {
@@ -904,11 +917,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                 );
                             }
                             seen__[14] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_event::Event::AgentFalseInterruption)
-                            {
-                                if event__.is_some() {
+                                .map(agent_session_event::Event::AgentFalseInterruption);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -918,7 +931,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionEvent {
                                         ),
                                     );
                                 }
-                                event__ = Some(value);
+                                seen__[15] = true;
+                                event__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -1171,7 +1185,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AgentStateChanged {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AgentState>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::NewState => {
                             if seen__[1] {
@@ -1182,7 +1196,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AgentStateChanged {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AgentState>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -1355,7 +1369,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::AmdPrediction {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AmdCategory>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Reason => {
                             if seen__[2] {
@@ -2516,7 +2530,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                 V: serde::de::MapAccess<'de>,
             {
                 let mut update__ = None;
-                let mut seen__ = [false; 4];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Started => {
@@ -2524,13 +2538,13 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 return Err(serde::de::Error::duplicate_field("started"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::Started,
-                                )
-                            {
-                                if update__.is_some() {
+                                );
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -2539,7 +2553,8 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                         ),
                                     );
                                 }
-                                update__ = Some(value);
+                                seen__[4] = true;
+                                update__ = value;
                             }
                         }
                         GeneratedField::CallUpdated => {
@@ -2549,13 +2564,13 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::CallUpdated,
-                                )
-                            {
-                                if update__.is_some() {
+                                );
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -2565,7 +2580,8 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                         ),
                                     );
                                 }
-                                update__ = Some(value);
+                                seen__[4] = true;
+                                update__ = value;
                             }
                         }
                         GeneratedField::ReplyUpdated => {
@@ -2575,13 +2591,13 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::ReplyUpdated,
-                                )
-                            {
-                                if update__.is_some() {
+                                );
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -2591,7 +2607,8 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                         ),
                                     );
                                 }
-                                update__ = Some(value);
+                                seen__[4] = true;
+                                update__ = value;
                             }
                         }
                         GeneratedField::Ended => {
@@ -2599,13 +2616,13 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                 return Err(serde::de::Error::duplicate_field("ended"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     agent_session_event::tool_execution_updated::Update::Ended,
-                                )
-                            {
-                                if update__.is_some() {
+                                );
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -2614,7 +2631,8 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::ToolExecutionUpdated 
                                         ),
                                     );
                                 }
-                                update__ = Some(value);
+                                seen__[4] = true;
+                                update__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -2943,7 +2961,7 @@ for agent_session_event::tool_execution_updated::Ended {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ToolCallStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3104,7 +3122,7 @@ for agent_session_event::tool_execution_updated::ReplyUpdated {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ToolReplyStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::SpeechId => {
                             if seen__[2] {
@@ -3516,7 +3534,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::UserStateChanged {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<UserState>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::NewState => {
                             if seen__[1] {
@@ -3527,7 +3545,7 @@ impl<'de> serde::Deserialize<'de> for agent_session_event::UserStateChanged {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<UserState>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -3692,7 +3710,7 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
-                let mut seen__ = [false; 8];
+                let mut seen__ = [false; 9];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::AudioInput => {
@@ -3700,11 +3718,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 return Err(serde::de::Error::duplicate_field("audioInput"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioInput)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::AudioInput);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3714,7 +3732,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::AudioOutput => {
@@ -3724,11 +3743,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioOutput)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::AudioOutput);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3738,7 +3757,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Event => {
@@ -3746,11 +3766,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 return Err(serde::de::Error::duplicate_field("event"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::Event)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::Event);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3759,7 +3779,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Request => {
@@ -3767,11 +3788,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 return Err(serde::de::Error::duplicate_field("request"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::Request)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::Request);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3780,7 +3801,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Response => {
@@ -3788,11 +3810,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 return Err(serde::de::Error::duplicate_field("response"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::Response)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::Response);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3802,7 +3824,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::AudioPlaybackFlush => {
@@ -3812,11 +3835,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioPlaybackFlush)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::AudioPlaybackFlush);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3826,7 +3849,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::AudioPlaybackClear => {
@@ -3836,11 +3860,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 );
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioPlaybackClear)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::AudioPlaybackClear);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3850,7 +3874,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::AudioPlaybackFinished => {
@@ -3860,11 +3885,11 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                 );
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_session_message::Message::AudioPlaybackFinished)
-                            {
-                                if message__.is_some() {
+                                .map(agent_session_message::Message::AudioPlaybackFinished);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3874,7 +3899,8 @@ impl<'de> serde::Deserialize<'de> for AgentSessionMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -4998,7 +5024,7 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut item__ = None;
-                let mut seen__ = [false; 5];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Message => {
@@ -5006,11 +5032,11 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                 return Err(serde::de::Error::duplicate_field("message"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::Message)
-                            {
-                                if item__.is_some() {
+                                .map(chat_context::chat_item::Item::Message);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5019,7 +5045,8 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                         ),
                                     );
                                 }
-                                item__ = Some(value);
+                                seen__[5] = true;
+                                item__ = value;
                             }
                         }
                         GeneratedField::FunctionCall => {
@@ -5029,11 +5056,11 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::FunctionCall)
-                            {
-                                if item__.is_some() {
+                                .map(chat_context::chat_item::Item::FunctionCall);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5043,7 +5070,8 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                         ),
                                     );
                                 }
-                                item__ = Some(value);
+                                seen__[5] = true;
+                                item__ = value;
                             }
                         }
                         GeneratedField::FunctionCallOutput => {
@@ -5053,11 +5081,11 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::FunctionCallOutput)
-                            {
-                                if item__.is_some() {
+                                .map(chat_context::chat_item::Item::FunctionCallOutput);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5067,7 +5095,8 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                         ),
                                     );
                                 }
-                                item__ = Some(value);
+                                seen__[5] = true;
+                                item__ = value;
                             }
                         }
                         GeneratedField::AgentHandoff => {
@@ -5077,11 +5106,11 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::AgentHandoff)
-                            {
-                                if item__.is_some() {
+                                .map(chat_context::chat_item::Item::AgentHandoff);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5091,7 +5120,8 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                         ),
                                     );
                                 }
-                                item__ = Some(value);
+                                seen__[5] = true;
+                                item__ = value;
                             }
                         }
                         GeneratedField::AgentConfigUpdate => {
@@ -5101,11 +5131,11 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                 );
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(chat_context::chat_item::Item::AgentConfigUpdate)
-                            {
-                                if item__.is_some() {
+                                .map(chat_context::chat_item::Item::AgentConfigUpdate);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5115,7 +5145,8 @@ impl<'de> serde::Deserialize<'de> for chat_context::ChatItem {
                                         ),
                                     );
                                 }
-                                item__ = Some(value);
+                                seen__[5] = true;
+                                item__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -5318,7 +5349,7 @@ impl<'de> serde::Deserialize<'de> for ChatMessage {
                             seen__[1] = true;
                             role__ = map_
                                 .next_value::<crate::pbjson_support::EnumValue<ChatRole>>()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Content => {
                             if seen__[2] {
@@ -7397,7 +7428,7 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut usage__ = None;
-                let mut seen__ = [false; 5];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Llm => {
@@ -7405,11 +7436,11 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                 return Err(serde::de::Error::duplicate_field("llm"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Llm)
-                            {
-                                if usage__.is_some() {
+                                .map(model_usage::Usage::Llm);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7418,7 +7449,8 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                         ),
                                     );
                                 }
-                                usage__ = Some(value);
+                                seen__[5] = true;
+                                usage__ = value;
                             }
                         }
                         GeneratedField::Tts => {
@@ -7426,11 +7458,11 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                 return Err(serde::de::Error::duplicate_field("tts"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Tts)
-                            {
-                                if usage__.is_some() {
+                                .map(model_usage::Usage::Tts);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7439,7 +7471,8 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                         ),
                                     );
                                 }
-                                usage__ = Some(value);
+                                seen__[5] = true;
+                                usage__ = value;
                             }
                         }
                         GeneratedField::Stt => {
@@ -7447,11 +7480,11 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                 return Err(serde::de::Error::duplicate_field("stt"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Stt)
-                            {
-                                if usage__.is_some() {
+                                .map(model_usage::Usage::Stt);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7460,7 +7493,8 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                         ),
                                     );
                                 }
-                                usage__ = Some(value);
+                                seen__[5] = true;
+                                usage__ = value;
                             }
                         }
                         GeneratedField::Interruption => {
@@ -7470,11 +7504,11 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Interruption)
-                            {
-                                if usage__.is_some() {
+                                .map(model_usage::Usage::Interruption);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7484,7 +7518,8 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                         ),
                                     );
                                 }
-                                usage__ = Some(value);
+                                seen__[5] = true;
+                                usage__ = value;
                             }
                         }
                         GeneratedField::Eot => {
@@ -7492,11 +7527,11 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                 return Err(serde::de::Error::duplicate_field("eot"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(model_usage::Usage::Eot)
-                            {
-                                if usage__.is_some() {
+                                .map(model_usage::Usage::Eot);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7505,7 +7540,8 @@ impl<'de> serde::Deserialize<'de> for ModelUsage {
                                         ),
                                     );
                                 }
-                                usage__ = Some(value);
+                                seen__[5] = true;
+                                usage__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -7911,7 +7947,7 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
             {
                 let mut request_id__ = None;
                 let mut request__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 12];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -7926,11 +7962,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::Ping)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::Ping);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7939,7 +7975,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::GetChatHistory => {
@@ -7949,11 +7986,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetChatHistory)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::GetChatHistory);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7963,7 +8000,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::RunInput => {
@@ -7971,11 +8009,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 return Err(serde::de::Error::duplicate_field("runInput"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::RunInput)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::RunInput);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -7985,7 +8023,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::GetAgentInfo => {
@@ -7995,11 +8034,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 );
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetAgentInfo)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::GetAgentInfo);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -8009,7 +8048,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::GetSessionState => {
@@ -8019,11 +8059,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetSessionState)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::GetSessionState);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -8033,7 +8073,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::GetRtcStats => {
@@ -8043,11 +8084,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 );
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetRtcStats)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::GetRtcStats);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -8057,7 +8098,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::GetSessionUsage => {
@@ -8067,11 +8109,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 );
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetSessionUsage)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::GetSessionUsage);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -8081,7 +8123,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::GetFrameworkInfo => {
@@ -8091,11 +8134,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::GetFrameworkInfo)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::GetFrameworkInfo);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -8105,7 +8148,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::UpdateIo => {
@@ -8113,11 +8157,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 return Err(serde::de::Error::duplicate_field("updateIo"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::UpdateIo)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::UpdateIo);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -8127,7 +8171,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::FinalizeSimulation => {
@@ -8137,11 +8182,11 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                 );
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_request::Request::FinalizeSimulation)
-                            {
-                                if request__.is_some() {
+                                .map(session_request::Request::FinalizeSimulation);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -8151,7 +8196,8 @@ impl<'de> serde::Deserialize<'de> for SessionRequest {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -9625,7 +9671,7 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                 let mut request_id__ = None;
                 let mut error__ = None;
                 let mut response__ = None;
-                let mut seen__ = [false; 12];
+                let mut seen__ = [false; 13];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -9647,11 +9693,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::Pong)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::Pong);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9660,7 +9706,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::GetChatHistory => {
@@ -9670,11 +9717,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetChatHistory)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::GetChatHistory);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9684,7 +9731,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::RunInput => {
@@ -9692,11 +9740,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 return Err(serde::de::Error::duplicate_field("runInput"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::RunInput)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::RunInput);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9706,7 +9754,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::GetAgentInfo => {
@@ -9716,11 +9765,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetAgentInfo)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::GetAgentInfo);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9730,7 +9779,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::GetSessionState => {
@@ -9740,11 +9790,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 );
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetSessionState)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::GetSessionState);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9754,7 +9804,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::GetRtcStats => {
@@ -9764,11 +9815,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 );
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetRtcStats)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::GetRtcStats);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9778,7 +9829,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::GetSessionUsage => {
@@ -9788,11 +9840,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetSessionUsage)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::GetSessionUsage);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9802,7 +9854,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::GetFrameworkInfo => {
@@ -9812,11 +9865,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 );
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::GetFrameworkInfo)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::GetFrameworkInfo);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9826,7 +9879,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::UpdateIo => {
@@ -9834,11 +9888,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 return Err(serde::de::Error::duplicate_field("updateIo"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::UpdateIo)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::UpdateIo);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9848,7 +9902,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::FinalizeSimulation => {
@@ -9858,11 +9913,11 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                 );
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(session_response::Response::FinalizeSimulation)
-                            {
-                                if response__.is_some() {
+                                .map(session_response::Response::FinalizeSimulation);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9872,7 +9927,8 @@ impl<'de> serde::Deserialize<'de> for SessionResponse {
                                         ),
                                     );
                                 }
-                                response__ = Some(value);
+                                seen__[12] = true;
+                                response__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -10871,7 +10927,7 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionStateResponse 
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AgentState>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::UserState => {
                             if seen__[1] {
@@ -10882,7 +10938,7 @@ impl<'de> serde::Deserialize<'de> for session_response::GetSessionStateResponse 
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<UserState>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AgentId => {
                             if seen__[2] {

@@ -1001,7 +1001,7 @@ impl<'de> serde::Deserialize<'de> for AddTrackRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<TrackType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Width => {
                             if seen__[3] {
@@ -1052,7 +1052,7 @@ impl<'de> serde::Deserialize<'de> for AddTrackRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<TrackSource>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Layers => {
                             if seen__[8] {
@@ -1100,7 +1100,7 @@ impl<'de> serde::Deserialize<'de> for AddTrackRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<encryption::Type>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Stream => {
                             if seen__[14] {
@@ -1120,7 +1120,7 @@ impl<'de> serde::Deserialize<'de> for AddTrackRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<BackupCodecPolicy>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AudioFeatures => {
                             if seen__[16] {
@@ -3019,7 +3019,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
             {
                 let mut request_id__ = None;
                 let mut message__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 12];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -3040,11 +3040,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("hello"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Hello)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Hello);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3053,7 +3053,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Exec => {
@@ -3061,11 +3062,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("exec"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Exec)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Exec);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3074,7 +3075,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Query => {
@@ -3082,11 +3084,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("query"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Query)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Query);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3095,7 +3097,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Batch => {
@@ -3103,11 +3106,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("batch"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Batch)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Batch);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3116,7 +3119,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Begin => {
@@ -3124,11 +3128,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("begin"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Begin)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Begin);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3137,7 +3141,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Commit => {
@@ -3145,11 +3150,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("commit"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Commit)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Commit);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3158,7 +3163,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Rollback => {
@@ -3166,11 +3172,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("rollback"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Rollback)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Rollback);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3180,7 +3186,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Cancel => {
@@ -3188,11 +3195,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("cancel"));
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Cancel)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Cancel);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3201,7 +3208,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Credit => {
@@ -3209,11 +3217,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("credit"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Credit)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Credit);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3222,7 +3230,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Ping => {
@@ -3230,11 +3239,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::client_message::Message::Ping)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::client_message::Message::Ping);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -3243,7 +3252,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ClientMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[11] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -5384,7 +5394,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
             {
                 let mut request_id__ = None;
                 let mut message__ = None;
-                let mut seen__ = [false; 8];
+                let mut seen__ = [false; 9];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -5405,11 +5415,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("helloOk"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::server_message::Message::HelloOk)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::server_message::Message::HelloOk);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5418,7 +5428,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Columns => {
@@ -5426,11 +5437,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("columns"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::server_message::Message::Columns)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::server_message::Message::Columns);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5439,7 +5450,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::ColumnBatch => {
@@ -5449,11 +5461,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::server_message::Message::ColumnBatch)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::server_message::Message::ColumnBatch);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5463,7 +5475,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::ExecResult => {
@@ -5471,11 +5484,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("execResult"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::server_message::Message::ExecResult)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::server_message::Message::ExecResult);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5485,7 +5498,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Done => {
@@ -5493,11 +5507,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("done"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::server_message::Message::Done)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::server_message::Message::Done);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5506,7 +5520,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Error => {
@@ -5514,11 +5529,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::server_message::Message::Error)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::server_message::Message::Error);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5527,7 +5542,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Pong => {
@@ -5535,11 +5551,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::server_message::Message::Pong)
-                            {
-                                if message__.is_some() {
+                                .map(agent_db::wire::server_message::Message::Pong);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5548,7 +5564,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[8] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -5699,7 +5716,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Statement {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<agent_db::wire::QueryLang>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -5852,7 +5869,7 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
-                let mut seen__ = [false; 5];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NullValue => {
@@ -5860,11 +5877,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                 return Err(serde::de::Error::duplicate_field("nullValue"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::value::Value::NullValue)
-                            {
-                                if value__.is_some() {
+                                .map(agent_db::wire::value::Value::NullValue);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5873,7 +5890,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[5] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::IntValue => {
@@ -5881,15 +5899,15 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                 return Err(serde::de::Error::duplicate_field("intValue"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
-                                .map(|x| agent_db::wire::value::Value::IntValue(x.0))
-                            {
-                                if value__.is_some() {
+                                .map(|x| agent_db::wire::value::Value::IntValue(x.0));
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5898,7 +5916,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[5] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::DoubleValue => {
@@ -5908,15 +5927,15 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
-                                .map(|x| agent_db::wire::value::Value::DoubleValue(x.0))
-                            {
-                                if value__.is_some() {
+                                .map(|x| agent_db::wire::value::Value::DoubleValue(x.0));
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5926,7 +5945,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[5] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::TextValue => {
@@ -5934,11 +5954,11 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                 return Err(serde::de::Error::duplicate_field("textValue"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(agent_db::wire::value::Value::TextValue)
-                            {
-                                if value__.is_some() {
+                                .map(agent_db::wire::value::Value::TextValue);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5947,7 +5967,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[5] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::BlobValue => {
@@ -5955,15 +5976,15 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                 return Err(serde::de::Error::duplicate_field("blobValue"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         ::pbjson::private::BytesDeserialize<_>,
                                     >,
                                 >()?
-                                .map(|x| agent_db::wire::value::Value::BlobValue(x.0))
-                            {
-                                if value__.is_some() {
+                                .map(|x| agent_db::wire::value::Value::BlobValue(x.0));
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -5972,7 +5993,8 @@ impl<'de> serde::Deserialize<'de> for agent_db::wire::Value {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[5] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -6767,7 +6789,7 @@ impl<'de> serde::Deserialize<'de> for AgentDispatch {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<JobRestartPolicy>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Deployment => {
                             if seen__[6] {
@@ -7093,7 +7115,7 @@ impl<'de> serde::Deserialize<'de> for AgentEvent {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AgentEventType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Count => {
                             if seen__[1] {
@@ -7440,7 +7462,7 @@ impl<'de> serde::Deserialize<'de> for agent_http::AgentEndpoint {
                                         agent_http::AgentEndpointKind,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Public => {
                             if seen__[3] {
@@ -8030,7 +8052,7 @@ impl<'de> serde::Deserialize<'de> for agent_http::StreamPreamble {
                                         agent_http::AgentEndpointKind,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::RequestId => {
                             if seen__[1] {
@@ -8499,7 +8521,7 @@ impl<'de> serde::Deserialize<'de> for AgentSecret {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AgentSecretKind>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Deployments => {
                             if seen__[5] {
@@ -9532,7 +9554,7 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
             {
                 let mut channel__ = None;
                 let mut r#match__ = None;
-                let mut seen__ = [false; 4];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Channel => {
@@ -9544,18 +9566,18 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AudioChannel>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::TrackId => {
                             if seen__[1] {
                                 return Err(serde::de::Error::duplicate_field("trackId"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(audio_route::Match::TrackId)
-                            {
-                                if r#match__.is_some() {
+                                .map(audio_route::Match::TrackId);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9564,7 +9586,8 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                                         ),
                                     );
                                 }
-                                r#match__ = Some(value);
+                                seen__[4] = true;
+                                r#match__ = value;
                             }
                         }
                         GeneratedField::ParticipantIdentity => {
@@ -9574,11 +9597,11 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(audio_route::Match::ParticipantIdentity)
-                            {
-                                if r#match__.is_some() {
+                                .map(audio_route::Match::ParticipantIdentity);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9588,7 +9611,8 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                                         ),
                                     );
                                 }
-                                r#match__ = Some(value);
+                                seen__[4] = true;
+                                r#match__ = value;
                             }
                         }
                         GeneratedField::ParticipantKind => {
@@ -9598,14 +9622,12 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<participant_info::Kind>,
-                                >()?
-                                .0
-                                .map(audio_route::Match::ParticipantKind)
-                            {
-                                if r#match__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9615,7 +9637,10 @@ impl<'de> serde::Deserialize<'de> for AudioRoute {
                                         ),
                                     );
                                 }
-                                r#match__ = Some(value);
+                                seen__[4] = true;
+                                r#match__ = value
+                                    .number
+                                    .map(audio_route::Match::ParticipantKind);
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -9850,7 +9875,7 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                 let mut file_outputs__ = None;
                 let mut segment_outputs__ = None;
                 let mut options__ = None;
-                let mut seen__ = [false; 4];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FileOutputs => {
@@ -9876,14 +9901,12 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodingOptionsPreset>,
-                                >()?
-                                .0
-                                .map(auto_participant_egress::Options::Preset)
-                            {
-                                if options__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9892,7 +9915,10 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[4] = true;
+                                options__ = value
+                                    .number
+                                    .map(auto_participant_egress::Options::Preset);
                             }
                         }
                         GeneratedField::Advanced => {
@@ -9900,11 +9926,11 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(auto_participant_egress::Options::Advanced)
-                            {
-                                if options__.is_some() {
+                                .map(auto_participant_egress::Options::Advanced);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -9914,7 +9940,8 @@ impl<'de> serde::Deserialize<'de> for AutoParticipantEgress {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[4] = true;
+                                options__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -10065,7 +10092,7 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                 let mut filepath__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
-                let mut seen__ = [false; 6];
+                let mut seen__ = [false; 7];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Filepath => {
@@ -10089,11 +10116,11 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(auto_track_egress::Output::S3)
-                            {
-                                if output__.is_some() {
+                                .map(auto_track_egress::Output::S3);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -10102,7 +10129,8 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Gcp => {
@@ -10110,11 +10138,11 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(auto_track_egress::Output::Gcp)
-                            {
-                                if output__.is_some() {
+                                .map(auto_track_egress::Output::Gcp);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -10123,7 +10151,8 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Azure => {
@@ -10131,11 +10160,11 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(auto_track_egress::Output::Azure)
-                            {
-                                if output__.is_some() {
+                                .map(auto_track_egress::Output::Azure);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -10144,7 +10173,8 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::AliOss => {
@@ -10152,11 +10182,11 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(auto_track_egress::Output::AliOss)
-                            {
-                                if output__.is_some() {
+                                .map(auto_track_egress::Output::AliOss);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -10165,7 +10195,8 @@ impl<'de> serde::Deserialize<'de> for AutoTrackEgress {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -11356,7 +11387,7 @@ impl<'de> serde::Deserialize<'de> for ClientConfiguration {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ClientConfigSetting>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::DisabledCodecs => {
                             if seen__[3] {
@@ -11376,7 +11407,7 @@ impl<'de> serde::Deserialize<'de> for ClientConfiguration {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ClientConfigSetting>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -11636,7 +11667,7 @@ impl<'de> serde::Deserialize<'de> for ClientInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<client_info::Sdk>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Version => {
                             if seen__[1] {
@@ -12594,7 +12625,7 @@ impl<'de> serde::Deserialize<'de> for ConnectTwilioCallRequest {
                                         connect_twilio_call_request::TwilioCallDirection,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::RoomName => {
                             if seen__[1] {
@@ -13344,7 +13375,7 @@ impl<'de> serde::Deserialize<'de> for ConnectionQualityInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ConnectionQuality>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Score => {
                             if seen__[2] {
@@ -13945,7 +13976,7 @@ impl<'de> serde::Deserialize<'de> for CreateAgentDispatchRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<JobRestartPolicy>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Deployment => {
                             if seen__[4] {
@@ -14959,7 +14990,7 @@ impl<'de> serde::Deserialize<'de> for CreateIngressRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<IngressInput>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Url => {
                             if seen__[1] {
@@ -17040,7 +17071,7 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipHeaderOptions>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::RingingTimeout => {
                             if seen__[19] {
@@ -17080,7 +17111,7 @@ impl<'de> serde::Deserialize<'de> for CreateSipParticipantRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Media => {
                             if seen__[23] {
@@ -17715,7 +17746,7 @@ impl<'de> serde::Deserialize<'de> for DataBlobKey {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut key__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Generic => {
@@ -17723,11 +17754,11 @@ impl<'de> serde::Deserialize<'de> for DataBlobKey {
                                 return Err(serde::de::Error::duplicate_field("generic"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_blob_key::Key::Generic)
-                            {
-                                if key__.is_some() {
+                                .map(data_blob_key::Key::Generic);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -17736,7 +17767,8 @@ impl<'de> serde::Deserialize<'de> for DataBlobKey {
                                         ),
                                     );
                                 }
-                                key__ = Some(value);
+                                seen__[2] = true;
+                                key__ = value;
                             }
                         }
                         GeneratedField::SchemaId => {
@@ -17744,11 +17776,11 @@ impl<'de> serde::Deserialize<'de> for DataBlobKey {
                                 return Err(serde::de::Error::duplicate_field("schemaId"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_blob_key::Key::SchemaId)
-                            {
-                                if key__.is_some() {
+                                .map(data_blob_key::Key::SchemaId);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -17757,7 +17789,8 @@ impl<'de> serde::Deserialize<'de> for DataBlobKey {
                                         ),
                                     );
                                 }
-                                key__ = Some(value);
+                                seen__[2] = true;
+                                key__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -17906,7 +17939,7 @@ impl<'de> serde::Deserialize<'de> for DataChannelInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SignalTarget>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -18433,7 +18466,7 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                 let mut sequence__ = None;
                 let mut participant_sid__ = None;
                 let mut value__ = None;
-                let mut seen__ = [false; 18];
+                let mut seen__ = [false; 19];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Kind => {
@@ -18445,7 +18478,7 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<data_packet::Kind>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::ParticipantIdentity => {
                             if seen__[1] {
@@ -18492,11 +18525,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 return Err(serde::de::Error::duplicate_field("user"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::User)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::User);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18505,7 +18538,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::Speaker => {
@@ -18513,11 +18547,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 return Err(serde::de::Error::duplicate_field("speaker"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::Speaker)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::Speaker);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18526,7 +18560,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::SipDtmf => {
@@ -18534,11 +18569,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 return Err(serde::de::Error::duplicate_field("sipDtmf"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::SipDtmf)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::SipDtmf);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18547,7 +18582,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::Transcription => {
@@ -18557,11 +18593,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::Transcription)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::Transcription);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18571,7 +18607,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::Metrics => {
@@ -18579,11 +18616,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 return Err(serde::de::Error::duplicate_field("metrics"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::Metrics)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::Metrics);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18592,7 +18629,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::ChatMessage => {
@@ -18602,11 +18640,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 );
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::ChatMessage)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::ChatMessage);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18616,7 +18654,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::RpcRequest => {
@@ -18624,11 +18663,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 return Err(serde::de::Error::duplicate_field("rpcRequest"));
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::RpcRequest)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::RpcRequest);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18638,7 +18677,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::RpcAck => {
@@ -18646,11 +18686,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 return Err(serde::de::Error::duplicate_field("rpcAck"));
                             }
                             seen__[12] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::RpcAck)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::RpcAck);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18659,7 +18699,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::RpcResponse => {
@@ -18669,11 +18710,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 );
                             }
                             seen__[13] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::RpcResponse)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::RpcResponse);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18683,7 +18724,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::StreamHeader => {
@@ -18693,11 +18735,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 );
                             }
                             seen__[14] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::StreamHeader)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::StreamHeader);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18707,7 +18749,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::StreamChunk => {
@@ -18717,11 +18760,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 );
                             }
                             seen__[15] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::StreamChunk)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::StreamChunk);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18731,7 +18774,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::StreamTrailer => {
@@ -18741,11 +18785,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 );
                             }
                             seen__[16] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::StreamTrailer)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::StreamTrailer);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18755,7 +18799,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::EncryptedPacket => {
@@ -18765,11 +18810,11 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                 );
                             }
                             seen__[17] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_packet::Value::EncryptedPacket)
-                            {
-                                if value__.is_some() {
+                                .map(data_packet::Value::EncryptedPacket);
+                            if value.is_some() {
+                                if seen__[18] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18779,7 +18824,8 @@ impl<'de> serde::Deserialize<'de> for DataPacket {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[18] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -18971,7 +19017,7 @@ impl<'de> serde::Deserialize<'de> for DataSelector {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut r#match__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::TrackId => {
@@ -18979,11 +19025,11 @@ impl<'de> serde::Deserialize<'de> for DataSelector {
                                 return Err(serde::de::Error::duplicate_field("trackId"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_selector::Match::TrackId)
-                            {
-                                if r#match__.is_some() {
+                                .map(data_selector::Match::TrackId);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -18992,7 +19038,8 @@ impl<'de> serde::Deserialize<'de> for DataSelector {
                                         ),
                                     );
                                 }
-                                r#match__ = Some(value);
+                                seen__[2] = true;
+                                r#match__ = value;
                             }
                         }
                         GeneratedField::ParticipantIdentity => {
@@ -19002,11 +19049,11 @@ impl<'de> serde::Deserialize<'de> for DataSelector {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_selector::Match::ParticipantIdentity)
-                            {
-                                if r#match__.is_some() {
+                                .map(data_selector::Match::ParticipantIdentity);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -19016,7 +19063,8 @@ impl<'de> serde::Deserialize<'de> for DataSelector {
                                         ),
                                     );
                                 }
-                                r#match__ = Some(value);
+                                seen__[2] = true;
+                                r#match__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -19742,7 +19790,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                 let mut inline_content__ = None;
                 let mut compression__ = None;
                 let mut content_header__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 12];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::StreamId => {
@@ -19805,7 +19853,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<encryption::Type>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Attributes => {
                             if seen__[6] {
@@ -19848,18 +19896,18 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                         data_stream::CompressionType,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::TextHeader => {
                             if seen__[9] {
                                 return Err(serde::de::Error::duplicate_field("textHeader"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_stream::header::ContentHeader::TextHeader)
-                            {
-                                if content_header__.is_some() {
+                                .map(data_stream::header::ContentHeader::TextHeader);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -19869,7 +19917,8 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                         ),
                                     );
                                 }
-                                content_header__ = Some(value);
+                                seen__[11] = true;
+                                content_header__ = value;
                             }
                         }
                         GeneratedField::ByteHeader => {
@@ -19877,11 +19926,11 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                 return Err(serde::de::Error::duplicate_field("byteHeader"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_stream::header::ContentHeader::ByteHeader)
-                            {
-                                if content_header__.is_some() {
+                                .map(data_stream::header::ContentHeader::ByteHeader);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -19891,7 +19940,8 @@ impl<'de> serde::Deserialize<'de> for data_stream::Header {
                                         ),
                                     );
                                 }
-                                content_header__ = Some(value);
+                                seen__[11] = true;
+                                content_header__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -20152,7 +20202,7 @@ impl<'de> serde::Deserialize<'de> for data_stream::TextHeader {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<data_stream::OperationType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Version => {
                             if seen__[1] {
@@ -20558,7 +20608,7 @@ impl<'de> serde::Deserialize<'de> for DataTrackExtensionParticipantSid {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<DataTrackExtensionId>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::ParticipantSid => {
                             if seen__[1] {
@@ -20682,7 +20732,7 @@ impl<'de> serde::Deserialize<'de> for DataTrackFrameEncoding {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WellKnown => {
@@ -20690,16 +20740,14 @@ impl<'de> serde::Deserialize<'de> for DataTrackFrameEncoding {
                                 return Err(serde::de::Error::duplicate_field("wellKnown"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<
                                         data_track_frame_encoding::WellKnownFrameEncoding,
                                     >,
-                                >()?
-                                .0
-                                .map(data_track_frame_encoding::Value::WellKnown)
-                            {
-                                if value__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -20708,7 +20756,10 @@ impl<'de> serde::Deserialize<'de> for DataTrackFrameEncoding {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[2] = true;
+                                value__ = value
+                                    .number
+                                    .map(data_track_frame_encoding::Value::WellKnown);
                             }
                         }
                         GeneratedField::Custom => {
@@ -20716,11 +20767,11 @@ impl<'de> serde::Deserialize<'de> for DataTrackFrameEncoding {
                                 return Err(serde::de::Error::duplicate_field("custom"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_track_frame_encoding::Value::Custom)
-                            {
-                                if value__.is_some() {
+                                .map(data_track_frame_encoding::Value::Custom);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -20729,7 +20780,8 @@ impl<'de> serde::Deserialize<'de> for DataTrackFrameEncoding {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[2] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -21053,7 +21105,7 @@ impl<'de> serde::Deserialize<'de> for DataTrackInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<encryption::Type>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::FrameEncoding => {
                             if seen__[4] {
@@ -21184,7 +21236,7 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaEncoding {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::WellKnown => {
@@ -21192,16 +21244,14 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaEncoding {
                                 return Err(serde::de::Error::duplicate_field("wellKnown"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<
                                         data_track_schema_encoding::WellKnownSchemaEncoding,
                                     >,
-                                >()?
-                                .0
-                                .map(data_track_schema_encoding::Value::WellKnown)
-                            {
-                                if value__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -21210,7 +21260,10 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaEncoding {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[2] = true;
+                                value__ = value
+                                    .number
+                                    .map(data_track_schema_encoding::Value::WellKnown);
                             }
                         }
                         GeneratedField::Custom => {
@@ -21218,11 +21271,11 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaEncoding {
                                 return Err(serde::de::Error::duplicate_field("custom"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(data_track_schema_encoding::Value::Custom)
-                            {
-                                if value__.is_some() {
+                                .map(data_track_schema_encoding::Value::Custom);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -21231,7 +21284,8 @@ impl<'de> serde::Deserialize<'de> for DataTrackSchemaEncoding {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[2] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -24919,7 +24973,7 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                 let mut filepath__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
-                let mut seen__ = [false; 6];
+                let mut seen__ = [false; 7];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Filepath => {
@@ -24943,11 +24997,11 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(direct_file_output::Output::S3)
-                            {
-                                if output__.is_some() {
+                                .map(direct_file_output::Output::S3);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -24956,7 +25010,8 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Gcp => {
@@ -24964,11 +25019,11 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(direct_file_output::Output::Gcp)
-                            {
-                                if output__.is_some() {
+                                .map(direct_file_output::Output::Gcp);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -24977,7 +25032,8 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Azure => {
@@ -24985,11 +25041,11 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(direct_file_output::Output::Azure)
-                            {
-                                if output__.is_some() {
+                                .map(direct_file_output::Output::Azure);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -24998,7 +25054,8 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::AliOss => {
@@ -25006,11 +25063,11 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(direct_file_output::Output::AliOss)
-                            {
-                                if output__.is_some() {
+                                .map(direct_file_output::Output::AliOss);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -25019,7 +25076,8 @@ impl<'de> serde::Deserialize<'de> for DirectFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[6] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -25432,7 +25490,7 @@ impl<'de> serde::Deserialize<'de> for DisconnectWhatsAppCallRequest {
                                         disconnect_whats_app_call_request::DisconnectReason,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -26027,7 +26085,7 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                 let mut retry_count__ = None;
                 let mut request__ = None;
                 let mut result__ = None;
-                let mut seen__ = [false; 28];
+                let mut seen__ = [false; 30];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::EgressId => {
@@ -26060,7 +26118,7 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EgressSourceType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Status => {
                             if seen__[4] {
@@ -26071,7 +26129,7 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EgressStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::StartedAt => {
                             if seen__[5] {
@@ -26211,11 +26269,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 return Err(serde::de::Error::duplicate_field("egress"));
                             }
                             seen__[18] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Request::Egress)
-                            {
-                                if request__.is_some() {
+                                .map(egress_info::Request::Egress);
+                            if value.is_some() {
+                                if seen__[28] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26224,7 +26282,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[28] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::Replay => {
@@ -26232,11 +26291,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 return Err(serde::de::Error::duplicate_field("replay"));
                             }
                             seen__[19] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Request::Replay)
-                            {
-                                if request__.is_some() {
+                                .map(egress_info::Request::Replay);
+                            if value.is_some() {
+                                if seen__[28] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26245,7 +26304,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[28] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::RoomComposite => {
@@ -26255,11 +26315,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 );
                             }
                             seen__[20] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Request::RoomComposite)
-                            {
-                                if request__.is_some() {
+                                .map(egress_info::Request::RoomComposite);
+                            if value.is_some() {
+                                if seen__[28] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26269,7 +26329,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[28] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::Web => {
@@ -26277,11 +26338,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 return Err(serde::de::Error::duplicate_field("web"));
                             }
                             seen__[21] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Request::Web)
-                            {
-                                if request__.is_some() {
+                                .map(egress_info::Request::Web);
+                            if value.is_some() {
+                                if seen__[28] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26290,7 +26351,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[28] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::Participant => {
@@ -26300,11 +26362,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 );
                             }
                             seen__[22] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Request::Participant)
-                            {
-                                if request__.is_some() {
+                                .map(egress_info::Request::Participant);
+                            if value.is_some() {
+                                if seen__[28] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26314,7 +26376,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[28] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::TrackComposite => {
@@ -26324,11 +26387,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 );
                             }
                             seen__[23] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Request::TrackComposite)
-                            {
-                                if request__.is_some() {
+                                .map(egress_info::Request::TrackComposite);
+                            if value.is_some() {
+                                if seen__[28] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26338,7 +26401,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[28] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::Track => {
@@ -26346,11 +26410,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 return Err(serde::de::Error::duplicate_field("track"));
                             }
                             seen__[24] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Request::Track)
-                            {
-                                if request__.is_some() {
+                                .map(egress_info::Request::Track);
+                            if value.is_some() {
+                                if seen__[28] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26359,7 +26423,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[28] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::Stream => {
@@ -26367,11 +26432,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             seen__[25] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Result::Stream)
-                            {
-                                if result__.is_some() {
+                                .map(egress_info::Result::Stream);
+                            if value.is_some() {
+                                if seen__[29] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26380,7 +26445,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                result__ = Some(value);
+                                seen__[29] = true;
+                                result__ = value;
                             }
                         }
                         GeneratedField::File => {
@@ -26388,11 +26454,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             seen__[26] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Result::File)
-                            {
-                                if result__.is_some() {
+                                .map(egress_info::Result::File);
+                            if value.is_some() {
+                                if seen__[29] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26401,7 +26467,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                result__ = Some(value);
+                                seen__[29] = true;
+                                result__ = value;
                             }
                         }
                         GeneratedField::Segments => {
@@ -26409,11 +26476,11 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             seen__[27] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(egress_info::Result::Segments)
-                            {
-                                if result__.is_some() {
+                                .map(egress_info::Result::Segments);
+                            if value.is_some() {
+                                if seen__[29] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26422,7 +26489,8 @@ impl<'de> serde::Deserialize<'de> for EgressInfo {
                                         ),
                                     );
                                 }
-                                result__ = Some(value);
+                                seen__[29] = true;
+                                result__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -26768,7 +26836,7 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                 let mut filepath__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
-                let mut seen__ = [false; 7];
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::FileType => {
@@ -26780,7 +26848,7 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodedFileType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Filepath => {
                             if seen__[1] {
@@ -26803,11 +26871,11 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encoded_file_output::Output::S3)
-                            {
-                                if output__.is_some() {
+                                .map(encoded_file_output::Output::S3);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26816,7 +26884,8 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[7] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Gcp => {
@@ -26824,11 +26893,11 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encoded_file_output::Output::Gcp)
-                            {
-                                if output__.is_some() {
+                                .map(encoded_file_output::Output::Gcp);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26837,7 +26906,8 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[7] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Azure => {
@@ -26845,11 +26915,11 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encoded_file_output::Output::Azure)
-                            {
-                                if output__.is_some() {
+                                .map(encoded_file_output::Output::Azure);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26858,7 +26928,8 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[7] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::AliOss => {
@@ -26866,11 +26937,11 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encoded_file_output::Output::AliOss)
-                            {
-                                if output__.is_some() {
+                                .map(encoded_file_output::Output::AliOss);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -26879,7 +26950,8 @@ impl<'de> serde::Deserialize<'de> for EncodedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[7] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -27271,7 +27343,7 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AudioCodec>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AudioBitrate => {
                             if seen__[5] {
@@ -27312,7 +27384,7 @@ impl<'de> serde::Deserialize<'de> for EncodingOptions {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<VideoCodec>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::VideoBitrate => {
                             if seen__[8] {
@@ -27662,7 +27734,7 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacket {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<encryption::Type>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Iv => {
                             if seen__[1] {
@@ -27870,7 +27942,7 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut value__ = None;
-                let mut seen__ = [false; 8];
+                let mut seen__ = [false; 9];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::User => {
@@ -27878,11 +27950,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 return Err(serde::de::Error::duplicate_field("user"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::User)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::User);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -27891,7 +27963,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::ChatMessage => {
@@ -27901,11 +27974,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::ChatMessage)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::ChatMessage);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -27915,7 +27988,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::RpcRequest => {
@@ -27923,11 +27997,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 return Err(serde::de::Error::duplicate_field("rpcRequest"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::RpcRequest)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::RpcRequest);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -27937,7 +28011,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::RpcAck => {
@@ -27945,11 +28020,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 return Err(serde::de::Error::duplicate_field("rpcAck"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::RpcAck)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::RpcAck);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -27958,7 +28033,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::RpcResponse => {
@@ -27968,11 +28044,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 );
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::RpcResponse)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::RpcResponse);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -27982,7 +28058,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::StreamHeader => {
@@ -27992,11 +28069,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::StreamHeader)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::StreamHeader);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -28006,7 +28083,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::StreamChunk => {
@@ -28016,11 +28094,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 );
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::StreamChunk)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::StreamChunk);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -28030,7 +28108,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::StreamTrailer => {
@@ -28040,11 +28119,11 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                 );
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(encrypted_packet_payload::Value::StreamTrailer)
-                            {
-                                if value__.is_some() {
+                                .map(encrypted_packet_payload::Value::StreamTrailer);
+                            if value.is_some() {
+                                if seen__[8] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -28054,7 +28133,8 @@ impl<'de> serde::Deserialize<'de> for EncryptedPacketPayload {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[8] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -28945,7 +29025,7 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                 let mut webhooks__ = None;
                 let mut source__ = None;
                 let mut encoding__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 13];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::ReplayId => {
@@ -29011,11 +29091,11 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                 return Err(serde::de::Error::duplicate_field("template"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(export_replay_request::Source::Template)
-                            {
-                                if source__.is_some() {
+                                .map(export_replay_request::Source::Template);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -29024,7 +29104,8 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                         ),
                                     );
                                 }
-                                source__ = Some(value);
+                                seen__[12] = true;
+                                source__ = value;
                             }
                         }
                         GeneratedField::Web => {
@@ -29032,11 +29113,11 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                 return Err(serde::de::Error::duplicate_field("web"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(export_replay_request::Source::Web)
-                            {
-                                if source__.is_some() {
+                                .map(export_replay_request::Source::Web);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -29045,7 +29126,8 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                         ),
                                     );
                                 }
-                                source__ = Some(value);
+                                seen__[12] = true;
+                                source__ = value;
                             }
                         }
                         GeneratedField::Media => {
@@ -29053,11 +29135,11 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(export_replay_request::Source::Media)
-                            {
-                                if source__.is_some() {
+                                .map(export_replay_request::Source::Media);
+                            if value.is_some() {
+                                if seen__[12] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -29066,7 +29148,8 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                         ),
                                     );
                                 }
-                                source__ = Some(value);
+                                seen__[12] = true;
+                                source__ = value;
                             }
                         }
                         GeneratedField::Preset => {
@@ -29074,14 +29157,12 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodingOptionsPreset>,
-                                >()?
-                                .0
-                                .map(export_replay_request::Encoding::Preset)
-                            {
-                                if encoding__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -29090,7 +29171,10 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                         ),
                                     );
                                 }
-                                encoding__ = Some(value);
+                                seen__[11] = true;
+                                encoding__ = value
+                                    .number
+                                    .map(export_replay_request::Encoding::Preset);
                             }
                         }
                         GeneratedField::Advanced => {
@@ -29098,11 +29182,11 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(export_replay_request::Encoding::Advanced)
-                            {
-                                if encoding__.is_some() {
+                                .map(export_replay_request::Encoding::Advanced);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -29112,7 +29196,8 @@ impl<'de> serde::Deserialize<'de> for ExportReplayRequest {
                                         ),
                                     );
                                 }
-                                encoding__ = Some(value);
+                                seen__[11] = true;
+                                encoding__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -29497,7 +29582,7 @@ impl<'de> serde::Deserialize<'de> for FileOutput {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodedFileType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Filepath => {
                             if seen__[1] {
@@ -31960,7 +32045,7 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                 let mut image_codec__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 12];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::CaptureInterval => {
@@ -32024,7 +32109,7 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ImageFileSuffix>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::ImageCodec => {
                             if seen__[5] {
@@ -32035,7 +32120,7 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ImageCodec>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::DisableManifest => {
                             if seen__[6] {
@@ -32051,11 +32136,11 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(image_output::Output::S3)
-                            {
-                                if output__.is_some() {
+                                .map(image_output::Output::S3);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -32064,7 +32149,8 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Gcp => {
@@ -32072,11 +32158,11 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(image_output::Output::Gcp)
-                            {
-                                if output__.is_some() {
+                                .map(image_output::Output::Gcp);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -32085,7 +32171,8 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Azure => {
@@ -32093,11 +32180,11 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(image_output::Output::Azure)
-                            {
-                                if output__.is_some() {
+                                .map(image_output::Output::Azure);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -32106,7 +32193,8 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::AliOss => {
@@ -32114,11 +32202,11 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(image_output::Output::AliOss)
-                            {
-                                if output__.is_some() {
+                                .map(image_output::Output::AliOss);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -32127,7 +32215,8 @@ impl<'de> serde::Deserialize<'de> for ImageOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -32490,7 +32579,7 @@ impl<'de> serde::Deserialize<'de> for IngressAudioEncodingOptions {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AudioCodec>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Bitrate => {
                             if seen__[1] {
@@ -32745,7 +32834,7 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                 let mut name__ = None;
                 let mut source__ = None;
                 let mut encoding_options__ = None;
-                let mut seen__ = [false; 4];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -32764,21 +32853,19 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<TrackSource>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Preset => {
                             if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<IngressAudioEncodingPreset>,
-                                >()?
-                                .0
-                                .map(ingress_audio_options::EncodingOptions::Preset)
-                            {
-                                if encoding_options__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -32788,7 +32875,10 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                                         ),
                                     );
                                 }
-                                encoding_options__ = Some(value);
+                                seen__[4] = true;
+                                encoding_options__ = value
+                                    .number
+                                    .map(ingress_audio_options::EncodingOptions::Preset);
                             }
                         }
                         GeneratedField::Options => {
@@ -32796,11 +32886,11 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(ingress_audio_options::EncodingOptions::Options)
-                            {
-                                if encoding_options__.is_some() {
+                                .map(ingress_audio_options::EncodingOptions::Options);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -32810,7 +32900,8 @@ impl<'de> serde::Deserialize<'de> for IngressAudioOptions {
                                         ),
                                     );
                                 }
-                                encoding_options__ = Some(value);
+                                seen__[4] = true;
+                                encoding_options__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -33126,7 +33217,7 @@ impl<'de> serde::Deserialize<'de> for IngressInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<IngressInput>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::BypassTranscoding => {
                             if seen__[5] {
@@ -33533,7 +33624,7 @@ impl<'de> serde::Deserialize<'de> for IngressState {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ingress_state::Status>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Error => {
                             if seen__[1] {
@@ -33860,7 +33951,7 @@ impl<'de> serde::Deserialize<'de> for IngressVideoEncodingOptions {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<VideoCodec>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::FrameRate => {
                             if seen__[1] {
@@ -34154,7 +34245,7 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                 let mut name__ = None;
                 let mut source__ = None;
                 let mut encoding_options__ = None;
-                let mut seen__ = [false; 4];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Name => {
@@ -34173,21 +34264,19 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<TrackSource>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Preset => {
                             if seen__[2] {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<IngressVideoEncodingPreset>,
-                                >()?
-                                .0
-                                .map(ingress_video_options::EncodingOptions::Preset)
-                            {
-                                if encoding_options__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -34197,7 +34286,10 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                                         ),
                                     );
                                 }
-                                encoding_options__ = Some(value);
+                                seen__[4] = true;
+                                encoding_options__ = value
+                                    .number
+                                    .map(ingress_video_options::EncodingOptions::Preset);
                             }
                         }
                         GeneratedField::Options => {
@@ -34205,11 +34297,11 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                                 return Err(serde::de::Error::duplicate_field("options"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(ingress_video_options::EncodingOptions::Options)
-                            {
-                                if encoding_options__.is_some() {
+                                .map(ingress_video_options::EncodingOptions::Options);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -34219,7 +34311,8 @@ impl<'de> serde::Deserialize<'de> for IngressVideoOptions {
                                         ),
                                     );
                                 }
-                                encoding_options__ = Some(value);
+                                seen__[4] = true;
+                                encoding_options__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -34876,7 +34969,7 @@ impl<'de> serde::Deserialize<'de> for Job {
                             seen__[2] = true;
                             r#type__ = map_
                                 .next_value::<crate::pbjson_support::EnumValue<JobType>>()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Room => {
                             if seen__[3] {
@@ -35390,7 +35483,7 @@ impl<'de> serde::Deserialize<'de> for JobState {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<JobStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Error => {
                             if seen__[1] {
@@ -36013,7 +36106,7 @@ impl<'de> serde::Deserialize<'de> for JoinRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ReconnectReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::ParticipantSid => {
                             if seen__[8] {
@@ -36640,7 +36733,7 @@ impl<'de> serde::Deserialize<'de> for LeaveRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<DisconnectReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Action => {
                             if seen__[2] {
@@ -36651,7 +36744,7 @@ impl<'de> serde::Deserialize<'de> for LeaveRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<leave_request::Action>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Regions => {
                             if seen__[3] {
@@ -40890,7 +40983,7 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
             {
                 let mut audio__ = None;
                 let mut video__ = None;
-                let mut seen__ = [false; 3];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Audio => {
@@ -40907,11 +41000,11 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(media_source::Video::VideoTrackId)
-                            {
-                                if video__.is_some() {
+                                .map(media_source::Video::VideoTrackId);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -40921,7 +41014,8 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
                                         ),
                                     );
                                 }
-                                video__ = Some(value);
+                                seen__[3] = true;
+                                video__ = value;
                             }
                         }
                         GeneratedField::ParticipantVideo => {
@@ -40931,11 +41025,11 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(media_source::Video::ParticipantVideo)
-                            {
-                                if video__.is_some() {
+                                .map(media_source::Video::ParticipantVideo);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -40945,7 +41039,8 @@ impl<'de> serde::Deserialize<'de> for MediaSource {
                                         ),
                                     );
                                 }
-                                video__ = Some(value);
+                                seen__[3] = true;
+                                video__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -42656,7 +42751,7 @@ impl<'de> serde::Deserialize<'de> for Output {
             {
                 let mut storage__ = None;
                 let mut config__ = None;
-                let mut seen__ = [false; 5];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Storage => {
@@ -42671,11 +42766,11 @@ impl<'de> serde::Deserialize<'de> for Output {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(output::Config::File)
-                            {
-                                if config__.is_some() {
+                                .map(output::Config::File);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -42684,7 +42779,8 @@ impl<'de> serde::Deserialize<'de> for Output {
                                         ),
                                     );
                                 }
-                                config__ = Some(value);
+                                seen__[5] = true;
+                                config__ = value;
                             }
                         }
                         GeneratedField::Stream => {
@@ -42692,11 +42788,11 @@ impl<'de> serde::Deserialize<'de> for Output {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(output::Config::Stream)
-                            {
-                                if config__.is_some() {
+                                .map(output::Config::Stream);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -42705,7 +42801,8 @@ impl<'de> serde::Deserialize<'de> for Output {
                                         ),
                                     );
                                 }
-                                config__ = Some(value);
+                                seen__[5] = true;
+                                config__ = value;
                             }
                         }
                         GeneratedField::Segments => {
@@ -42713,11 +42810,11 @@ impl<'de> serde::Deserialize<'de> for Output {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(output::Config::Segments)
-                            {
-                                if config__.is_some() {
+                                .map(output::Config::Segments);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -42726,7 +42823,8 @@ impl<'de> serde::Deserialize<'de> for Output {
                                         ),
                                     );
                                 }
-                                config__ = Some(value);
+                                seen__[5] = true;
+                                config__ = value;
                             }
                         }
                         GeneratedField::Images => {
@@ -42734,11 +42832,11 @@ impl<'de> serde::Deserialize<'de> for Output {
                                 return Err(serde::de::Error::duplicate_field("images"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(output::Config::Images)
-                            {
-                                if config__.is_some() {
+                                .map(output::Config::Images);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -42747,7 +42845,8 @@ impl<'de> serde::Deserialize<'de> for Output {
                                         ),
                                     );
                                 }
-                                config__ = Some(value);
+                                seen__[5] = true;
+                                config__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -43166,7 +43265,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                 let mut image_outputs__ = None;
                 let mut webhooks__ = None;
                 let mut options__ = None;
-                let mut seen__ = [false; 10];
+                let mut seen__ = [false; 11];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -43240,14 +43339,12 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodingOptionsPreset>,
-                                >()?
-                                .0
-                                .map(participant_egress_request::Options::Preset)
-                            {
-                                if options__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[10] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -43256,7 +43353,10 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[10] = true;
+                                options__ = value
+                                    .number
+                                    .map(participant_egress_request::Options::Preset);
                             }
                         }
                         GeneratedField::Advanced => {
@@ -43264,11 +43364,11 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(participant_egress_request::Options::Advanced)
-                            {
-                                if options__.is_some() {
+                                .map(participant_egress_request::Options::Advanced);
+                            if value.is_some() {
+                                if seen__[10] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -43278,7 +43378,8 @@ impl<'de> serde::Deserialize<'de> for ParticipantEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[10] = true;
+                                options__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -43661,7 +43762,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<participant_info::State>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Tracks => {
                             if seen__[3] {
@@ -43755,7 +43856,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<participant_info::Kind>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Attributes => {
                             if seen__[13] {
@@ -43781,7 +43882,7 @@ impl<'de> serde::Deserialize<'de> for ParticipantInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<DisconnectReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::KindDetails => {
                             if seen__[15] {
@@ -45511,7 +45612,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<PhoneNumberType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Locality => {
                             if seen__[6] {
@@ -45572,7 +45673,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<PhoneNumberStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::InboundStatus => {
                             if seen__[13] {
@@ -45585,7 +45686,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<PhoneNumberInboundStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::OutboundStatus => {
                             if seen__[14] {
@@ -45598,7 +45699,7 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<PhoneNumberOutboundStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AssignedAt => {
                             if seen__[15] {
@@ -47351,7 +47452,7 @@ impl<'de> serde::Deserialize<'de> for PrivateLinkStatus {
                                         private_link_status::Status,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::UpdatedAt => {
                             if seen__[1] {
@@ -48003,7 +48104,7 @@ impl<'de> serde::Deserialize<'de> for ProviderInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ProviderType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::PreventTransfer => {
                             if seen__[3] {
@@ -48411,7 +48512,7 @@ impl<'de> serde::Deserialize<'de> for PublishDataTrackRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<encryption::Type>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::FrameEncoding => {
                             if seen__[3] {
@@ -52257,7 +52358,7 @@ impl<'de> serde::Deserialize<'de> for RegisterWorkerRequest {
                             seen__[0] = true;
                             r#type__ = map_
                                 .next_value::<crate::pbjson_support::EnumValue<JobType>>()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AgentName => {
                             if seen__[1] {
@@ -53190,7 +53291,7 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                 let mut reason__ = None;
                 let mut message__ = None;
                 let mut request__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 12];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -53215,7 +53316,7 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<request_response::Reason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Message => {
                             if seen__[2] {
@@ -53229,11 +53330,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 return Err(serde::de::Error::duplicate_field("trickle"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::Trickle)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::Trickle);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53242,7 +53343,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::AddTrack => {
@@ -53250,11 +53352,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 return Err(serde::de::Error::duplicate_field("addTrack"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::AddTrack)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::AddTrack);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53264,7 +53366,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::Mute => {
@@ -53272,11 +53375,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 return Err(serde::de::Error::duplicate_field("mute"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::Mute)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::Mute);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53285,7 +53388,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::UpdateMetadata => {
@@ -53295,11 +53399,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 );
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::UpdateMetadata)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::UpdateMetadata);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53309,7 +53413,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::UpdateAudioTrack => {
@@ -53319,11 +53424,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 );
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::UpdateAudioTrack)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::UpdateAudioTrack);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53333,7 +53438,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::UpdateVideoTrack => {
@@ -53343,11 +53449,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::UpdateVideoTrack)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::UpdateVideoTrack);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53357,7 +53463,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::PublishDataTrack => {
@@ -53367,11 +53474,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 );
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::PublishDataTrack)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::PublishDataTrack);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53381,7 +53488,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::UnpublishDataTrack => {
@@ -53391,11 +53499,11 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                 );
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(request_response::Request::UnpublishDataTrack)
-                            {
-                                if request__.is_some() {
+                                .map(request_response::Request::UnpublishDataTrack);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -53405,7 +53513,8 @@ impl<'de> serde::Deserialize<'de> for RequestResponse {
                                         ),
                                     );
                                 }
-                                request__ = Some(value);
+                                seen__[11] = true;
+                                request__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -54741,7 +54850,7 @@ impl<'de> serde::Deserialize<'de> for RoomAgentDispatch {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<JobRestartPolicy>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Deployment => {
                             if seen__[3] {
@@ -55039,7 +55148,7 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                 let mut webhooks__ = None;
                 let mut output__ = None;
                 let mut options__ = None;
-                let mut seen__ = [false; 16];
+                let mut seen__ = [false; 18];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -55074,7 +55183,7 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<AudioMixing>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::VideoOnly => {
                             if seen__[4] {
@@ -55140,11 +55249,11 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(room_composite_egress_request::Output::File)
-                            {
-                                if output__.is_some() {
+                                .map(room_composite_egress_request::Output::File);
+                            if value.is_some() {
+                                if seen__[17] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -55153,7 +55262,8 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[17] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Stream => {
@@ -55161,11 +55271,11 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             seen__[12] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(room_composite_egress_request::Output::Stream)
-                            {
-                                if output__.is_some() {
+                                .map(room_composite_egress_request::Output::Stream);
+                            if value.is_some() {
+                                if seen__[17] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -55174,7 +55284,8 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[17] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Segments => {
@@ -55182,11 +55293,11 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             seen__[13] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(room_composite_egress_request::Output::Segments)
-                            {
-                                if output__.is_some() {
+                                .map(room_composite_egress_request::Output::Segments);
+                            if value.is_some() {
+                                if seen__[17] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -55195,7 +55306,8 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[17] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Preset => {
@@ -55203,14 +55315,12 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[14] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodingOptionsPreset>,
-                                >()?
-                                .0
-                                .map(room_composite_egress_request::Options::Preset)
-                            {
-                                if options__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[16] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -55219,7 +55329,10 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[16] = true;
+                                options__ = value
+                                    .number
+                                    .map(room_composite_egress_request::Options::Preset);
                             }
                         }
                         GeneratedField::Advanced => {
@@ -55227,11 +55340,11 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             seen__[15] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(room_composite_egress_request::Options::Advanced)
-                            {
-                                if options__.is_some() {
+                                .map(room_composite_egress_request::Options::Advanced);
+                            if value.is_some() {
+                                if seen__[16] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -55241,7 +55354,8 @@ impl<'de> serde::Deserialize<'de> for RoomCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[16] = true;
+                                options__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -56878,7 +56992,7 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
             {
                 let mut request_id__ = None;
                 let mut value__ = None;
-                let mut seen__ = [false; 4];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RequestId => {
@@ -56893,11 +57007,11 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                                 return Err(serde::de::Error::duplicate_field("payload"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(rpc_response::Value::Payload)
-                            {
-                                if value__.is_some() {
+                                .map(rpc_response::Value::Payload);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -56906,7 +57020,8 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[4] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::Error => {
@@ -56914,11 +57029,11 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                                 return Err(serde::de::Error::duplicate_field("error"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(rpc_response::Value::Error)
-                            {
-                                if value__.is_some() {
+                                .map(rpc_response::Value::Error);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -56927,7 +57042,8 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[4] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::CompressedPayload => {
@@ -56937,15 +57053,15 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         ::pbjson::private::BytesDeserialize<_>,
                                     >,
                                 >()?
-                                .map(|x| rpc_response::Value::CompressedPayload(x.0))
-                            {
-                                if value__.is_some() {
+                                .map(|x| rpc_response::Value::CompressedPayload(x.0));
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -56955,7 +57071,8 @@ impl<'de> serde::Deserialize<'de> for RpcResponse {
                                         ),
                                     );
                                 }
-                                value__ = Some(value);
+                                seen__[4] = true;
+                                value__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -58017,7 +58134,7 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipCallDirection>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::CallStatus => {
                             if seen__[15] {
@@ -58028,7 +58145,7 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipCallStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::CreatedAtNs => {
                             if seen__[16] {
@@ -58084,7 +58201,7 @@ impl<'de> serde::Deserialize<'de> for SipCallInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<DisconnectReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Error => {
                             if seen__[20] {
@@ -58510,7 +58627,7 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut rule__ = None;
-                let mut seen__ = [false; 3];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DispatchRuleDirect => {
@@ -58520,11 +58637,11 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                                 );
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(sip_dispatch_rule::Rule::DispatchRuleDirect)
-                            {
-                                if rule__.is_some() {
+                                .map(sip_dispatch_rule::Rule::DispatchRuleDirect);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -58534,7 +58651,8 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                                         ),
                                     );
                                 }
-                                rule__ = Some(value);
+                                seen__[3] = true;
+                                rule__ = value;
                             }
                         }
                         GeneratedField::DispatchRuleIndividual => {
@@ -58544,11 +58662,11 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(sip_dispatch_rule::Rule::DispatchRuleIndividual)
-                            {
-                                if rule__.is_some() {
+                                .map(sip_dispatch_rule::Rule::DispatchRuleIndividual);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -58558,7 +58676,8 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                                         ),
                                     );
                                 }
-                                rule__ = Some(value);
+                                seen__[3] = true;
+                                rule__ = value;
                             }
                         }
                         GeneratedField::DispatchRuleCallee => {
@@ -58568,11 +58687,11 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(sip_dispatch_rule::Rule::DispatchRuleCallee)
-                            {
-                                if rule__.is_some() {
+                                .map(sip_dispatch_rule::Rule::DispatchRuleCallee);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -58582,7 +58701,8 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRule {
                                         ),
                                     );
                                 }
-                                rule__ = Some(value);
+                                seen__[3] = true;
+                                rule__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -59403,7 +59523,7 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::CreatedAt => {
                             if seen__[14] {
@@ -59654,7 +59774,7 @@ impl<'de> serde::Deserialize<'de> for SipDispatchRuleUpdate {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Media => {
                             if seen__[6] {
@@ -60306,7 +60426,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipHeaderOptions>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::RingingTimeout => {
                             if seen__[13] {
@@ -60328,7 +60448,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipStatusCode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::MaxCallDuration => {
                             if seen__[15] {
@@ -60359,7 +60479,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Media => {
                             if seen__[18] {
@@ -60687,7 +60807,7 @@ impl<'de> serde::Deserialize<'de> for SipInboundTrunkUpdate {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Media => {
                             if seen__[9] {
@@ -60873,7 +60993,7 @@ impl<'de> serde::Deserialize<'de> for SipMediaConfig {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::MediaTimeout => {
                             if seen__[3] {
@@ -61088,7 +61208,7 @@ impl<'de> serde::Deserialize<'de> for SipNamedDest {
             {
                 let mut display_name__ = None;
                 let mut uri__ = None;
-                let mut seen__ = [false; 3];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::DisplayName => {
@@ -61105,11 +61225,11 @@ impl<'de> serde::Deserialize<'de> for SipNamedDest {
                                 return Err(serde::de::Error::duplicate_field("raw"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(sip_named_dest::Uri::Raw)
-                            {
-                                if uri__.is_some() {
+                                .map(sip_named_dest::Uri::Raw);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -61118,7 +61238,8 @@ impl<'de> serde::Deserialize<'de> for SipNamedDest {
                                         ),
                                     );
                                 }
-                                uri__ = Some(value);
+                                seen__[3] = true;
+                                uri__ = value;
                             }
                         }
                         GeneratedField::Values => {
@@ -61126,11 +61247,11 @@ impl<'de> serde::Deserialize<'de> for SipNamedDest {
                                 return Err(serde::de::Error::duplicate_field("values"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(sip_named_dest::Uri::Values)
-                            {
-                                if uri__.is_some() {
+                                .map(sip_named_dest::Uri::Values);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -61139,7 +61260,8 @@ impl<'de> serde::Deserialize<'de> for SipNamedDest {
                                         ),
                                     );
                                 }
-                                uri__ = Some(value);
+                                seen__[3] = true;
+                                uri__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -61359,7 +61481,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundConfig {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransport>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AuthUsername => {
                             if seen__[3] {
@@ -61780,7 +61902,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransport>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Numbers => {
                             if seen__[6] {
@@ -61861,7 +61983,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipHeaderOptions>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::MediaEncryption => {
                             if seen__[13] {
@@ -61874,7 +61996,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Media => {
                             if seen__[14] {
@@ -62155,7 +62277,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkUpdate {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransport>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::DestinationCountry => {
                             if seen__[2] {
@@ -62216,7 +62338,7 @@ impl<'de> serde::Deserialize<'de> for SipOutboundTrunkUpdate {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipMediaEncryption>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Media => {
                             if seen__[9] {
@@ -62523,7 +62645,7 @@ impl<'de> serde::Deserialize<'de> for SipRequestDest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut uri__ = None;
-                let mut seen__ = [false; 2];
+                let mut seen__ = [false; 3];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Raw => {
@@ -62531,11 +62653,11 @@ impl<'de> serde::Deserialize<'de> for SipRequestDest {
                                 return Err(serde::de::Error::duplicate_field("raw"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(sip_request_dest::Uri::Raw)
-                            {
-                                if uri__.is_some() {
+                                .map(sip_request_dest::Uri::Raw);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -62544,7 +62666,8 @@ impl<'de> serde::Deserialize<'de> for SipRequestDest {
                                         ),
                                     );
                                 }
-                                uri__ = Some(value);
+                                seen__[2] = true;
+                                uri__ = value;
                             }
                         }
                         GeneratedField::Values => {
@@ -62552,11 +62675,11 @@ impl<'de> serde::Deserialize<'de> for SipRequestDest {
                                 return Err(serde::de::Error::duplicate_field("values"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(sip_request_dest::Uri::Values)
-                            {
-                                if uri__.is_some() {
+                                .map(sip_request_dest::Uri::Values);
+                            if value.is_some() {
+                                if seen__[2] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -62565,7 +62688,8 @@ impl<'de> serde::Deserialize<'de> for SipRequestDest {
                                         ),
                                     );
                                 }
-                                uri__ = Some(value);
+                                seen__[2] = true;
+                                uri__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -62685,7 +62809,7 @@ impl<'de> serde::Deserialize<'de> for SipStatus {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipStatusCode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Status => {
                             if seen__[1] {
@@ -63272,7 +63396,7 @@ impl<'de> serde::Deserialize<'de> for SipTransferError {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransferReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::SipStatus => {
                             if seen__[2] {
@@ -63564,7 +63688,7 @@ impl<'de> serde::Deserialize<'de> for SipTransferInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransferStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Error => {
                             if seen__[6] {
@@ -63591,7 +63715,7 @@ impl<'de> serde::Deserialize<'de> for SipTransferInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransferReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -64149,7 +64273,7 @@ impl<'de> serde::Deserialize<'de> for SipTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<sip_trunk_info::TrunkKind>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::InboundAddresses => {
                             if seen__[2] {
@@ -64187,7 +64311,7 @@ impl<'de> serde::Deserialize<'de> for SipTrunkInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransport>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::InboundNumbersRegex => {
                             if seen__[6] {
@@ -64529,7 +64653,7 @@ impl<'de> serde::Deserialize<'de> for SipUri {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransport>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -65885,7 +66009,7 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                 let mut filename_suffix__ = None;
                 let mut disable_manifest__ = None;
                 let mut output__ = None;
-                let mut seen__ = [false; 11];
+                let mut seen__ = [false; 12];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Protocol => {
@@ -65897,7 +66021,7 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SegmentedFileProtocol>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::FilenamePrefix => {
                             if seen__[1] {
@@ -65952,7 +66076,7 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SegmentedFileSuffix>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::DisableManifest => {
                             if seen__[6] {
@@ -65968,11 +66092,11 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(segmented_file_output::Output::S3)
-                            {
-                                if output__.is_some() {
+                                .map(segmented_file_output::Output::S3);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -65981,7 +66105,8 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Gcp => {
@@ -65989,11 +66114,11 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(segmented_file_output::Output::Gcp)
-                            {
-                                if output__.is_some() {
+                                .map(segmented_file_output::Output::Gcp);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -66002,7 +66127,8 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Azure => {
@@ -66010,11 +66136,11 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(segmented_file_output::Output::Azure)
-                            {
-                                if output__.is_some() {
+                                .map(segmented_file_output::Output::Azure);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -66023,7 +66149,8 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::AliOss => {
@@ -66031,11 +66158,11 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(segmented_file_output::Output::AliOss)
-                            {
-                                if output__.is_some() {
+                                .map(segmented_file_output::Output::AliOss);
+                            if value.is_some() {
+                                if seen__[11] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -66044,7 +66171,8 @@ impl<'de> serde::Deserialize<'de> for SegmentedFileOutput {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[11] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -66764,7 +66892,7 @@ impl<'de> serde::Deserialize<'de> for SendDataRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<data_packet::Kind>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::DestinationSids => {
                             if seen__[3] {
@@ -67066,7 +67194,7 @@ impl<'de> serde::Deserialize<'de> for ServerInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<server_info::Edition>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Version => {
                             if seen__[1] {
@@ -67341,7 +67469,7 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
-                let mut seen__ = [false; 6];
+                let mut seen__ = [false; 7];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Register => {
@@ -67349,11 +67477,11 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("register"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(server_message::Message::Register)
-                            {
-                                if message__.is_some() {
+                                .map(server_message::Message::Register);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -67363,7 +67491,8 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[6] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Availability => {
@@ -67373,11 +67502,11 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(server_message::Message::Availability)
-                            {
-                                if message__.is_some() {
+                                .map(server_message::Message::Availability);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -67387,7 +67516,8 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[6] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Assignment => {
@@ -67395,11 +67525,11 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("assignment"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(server_message::Message::Assignment)
-                            {
-                                if message__.is_some() {
+                                .map(server_message::Message::Assignment);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -67409,7 +67539,8 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[6] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Termination => {
@@ -67419,11 +67550,11 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(server_message::Message::Termination)
-                            {
-                                if message__.is_some() {
+                                .map(server_message::Message::Termination);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -67433,7 +67564,8 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[6] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Pong => {
@@ -67441,11 +67573,11 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(server_message::Message::Pong)
-                            {
-                                if message__.is_some() {
+                                .map(server_message::Message::Pong);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -67454,7 +67586,8 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[6] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::GoAway => {
@@ -67462,11 +67595,11 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                 return Err(serde::de::Error::duplicate_field("goAway"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(server_message::Message::GoAway)
-                            {
-                                if message__.is_some() {
+                                .map(server_message::Message::GoAway);
+                            if value.is_some() {
+                                if seen__[6] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -67475,7 +67608,8 @@ impl<'de> serde::Deserialize<'de> for ServerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[6] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -68043,7 +68177,7 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
-                let mut seen__ = [false; 22];
+                let mut seen__ = [false; 23];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Offer => {
@@ -68051,11 +68185,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("offer"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::Offer)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::Offer);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68064,7 +68198,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Answer => {
@@ -68072,11 +68207,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("answer"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::Answer)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::Answer);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68085,7 +68220,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Trickle => {
@@ -68093,11 +68229,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("trickle"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::Trickle)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::Trickle);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68106,7 +68242,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::AddTrack => {
@@ -68114,11 +68251,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("addTrack"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::AddTrack)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::AddTrack);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68128,7 +68265,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Mute => {
@@ -68136,11 +68274,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("mute"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::Mute)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::Mute);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68149,7 +68287,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Subscription => {
@@ -68159,11 +68298,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::Subscription)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::Subscription);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68173,7 +68312,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::TrackSetting => {
@@ -68183,11 +68323,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::TrackSetting)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::TrackSetting);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68197,7 +68337,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Leave => {
@@ -68205,11 +68346,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("leave"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::Leave)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::Leave);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68218,7 +68359,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UpdateLayers => {
@@ -68228,11 +68370,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::UpdateLayers)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::UpdateLayers);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68242,7 +68384,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SubscriptionPermission => {
@@ -68252,11 +68395,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::SubscriptionPermission)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::SubscriptionPermission);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68266,7 +68409,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SyncState => {
@@ -68274,11 +68418,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("syncState"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::SyncState)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::SyncState);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68288,7 +68432,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Simulate => {
@@ -68296,11 +68441,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("simulate"));
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::Simulate)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::Simulate);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68310,7 +68455,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Ping => {
@@ -68318,15 +68464,15 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             seen__[12] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
-                                .map(|x| signal_request::Message::Ping(x.0))
-                            {
-                                if message__.is_some() {
+                                .map(|x| signal_request::Message::Ping(x.0));
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68335,7 +68481,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UpdateMetadata => {
@@ -68345,11 +68492,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[13] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::UpdateMetadata)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::UpdateMetadata);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68359,7 +68506,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::PingReq => {
@@ -68367,11 +68515,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 return Err(serde::de::Error::duplicate_field("pingReq"));
                             }
                             seen__[14] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::PingReq)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::PingReq);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68380,7 +68528,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UpdateAudioTrack => {
@@ -68390,11 +68539,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[15] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::UpdateAudioTrack)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::UpdateAudioTrack);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68404,7 +68553,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UpdateVideoTrack => {
@@ -68414,11 +68564,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[16] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::UpdateVideoTrack)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::UpdateVideoTrack);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68428,7 +68578,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::PublishDataTrackRequest => {
@@ -68438,11 +68589,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[17] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::PublishDataTrackRequest)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::PublishDataTrackRequest);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68452,7 +68603,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UnpublishDataTrackRequest => {
@@ -68464,11 +68616,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[18] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::UnpublishDataTrackRequest)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::UnpublishDataTrackRequest);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68478,7 +68630,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UpdateDataSubscription => {
@@ -68488,11 +68641,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[19] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::UpdateDataSubscription)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::UpdateDataSubscription);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68502,7 +68655,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::StoreDataBlobRequest => {
@@ -68512,11 +68666,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[20] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::StoreDataBlobRequest)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::StoreDataBlobRequest);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68526,7 +68680,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::GetDataBlobRequest => {
@@ -68536,11 +68691,11 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                 );
                             }
                             seen__[21] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_request::Message::GetDataBlobRequest)
-                            {
-                                if message__.is_some() {
+                                .map(signal_request::Message::GetDataBlobRequest);
+                            if value.is_some() {
+                                if seen__[22] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68550,7 +68705,8 @@ impl<'de> serde::Deserialize<'de> for SignalRequest {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[22] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -68894,7 +69050,7 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
-                let mut seen__ = [false; 30];
+                let mut seen__ = [false; 31];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Join => {
@@ -68902,11 +69058,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("join"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Join)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Join);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68915,7 +69071,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Answer => {
@@ -68923,11 +69080,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("answer"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Answer)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Answer);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68936,7 +69093,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Offer => {
@@ -68944,11 +69102,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("offer"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Offer)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Offer);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68957,7 +69115,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Trickle => {
@@ -68965,11 +69124,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("trickle"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Trickle)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Trickle);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68978,7 +69137,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Update => {
@@ -68986,11 +69146,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Update)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Update);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -68999,7 +69159,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::TrackPublished => {
@@ -69009,11 +69170,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::TrackPublished)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::TrackPublished);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69023,7 +69184,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Leave => {
@@ -69031,11 +69193,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("leave"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Leave)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Leave);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69044,7 +69206,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Mute => {
@@ -69052,11 +69215,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("mute"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Mute)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Mute);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69065,7 +69228,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SpeakersChanged => {
@@ -69075,11 +69239,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::SpeakersChanged)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::SpeakersChanged);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69089,7 +69253,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::RoomUpdate => {
@@ -69097,11 +69262,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("roomUpdate"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::RoomUpdate)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::RoomUpdate);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69111,7 +69276,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::ConnectionQuality => {
@@ -69121,11 +69287,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::ConnectionQuality)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::ConnectionQuality);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69135,7 +69301,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::StreamStateUpdate => {
@@ -69145,11 +69312,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::StreamStateUpdate)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::StreamStateUpdate);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69159,7 +69326,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SubscribedQualityUpdate => {
@@ -69169,11 +69337,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[12] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::SubscribedQualityUpdate)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::SubscribedQualityUpdate);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69183,7 +69351,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SubscriptionPermissionUpdate => {
@@ -69195,11 +69364,13 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[13] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::SubscriptionPermissionUpdate)
-                            {
-                                if message__.is_some() {
+                                .map(
+                                    signal_response::Message::SubscriptionPermissionUpdate,
+                                );
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69209,7 +69380,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::RefreshToken => {
@@ -69219,11 +69391,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[14] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::RefreshToken)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::RefreshToken);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69233,7 +69405,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::TrackUnpublished => {
@@ -69243,11 +69416,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[15] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::TrackUnpublished)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::TrackUnpublished);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69257,7 +69430,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Pong => {
@@ -69265,15 +69439,15 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("pong"));
                             }
                             seen__[16] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
-                                .map(|x| signal_response::Message::Pong(x.0))
-                            {
-                                if message__.is_some() {
+                                .map(|x| signal_response::Message::Pong(x.0));
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69282,7 +69456,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Reconnect => {
@@ -69290,11 +69465,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("reconnect"));
                             }
                             seen__[17] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::Reconnect)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::Reconnect);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69304,7 +69479,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::PongResp => {
@@ -69312,11 +69488,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("pongResp"));
                             }
                             seen__[18] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::PongResp)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::PongResp);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69326,7 +69502,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SubscriptionResponse => {
@@ -69336,11 +69513,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[19] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::SubscriptionResponse)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::SubscriptionResponse);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69350,7 +69527,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::RequestResponse => {
@@ -69360,11 +69538,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[20] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::RequestResponse)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::RequestResponse);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69374,7 +69552,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::TrackSubscribed => {
@@ -69384,11 +69563,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[21] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::TrackSubscribed)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::TrackSubscribed);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69398,7 +69577,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::RoomMoved => {
@@ -69406,11 +69586,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 return Err(serde::de::Error::duplicate_field("roomMoved"));
                             }
                             seen__[22] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::RoomMoved)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::RoomMoved);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69420,7 +69600,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::MediaSectionsRequirement => {
@@ -69432,11 +69613,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[23] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::MediaSectionsRequirement)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::MediaSectionsRequirement);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69446,7 +69627,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SubscribedAudioCodecUpdate => {
@@ -69458,11 +69640,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[24] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::SubscribedAudioCodecUpdate)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::SubscribedAudioCodecUpdate);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69472,7 +69654,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::PublishDataTrackResponse => {
@@ -69484,11 +69667,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[25] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::PublishDataTrackResponse)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::PublishDataTrackResponse);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69498,7 +69681,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UnpublishDataTrackResponse => {
@@ -69510,11 +69694,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[26] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::UnpublishDataTrackResponse)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::UnpublishDataTrackResponse);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69524,7 +69708,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::DataTrackSubscriberHandles => {
@@ -69536,11 +69721,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[27] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::DataTrackSubscriberHandles)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::DataTrackSubscriberHandles);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69550,7 +69735,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::StoreDataBlobResponse => {
@@ -69560,11 +69746,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[28] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::StoreDataBlobResponse)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::StoreDataBlobResponse);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69574,7 +69760,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::GetDataBlobResponse => {
@@ -69584,11 +69771,11 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                 );
                             }
                             seen__[29] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(signal_response::Message::GetDataBlobResponse)
-                            {
-                                if message__.is_some() {
+                                .map(signal_response::Message::GetDataBlobResponse);
+                            if value.is_some() {
+                                if seen__[30] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -69598,7 +69785,8 @@ impl<'de> serde::Deserialize<'de> for SignalResponse {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[30] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -69803,7 +69991,7 @@ impl<'de> serde::Deserialize<'de> for SimulateJobRequest {
                             seen__[0] = true;
                             r#type__ = map_
                                 .next_value::<crate::pbjson_support::EnumValue<JobType>>()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Room => {
                             if seen__[1] {
@@ -70009,7 +70197,7 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut scenario__ = None;
-                let mut seen__ = [false; 9];
+                let mut seen__ = [false; 10];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SpeakerUpdate => {
@@ -70019,15 +70207,15 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
                                     >,
                                 >()?
-                                .map(|x| simulate_scenario::Scenario::SpeakerUpdate(x.0))
-                            {
-                                if scenario__.is_some() {
+                                .map(|x| simulate_scenario::Scenario::SpeakerUpdate(x.0));
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70037,7 +70225,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::NodeFailure => {
@@ -70047,11 +70236,11 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(simulate_scenario::Scenario::NodeFailure)
-                            {
-                                if scenario__.is_some() {
+                                .map(simulate_scenario::Scenario::NodeFailure);
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70061,7 +70250,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::Migration => {
@@ -70069,11 +70259,11 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 return Err(serde::de::Error::duplicate_field("migration"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(simulate_scenario::Scenario::Migration)
-                            {
-                                if scenario__.is_some() {
+                                .map(simulate_scenario::Scenario::Migration);
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70083,7 +70273,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::ServerLeave => {
@@ -70093,11 +70284,11 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(simulate_scenario::Scenario::ServerLeave)
-                            {
-                                if scenario__.is_some() {
+                                .map(simulate_scenario::Scenario::ServerLeave);
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70107,7 +70298,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::SwitchCandidateProtocol => {
@@ -70117,14 +70309,12 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<CandidateProtocol>,
-                                >()?
-                                .0
-                                .map(simulate_scenario::Scenario::SwitchCandidateProtocol)
-                            {
-                                if scenario__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70134,7 +70324,10 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value
+                                    .number
+                                    .map(simulate_scenario::Scenario::SwitchCandidateProtocol);
                             }
                         }
                         GeneratedField::SubscriberBandwidth => {
@@ -70144,7 +70337,7 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     ::std::option::Option<
                                         crate::pbjson_support::NumberDeserialize<_>,
@@ -70152,9 +70345,9 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 >()?
                                 .map(|x| simulate_scenario::Scenario::SubscriberBandwidth(
                                     x.0,
-                                ))
-                            {
-                                if scenario__.is_some() {
+                                ));
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70164,7 +70357,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::DisconnectSignalOnResume => {
@@ -70176,11 +70370,11 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(simulate_scenario::Scenario::DisconnectSignalOnResume)
-                            {
-                                if scenario__.is_some() {
+                                .map(simulate_scenario::Scenario::DisconnectSignalOnResume);
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70190,7 +70384,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::DisconnectSignalOnResumeNoMessages => {
@@ -70202,13 +70397,13 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
                                 .map(
                                     simulate_scenario::Scenario::DisconnectSignalOnResumeNoMessages,
-                                )
-                            {
-                                if scenario__.is_some() {
+                                );
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70218,7 +70413,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::LeaveRequestFullReconnect => {
@@ -70230,11 +70426,13 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                 );
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(simulate_scenario::Scenario::LeaveRequestFullReconnect)
-                            {
-                                if scenario__.is_some() {
+                                .map(
+                                    simulate_scenario::Scenario::LeaveRequestFullReconnect,
+                                );
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -70244,7 +70442,8 @@ impl<'de> serde::Deserialize<'de> for SimulateScenario {
                                         ),
                                     );
                                 }
-                                scenario__ = Some(value);
+                                seen__[9] = true;
+                                scenario__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -70417,7 +70616,7 @@ impl<'de> serde::Deserialize<'de> for SimulationDispatch {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SimulationMode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -70875,7 +71074,7 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<simulation_run::Status>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AgentDescription => {
                             if seen__[3] {
@@ -71019,7 +71218,7 @@ impl<'de> serde::Deserialize<'de> for SimulationRun {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SimulationMode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Metrics => {
                             if seen__[17] {
@@ -72349,7 +72548,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Request {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<simulation_run::Status>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::AgentName => {
                             if seen__[4] {
@@ -72367,7 +72566,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::counts::Request {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SimulationMode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -72885,7 +73084,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::create::Request {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SimulationMode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::BackgroundNoise => {
                             if seen__[7] {
@@ -73675,7 +73874,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::Job {
                                         simulation_run::job::Status,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Instructions => {
                             if seen__[2] {
@@ -76383,7 +76582,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::job_metrics::Turn {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<agent::ChatRole>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::StartMs => {
                             if seen__[2] {
@@ -76864,7 +77063,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::list::Request {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<simulation_run::Status>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::PageToken => {
                             if seen__[2] {
@@ -76903,7 +77102,7 @@ impl<'de> serde::Deserialize<'de> for simulation_run::list::Request {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SimulationMode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -78261,7 +78460,7 @@ impl<'de> serde::Deserialize<'de> for SimulcastCodec {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<video_layer::Mode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -78464,7 +78663,7 @@ impl<'de> serde::Deserialize<'de> for SimulcastCodecInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<video_layer::Mode>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::SdpCid => {
                             if seen__[5] {
@@ -79031,7 +79230,7 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                 let mut webhooks__ = None;
                 let mut source__ = None;
                 let mut encoding__ = None;
-                let mut seen__ = [false; 9];
+                let mut seen__ = [false; 11];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -79067,11 +79266,11 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("template"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(start_egress_request::Source::Template)
-                            {
-                                if source__.is_some() {
+                                .map(start_egress_request::Source::Template);
+                            if value.is_some() {
+                                if seen__[10] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79080,7 +79279,8 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                         ),
                                     );
                                 }
-                                source__ = Some(value);
+                                seen__[10] = true;
+                                source__ = value;
                             }
                         }
                         GeneratedField::Web => {
@@ -79088,11 +79288,11 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("web"));
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(start_egress_request::Source::Web)
-                            {
-                                if source__.is_some() {
+                                .map(start_egress_request::Source::Web);
+                            if value.is_some() {
+                                if seen__[10] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79101,7 +79301,8 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                         ),
                                     );
                                 }
-                                source__ = Some(value);
+                                seen__[10] = true;
+                                source__ = value;
                             }
                         }
                         GeneratedField::Media => {
@@ -79109,11 +79310,11 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("media"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(start_egress_request::Source::Media)
-                            {
-                                if source__.is_some() {
+                                .map(start_egress_request::Source::Media);
+                            if value.is_some() {
+                                if seen__[10] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79122,7 +79323,8 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                         ),
                                     );
                                 }
-                                source__ = Some(value);
+                                seen__[10] = true;
+                                source__ = value;
                             }
                         }
                         GeneratedField::Preset => {
@@ -79130,14 +79332,12 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[7] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodingOptionsPreset>,
-                                >()?
-                                .0
-                                .map(start_egress_request::Encoding::Preset)
-                            {
-                                if encoding__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79146,7 +79346,10 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                         ),
                                     );
                                 }
-                                encoding__ = Some(value);
+                                seen__[9] = true;
+                                encoding__ = value
+                                    .number
+                                    .map(start_egress_request::Encoding::Preset);
                             }
                         }
                         GeneratedField::Advanced => {
@@ -79154,11 +79357,11 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(start_egress_request::Encoding::Advanced)
-                            {
-                                if encoding__.is_some() {
+                                .map(start_egress_request::Encoding::Advanced);
+                            if value.is_some() {
+                                if seen__[9] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79168,7 +79371,8 @@ impl<'de> serde::Deserialize<'de> for StartEgressRequest {
                                         ),
                                     );
                                 }
-                                encoding__ = Some(value);
+                                seen__[9] = true;
+                                encoding__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -79394,7 +79598,7 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut provider__ = None;
-                let mut seen__ = [false; 4];
+                let mut seen__ = [false; 5];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::S3 => {
@@ -79402,11 +79606,11 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                 return Err(serde::de::Error::duplicate_field("s3"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(storage_config::Provider::S3)
-                            {
-                                if provider__.is_some() {
+                                .map(storage_config::Provider::S3);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79415,7 +79619,8 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                         ),
                                     );
                                 }
-                                provider__ = Some(value);
+                                seen__[4] = true;
+                                provider__ = value;
                             }
                         }
                         GeneratedField::Gcp => {
@@ -79423,11 +79628,11 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                 return Err(serde::de::Error::duplicate_field("gcp"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(storage_config::Provider::Gcp)
-                            {
-                                if provider__.is_some() {
+                                .map(storage_config::Provider::Gcp);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79436,7 +79641,8 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                         ),
                                     );
                                 }
-                                provider__ = Some(value);
+                                seen__[4] = true;
+                                provider__ = value;
                             }
                         }
                         GeneratedField::Azure => {
@@ -79444,11 +79650,11 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                 return Err(serde::de::Error::duplicate_field("azure"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(storage_config::Provider::Azure)
-                            {
-                                if provider__.is_some() {
+                                .map(storage_config::Provider::Azure);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79457,7 +79663,8 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                         ),
                                     );
                                 }
-                                provider__ = Some(value);
+                                seen__[4] = true;
+                                provider__ = value;
                             }
                         }
                         GeneratedField::AliOss => {
@@ -79465,11 +79672,11 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                 return Err(serde::de::Error::duplicate_field("aliOSS"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(storage_config::Provider::AliOss)
-                            {
-                                if provider__.is_some() {
+                                .map(storage_config::Provider::AliOss);
+                            if value.is_some() {
+                                if seen__[4] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -79478,7 +79685,8 @@ impl<'de> serde::Deserialize<'de> for StorageConfig {
                                         ),
                                     );
                                 }
-                                provider__ = Some(value);
+                                seen__[4] = true;
+                                provider__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -79998,7 +80206,7 @@ impl<'de> serde::Deserialize<'de> for StreamInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<stream_info::Status>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Error => {
                             if seen__[5] {
@@ -80347,7 +80555,7 @@ impl<'de> serde::Deserialize<'de> for StreamOutput {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<StreamProtocol>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Urls => {
                             if seen__[1] {
@@ -80663,7 +80871,7 @@ impl<'de> serde::Deserialize<'de> for StreamStateInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<StreamState>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -81280,7 +81488,7 @@ impl<'de> serde::Deserialize<'de> for SubscribedQuality {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<VideoQuality>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Enabled => {
                             if seen__[1] {
@@ -81949,7 +82157,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionResponse {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SubscriptionError>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -83455,7 +83663,7 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                 let mut webhooks__ = None;
                 let mut output__ = None;
                 let mut options__ = None;
-                let mut seen__ = [false; 13];
+                let mut seen__ = [false; 15];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -83531,11 +83739,11 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             seen__[8] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(track_composite_egress_request::Output::File)
-                            {
-                                if output__.is_some() {
+                                .map(track_composite_egress_request::Output::File);
+                            if value.is_some() {
+                                if seen__[14] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -83544,7 +83752,8 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[14] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Stream => {
@@ -83552,11 +83761,11 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(track_composite_egress_request::Output::Stream)
-                            {
-                                if output__.is_some() {
+                                .map(track_composite_egress_request::Output::Stream);
+                            if value.is_some() {
+                                if seen__[14] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -83565,7 +83774,8 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[14] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Segments => {
@@ -83573,11 +83783,11 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(track_composite_egress_request::Output::Segments)
-                            {
-                                if output__.is_some() {
+                                .map(track_composite_egress_request::Output::Segments);
+                            if value.is_some() {
+                                if seen__[14] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -83586,7 +83796,8 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[14] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Preset => {
@@ -83594,14 +83805,12 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodingOptionsPreset>,
-                                >()?
-                                .0
-                                .map(track_composite_egress_request::Options::Preset)
-                            {
-                                if options__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[13] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -83610,7 +83819,10 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[13] = true;
+                                options__ = value
+                                    .number
+                                    .map(track_composite_egress_request::Options::Preset);
                             }
                         }
                         GeneratedField::Advanced => {
@@ -83618,11 +83830,11 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             seen__[12] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(track_composite_egress_request::Options::Advanced)
-                            {
-                                if options__.is_some() {
+                                .map(track_composite_egress_request::Options::Advanced);
+                            if value.is_some() {
+                                if seen__[13] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -83632,7 +83844,8 @@ impl<'de> serde::Deserialize<'de> for TrackCompositeEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[13] = true;
+                                options__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -83790,7 +84003,7 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                 let mut track_id__ = None;
                 let mut webhooks__ = None;
                 let mut output__ = None;
-                let mut seen__ = [false; 5];
+                let mut seen__ = [false; 6];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::RoomName => {
@@ -83819,11 +84032,11 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(track_egress_request::Output::File)
-                            {
-                                if output__.is_some() {
+                                .map(track_egress_request::Output::File);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -83832,7 +84045,8 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[5] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::WebsocketUrl => {
@@ -83842,11 +84056,11 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                                 );
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(track_egress_request::Output::WebsocketUrl)
-                            {
-                                if output__.is_some() {
+                                .map(track_egress_request::Output::WebsocketUrl);
+                            if value.is_some() {
+                                if seen__[5] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -83856,7 +84070,8 @@ impl<'de> serde::Deserialize<'de> for TrackEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[5] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -84231,7 +84446,7 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<TrackType>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Name => {
                             if seen__[2] {
@@ -84296,7 +84511,7 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<TrackSource>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Layers => {
                             if seen__[9] {
@@ -84349,7 +84564,7 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<encryption::Type>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Stream => {
                             if seen__[16] {
@@ -84391,7 +84606,7 @@ impl<'de> serde::Deserialize<'de> for TrackInfo {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<BackupCodecPolicy>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::PacketTrailerFeatures => {
                             if seen__[20] {
@@ -85870,7 +86085,7 @@ impl<'de> serde::Deserialize<'de> for TransferSipParticipantResponse {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransferStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Reason => {
                             if seen__[2] {
@@ -85881,7 +86096,7 @@ impl<'de> serde::Deserialize<'de> for TransferSipParticipantResponse {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SipTransferReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::SipStatus => {
                             if seen__[3] {
@@ -86034,7 +86249,7 @@ impl<'de> serde::Deserialize<'de> for TrickleRequest {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<SignalTarget>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Final => {
                             if seen__[2] {
@@ -87641,7 +87856,7 @@ impl<'de> serde::Deserialize<'de> for UpdateJobStatus {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<JobStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Error => {
                             if seen__[2] {
@@ -88991,7 +89206,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSipDispatchRuleRequest {
             {
                 let mut sip_dispatch_rule_id__ = None;
                 let mut action__ = None;
-                let mut seen__ = [false; 3];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipDispatchRuleId => {
@@ -89008,11 +89223,11 @@ impl<'de> serde::Deserialize<'de> for UpdateSipDispatchRuleRequest {
                                 return Err(serde::de::Error::duplicate_field("replace"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(update_sip_dispatch_rule_request::Action::Replace)
-                            {
-                                if action__.is_some() {
+                                .map(update_sip_dispatch_rule_request::Action::Replace);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -89021,7 +89236,8 @@ impl<'de> serde::Deserialize<'de> for UpdateSipDispatchRuleRequest {
                                         ),
                                     );
                                 }
-                                action__ = Some(value);
+                                seen__[3] = true;
+                                action__ = value;
                             }
                         }
                         GeneratedField::Update => {
@@ -89029,11 +89245,11 @@ impl<'de> serde::Deserialize<'de> for UpdateSipDispatchRuleRequest {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(update_sip_dispatch_rule_request::Action::Update)
-                            {
-                                if action__.is_some() {
+                                .map(update_sip_dispatch_rule_request::Action::Update);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -89042,7 +89258,8 @@ impl<'de> serde::Deserialize<'de> for UpdateSipDispatchRuleRequest {
                                         ),
                                     );
                                 }
-                                action__ = Some(value);
+                                seen__[3] = true;
+                                action__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -89165,7 +89382,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSipInboundTrunkRequest {
             {
                 let mut sip_trunk_id__ = None;
                 let mut action__ = None;
-                let mut seen__ = [false; 3];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipTrunkId => {
@@ -89180,11 +89397,11 @@ impl<'de> serde::Deserialize<'de> for UpdateSipInboundTrunkRequest {
                                 return Err(serde::de::Error::duplicate_field("replace"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(update_sip_inbound_trunk_request::Action::Replace)
-                            {
-                                if action__.is_some() {
+                                .map(update_sip_inbound_trunk_request::Action::Replace);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -89193,7 +89410,8 @@ impl<'de> serde::Deserialize<'de> for UpdateSipInboundTrunkRequest {
                                         ),
                                     );
                                 }
-                                action__ = Some(value);
+                                seen__[3] = true;
+                                action__ = value;
                             }
                         }
                         GeneratedField::Update => {
@@ -89201,11 +89419,11 @@ impl<'de> serde::Deserialize<'de> for UpdateSipInboundTrunkRequest {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(update_sip_inbound_trunk_request::Action::Update)
-                            {
-                                if action__.is_some() {
+                                .map(update_sip_inbound_trunk_request::Action::Update);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -89214,7 +89432,8 @@ impl<'de> serde::Deserialize<'de> for UpdateSipInboundTrunkRequest {
                                         ),
                                     );
                                 }
-                                action__ = Some(value);
+                                seen__[3] = true;
+                                action__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -89337,7 +89556,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSipOutboundTrunkRequest {
             {
                 let mut sip_trunk_id__ = None;
                 let mut action__ = None;
-                let mut seen__ = [false; 3];
+                let mut seen__ = [false; 4];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::SipTrunkId => {
@@ -89352,11 +89571,11 @@ impl<'de> serde::Deserialize<'de> for UpdateSipOutboundTrunkRequest {
                                 return Err(serde::de::Error::duplicate_field("replace"));
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(update_sip_outbound_trunk_request::Action::Replace)
-                            {
-                                if action__.is_some() {
+                                .map(update_sip_outbound_trunk_request::Action::Replace);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -89365,7 +89584,8 @@ impl<'de> serde::Deserialize<'de> for UpdateSipOutboundTrunkRequest {
                                         ),
                                     );
                                 }
-                                action__ = Some(value);
+                                seen__[3] = true;
+                                action__ = value;
                             }
                         }
                         GeneratedField::Update => {
@@ -89373,11 +89593,11 @@ impl<'de> serde::Deserialize<'de> for UpdateSipOutboundTrunkRequest {
                                 return Err(serde::de::Error::duplicate_field("update"));
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(update_sip_outbound_trunk_request::Action::Update)
-                            {
-                                if action__.is_some() {
+                                .map(update_sip_outbound_trunk_request::Action::Update);
+                            if value.is_some() {
+                                if seen__[3] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -89386,7 +89606,8 @@ impl<'de> serde::Deserialize<'de> for UpdateSipOutboundTrunkRequest {
                                         ),
                                     );
                                 }
-                                action__ = Some(value);
+                                seen__[3] = true;
+                                action__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -90158,7 +90379,7 @@ impl<'de> serde::Deserialize<'de> for UpdateTrackSettings {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<VideoQuality>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Width => {
                             if seen__[3] {
@@ -90494,7 +90715,7 @@ impl<'de> serde::Deserialize<'de> for UpdateWorkerStatus {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<WorkerStatus>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Load => {
                             if seen__[1] {
@@ -91338,7 +91559,7 @@ impl<'de> serde::Deserialize<'de> for VideoConfiguration {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<ClientConfigSetting>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -91528,7 +91749,7 @@ impl<'de> serde::Deserialize<'de> for VideoLayer {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<VideoQuality>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::Width => {
                             if seen__[1] {
@@ -92038,7 +92259,7 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                 let mut webhooks__ = None;
                 let mut output__ = None;
                 let mut options__ = None;
-                let mut seen__ = [false; 14];
+                let mut seen__ = [false; 16];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Url => {
@@ -92119,11 +92340,11 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("file"));
                             }
                             seen__[9] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(web_egress_request::Output::File)
-                            {
-                                if output__.is_some() {
+                                .map(web_egress_request::Output::File);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -92132,7 +92353,8 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[15] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Stream => {
@@ -92140,11 +92362,11 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("stream"));
                             }
                             seen__[10] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(web_egress_request::Output::Stream)
-                            {
-                                if output__.is_some() {
+                                .map(web_egress_request::Output::Stream);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -92153,7 +92375,8 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[15] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Segments => {
@@ -92161,11 +92384,11 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("segments"));
                             }
                             seen__[11] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(web_egress_request::Output::Segments)
-                            {
-                                if output__.is_some() {
+                                .map(web_egress_request::Output::Segments);
+                            if value.is_some() {
+                                if seen__[15] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -92174,7 +92397,8 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                         ),
                                     );
                                 }
-                                output__ = Some(value);
+                                seen__[15] = true;
+                                output__ = value;
                             }
                         }
                         GeneratedField::Preset => {
@@ -92182,14 +92406,12 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("preset"));
                             }
                             seen__[12] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<EncodingOptionsPreset>,
-                                >()?
-                                .0
-                                .map(web_egress_request::Options::Preset)
-                            {
-                                if options__.is_some() {
+                                >()?;
+                            if !value.null {
+                                if seen__[14] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -92198,7 +92420,10 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[14] = true;
+                                options__ = value
+                                    .number
+                                    .map(web_egress_request::Options::Preset);
                             }
                         }
                         GeneratedField::Advanced => {
@@ -92206,11 +92431,11 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                 return Err(serde::de::Error::duplicate_field("advanced"));
                             }
                             seen__[13] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(web_egress_request::Options::Advanced)
-                            {
-                                if options__.is_some() {
+                                .map(web_egress_request::Options::Advanced);
+                            if value.is_some() {
+                                if seen__[14] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -92220,7 +92445,8 @@ impl<'de> serde::Deserialize<'de> for WebEgressRequest {
                                         ),
                                     );
                                 }
-                                options__ = Some(value);
+                                seen__[14] = true;
+                                options__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -92868,7 +93094,7 @@ impl<'de> serde::Deserialize<'de> for WebhookEvent {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<RoomEndReason>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -93009,7 +93235,7 @@ impl<'de> serde::Deserialize<'de> for WhatsAppCall {
                                 .next_value::<
                                     crate::pbjson_support::EnumValue<WhatsAppCallDirection>,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::__SkipField__ => {
                             let _ = map_.next_value::<serde::de::IgnoredAny>()?;
@@ -93245,7 +93471,7 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                 V: serde::de::MapAccess<'de>,
             {
                 let mut message__ = None;
-                let mut seen__ = [false; 7];
+                let mut seen__ = [false; 8];
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::Register => {
@@ -93253,11 +93479,11 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                 return Err(serde::de::Error::duplicate_field("register"));
                             }
                             seen__[0] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(worker_message::Message::Register)
-                            {
-                                if message__.is_some() {
+                                .map(worker_message::Message::Register);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -93267,7 +93493,8 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[7] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Availability => {
@@ -93277,11 +93504,11 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                 );
                             }
                             seen__[1] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(worker_message::Message::Availability)
-                            {
-                                if message__.is_some() {
+                                .map(worker_message::Message::Availability);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -93291,7 +93518,8 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[7] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UpdateWorker => {
@@ -93301,11 +93529,11 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                 );
                             }
                             seen__[2] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(worker_message::Message::UpdateWorker)
-                            {
-                                if message__.is_some() {
+                                .map(worker_message::Message::UpdateWorker);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -93315,7 +93543,8 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[7] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::UpdateJob => {
@@ -93323,11 +93552,11 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                 return Err(serde::de::Error::duplicate_field("updateJob"));
                             }
                             seen__[3] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(worker_message::Message::UpdateJob)
-                            {
-                                if message__.is_some() {
+                                .map(worker_message::Message::UpdateJob);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -93337,7 +93566,8 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[7] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::Ping => {
@@ -93345,11 +93575,11 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                 return Err(serde::de::Error::duplicate_field("ping"));
                             }
                             seen__[4] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(worker_message::Message::Ping)
-                            {
-                                if message__.is_some() {
+                                .map(worker_message::Message::Ping);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -93358,7 +93588,8 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[7] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::SimulateJob => {
@@ -93368,11 +93599,11 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                 );
                             }
                             seen__[5] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(worker_message::Message::SimulateJob)
-                            {
-                                if message__.is_some() {
+                                .map(worker_message::Message::SimulateJob);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -93382,7 +93613,8 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[7] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::MigrateJob => {
@@ -93390,11 +93622,11 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                 return Err(serde::de::Error::duplicate_field("migrateJob"));
                             }
                             seen__[6] = true;
-                            if let Some(value) = map_
+                            let value = map_
                                 .next_value::<::std::option::Option<_>>()?
-                                .map(worker_message::Message::MigrateJob)
-                            {
-                                if message__.is_some() {
+                                .map(worker_message::Message::MigrateJob);
+                            if value.is_some() {
+                                if seen__[7] {
                                     return Err(
                                         serde::de::Error::custom(
                                             concat!(
@@ -93404,7 +93636,8 @@ impl<'de> serde::Deserialize<'de> for WorkerMessage {
                                         ),
                                     );
                                 }
-                                message__ = Some(value);
+                                seen__[7] = true;
+                                message__ = value;
                             }
                         }
                         GeneratedField::__SkipField__ => {
@@ -93877,7 +94110,7 @@ impl<'de> serde::Deserialize<'de> for WrappedJoinRequest {
                                         wrapped_join_request::Compression,
                                     >,
                                 >()?
-                                .0;
+                                .number;
                         }
                         GeneratedField::JoinRequest => {
                             if seen__[1] {
