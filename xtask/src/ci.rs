@@ -3,8 +3,9 @@
 //! Steps, each failing the run: set-up of the real components (`cargo xtask setup`,
 //! idempotent), formatting, clippy on all targets with warnings denied, documentation with
 //! warnings denied, the codegen drift check, the repository rules, the unit and peer tests of
-//! every crate, and the integration tests against a real LiveKit server
-//! (`cargo xtask integration`).
+//! every crate, the fuzz seeds and regressions run as a stable test (`fuzz/tests/corpus.rs`;
+//! fuzzing itself, on nightly, is `cargo xtask fuzz`), and the integration tests against a
+//! real LiveKit server (`cargo xtask integration`).
 
 use std::path::Path;
 use std::process::Command;
@@ -78,6 +79,18 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
             "--exclude",
             "livekit-server-tests",
         ]))
+    })?;
+    step("fuzz seeds and regressions", || {
+        status(
+            util::cargo()
+                .current_dir(root.join("fuzz"))
+                .args(["fmt", "--", "--check"]),
+        )?;
+        status(
+            util::cargo()
+                .current_dir(root.join("fuzz"))
+                .args(["test", "--locked"]),
+        )
     })?;
     if !options.skip_integration {
         step("integration tests", || self_command(root, &["integration"]))?;

@@ -8,6 +8,7 @@ mod ci;
 mod clients;
 mod codegen;
 mod env;
+mod fuzz;
 mod paging;
 mod procs;
 mod setup;
@@ -35,6 +36,11 @@ commands:
                      tests/peers/node/node_modules (npm ci), the pinned LiveKit server (go install)
   up                 start a LiveKit server + redis on free loopback ports and print how to
                      reach them (LIVEKIT_URL, ...) until Ctrl-C (LIVEKIT_TEST_DOCKER=1: docker)
+  fuzz seed          write the fuzz seed corpora to fuzz/corpus/<target>/ (fuzz/README.md)
+  fuzz [--seconds N] [TARGET...]
+                     install cargo-fuzz if missing, run each fuzz target (default: all) for N
+                     seconds (default 30) on nightly, then the stable corpus test; fails
+                     naming any crash file
   integration [-- <cargo test args>]
                      start that environment, run the integration test crates against it, stop
                      it, exit with their code (docs/integration.md)
@@ -57,6 +63,7 @@ fn main() -> ExitCode {
             Ok(code) => return code,
             Err(message) => Err(message),
         },
+        ["fuzz", rest @ ..] => fuzz::run(&root, rest),
         ["test", rest @ ..] => {
             ci::Options::parse(rest).and_then(|options| ci::run(&root, &options))
         }
