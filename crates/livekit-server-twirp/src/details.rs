@@ -51,7 +51,8 @@ impl ErrorDetails {
         let status = RpcStatus::decode(bytes.as_slice()).ok()?;
         Some(ErrorDetails {
             code: status.code,
-            message: status.message,
+            // Servers have echoed tokens in error texts; this one is redacted like the rest.
+            message: crate::text::redact_tokens(&status.message),
             details: status
                 .details
                 .into_iter()
@@ -69,7 +70,7 @@ impl ErrorDetails {
         self.code
     }
 
-    /// The status message.
+    /// The status message, with bearer tokens (`eyJ….….…`) replaced by `[redacted token]`.
     #[must_use]
     pub fn message(&self) -> &str {
         &self.message
@@ -182,6 +183,25 @@ mod tests {
         assert_eq!(details.code(), 5);
         assert_eq!(details.message(), "not found");
         assert!(details.details().is_empty());
+    }
+
+    #[test]
+    fn the_status_message_has_tokens_redacted() {
+        use base64::Engine as _;
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJBUEkifQ.c2lnbmF0dXJlc2lnbmF0dXJl";
+        let status = RpcStatus {
+            code: 16,
+            message: format!("bad token {token} for room r"),
+            details: vec![],
+        };
+        let text = base64::engine::general_purpose::STANDARD.encode(status.encode_to_vec());
+        let details = ErrorDetails::from_base64(&text).unwrap();
+        assert!(!details.message().contains(token), "{}", details.message());
+        assert!(
+            details.message().starts_with("bad token [redacted token]"),
+            "{}",
+            details.message()
+        );
     }
 
     #[test]

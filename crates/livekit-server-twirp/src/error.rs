@@ -46,9 +46,13 @@ pub enum TwirpErrorKind {
 /// response, an undecodable success, or a request that could not be built.
 ///
 /// Opaque and one pointer wide; inspect it through its accessors. `Display` is one concise
-/// line with the code, the HTTP status and the message; messages, meta values and body
-/// snippets are truncated and have bearer tokens (`eyJ….….…`) replaced by
-/// `[redacted token]`, because servers have echoed tokens in error bodies.
+/// line with the code, the HTTP status and the message. Messages and body snippets are
+/// truncated to [`SNIPPET_MAX_BYTES`](crate::SNIPPET_MAX_BYTES); meta values are kept whole
+/// (`error_details` is a base64 message that truncation would break), bounded by the
+/// [`ERROR_BODY_READ_LIMIT`](crate::ERROR_BODY_READ_LIMIT) on the whole body. All of them,
+/// and the message of [`ErrorDetails`](crate::ErrorDetails), have bearer tokens
+/// (`eyJ….….…`) replaced by `[redacted token]`, because servers have echoed tokens in error
+/// bodies.
 #[derive(Clone)]
 pub struct TwirpError(Box<Inner>);
 
