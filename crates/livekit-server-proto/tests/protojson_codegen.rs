@@ -17,59 +17,9 @@ use livekit_server_proto::{
 };
 use serde::de::DeserializeOwned;
 
-/// JSON values for a numeric field: numbers and strings in and out of every range, and the
-/// forms on which parsers differ (`1.0`, `-0`, `+1`, leading zeros, spaces, `NaN`, …).
-const NUMBER_INPUTS: &[&str] = &[
-    "0",
-    "1",
-    "-1",
-    "-0",
-    "1.0",
-    "1e2",
-    "1.5",
-    "-1.5",
-    "1E400",
-    "2147483647",
-    "2147483648",
-    "-2147483648",
-    "-2147483649",
-    "4294967295",
-    "4294967296",
-    "9223372036854775807",
-    "9223372036854775808",
-    "-9223372036854775808",
-    "-9223372036854775809",
-    "18446744073709551615",
-    "18446744073709551616",
-    "3.4028235e38",
-    "1e39",
-    r#""0""#,
-    r#""42""#,
-    r#""-7""#,
-    r#""+7""#,
-    r#""007""#,
-    r#""-0""#,
-    r#""1.0""#,
-    r#""1e2""#,
-    r#"" 1""#,
-    r#""1 ""#,
-    r#""""#,
-    r#""-""#,
-    r#""0x10""#,
-    r#""4294967296""#,
-    r#""9223372036854775808""#,
-    r#""18446744073709551616""#,
-    r#""1.5""#,
-    r#""NaN""#,
-    r#""Infinity""#,
-    r#""-Infinity""#,
-    r#""inf""#,
-    r#""1e400""#,
-    r#""\u0031\u0032""#,
-    "true",
-    "[1]",
-    "{}",
-];
+#[path = "support/numbers.rs"]
+mod numbers;
+use numbers::NUMBERS;
 
 /// Decodes `body` as `M` and `plain` as `P`, a message holding the same number as a plain field
 /// of the same scalar type (whose reading `tests/protojson_go.rs` checks against Go's), and
@@ -99,7 +49,7 @@ fn same_as_plain<M, P, T>(
 #[test]
 fn numbers_read_alike_in_every_field_position() {
     // `null` leaves a plain field at its default and an `optional` one unset: not compared.
-    for input in NUMBER_INPUTS.iter().filter(|input| **input != "null") {
+    for input in NUMBERS.iter().filter(|input| **input != "null") {
         // `optional` fields.
         same_as_plain::<UserPacket, MetricsRecordingHeader, u64>(
             &format!(r#"{{"startTime":{input}}}"#),

@@ -12,68 +12,14 @@
 //! keys, proto and JSON field names, base64 variants, well-known types, and real event bodies.
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // Test code (clippy.toml).
 
+#[path = "support/numbers.rs"]
+mod numbers;
 mod support;
 
 use std::path::PathBuf;
 
+use numbers::NUMBERS;
 use support::{Case, agree, go, ours, show};
-
-/// Number forms on which parsers differ, for every scalar kind.
-const NUMBERS: &[&str] = &[
-    "0",
-    "1",
-    "-1",
-    "-0",
-    "1.0",
-    "1e2",
-    "1E1",
-    "1.5",
-    "-1.5",
-    "1e400",
-    "1.5e1",
-    "2147483647",
-    "2147483648",
-    "-2147483649",
-    "4294967295",
-    "4294967296",
-    "9007199254740993",
-    "9.007199254740993e15",
-    "9223372036854775807",
-    "9223372036854775808",
-    "-9223372036854775808",
-    "18446744073709551615",
-    "18446744073709551616",
-    "3.4028235e38",
-    "1e39",
-    r#""0""#,
-    r#""42""#,
-    r#""-7""#,
-    r#""+7""#,
-    r#""007""#,
-    r#""-0""#,
-    r#""1.0""#,
-    r#""1e2""#,
-    r#"" 1""#,
-    r#""1 ""#,
-    r#""""#,
-    r#""-""#,
-    r#""0x10""#,
-    r#""42abc""#,
-    r#""9223372036854775808""#,
-    r#""18446744073709551615""#,
-    r#""1.5""#,
-    r#""NaN""#,
-    r#""Infinity""#,
-    r#""-Infinity""#,
-    r#""inf""#,
-    r#""nan""#,
-    r#""1e400""#,
-    r#""\u0031\u0032""#,
-    "true",
-    "[1]",
-    "{}",
-    "null",
-];
 
 /// `(type, field, kind)` for one field of each scalar kind.
 const NUMBER_FIELDS: &[(&str, &str)] = &[
@@ -209,80 +155,6 @@ const DOCUMENTS: &[(&str, &str)] = &[
         "livekit.SIPDispatchRuleInfo",
         r#"{"rule": {"dispatchRuleDirect": {"roomName": "a"}, "dispatchRuleIndividual": {}}}"#,
     ),
-    // Timestamps and durations.
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05.123456789Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05.1Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+01:00"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05.1234567891Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02 03:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "0001-01-01T00:00:00Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "9999-12-31T23:59:59.999999999Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "10000-01-01T00:00:00Z"}"#,
-    ),
-    ("livekit.RTPDrift", r#"{"startTime": 1700000000}"#),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": "30s"}"#,
-    ),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": "1.5s"}"#,
-    ),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": "-0.000000001s"}"#,
-    ),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": "1.0000000001s"}"#,
-    ),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": "30"}"#,
-    ),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": "30 s"}"#,
-    ),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": "315576000001s"}"#,
-    ),
-    (
-        "livekit.CreateSIPParticipantRequest",
-        r#"{"ringingTimeout": 30}"#,
-    ),
     // Seen twice, oneofs and enum lists, where a `null` or an unknown value is involved.
     (
         "livekit.IngressAudioOptions",
@@ -363,111 +235,69 @@ const DOCUMENTS: &[(&str, &str)] = &[
     ),
     // Timestamps as Go's time.Parse(RFC3339Nano) reads them: hour of one digit, offsets up
     // to ±24:60, a fraction after `,` of any length; and their neighbours that Go refuses.
+];
+
+/// Values for one field, each decoded as `{"<field>": <value>}`: the forms of the well-known
+/// types (`Timestamp`, `Duration`) on which parsers differ.
+const FIELD_VALUES: &[(&str, &str, &[&str])] = &[
     (
         "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+24:00"}"#,
+        "startTime",
+        &[
+            r#""2024-01-02T03:04:05Z""#,
+            r#""2024-01-02T03:04:05.123456789Z""#,
+            r#""2024-01-02T03:04:05.1Z""#,
+            r#""2024-01-02T03:04:05+01:00""#,
+            r#""2024-01-02T03:04:05.1234567891Z""#,
+            r#""2024-01-02 03:04:05Z""#,
+            r#""2024-01-02T03:04:05z""#,
+            r#""0001-01-01T00:00:00Z""#,
+            r#""9999-12-31T23:59:59.999999999Z""#,
+            r#""10000-01-01T00:00:00Z""#,
+            r#""2024-01-02T03:04:05+24:00""#,
+            r#""2024-01-02T03:04:05+23:60""#,
+            r#""2024-01-02T03:04:05-24:59""#,
+            r#""2024-01-02T03:04:05+24:60""#,
+            r#""2024-01-02T03:04:05+00:60""#,
+            r#""2024-01-02T03:04:05+25:00""#,
+            r#""2024-01-02T03:04:05+24:61""#,
+            r#""2024-01-02T03:04:05+1:00""#,
+            r#""2024-01-02T3:04:05Z""#,
+            r#""2024-01-02T003:04:05Z""#,
+            r#""2024-1-02T03:04:05Z""#,
+            r#""2024-01-2T03:04:05Z""#,
+            r#""2024-01-02T03:4:05Z""#,
+            r#""2024-01-02T03:04:5Z""#,
+            r#""2044-12-21T00:36:40,500515Z""#,
+            r#""2024-01-02T03:04:05,1234567891Z""#,
+            r#""2024-01-02T03:04:05,Z""#,
+            r#""2024-01-02T03:04:05.1234567891+01:00""#,
+            r#""2024-01-02t03:04:05Z""#,
+            r#""2024-01-02T03:04:60Z""#,
+            r#""2024-02-30T03:04:05Z""#,
+            r#""0000-12-31T00:00:00-24:60""#,
+            r#""9999-12-31T23:59:59+24:60""#,
+            r#""0000-12-31T23:59:59.1234567891Z""#,
+            r#"" 2024-01-02T03:04:05Z""#,
+            r#""2024-01-02T03:04:05Z ""#,
+            "1700000000",
+            r#""""#,
+        ],
     ),
     (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+23:60"}"#,
+        "livekit.CreateSIPParticipantRequest",
+        "ringingTimeout",
+        &[
+            r#""30s""#,
+            r#""1.5s""#,
+            r#""-0.000000001s""#,
+            r#""1.0000000001s""#,
+            r#""30""#,
+            r#""30 s""#,
+            r#""315576000001s""#,
+            "30",
+        ],
     ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05-24:59"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+24:60"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+00:60"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+25:00"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+24:61"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05+1:00"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T3:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T003:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-1-02T03:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-2T03:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:4:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:5Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2044-12-21T00:36:40,500515Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05,1234567891Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05,Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05.1234567891+01:00"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02t03:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:60Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-02-30T03:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "0000-12-31T00:00:00-24:60"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "9999-12-31T23:59:59+24:60"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "0000-12-31T23:59:59.1234567891Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": " 2024-01-02T03:04:05Z"}"#,
-    ),
-    (
-        "livekit.RTPDrift",
-        r#"{"startTime": "2024-01-02T03:04:05Z "}"#,
-    ),
-    ("livekit.RTPDrift", r#"{"startTime": ""}"#),
 ];
 
 fn cases() -> Vec<Case> {
@@ -477,6 +307,14 @@ fn cases() -> Vec<Case> {
             cases.push(Case {
                 type_name,
                 json: format!("{{\"{field}\": {number}}}"),
+            });
+        }
+    }
+    for (type_name, field, values) in FIELD_VALUES {
+        for value in *values {
+            cases.push(Case {
+                type_name,
+                json: format!("{{\"{field}\": {value}}}"),
             });
         }
     }
