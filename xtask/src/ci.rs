@@ -42,14 +42,14 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
         step("setup", || self_command(root, &["setup"]))?;
     }
     step("rustfmt", || {
-        status(
+        util::run(
             util::cargo()
                 .current_dir(root)
                 .args(["fmt", "--all", "--", "--check"]),
         )
     })?;
     step("clippy", || {
-        status(util::cargo().current_dir(root).args([
+        util::run(util::cargo().current_dir(root).args([
             "clippy",
             "--workspace",
             "--all-targets",
@@ -60,7 +60,7 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
         ]))
     })?;
     step("rustdoc", || {
-        status(
+        util::run(
             util::cargo()
                 .current_dir(root)
                 .env("RUSTDOCFLAGS", "-D warnings")
@@ -72,7 +72,7 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
     })?;
     step("tidy", || tidy::run(root))?;
     step("unit and peer tests", || {
-        status(util::cargo().current_dir(root).args([
+        util::run(util::cargo().current_dir(root).args([
             "test",
             "--workspace",
             "--all-features",
@@ -81,12 +81,12 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
         ]))
     })?;
     step("fuzz seeds and regressions", || {
-        status(
+        util::run(
             util::cargo()
                 .current_dir(root.join("fuzz"))
                 .args(["fmt", "--", "--check"]),
         )?;
-        status(
+        util::run(
             util::cargo()
                 .current_dir(root.join("fuzz"))
                 .args(["test", "--locked"]),
@@ -107,21 +107,9 @@ fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String
     result
 }
 
-fn status(command: &mut Command) -> Result<(), String> {
-    let shown = format!("{command:?}");
-    let status = command
-        .status()
-        .map_err(|error| format!("could not start {shown}: {error}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} exited with {status}"))
-    }
-}
-
 /// Runs another xtask command in a child process (so each command stays independent).
 fn self_command(root: &Path, args: &[&str]) -> Result<(), String> {
     let exe =
         std::env::current_exe().map_err(|error| format!("cannot find xtask itself: {error}"))?;
-    status(Command::new(exe).current_dir(root).args(args))
+    util::run(Command::new(exe).current_dir(root).args(args))
 }

@@ -53,7 +53,7 @@ pub(crate) fn run(root: &Path, args: &[&str]) -> Result<(), String> {
     util::note("building the fuzz targets (nightly, sanitizer coverage)");
     let mut build = nightly_fuzz(root);
     build.arg("build");
-    status(&mut build)?;
+    util::run(&mut build)?;
 
     let mut summary = Vec::new();
     let mut crashes = Vec::new();
@@ -103,7 +103,7 @@ pub(crate) fn run(root: &Path, args: &[&str]) -> Result<(), String> {
     test.current_dir(&fuzz)
         .arg("test")
         .env_remove("CARGO_TARGET_DIR");
-    status(&mut test)
+    util::run(&mut test)
 }
 
 /// `cargo xtask fuzz seed`: the generator is an example of the fuzz crate (it needs the
@@ -116,7 +116,7 @@ fn seed(root: &Path) -> Result<(), String> {
         .args(["run", "--quiet", "--example", "seed", "--"])
         .arg(&fuzz)
         .env_remove("CARGO_TARGET_DIR");
-    status(&mut command)
+    util::run(&mut command)
 }
 
 /// Installs cargo-fuzz when `cargo fuzz` is not there (nothing to do otherwise).
@@ -131,7 +131,7 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
         return Ok(());
     }
     util::note("cargo-fuzz is missing: cargo install cargo-fuzz --locked");
-    status(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))
+    util::run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))
 }
 
 fn ensure_nightly() -> Result<(), String> {
@@ -286,18 +286,5 @@ fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
-    }
-}
-
-/// Runs a command with inherited output and fails if it fails.
-fn status(command: &mut Command) -> Result<(), String> {
-    let shown = format!("{command:?}");
-    let status = command
-        .status()
-        .map_err(|e| format!("could not start {shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
     }
 }

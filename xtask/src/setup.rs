@@ -180,10 +180,10 @@ fn install_apt_packages() -> Result<(), String> {
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         command
     };
-    run_step(&mut apt(&["update"]))?;
+    util::run(&mut apt(&["update"]))?;
     let mut install = apt(&["install", "-y", "--no-install-recommends"]);
     install.args(&missing);
-    run_step(&mut install)
+    util::run(&mut install)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,13 +261,13 @@ fn install_python(root: &Path) -> Result<(), String> {
             "setup: creating the virtual environment {}",
             venv.display()
         ));
-        run_step(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
+        util::run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
     }
     if python_drift(root)?.is_empty() {
         return Ok(());
     }
     util::note(&format!("setup: installing {REQUIREMENTS} into {VENV}/"));
-    run_step(
+    util::run(
         Command::new(venv_python(root))
             .args(["-m", "pip", "install", "--disable-pip-version-check", "-r"])
             .arg(root.join(REQUIREMENTS)),
@@ -333,7 +333,7 @@ fn install_node(root: &Path) -> Result<(), String> {
             continue;
         }
         util::note(&format!("setup: npm ci in {package}"));
-        run_step(
+        util::run(
             Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
                 .current_dir(&dir),
@@ -389,7 +389,7 @@ fn install_server(root: &Path) -> Result<(), String> {
     util::note(&format!(
         "setup: building the LiveKit server {LIVEKIT_SERVER_VERSION} with go install (a few minutes)"
     ));
-    let built = run_step(
+    let built = util::run(
         Command::new(go)
             .args([
                 "install",
@@ -419,7 +419,7 @@ fn install_protojson_oracle(root: &Path) -> Result<(), String> {
         "the Go toolchain is not installed; it builds the protojson oracle of \
          livekit-server-proto's differential test",
     )?;
-    run_step(
+    util::run(
         Command::new(go)
             .args(["build", "-o"])
             .arg(protojson_oracle(root))
@@ -430,19 +430,6 @@ fn install_protojson_oracle(root: &Path) -> Result<(), String> {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-/// Runs a command with the terminal as its output; the error names the command.
-fn run_step(command: &mut Command) -> Result<(), String> {
-    let shown = format!("{command:?}");
-    let status = command
-        .status()
-        .map_err(|error| format!("could not start {shown}: {error}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
-}
 
 /// The first executable named `program` on `PATH`.
 pub(crate) fn which(program: &str) -> Option<PathBuf> {
