@@ -468,19 +468,7 @@ fn unique_map_keys(code: &str) -> Result<String, String> {
     while let Some(at) = rest.find(FROM) {
         out.push_str(&rest[..at]);
         let args = &rest[at + FROM.len()..];
-        // The `>` that closes `BTreeMap<`: the arguments are types, so `<` and `>` pair up.
-        let mut depth = 1usize;
-        let end = args
-            .char_indices()
-            .find_map(|(i, c)| {
-                match c {
-                    '<' => depth += 1,
-                    '>' => depth -= 1,
-                    _ => {}
-                }
-                (depth == 0).then_some(i)
-            })
-            .ok_or("unbalanced `BTreeMap<` in a map field")?;
+        let end = closing_angle(args).ok_or("unbalanced `BTreeMap<` in a map field")?;
         if !args[end..].starts_with(TAIL) {
             return Err(format!("a map field is not read as `{FROM}…{TAIL}`"));
         }
@@ -813,17 +801,23 @@ const ENUM_MEMBER: &str = " => ";
 /// Splits `map_.next_value::<T>()?rest` into `T` and `rest`.
 fn turbofish(value: &str) -> Option<(&str, &str)> {
     let args = value.strip_prefix("map_.next_value::<")?;
+    let end = closing_angle(args)?;
+    let rest = args[end..].strip_prefix(">()?")?;
+    Some((&args[..end], rest))
+}
+
+/// Where the `>` closing an already opened `<` is in `args` (type arguments, so `<` and `>`
+/// pair up).
+fn closing_angle(args: &str) -> Option<usize> {
     let mut depth = 1usize;
-    let end = args.char_indices().find_map(|(i, c)| {
+    args.char_indices().find_map(|(i, c)| {
         match c {
             '<' => depth += 1,
             '>' => depth -= 1,
             _ => {}
         }
         (depth == 0).then_some(i)
-    })?;
-    let rest = args[end..].strip_prefix(">()?")?;
-    Some((&args[..end], rest))
+    })
 }
 
 /// Every enum that pbjson-build wrote a `Deserialize` for gets a
