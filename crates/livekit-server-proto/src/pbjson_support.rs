@@ -81,13 +81,6 @@ macro_rules! integer {
                 Self::try_from(v as i64).ok()
             }
             fn from_json_str(s: &str) -> Option<Self> {
-                // The form encoders write (`"1700000000"`): plain digits, read directly.
-                let digits = s.strip_prefix('-').unwrap_or(s);
-                let plain = digits.bytes().all(|b| b.is_ascii_digit())
-                    && (digits.len() == 1 || !digits.starts_with('0'));
-                if plain && let Ok(v) = s.parse() {
-                    return Some(v);
-                }
                 JsonNumber::parse(s)?.integer().and_then(|v| Self::try_from(v).ok())
             }
         }
@@ -96,61 +89,44 @@ macro_rules! integer {
 
 integer!(i32 => "an int32", i64 => "an int64", u32 => "a uint32", u64 => "a uint64");
 
-impl ProtoNumber for f64 {
-    const EXPECTING: &'static str =
-        "a double (a JSON number, or a string of one, \"NaN\", \"Infinity\" or \"-Infinity\")";
-    #[allow(clippy::cast_precision_loss)]
-    fn from_u64(v: u64) -> Option<Self> {
-        Some(v as f64)
-    }
-    #[allow(clippy::cast_precision_loss)]
-    fn from_i64(v: i64) -> Option<Self> {
-        Some(v as f64)
-    }
-    fn from_f64(v: f64) -> Option<Self> {
-        Some(v)
-    }
-    fn from_json_str(s: &str) -> Option<Self> {
-        match s {
-            "NaN" => Some(f64::NAN),
-            "Infinity" => Some(f64::INFINITY),
-            "-Infinity" => Some(f64::NEG_INFINITY),
-            // Overflow (`"1e400"`) is an error, as in Go; underflow reads as zero.
-            _ => {
-                JsonNumber::parse(s)?;
-                s.parse::<f64>().ok().filter(|v| v.is_finite())
+macro_rules! float {
+    ($($t:ty => $name:literal),* $(,)?) => {$(
+        impl ProtoNumber for $t {
+            const EXPECTING: &'static str = concat!(
+                $name,
+                " (a JSON number in range, or a string of one, \"NaN\", \"Infinity\" or \"-Infinity\")"
+            );
+            #[allow(clippy::cast_precision_loss)]
+            fn from_u64(v: u64) -> Option<Self> {
+                Some(v as $t)
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn from_i64(v: i64) -> Option<Self> {
+                Some(v as $t)
+            }
+            // Beyond the type's range (a `float` past `f32::MAX` after rounding) is an error,
+            // as in Go, not infinity.
+            #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
+            fn from_f64(v: f64) -> Option<Self> {
+                Some(v as $t).filter(|f| f.is_finite() || !v.is_finite())
+            }
+            fn from_json_str(s: &str) -> Option<Self> {
+                match s {
+                    "NaN" => Some(<$t>::NAN),
+                    "Infinity" => Some(<$t>::INFINITY),
+                    "-Infinity" => Some(<$t>::NEG_INFINITY),
+                    // Overflow (`"1e400"`) is an error, as in Go; underflow reads as zero.
+                    _ => {
+                        JsonNumber::parse(s)?;
+                        s.parse::<$t>().ok().filter(|v| v.is_finite())
+                    }
+                }
             }
         }
-    }
+    )*};
 }
 
-impl ProtoNumber for f32 {
-    const EXPECTING: &'static str = "a float (a JSON number in range, or a string of one, \"NaN\", \"Infinity\" or \"-Infinity\")";
-    #[allow(clippy::cast_precision_loss)]
-    fn from_u64(v: u64) -> Option<Self> {
-        Some(v as f32)
-    }
-    #[allow(clippy::cast_precision_loss)]
-    fn from_i64(v: i64) -> Option<Self> {
-        Some(v as f32)
-    }
-    // Beyond `f32::MAX` (after rounding) is an error, as in Go, not infinity.
-    #[allow(clippy::cast_possible_truncation)]
-    fn from_f64(v: f64) -> Option<Self> {
-        Some(v as f32).filter(|f| f.is_finite() || !v.is_finite())
-    }
-    fn from_json_str(s: &str) -> Option<Self> {
-        match s {
-            "NaN" => Some(f32::NAN),
-            "Infinity" => Some(f32::INFINITY),
-            "-Infinity" => Some(f32::NEG_INFINITY),
-            _ => {
-                JsonNumber::parse(s)?;
-                s.parse::<f32>().ok().filter(|v| v.is_finite())
-            }
-        }
-    }
-}
+float!(f32 => "a float", f64 => "a double");
 
 /// The parts of a string that is exactly one JSON number (RFC 8259: `-?(0|[1-9][0-9]*)`, then
 /// an optional `.` and digits, then an optional exponent): what Go's protojson requires of a
