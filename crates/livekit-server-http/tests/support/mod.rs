@@ -258,8 +258,7 @@ impl Server {
                     match tls {
                         None => serve_connection(stream, false, handler, seen).await,
                         Some(config) => {
-                            if let Ok(stream) = tls::TlsStream::accept(stream, config).await {
-                                let http2 = stream.alpn() == Some(tls::H2);
+                            if let Ok((stream, http2)) = tls::accept(stream, config).await {
                                 serve_connection(stream, http2, handler, seen).await;
                             }
                         }
