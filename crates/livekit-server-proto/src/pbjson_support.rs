@@ -423,47 +423,12 @@ pub(crate) struct EnumValue<T> {
 
 impl<'de, T: ProtoEnum> Deserialize<'de> for EnumValue<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Nullable<T>(PhantomData<T>);
-        impl<T: ProtoEnum> Visitor<'_> for Nullable<T> {
-            type Value = EnumValue<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                EnumVisitor::<T>(PhantomData).expecting(f)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<EnumValue<T>, E> {
-                Ok(EnumValue::read(None, true))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<EnumValue<T>, E> {
-                EnumVisitor::<T>(PhantomData)
-                    .visit_str(v)
-                    .map(|n| EnumValue::read(n, false))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<EnumValue<T>, E> {
-                EnumVisitor::<T>(PhantomData)
-                    .visit_u64(v)
-                    .map(|n| EnumValue::read(n, false))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<EnumValue<T>, E> {
-                EnumVisitor::<T>(PhantomData)
-                    .visit_i64(v)
-                    .map(|n| EnumValue::read(n, false))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<EnumValue<T>, E> {
-                EnumVisitor::<T>(PhantomData)
-                    .visit_f64(v)
-                    .map(|n| EnumValue::read(n, false))
-            }
-        }
-        deserializer.deserialize_any(Nullable::<T>(PhantomData))
-    }
-}
-
-impl<T> EnumValue<T> {
-    fn read(number: Option<i32>, null: bool) -> Self {
-        EnumValue {
-            number,
-            null,
+        let read = deserializer.deserialize_any(EnumVisitor::<T>(PhantomData))?;
+        Ok(EnumValue {
+            number: read.flatten(),
+            null: read.is_none(),
             kind: PhantomData,
-        }
+        })
     }
 }
 
@@ -498,41 +463,50 @@ struct EnumElement<T>(Option<i32>, PhantomData<fn() -> T>);
 
 impl<'de, T: ProtoEnum> Deserialize<'de> for EnumElement<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(EnumVisitor::<T>(PhantomData))
-            .map(|number| EnumElement(number, PhantomData))
+        match deserializer.deserialize_any(EnumVisitor::<T>(PhantomData))? {
+            Some(number) => Ok(EnumElement(number, PhantomData)),
+            None => Err(de::Error::invalid_type(
+                Unexpected::Unit,
+                &EnumVisitor::<T>(PhantomData),
+            )),
+        }
     }
 }
 
-/// A non-null enum value: `Some(number)`, or `None` for a name this version does not know.
+/// An enum value: `None` for `null`, `Some(None)` for a name this version does not know,
+/// `Some(Some(number))` otherwise.
 struct EnumVisitor<T>(PhantomData<T>);
 
 impl<T: ProtoEnum> Visitor<'_> for EnumVisitor<T> {
-    type Value = Option<i32>;
+    type Value = Option<Option<i32>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "one of {:?} or an int32", T::NAMES)
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<i32>, E> {
-        Ok(T::number_of(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Option<i32>>, E> {
+        Ok(Some(T::number_of(v)))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<i32>, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Option<i32>>, E> {
         i32::try_from(v)
-            .map(Some)
+            .map(|n| Some(Some(n)))
             .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i32>, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Option<i32>>, E> {
         i32::try_from(v)
-            .map(Some)
+            .map(|n| Some(Some(n)))
             .map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<i32>, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Option<i32>>, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Option<i32>>, E> {
         <i32 as ProtoNumber>::from_f64(v)
-            .map(Some)
+            .map(|n| Some(Some(n)))
             .ok_or_else(|| E::invalid_value(Unexpected::Float(v), &self))
     }
 }
