@@ -152,7 +152,10 @@ async fn start_calls_that_reach_for_a_worker_fail_once_with_unavailable() {
             .timeout(Duration::from_secs(60))
             .total_timeout(Duration::from_secs(60)),
     );
-    // With the default 10 s attempt timeout, the same call times out instead.
+    // With the default 10 s attempt timeout, the same call times out instead. The request
+    // carries that deadline (`X-Twirp-Timeout-Ms`), so the server gives up at the same moment
+    // and answers `canceled`/408: whichever of the two is noticed first, the SDK reports the
+    // same timeout (the server's answer, when it came first, is kept in `twirp()`).
     let hasty = egress(&env);
 
     let started = Instant::now();
@@ -182,6 +185,17 @@ async fn start_calls_that_reach_for_a_worker_fail_once_with_unavailable() {
     assert_refused_once(composite, NO_WORKER);
     let error = expect_err(timed_out);
     assert!(error.is_timeout(), "{error:?}");
+    if let Some(answer) = error.twirp() {
+        // The server's timer fired first: its words and status are kept.
+        assert!(
+            matches!(
+                answer.code(),
+                TwirpCode::Canceled | TwirpCode::DeadlineExceeded
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(408), "{error:?}");
+    }
     assert!(
         error.outcome_unknown(),
         "the request was sent: the server may act on it"

@@ -13,7 +13,7 @@ use tracing::field::Empty;
 
 use crate::codec::{self, BaseUrl, REQUEST_ID_HEADER, Success, TIMEOUT_HEADER};
 use crate::credentials::Credentials;
-use crate::error::Error;
+use crate::error::{self, Error};
 use crate::hyper_transport::{HyperTransport, HyperTransportBuilder};
 use crate::options::CallOptions;
 use crate::retry::RetryPolicy;
@@ -309,6 +309,11 @@ impl Client {
                     Ok(Err(transport)) => Failure::Transport(transport),
                     Ok(Ok((response, is_message))) => match self.classify(response, is_message) {
                         Ok(success) => return Ok(success),
+                        // The server's timer for the deadline we sent ran out before ours: the
+                        // same failure as ours running out first (see `Error::is_timeout`).
+                        Err(Failure::Twirp(e)) if error::is_server_timeout(&e) => {
+                            Failure::ServerTimeout(budget, e)
+                        }
                         Err(failure) => failure,
                     },
                 };
@@ -416,6 +421,8 @@ impl fmt::Debug for Backend {
 enum Failure {
     Transport(TransportError),
     Timeout(Duration),
+    /// The server answered that it gave up on the attempt's deadline.
+    ServerTimeout(Duration, TwirpError),
     Twirp(TwirpError),
 }
 
@@ -424,6 +431,7 @@ impl Failure {
         match self {
             Failure::Transport(t) => Error::transport(t),
             Failure::Timeout(budget) => Error::timeout(budget, true),
+            Failure::ServerTimeout(budget, e) => Error::server_timeout(budget, e),
             Failure::Twirp(e) => Error::from_twirp(e),
         }
     }
@@ -434,6 +442,9 @@ impl fmt::Display for Failure {
         match self {
             Failure::Transport(t) => fmt::Display::fmt(t, f),
             Failure::Timeout(budget) => write!(f, "timed out after {budget:?}"),
+            Failure::ServerTimeout(budget, e) => {
+                write!(f, "timed out after {budget:?} (server: {})", e.code())
+            }
             Failure::Twirp(e) => match e.http_status() {
                 Some(status) => write!(f, "HTTP {} {}", status.as_u16(), e.code()),
                 None => write!(f, "{}", e.code()),
@@ -457,7 +468,9 @@ fn retry_delay(
         Failure::Transport(t) => {
             (idempotency.is_replayable() && t.is_transient()).then_some(backoff)
         }
-        Failure::Timeout(_) => idempotency.is_replayable().then_some(backoff),
+        Failure::Timeout(_) | Failure::ServerTimeout(..) => {
+            idempotency.is_replayable().then_some(backoff)
+        }
         Failure::Twirp(e) => {
             if !idempotency.is_replayable() || !codec::is_retryable(e) {
                 return None;

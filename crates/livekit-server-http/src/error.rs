@@ -11,6 +11,18 @@ use crate::transport::TransportError;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
+/// Whether a Twirp error is the server giving up on the deadline that the attempt carried
+/// (`X-Twirp-Timeout-Ms`): a Twirp body (not an intermediary's page) with the code `canceled`
+/// (the request's context ended: the client is still connected, so it was the deadline) or
+/// `deadline_exceeded`. The client treats it exactly as its own timer firing first.
+pub(crate) fn is_server_timeout(error: &TwirpError) -> bool {
+    error.kind() == livekit_server_twirp::TwirpErrorKind::Twirp
+        && matches!(
+            error.code(),
+            TwirpCode::Canceled | TwirpCode::DeadlineExceeded
+        )
+}
+
 /// Why a call (or building a client) failed.
 ///
 /// Ask it what happened rather than matching on it:
@@ -46,8 +58,14 @@ enum Kind {
     Token(BoxError),
     /// No complete response: connect failure, reset, truncated body, body too large.
     Transport(TransportError),
-    /// The attempt (or the whole call) ran out of time.
-    Timeout { budget: Duration, sent: bool },
+    /// The attempt (or the whole call) ran out of time: the client's timer fired first
+    /// (`answer: None`), or the server gave up on the deadline the request carried and said
+    /// so (`canceled` or `deadline_exceeded`), whose answer is kept.
+    Timeout {
+        budget: Duration,
+        sent: bool,
+        answer: Option<TwirpError>,
+    },
     /// The server or an intermediary answered with something other than a Twirp success,
     /// or a success did not decode.
     Twirp(TwirpError),
@@ -88,7 +106,21 @@ impl Error {
     }
 
     pub(crate) fn timeout(budget: Duration, sent: bool) -> Self {
-        Self::from_kind(Kind::Timeout { budget, sent })
+        Self::from_kind(Kind::Timeout {
+            budget,
+            sent,
+            answer: None,
+        })
+    }
+
+    /// The server's answer that it gave up on the attempt's propagated deadline (see
+    /// [`is_server_timeout`]): the same error as the client's own timer firing first.
+    pub(crate) fn server_timeout(budget: Duration, answer: TwirpError) -> Self {
+        Self::from_kind(Kind::Timeout {
+            budget,
+            sent: true,
+            answer: Some(answer),
+        })
     }
 
     pub(crate) fn from_twirp(error: TwirpError) -> Self {
@@ -127,9 +159,14 @@ impl Error {
     }
 
     /// Whether no complete response was received: a connect failure, a reset, a body cut
-    /// short or too large, or a timeout.
+    /// short or too large, or a timeout of the client's own timer (a server that answered
+    /// that it gave up on the deadline did send a complete response: see
+    /// [`is_timeout`](Self::is_timeout)).
     pub fn is_transport(&self) -> bool {
-        matches!(self.inner.kind, Kind::Transport(_) | Kind::Timeout { .. })
+        matches!(
+            self.inner.kind,
+            Kind::Transport(_) | Kind::Timeout { answer: None, .. }
+        )
     }
 
     /// Whether the connection could not be established (refused, DNS, TLS handshake, connect
@@ -139,6 +176,12 @@ impl Error {
     }
 
     /// Whether the call ran out of time (the attempt's timeout or the call's deadline).
+    ///
+    /// Every request carries its remaining time as `X-Twirp-Timeout-Ms`, so the client's timer
+    /// and the server's run out together, and either may be noticed first. Both give the same
+    /// error: a timeout whose outcome is unknown (the request was sent), retried only for
+    /// replayable RPCs. When the server's answer came first (Twirp `canceled` or
+    /// `deadline_exceeded`), [`twirp`](Self::twirp) and [`status`](Self::status) keep it.
     pub fn is_timeout(&self) -> bool {
         match &self.inner.kind {
             Kind::Timeout { .. } => true,
@@ -175,6 +218,7 @@ impl Error {
     pub fn twirp(&self) -> Option<&TwirpError> {
         match &self.inner.kind {
             Kind::Twirp(e) => Some(e),
+            Kind::Timeout { answer, .. } => answer.as_ref(),
             _ => None,
         }
     }
@@ -251,7 +295,16 @@ impl fmt::Display for Error {
             Kind::Config { what, .. } => write!(f, "invalid configuration: {what}"),
             Kind::Token(_) => f.write_str("could not sign the request token"),
             Kind::Transport(t) => fmt::Display::fmt(t, f),
-            Kind::Timeout { budget, .. } => write!(f, "timed out after {budget:?}"),
+            Kind::Timeout {
+                budget,
+                answer: None,
+                ..
+            } => write!(f, "timed out after {budget:?}"),
+            Kind::Timeout {
+                budget,
+                answer: Some(e),
+                ..
+            } => write!(f, "timed out after {budget:?}: the server gave up, {e}"),
             Kind::Twirp(e) => fmt::Display::fmt(e, f),
             Kind::Local(message) => f.write_str(message),
         }?;
@@ -269,7 +322,17 @@ impl fmt::Debug for Error {
             Kind::Config { what, source } => d.field("config", what).field("source", source),
             Kind::Token(source) => d.field("token", source),
             Kind::Transport(t) => d.field("transport", t),
-            Kind::Timeout { budget, sent } => d.field("timeout", budget).field("sent", sent),
+            Kind::Timeout {
+                budget,
+                sent,
+                answer,
+            } => {
+                d.field("timeout", budget).field("sent", sent);
+                if let Some(e) = answer {
+                    d.field("twirp", e);
+                }
+                &mut d
+            }
             Kind::Twirp(e) => d.field("twirp", e),
             Kind::Local(message) => d.field("local", message),
         };
@@ -292,7 +355,10 @@ impl StdError for Error {
             // Display already shows these errors' own messages: point at their causes.
             Kind::Transport(t) => t.source(),
             Kind::Twirp(e) => e.source(),
-            Kind::Timeout { .. } | Kind::Local(_) => None,
+            Kind::Timeout {
+                answer: Some(e), ..
+            } => e.source(),
+            Kind::Timeout { answer: None, .. } | Kind::Local(_) => None,
         }
     }
 }
@@ -344,6 +410,70 @@ mod tests {
             e.to_string(),
             "livekit.RoomService/ListRooms: timed out after 250ms (after 3 attempts)"
         );
+    }
+
+    fn answer(status: u16, content_type: &str, body: &str) -> TwirpError {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_str(content_type).unwrap(),
+        );
+        livekit_server_twirp::decode_response_at::<()>(
+            StatusCode::from_u16(status).unwrap(),
+            &headers,
+            body.as_bytes(),
+            std::time::UNIX_EPOCH,
+        )
+        .unwrap_err()
+    }
+
+    #[test]
+    fn only_the_server_s_own_deadline_answers_are_server_timeouts() {
+        let json = "application/json";
+        assert!(is_server_timeout(&answer(
+            408,
+            json,
+            r#"{"code":"canceled","msg":"m"}"#
+        )));
+        assert!(is_server_timeout(&answer(
+            408,
+            json,
+            r#"{"code":"deadline_exceeded","msg":"m"}"#
+        )));
+        assert!(!is_server_timeout(&answer(
+            503,
+            json,
+            r#"{"code":"unavailable","msg":"m"}"#
+        )));
+        // A proxy's 408 page (its code derived from the status) is not the server's word.
+        let proxy = answer(408, "text/html", "<html>Request Timeout</html>");
+        assert!(proxy.is_from_intermediary() && !is_server_timeout(&proxy));
+    }
+
+    #[test]
+    fn a_server_timeout_is_a_timeout_that_keeps_the_server_s_answer() {
+        let e = Error::server_timeout(
+            Duration::from_secs(10),
+            answer(
+                408,
+                "application/json",
+                r#"{"code":"canceled","msg":"request canceled"}"#,
+            ),
+        );
+        let client_first = Error::timeout(Duration::from_secs(10), true);
+        for e in [&e, &client_first] {
+            assert!(e.is_timeout() && e.outcome_unknown() && e.is_retryable());
+        }
+        assert!(client_first.is_transport() && !e.is_transport());
+        assert_eq!(e.status(), Some(StatusCode::REQUEST_TIMEOUT));
+        assert_eq!(e.twirp_code(), Some(TwirpCode::Canceled));
+        assert_eq!(e.twirp().unwrap().message(), "request canceled");
+        assert!(
+            e.to_string()
+                .starts_with("timed out after 10s: the server gave up, twirp error canceled"),
+            "{e}"
+        );
+        assert!(format!("{e:?}").contains("request canceled"));
     }
 
     #[test]

@@ -721,3 +721,51 @@ async fn an_abandoned_request_does_not_poison_the_pool() {
     );
     assert_eq!(server.connections(), 2);
 }
+
+/// The server gives up on the deadline the request carried (`X-Twirp-Timeout-Ms`) and says so
+/// (LiveKit answers `canceled`/408) a moment before the client's own timer would fire. Which
+/// of the two timers wins must not change what the caller sees: a timeout whose outcome is
+/// unknown, retried only for replayable RPCs, with the server's answer kept.
+#[tokio::test]
+async fn a_server_giving_up_on_the_propagated_deadline_is_the_call_timing_out() {
+    for (code, status) in [("canceled", 408), ("deadline_exceeded", 408)] {
+        // Not replayable: one attempt, reported as a timeout with unknown outcome.
+        let server = Server::http(move |_, _| Reply::twirp(status, code, "request canceled"));
+        let error = create_sip(&client(&server.url()), &CallOptions::new())
+            .await
+            .unwrap_err();
+        assert_eq!(server.requests().len(), 1, "{code}");
+        assert!(error.is_timeout(), "{code}: {error:?}");
+        assert!(error.outcome_unknown(), "{code}: the request was sent");
+        assert!(error.is_retryable(), "{code}");
+        assert!(!error.is_transport(), "{code}: a complete answer came back");
+        assert_eq!(error.attempts(), 1);
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(error.twirp().unwrap().message(), "request canceled");
+        assert_eq!(error.twirp().unwrap().raw_code(), code);
+        assert!(
+            error.to_string().contains("timed out after")
+                && error.to_string().contains("the server gave up"),
+            "{error}"
+        );
+
+        // Replayable: retried as after the client's own timeout.
+        let server = Server::http(move |_, index| match index {
+            0 => Reply::twirp(status, code, "request canceled"),
+            _ => Reply::protobuf(encoded(&rooms(1))),
+        });
+        let response = list_rooms(&client(&server.url()), &CallOptions::new())
+            .await
+            .unwrap();
+        assert_eq!(response, rooms(1));
+        assert_eq!(server.requests().len(), 2, "{code}");
+    }
+
+    // An intermediary's 408 (a proxy that timed out waiting for the request) is not the
+    // server's deadline: it keeps its own classification.
+    let server = Server::http(|_, _| Reply::new(408, &[("content-type", "text/html")], "<html/>"));
+    let error = create_sip(&client(&server.url()), &CallOptions::new())
+        .await
+        .unwrap_err();
+    assert!(!error.is_timeout() && !error.outcome_unknown(), "{error:?}");
+}
