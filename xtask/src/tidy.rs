@@ -25,6 +25,10 @@ struct Rule {
     /// The workspace crates it may depend on directly (each of those is checked by its own
     /// rule, so what they bring in is theirs to justify).
     workspace: &'static [&'static str],
+    /// Direct dependencies that may bring in forbidden crates because they are optional,
+    /// behind a feature that integrates with a framework (checked to be optional): a build
+    /// without that feature keeps the layer's rule.
+    optional: &'static [&'static str],
 }
 
 const RUNTIME_AND_HTTP: &[&str] = &[
@@ -46,11 +50,13 @@ const RULES: &[Rule] = &[
         krate: "livekit-server-proto",
         forbidden: RUNTIME_AND_HTTP,
         workspace: &[],
+        optional: &[],
     },
     Rule {
         krate: "livekit-server-auth",
         forbidden: RUNTIME_AND_HTTP,
         workspace: &["livekit-server-proto"],
+        optional: &[],
     },
     Rule {
         krate: "livekit-server-twirp",
@@ -64,16 +70,20 @@ const RULES: &[Rule] = &[
             "async-trait",
         ],
         workspace: &[],
+        optional: &[],
     },
     Rule {
         krate: "livekit-server-webhook",
         forbidden: RUNTIME_AND_HTTP,
         workspace: &["livekit-server-auth", "livekit-server-proto"],
+        // The `axum` feature: the extractor needs the framework's request and body types.
+        optional: &["axum-core", "http", "http-body-util"],
     },
     Rule {
         krate: "livekit-server-http",
         forbidden: SECOND_HTTP_STACK,
         workspace: &["livekit-server-auth", "livekit-server-twirp"],
+        optional: &[],
     },
     // Every per-service client crate (room, egress, sip, ...): the facade and the binaries
     // are matched first by their exact names below, so the prefix rule sees only services.
@@ -81,11 +91,13 @@ const RULES: &[Rule] = &[
         krate: "livekit-server-sdk",
         forbidden: SECOND_HTTP_STACK,
         workspace: &["*"],
+        optional: &[],
     },
     Rule {
         krate: "livekit-server-tests",
         forbidden: &[],
         workspace: &["*"],
+        optional: &[],
     },
     // Test support (the reference-peer runner): no runtime, no HTTP, no workspace crate. That
     // it is only ever a dev-dependency is checked for every crate (`DEV_ONLY`).
@@ -93,6 +105,7 @@ const RULES: &[Rule] = &[
         krate: "livekit-server-testkit",
         forbidden: RUNTIME_AND_HTTP,
         workspace: &[],
+        optional: &[],
     },
     Rule {
         krate: "livekit-server-*",
@@ -103,6 +116,7 @@ const RULES: &[Rule] = &[
             "livekit-server-twirp",
             "livekit-server-http",
         ],
+        optional: &[],
     },
 ];
 
@@ -145,6 +159,8 @@ struct Graph {
     names: BTreeMap<String, String>,
     members: BTreeSet<String>,
     normal_edges: BTreeMap<String, Vec<String>>,
+    /// For each package id, the names of its optional normal dependencies.
+    optional: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Graph {
@@ -158,6 +174,14 @@ impl Graph {
         {
             if let (Some(id), Some(name)) = (package["id"].as_str(), package["name"].as_str()) {
                 graph.names.insert(id.to_owned(), name.to_owned());
+                let optional = package["dependencies"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|dep| dep["optional"] == true && dep["kind"].is_null())
+                    .filter_map(|dep| dep["name"].as_str().map(str::to_owned))
+                    .collect();
+                graph.optional.insert(id.to_owned(), optional);
             }
         }
         for member in value["workspace_members"]
@@ -197,11 +221,18 @@ impl Graph {
 
     /// Every package reachable from `id` through normal edges, with the path that reached it.
     fn reachable(&self, id: &str) -> BTreeMap<String, Vec<String>> {
+        self.reachable_skipping(id, &[])
+    }
+
+    /// [`reachable`](Self::reachable), not following `id`'s own edges to the crates named in
+    /// `skipped`.
+    fn reachable_skipping(&self, id: &str, skipped: &[&str]) -> BTreeMap<String, Vec<String>> {
         let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut stack = vec![(id.to_owned(), vec![self.name(id).to_owned()])];
         while let Some((current, path)) = stack.pop() {
             for next in self.normal_edges.get(&current).into_iter().flatten() {
-                if seen.contains_key(next) {
+                if seen.contains_key(next) || (current == id && skipped.contains(&self.name(next)))
+                {
                     continue;
                 }
                 let mut next_path = path.clone();
@@ -239,7 +270,22 @@ fn check_layers(graph: &Graph) -> Vec<String> {
             }
         }
         let Some(rule) = rule_for(name) else { continue };
-        for (dep, path) in reachable {
+        let optional = graph.optional.get(member.as_str());
+        for gated in rule.optional {
+            let direct = graph
+                .normal_edges
+                .get(member.as_str())
+                .into_iter()
+                .flatten()
+                .any(|dep| graph.name(dep) == *gated);
+            if direct && !optional.is_some_and(|optional| optional.contains(*gated)) {
+                problems.push(format!(
+                    "{name} may reach forbidden crates through {gated} only if it is an \
+                     optional dependency (behind a feature)"
+                ));
+            }
+        }
+        for (dep, path) in graph.reachable_skipping(member, rule.optional) {
             let dep_name = graph.name(&dep);
             if rule.forbidden.contains(&dep_name) {
                 problems.push(format!(
@@ -247,6 +293,9 @@ fn check_layers(graph: &Graph) -> Vec<String> {
                     path.join(" -> ")
                 ));
             }
+        }
+        for (dep, path) in reachable {
+            let dep_name = graph.name(&dep);
             let is_workspace = member_names.contains(dep_name) && graph.members.contains(&dep);
             let direct = path.len() == 2;
             if is_workspace
@@ -300,11 +349,38 @@ mod tests {
 
     /// A tiny metadata document: `members` are workspace crates, `edges` normal dependencies.
     fn metadata(members: &[&str], externals: &[&str], edges: &[(&str, &str)]) -> String {
+        metadata_with_optional(members, externals, edges, &[])
+    }
+
+    /// [`metadata`], with the `optional` edges declared optional in their package's manifest.
+    fn metadata_with_optional(
+        members: &[&str],
+        externals: &[&str],
+        edges: &[(&str, &str)],
+        optional: &[(&str, &str)],
+    ) -> String {
         let id = |n: &str| format!("{n} 0.1.0");
         let packages: Vec<String> = members
             .iter()
             .chain(externals)
-            .map(|n| format!(r#"{{"id":"{}","name":"{n}"}}"#, id(n)))
+            .map(|n| {
+                let deps: Vec<String> = edges
+                    .iter()
+                    .filter(|(from, _)| from == n)
+                    .map(|edge| {
+                        let optional = optional.contains(edge);
+                        format!(
+                            r#"{{"name":"{}","kind":null,"optional":{optional}}}"#,
+                            edge.1
+                        )
+                    })
+                    .collect();
+                format!(
+                    r#"{{"id":"{}","name":"{n}","dependencies":[{}]}}"#,
+                    id(n),
+                    deps.join(",")
+                )
+            })
             .collect();
         let member_ids: Vec<String> = members.iter().map(|n| format!("\"{}\"", id(n))).collect();
         let nodes: Vec<String> = members
@@ -351,6 +427,36 @@ mod tests {
         assert!(
             found[0].contains("some-helper"),
             "the path is shown: {found:?}"
+        );
+    }
+
+    #[test]
+    fn an_http_type_reaches_the_webhook_crate_only_through_its_optional_framework_feature() {
+        let members = ["livekit-server-webhook"];
+        let externals = ["axum-core", "http", "sha2"];
+        let through_axum = [
+            ("livekit-server-webhook", "axum-core"),
+            ("axum-core", "http"),
+            ("livekit-server-webhook", "sha2"),
+        ];
+        let optional = [("livekit-server-webhook", "axum-core")];
+        let check = |edges: &[(&str, &str)], optional: &[(&str, &str)]| {
+            let metadata = metadata_with_optional(&members, &externals, edges, optional);
+            check_layers(&Graph::parse(&metadata).unwrap())
+        };
+        assert_eq!(check(&through_axum, &optional), Vec::<String>::new());
+        // The same dependency, not optional: every build would carry it.
+        let found = check(&through_axum, &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("only if it is an optional dependency"));
+        // Another way to `http` is still reported, with its own path.
+        let mut also_sha2 = through_axum.to_vec();
+        also_sha2.push(("sha2", "http"));
+        let found = check(&also_sha2, &optional);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .contains("must not depend on http (via livekit-server-webhook -> sha2 -> http)")
         );
     }
 

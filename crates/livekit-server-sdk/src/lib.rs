@@ -27,6 +27,7 @@
 //! | `cloud-agent` | [`cloud_agent`] | `livekit-server-cloud-agent` |
 //! | `agent-simulation` | [`agent_simulation`] | `livekit-server-agent-simulation` |
 //! | `replay` | [`replay`] | `livekit-server-replay` |
+//! | `axum` | [`webhook`] | `webhook::Webhook` is an axum extractor (`examples/axum_backend.rs`) |
 //! | `test-util` | [`http`] | a recording fake transport for your own tests |
 //!
 //! [`proto`] (the protocol types) is always there. A token-only build has no runtime and no

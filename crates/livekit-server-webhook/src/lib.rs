@@ -2,7 +2,7 @@
 //! webhooks exactly like the server does for tests.
 //!
 //! This crate does no I/O and must never depend on an async runtime or an HTTP stack (tokio,
-//! hyper, http): it takes the body bytes and the `Authorization` header value from whatever
+//! hyper; `http` only behind the `axum` feature): it takes the body bytes and the `Authorization` header value from whatever
 //! web framework you use. It builds on `livekit-server-auth` (tokens) and
 //! `livekit-server-proto` (the `WebhookEvent` message and its protojson form).
 //!
@@ -87,12 +87,17 @@
 //!
 //! # Features
 //!
-//! This crate has no optional features.
+//! - `axum` (off by default): [`Webhook`] is an axum extractor, with the receiver taken from
+//!   the router's state and [`WebhookRejection`] answering refused requests (401/400/413 and
+//!   a JSON error). It brings in `axum-core` and `http` only; without it this crate has no
+//!   HTTP types at all.
 //!
 //! [`WebhookEvent`]: livekit_server_proto::WebhookEvent
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "axum")]
+mod axum;
 mod error;
 mod event;
 mod receiver;
@@ -100,6 +105,8 @@ mod signer;
 
 use std::time::SystemTime;
 
+#[cfg(feature = "axum")]
+pub use crate::axum::WebhookRejection;
 pub use error::WebhookError;
 pub use event::{EventKind, Webhook};
 pub use receiver::WebhookReceiver;
