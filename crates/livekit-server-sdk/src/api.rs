@@ -33,6 +33,8 @@ pub struct LiveKitApi {
     agent_simulation: crate::agent_simulation::AgentSimulationClient,
     #[cfg(feature = "replay")]
     replay: crate::replay::ReplayClient,
+    #[cfg(feature = "cloud-agent")]
+    cloud_agent: crate::cloud_agent::CloudAgentClient,
 }
 
 /// Why [`LiveKitApi::from_env`] failed. It names the variable, never its value.
@@ -95,8 +97,21 @@ impl LiveKitApi {
     }
 
     /// Clients over an existing [`Client`] (custom transport, TLS, timeouts, retries).
+    ///
+    /// [`cloud_agent`](Self::cloud_agent) talks to the agents host derived from the client's
+    /// URL ([`agents_url`](crate::cloud_agent::agents_url)); [`from_env`](Self::from_env) also
+    /// honours `LK_AGENTS_URL`, and [`with_agents_url`](Self::with_agents_url) sets it.
     pub fn from_client(client: Client) -> Self {
         Self {
+            #[cfg(feature = "cloud-agent")]
+            cloud_agent: crate::cloud_agent::CloudAgentClient::from_client(
+                // The derived URL comes from a valid one and keeps its syntax; should it be
+                // refused all the same, the project's own URL is used, as `agents_url` does
+                // for hosts it leaves alone.
+                client
+                    .with_base_url(&crate::cloud_agent::agents_url(client.url()))
+                    .unwrap_or_else(|_| client.clone()),
+            ),
             #[cfg(feature = "room")]
             room: crate::room::RoomClient::from_client(client.clone()),
             #[cfg(feature = "egress")]
@@ -123,7 +138,8 @@ impl LiveKitApi {
 
     /// Clients configured from the environment: `LIVEKIT_URL`, and either `LIVEKIT_API_KEY` +
     /// `LIVEKIT_API_SECRET`, or `LIVEKIT_TOKEN` (a pre-signed token; used only when the key
-    /// and secret are both unset).
+    /// and secret are both unset); with the `cloud-agent` feature, `LK_AGENTS_URL` when set
+    /// (else the agents host is derived from `LIVEKIT_URL`).
     ///
     /// # Errors
     ///
@@ -152,12 +168,35 @@ impl LiveKitApi {
                 });
             }
         };
-        client
+        let api = client
             .map(Self::from_client)
             .map_err(|source| EnvError::Invalid {
                 variable: "LIVEKIT_URL",
                 source,
-            })
+            })?;
+        #[cfg(feature = "cloud-agent")]
+        if let Some(agents) = env(crate::cloud_agent::AGENTS_URL_VARIABLE) {
+            return api
+                .with_agents_url(&agents)
+                .map_err(|source| EnvError::Invalid {
+                    variable: crate::cloud_agent::AGENTS_URL_VARIABLE,
+                    source,
+                });
+        }
+        Ok(api)
+    }
+
+    /// The same clients, with [`cloud_agent`](Self::cloud_agent) talking to `url` (LiveKit
+    /// Cloud's agents host, when the derived one is not right).
+    ///
+    /// # Errors
+    ///
+    /// If `url` is not a valid http(s)/ws(s) URL.
+    #[cfg(feature = "cloud-agent")]
+    pub fn with_agents_url(mut self, url: &str) -> Result<Self, Error> {
+        self.cloud_agent =
+            crate::cloud_agent::CloudAgentClient::from_client(self.client.with_base_url(url)?);
+        Ok(self)
     }
 
     /// The shared client.
@@ -220,14 +259,11 @@ impl LiveKitApi {
     }
 
     /// `livekit.CloudAgent`, which LiveKit Cloud serves from the project's agents host
-    /// (see [`crate::cloud_agent::agents_url`]); built on the same transport and credentials.
-    ///
-    /// # Errors
-    ///
-    /// If the agents URL derived from this client's URL is invalid.
+    /// ([`crate::cloud_agent::agents_url`], `LK_AGENTS_URL` through [`from_env`](Self::from_env),
+    /// or [`with_agents_url`](Self::with_agents_url)); same transport and credentials.
     #[cfg(feature = "cloud-agent")]
-    pub fn cloud_agent(&self) -> Result<crate::cloud_agent::CloudAgentClient, Error> {
-        crate::cloud_agent::CloudAgentClient::for_project(&self.client)
+    pub fn cloud_agent(&self) -> &crate::cloud_agent::CloudAgentClient {
+        &self.cloud_agent
     }
 }
 
@@ -311,5 +347,43 @@ mod tests {
             }
         ));
         assert!(!format!("{error} {error:?}").contains("super-secret-value"));
+    }
+
+    #[cfg(feature = "cloud-agent")]
+    #[test]
+    fn the_cloud_agent_client_is_built_once_on_the_agents_host() {
+        let project = [
+            ("LIVEKIT_URL", "wss://proj-abc.eu.livekit.cloud"),
+            ("LIVEKIT_API_KEY", "devkey"),
+            ("LIVEKIT_API_SECRET", "secret"),
+        ];
+        let api = LiveKitApi::from_lookup(&lookup(&project)).unwrap();
+        let agents = api.cloud_agent().client().url();
+        assert!(
+            agents.starts_with("https://agents.eu.livekit.cloud"),
+            "{agents}"
+        );
+        // A self-hosted server (an IP, or a single-label host) keeps its own URL.
+        let local = LiveKitApi::new("http://127.0.0.1:7880", "devkey", "secret").unwrap();
+        assert_eq!(local.cloud_agent().client().url(), local.client().url());
+
+        // `LK_AGENTS_URL` overrides the derived host, and is checked when read.
+        let mut overridden = project.to_vec();
+        overridden.push(("LK_AGENTS_URL", "https://agents.example.test"));
+        let api = LiveKitApi::from_lookup(&lookup(&overridden)).unwrap();
+        let agents = api.cloud_agent().client().url();
+        assert!(
+            agents.starts_with("https://agents.example.test"),
+            "{agents}"
+        );
+        let mut invalid = project.to_vec();
+        invalid.push(("LK_AGENTS_URL", "ftp://agents"));
+        assert!(matches!(
+            LiveKitApi::from_lookup(&lookup(&invalid)),
+            Err(EnvError::Invalid {
+                variable: "LK_AGENTS_URL",
+                ..
+            })
+        ));
     }
 }
