@@ -10,8 +10,9 @@ use std::fmt::Write as _;
 
 use crate::codegen::{MethodInfo, Policy, ServiceInfo, prost_type_name, snake_case};
 
-/// Service → (crate folder, client type, one-line purpose).
-const CRATES: &[(&str, &str, &str, &str)] = &[
+/// Service → (crate folder, client type, one-line purpose). The crate folder without its
+/// `livekit-server-` prefix is also the facade's feature and module for the service.
+pub(crate) const CRATES: &[(&str, &str, &str, &str)] = &[
     (
         "RoomService",
         "livekit-server-room",
@@ -104,6 +105,10 @@ pub(crate) fn generate(
         let code = client_code(service, client, purpose, policy)?;
         out.insert(format!("crates/{dir}/src/generated.rs"), code);
     }
+    out.insert(
+        "crates/livekit-server-sdk/src/blocking/generated.rs".to_owned(),
+        crate::blocking::generate(services, CRATES),
+    );
     Ok(out)
 }
 
@@ -158,7 +163,7 @@ pub(crate) fn rpc_table(services: &[ServiceInfo], policy: &BTreeMap<String, Poli
 
 /// The Rust path of a protocol message in a client crate (`livekit.SimulationRun.Create.Request`
 /// → `proto::simulation_run::create::Request`).
-fn rust_type(full_name: &str) -> String {
+pub(crate) fn rust_type(full_name: &str) -> String {
     rust_type_in("proto", full_name)
 }
 

@@ -4,6 +4,7 @@
 //! protocol sync and code generation, the repository rules (`tidy`), and the
 //! environment used by the integration tests.
 
+mod blocking;
 mod ci;
 mod clients;
 mod codegen;

@@ -27,6 +27,7 @@
 //! | `cloud-agent` | [`cloud_agent`] | `livekit-server-cloud-agent` |
 //! | `agent-simulation` | [`agent_simulation`] | `livekit-server-agent-simulation` |
 //! | `replay` | [`replay`] | `livekit-server-replay` |
+//! | `blocking` | [`blocking`] | every service client, blocking (for code without a runtime) |
 //! | `axum` | [`webhook`] | `webhook::Webhook` is an axum extractor (`examples/axum_backend.rs`) |
 //! | `test-util` | [`http`] | a recording fake transport for your own tests |
 //!
@@ -93,5 +94,7 @@ pub use livekit_server_sip as sip;
 
 #[cfg(feature = "api")]
 mod api;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 #[cfg(feature = "api")]
 pub use api::{EnvError, LiveKitApi};

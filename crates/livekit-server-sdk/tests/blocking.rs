@@ -1,0 +1,125 @@
+//! The blocking client's rules, through the fake transport: it calls from plain threads and
+//! returns what the async client returns; on a Tokio runtime's thread it neither panics nor
+//! deadlocks; inside its own runtime it refuses with a typed error; it may be dropped anywhere.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use livekit_server_sdk::blocking::LiveKitApi;
+use livekit_server_sdk::http::test_util::{FakeResponse, FakeTransport};
+use livekit_server_sdk::http::{Client, TwirpCode};
+use livekit_server_sdk::proto;
+
+fn api(fake: &FakeTransport) -> LiveKitApi {
+    let client = Client::builder()
+        .url("http://livekit.test")
+        .credentials("APIblocking", "blocking-secret-blocking-secret-0")
+        .transport(Arc::new(fake.clone()))
+        .build()
+        .unwrap();
+    LiveKitApi::from_client(client).unwrap()
+}
+
+fn rooms(names: &[&str]) -> proto::ListRoomsResponse {
+    proto::ListRoomsResponse {
+        rooms: names
+            .iter()
+            .map(|name| proto::Room {
+                name: (*name).into(),
+                ..Default::default()
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_plain_thread_gets_the_answer_and_the_server_s_errors() {
+    let fake = FakeTransport::new();
+    fake.push(FakeResponse::protobuf(&rooms(&["a", "b"])))
+        .push(FakeResponse::twirp_error(
+            404,
+            "not_found",
+            "room not found",
+        ));
+    let api = api(&fake);
+    let listed = api
+        .room()
+        .list_rooms(proto::ListRoomsRequest::default())
+        .unwrap();
+    assert_eq!(listed, rooms(&["a", "b"]));
+    let error = api
+        .room()
+        .delete_room(proto::DeleteRoomRequest { room: "x".into() })
+        .unwrap_err();
+    assert_eq!(error.twirp_code(), Some(TwirpCode::NotFound));
+    let requests = fake.requests();
+    assert_eq!(requests[0].path(), "/twirp/livekit.RoomService/ListRooms");
+    assert_eq!(requests[1].path(), "/twirp/livekit.RoomService/DeleteRoom");
+    // Streams and helpers of the async clients, through `block_on`.
+    fake.push(FakeResponse::protobuf(&proto::ListEgressResponse::default()));
+    let all: Vec<proto::EgressInfo> = api
+        .block_on(|api| async move {
+            futures_util::TryStreamExt::try_collect(
+                api.egress().egress(proto::ListEgressRequest::default()),
+            )
+            .await
+        })
+        .unwrap();
+    assert!(all.is_empty());
+}
+
+/// On a thread that runs Tokio tasks the call still completes (on the client's own runtime):
+/// no panic, no deadlock, even on a single-threaded runtime. It blocks that thread meanwhile,
+/// which is why the documentation sends async code to the async client or `spawn_blocking`.
+#[tokio::test(flavor = "current_thread")]
+async fn on_a_tokio_thread_it_neither_panics_nor_deadlocks() {
+    let fake = FakeTransport::new();
+    fake.set_handler(|_| FakeResponse::protobuf(&rooms(&["a"])));
+    let api = api(&fake);
+    let listed = api
+        .room()
+        .list_rooms(proto::ListRoomsRequest::default())
+        .unwrap();
+    assert_eq!(listed, rooms(&["a"]));
+
+    let in_spawn_blocking = tokio::task::spawn_blocking(move || {
+        api.room().list_rooms(proto::ListRoomsRequest::default())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(in_spawn_blocking, rooms(&["a"]));
+    assert_eq!(fake.request_count(), 2);
+}
+
+#[test]
+fn a_blocking_call_inside_its_own_block_on_is_refused_not_deadlocked() {
+    let fake = FakeTransport::new();
+    fake.set_handler(|_| FakeResponse::protobuf(&rooms(&["a"])));
+    let api = api(&fake);
+    let inner = api.clone();
+    let error = api
+        .block_on(move |_| async move {
+            // A task on the client's runtime: a blocking call here would wait for itself.
+            tokio::spawn(async move { inner.room().list_rooms(Default::default()) })
+                .await
+                .unwrap()
+        })
+        .unwrap_err();
+    assert!(error.is_local(), "{error:?}");
+    assert!(
+        error.to_string().contains("would wait for itself"),
+        "{error}"
+    );
+    assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test]
+async fn dropping_the_last_clone_on_a_tokio_thread_does_not_panic() {
+    let fake = FakeTransport::new();
+    let api = std::thread::spawn(move || api(&fake)).join().unwrap();
+    let clone = api.clone();
+    drop(api);
+    drop(clone);
+}

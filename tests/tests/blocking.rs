@@ -1,0 +1,134 @@
+//! The blocking client (`livekit_server_sdk::blocking`) against the real server, from plain
+//! threads with no runtime of their own: one call or more per service, with the same results
+//! and typed errors as the async clients.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use livekit_server_http::TwirpCode;
+use livekit_server_sdk::blocking::LiveKitApi;
+use livekit_server_sdk::proto;
+use livekit_server_tests::{TestEnv, unique_name};
+
+fn api(env: &TestEnv) -> LiveKitApi {
+    LiveKitApi::new(&env.url, &env.api_key, &env.api_secret).unwrap()
+}
+
+#[test]
+fn every_open_source_service_answers_through_the_blocking_client() {
+    let env = TestEnv::from_env();
+    let api = api(&env);
+    let name = unique_name("blocking");
+
+    let room = api
+        .room()
+        .create_room(proto::CreateRoomRequest {
+            name: name.clone(),
+            empty_timeout: 120,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(room.name, name);
+    let listed = api
+        .room()
+        .list_rooms(proto::ListRoomsRequest {
+            names: vec![name.clone()],
+        })
+        .unwrap();
+    assert_eq!(listed.rooms.len(), 1, "{listed:?}");
+
+    let dispatches = api
+        .agent_dispatch()
+        .list_dispatch(proto::ListAgentDispatchRequest {
+            room: name.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(dispatches.agent_dispatches.is_empty(), "{dispatches:?}");
+    let egress = api
+        .egress()
+        .list_egress(proto::ListEgressRequest {
+            room_name: name.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(egress.items.is_empty(), "{egress:?}");
+    api.ingress()
+        .list_ingress(proto::ListIngressRequest {
+            room_name: name.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    api.sip()
+        .list_sip_inbound_trunk(proto::ListSipInboundTrunkRequest::default())
+        .unwrap();
+
+    // A server error is the same typed error as from the async client.
+    let error = api
+        .room()
+        .list_participants(proto::ListParticipantsRequest {
+            room: unique_name("no-such-room"),
+        })
+        .unwrap_err();
+    assert_eq!(error.twirp_code(), Some(TwirpCode::NotFound), "{error:?}");
+
+    api.room()
+        .delete_room(proto::DeleteRoomRequest { room: name.clone() })
+        .unwrap();
+    let listed = api
+        .room()
+        .list_rooms(proto::ListRoomsRequest { names: vec![name] })
+        .unwrap();
+    assert!(listed.rooms.is_empty(), "{listed:?}");
+}
+
+#[test]
+fn cloud_only_services_fail_through_the_blocking_client_as_through_the_async_one() {
+    let env = TestEnv::from_env();
+    let api = api(&env);
+    let errors = [
+        api.connector()
+            .connect_twilio_call(Default::default())
+            .map(drop),
+        api.phone_number()
+            .list_phone_numbers(Default::default())
+            .map(drop),
+        api.cloud_agent().list_agents(Default::default()).map(drop),
+        api.agent_simulation()
+            .list_simulation_runs(Default::default())
+            .map(drop),
+        api.replay().list_replays(Default::default()).map(drop),
+    ];
+    for result in errors {
+        let error = result.unwrap_err();
+        assert_eq!(
+            (error.twirp_code(), error.status().map(|s| s.as_u16())),
+            (Some(TwirpCode::BadRoute), Some(404)),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
+fn one_blocking_client_serves_several_threads_at_once() {
+    let env = TestEnv::from_env();
+    let api = api(&env);
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..4)
+            .map(|_| {
+                let api = api.clone();
+                scope.spawn(move || {
+                    for _ in 0..10 {
+                        api.room()
+                            .list_rooms(proto::ListRoomsRequest::default())
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for call in calls {
+            call.join().unwrap();
+        }
+    });
+}

@@ -1,0 +1,95 @@
+//! Generation of the facade's blocking clients (`crates/livekit-server-sdk/src/blocking/generated.rs`).
+//!
+//! One blocking client per service, each method the async client's method of the same name
+//! driven to completion on the facade's runtime, and the blocking `LiveKitApi` holding them.
+//! The runtime and the constructors are written by hand in `blocking/mod.rs`.
+
+use std::fmt::Write as _;
+
+use crate::clients::rust_type;
+use crate::codegen::{ServiceInfo, snake_case};
+
+/// The generated module, for the services of `crates` (in the order of `services`).
+pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &str)]) -> String {
+    let mut out = String::from("use super::{Error, Runtime};\nuse crate::proto;\n\n");
+    let mut fields = Vec::new();
+    for service in services {
+        let Some((_, dir, client, _)) = crates.iter().find(|c| c.0 == service.name) else {
+            continue;
+        };
+        let feature = dir.trim_start_matches("livekit-server-");
+        let module = feature.replace('-', "_");
+        let _ = writeln!(
+            out,
+            "/// Blocking client for `livekit.{name}`: every method of\n\
+             /// [`{module}::{client}`](crate::{module}::{client}), waiting for its answer (see\n\
+             /// [`blocking`](super) for where it may be called).\n\
+             #[cfg(feature = \"{feature}\")]\n#[derive(Debug, Clone)]\n\
+             pub struct {client} {{\n    inner: crate::{module}::{client},\n    runtime: Runtime,\n}}\n\n\
+             #[cfg(feature = \"{feature}\")]\nimpl {client} {{\n\
+             pub(super) fn new(inner: crate::{module}::{client}, runtime: Runtime) -> Self {{\n    \
+                 Self {{ inner, runtime }}\n}}\n\n\
+             /// The async client this one drives (for its helpers and streams, through\n\
+             /// [`LiveKitApi::block_on`]).\npub fn as_async(&self) -> &crate::{module}::{client} {{\n    &self.inner\n}}",
+            name = service.name,
+        );
+        for method in &service.methods {
+            let name = snake_case(&method.name);
+            let deprecated = if method.deprecated {
+                // Calling the deprecated async method is this method's whole point.
+                "#[deprecated(note = \"deprecated in the LiveKit protocol\")]\n#[allow(deprecated)]\n"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "\n/// [`{client}::{name}`](crate::{module}::{client}::{name}), blocking.\n///\n\
+                 /// # Errors\n///\n/// As the async method's.\n\
+                 {deprecated}pub fn {name}(&self, request: {input}) -> Result<{output}, Error> {{\n    \
+                 let inner = self.inner.clone();\n    \
+                 self.runtime.run(async move {{ inner.{name}(request).await }})\n}}",
+                input = rust_type(&method.input),
+                output = rust_type(&method.output),
+            );
+        }
+        let _ = writeln!(out, "}}\n");
+        fields.push((feature, module, client));
+    }
+
+    let _ = writeln!(
+        out,
+        "/// Every enabled service client, blocking, over one [`crate::LiveKitApi`] and one runtime.\n\
+         #[derive(Debug, Clone)]\npub struct LiveKitApi {{\n    api: crate::LiveKitApi,\n    runtime: Runtime,"
+    );
+    for (feature, module, client) in &fields {
+        let _ = writeln!(
+            out,
+            "    #[cfg(feature = \"{feature}\")]\n    {module}: {client},"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "}}\n\nimpl LiveKitApi {{\n\
+         pub(super) fn from_parts(api: crate::LiveKitApi, runtime: Runtime) -> Self {{\n    Self {{"
+    );
+    for (feature, module, client) in &fields {
+        let _ = writeln!(
+            out,
+            "        #[cfg(feature = \"{feature}\")]\n        {module}: {client}::new(api.{module}().clone(), runtime.clone()),"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "        api,\n        runtime,\n    }}\n}}\n\n\
+         pub(super) fn parts(&self) -> (&crate::LiveKitApi, &Runtime) {{\n    (&self.api, &self.runtime)\n}}"
+    );
+    for (feature, module, client) in &fields {
+        let _ = writeln!(
+            out,
+            "\n/// [`crate::LiveKitApi::{module}`], blocking.\n#[cfg(feature = \"{feature}\")]\n\
+             pub fn {module}(&self) -> &{client} {{\n    &self.{module}\n}}"
+        );
+    }
+    let _ = writeln!(out, "}}");
+    out
+}
