@@ -12,6 +12,10 @@ use livekit_server_webhook::{Webhook, WebhookError, WebhookReceiver};
 use serde_json::{Map, Value, json};
 
 use crate::Config;
+use crate::standard::{
+    AuthHook, AuthRefusal, BearerSecret, LivekitUrl, STANDARD_TOKEN_PATH, StandardRequest,
+    TokenPolicy, authorize, parse_standard_request,
+};
 
 /// The largest `POST /token` body accepted, in bytes.
 pub const TOKEN_BODY_LIMIT: usize = 64 * 1024;
@@ -35,6 +39,7 @@ const PREFLIGHT_MAX_AGE: &str = "7200";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
     Token,
+    StandardToken,
     Webhook,
     Health,
 }
@@ -48,6 +53,7 @@ impl Route {
         };
         match path {
             TOKEN_PATH => Some(Route::Token),
+            STANDARD_TOKEN_PATH => Some(Route::StandardToken),
             WEBHOOK_PATH => Some(Route::Webhook),
             HEALTH_PATH => Some(Route::Health),
             _ => None,
@@ -56,7 +62,7 @@ impl Route {
 
     fn allows(self, method: &Method) -> bool {
         match self {
-            Route::Token | Route::Webhook => method == Method::POST,
+            Route::Token | Route::StandardToken | Route::Webhook => method == Method::POST,
             Route::Health => method == Method::GET || method == Method::HEAD,
         }
     }
@@ -64,7 +70,7 @@ impl Route {
     /// The `Allow` header value (without `OPTIONS`, which every route answers).
     fn allow(self) -> &'static str {
         match self {
-            Route::Token | Route::Webhook => "POST, OPTIONS",
+            Route::Token | Route::StandardToken | Route::Webhook => "POST, OPTIONS",
             Route::Health => "GET, HEAD, OPTIONS",
         }
     }
@@ -72,7 +78,7 @@ impl Route {
     /// The body limit, for routes that read a body.
     fn body_limit(self) -> Option<usize> {
         match self {
-            Route::Token => Some(TOKEN_BODY_LIMIT),
+            Route::Token | Route::StandardToken => Some(TOKEN_BODY_LIMIT),
             Route::Webhook => Some(WEBHOOK_BODY_LIMIT),
             Route::Health => None,
         }
@@ -102,6 +108,10 @@ pub struct App {
     token_ttl: Duration,
     receiver: WebhookReceiver,
     on_webhook: Option<WebhookHook>,
+    livekit_url: LivekitUrl,
+    policy: TokenPolicy,
+    bearer: Option<BearerSecret>,
+    authorize: Option<AuthHook>,
 }
 
 /// A function called with every verified webhook.
@@ -116,6 +126,13 @@ impl fmt::Debug for App {
             .field(
                 "on_webhook",
                 &self.on_webhook.as_ref().map(|_| "Fn(&Webhook)"),
+            )
+            .field("livekit_url", &self.livekit_url)
+            .field("policy", &self.policy)
+            .field("bearer", &self.bearer)
+            .field(
+                "authorize",
+                &self.authorize.as_ref().map(|_| "Fn(&HeaderMap) -> Result"),
             )
             .finish()
     }
@@ -140,6 +157,10 @@ impl App {
             token_ttl: config.token_ttl,
             receiver,
             on_webhook: None,
+            livekit_url: config.livekit_url.clone(),
+            policy: config.token_policy.clone(),
+            bearer: config.token_endpoint_secret.clone(),
+            authorize: None,
         };
         app.mint(&TokenRequest {
             room_name: "startup-check".to_owned(),
@@ -157,6 +178,26 @@ impl App {
         self
     }
 
+    /// Lets `hook` decide, from the request headers, whether a `POST /livekit/token` request
+    /// may have a token (after the bearer secret, when one is configured). It answers
+    /// `Err(AuthRefusal::unauthorized(..))` or `Err(AuthRefusal::forbidden(..))` to refuse:
+    /// the client gets that status and message. The tutorial route `POST /token` is not
+    /// affected.
+    #[must_use]
+    pub fn authorize_token_requests(
+        mut self,
+        hook: impl Fn(&HeaderMap) -> Result<(), AuthRefusal> + Send + Sync + 'static,
+    ) -> App {
+        self.authorize = Some(Box::new(hook));
+        self
+    }
+
+    /// Whether `POST /livekit/token` answers anyone (no bearer secret, no authorization
+    /// hook); the server logs a warning at start-up when it does.
+    pub fn standard_token_endpoint_is_open(&self) -> bool {
+        self.bearer.is_none() && self.authorize.is_none()
+    }
+
     /// How many body bytes to read for a request, or `None` if the route reads no body (the
     /// body is then left unread).
     pub fn body_limit(&self, method: &Method, path: &str) -> Option<usize> {
@@ -169,14 +210,14 @@ impl App {
     }
 
     /// The answer when the body of a request to `path` could not be read: for a body over
-    /// the limit `413` on the webhook route and `400` on the token route (where every bad
-    /// request is a `400` with an `errorMessage`), `408` when it timed out, `400` otherwise.
+    /// the limit `413` on the webhook and standard token routes and `400` on the tutorial
+    /// token route (where every bad request is a `400` with an `errorMessage`), `408` when it timed out, `400` otherwise.
     pub fn body_error(&self, path: &str, error: BodyError) -> Response<Bytes> {
         let route = Route::from_path(path);
         let response = match error {
             BodyError::TooLarge => {
                 let limit = route.and_then(Route::body_limit).unwrap_or(0);
-                let status = if route == Some(Route::Webhook) {
+                let status = if matches!(route, Some(Route::Webhook | Route::StandardToken)) {
                     StatusCode::PAYLOAD_TOO_LARGE
                 } else {
                     StatusCode::BAD_REQUEST
@@ -230,6 +271,7 @@ impl App {
             }
             Some(Route::Health) => json_response(StatusCode::OK, &json!({ "status": "ok" })),
             Some(Route::Token) => self.token(request.headers(), request.body()),
+            Some(Route::StandardToken) => self.standard_token(request.headers(), request.body()),
             Some(Route::Webhook) => self.webhook(request.headers(), request.body()),
         };
         tracing::debug!(%method, path, status = response.status().as_u16(), "request");
@@ -266,6 +308,92 @@ impl App {
                 )
             }
         }
+    }
+
+    /// `POST /livekit/token`.
+    fn standard_token(&self, headers: &HeaderMap, body: &Bytes) -> Response<Bytes> {
+        let refuse = |status: StatusCode, message: &str| {
+            tracing::info!(
+                path = STANDARD_TOKEN_PATH,
+                status = status.as_u16(),
+                error = message,
+                "token request refused"
+            );
+            error_response(status, message)
+        };
+        if let Err(refusal) = authorize(self.bearer.as_ref(), self.authorize.as_ref(), headers) {
+            let mut response = refuse(refusal.status(), refusal.message());
+            if refusal.status() == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            return response;
+        }
+        if body.len() > TOKEN_BODY_LIMIT {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body is larger than {TOKEN_BODY_LIMIT} bytes"),
+            );
+        }
+        let request = match parse_standard_request(is_json(headers), body, &self.policy) {
+            Ok(request) => request,
+            Err((status, message)) => return refuse(status, &message),
+        };
+        match self.mint_standard(&request) {
+            Ok(token) => {
+                tracing::info!(
+                    path = STANDARD_TOKEN_PATH,
+                    room = request.room_name,
+                    identity = request.identity,
+                    "token issued"
+                );
+                let mut response = json_response(
+                    StatusCode::CREATED,
+                    &json!({
+                        "server_url": self.livekit_url.as_str(),
+                        "participant_token": token,
+                    }),
+                );
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+            Err(error) => {
+                tracing::error!(%error, "token could not be minted");
+                let status = if matches!(error, TokenError::SensitiveCredentials) {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                error_response(status, "the token could not be created")
+            }
+        }
+    }
+
+    fn mint_standard(&self, request: &StandardRequest) -> Result<String, TokenError> {
+        let mut token = self
+            .signer
+            .access_token()
+            .with_identity(request.identity.clone())
+            .with_grants(VideoGrants {
+                room_join: true,
+                room: request.room_name.clone(),
+                ..Default::default()
+            })
+            .with_attributes(request.attributes.clone())
+            .with_ttl(self.token_ttl);
+        if let Some(name) = &request.name {
+            token = token.with_name(name.clone());
+        }
+        if let Some(metadata) = &request.metadata {
+            token = token.with_metadata(metadata.clone());
+        }
+        if let Some(room_config) = &request.room_config {
+            token = token.with_room_config(room_config.clone());
+        }
+        token.to_jwt()
     }
 
     fn mint(&self, request: &TokenRequest) -> Result<String, TokenError> {
@@ -392,7 +520,7 @@ fn string_field(object: &Map<String, Value>, name: &str) -> Result<String, Strin
     }
 }
 
-fn json_type(value: &Value) -> &'static str {
+pub(crate) fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -404,7 +532,7 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 /// `application/json`, in any case, with any parameters.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -416,7 +544,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Caps a client-supplied string before it is echoed.
-fn shorten(s: &str) -> &str {
+pub(crate) fn shorten(s: &str) -> &str {
     const MAX: usize = 200;
     if s.len() <= MAX {
         return s;

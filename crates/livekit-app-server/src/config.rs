@@ -14,6 +14,8 @@ use std::time::Duration;
 use livekit_server_auth::ApiSecret;
 use tracing_subscriber::EnvFilter;
 
+use crate::standard::{BearerSecret, LivekitUrl, Member, TokenPolicy};
+
 /// The API key of `livekit-server --dev`.
 pub const DEV_API_KEY: &str = "devkey";
 /// The API secret of `livekit-server --dev`.
@@ -57,6 +59,15 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The `tracing` filter directives (`RUST_LOG`), already validated.
     pub log_filter: String,
+    /// The LiveKit server URL answered as `server_url` by `POST /livekit/token`
+    /// (`LIVEKIT_URL`).
+    pub livekit_url: LivekitUrl,
+    /// What browsers may ask `POST /livekit/token` for (`TOKEN_CLIENT_MEMBERS`,
+    /// `TOKEN_ROOM_PREFIX`).
+    pub token_policy: TokenPolicy,
+    /// The shared secret `POST /livekit/token` requires as `Authorization: Bearer`
+    /// (`TOKEN_ENDPOINT_SECRET`); `None`: the endpoint is open. Its `Debug` form is redacted.
+    pub token_endpoint_secret: Option<BearerSecret>,
 }
 
 impl Default for Config {
@@ -69,6 +80,9 @@ impl Default for Config {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             log_format: LogFormat::Human,
             log_filter: DEFAULT_LOG_FILTER.to_owned(),
+            livekit_url: LivekitUrl::default(),
+            token_policy: TokenPolicy::default(),
+            token_endpoint_secret: None,
         }
     }
 }
@@ -194,6 +208,10 @@ impl Config {
     /// | `SHUTDOWN_GRACE` | `10s` | as `TOKEN_TTL`, `0` allowed |
     /// | `LOG_FORMAT` | human | `json`, or `text`/`human`/`pretty` |
     /// | `RUST_LOG` | `info` | `tracing` filter directives |
+    /// | `LIVEKIT_URL` | `ws://localhost:7880` | a `ws://` or `wss://` URL |
+    /// | `TOKEN_CLIENT_MEMBERS` | all but `room_config` | comma-separated request members, or `none` |
+    /// | `TOKEN_ROOM_PREFIX` | none | any string |
+    /// | `TOKEN_ENDPOINT_SECRET` | none (open) | visible ASCII, no spaces |
     ///
     /// # Errors
     ///
@@ -289,6 +307,30 @@ impl Config {
             }
             None => DEFAULT_LOG_FILTER.to_owned(),
         };
+        let livekit_url = match get("LIVEKIT_URL")? {
+            Some(value) => {
+                LivekitUrl::parse(&value).map_err(|reason| invalid("LIVEKIT_URL", reason))?
+            }
+            None => LivekitUrl::default(),
+        };
+        let mut token_policy = TokenPolicy::default();
+        if let Some(value) = get("TOKEN_CLIENT_MEMBERS")? {
+            token_policy.honoured =
+                parse_members(&value).map_err(|reason| invalid("TOKEN_CLIENT_MEMBERS", reason))?;
+        }
+        if let Some(prefix) = get("TOKEN_ROOM_PREFIX")? {
+            token_policy.room_prefix = prefix;
+        }
+        let token_endpoint_secret = match get("TOKEN_ENDPOINT_SECRET")? {
+            // Never echo the value.
+            Some(value) => Some(BearerSecret::new(value).ok_or_else(|| {
+                invalid(
+                    "TOKEN_ENDPOINT_SECRET",
+                    "must be visible ASCII without spaces (it is sent in an HTTP header)".into(),
+                )
+            })?),
+            None => None,
+        };
         Ok(Config {
             addr: SocketAddr::new(host, port),
             api_key,
@@ -297,6 +339,9 @@ impl Config {
             shutdown_grace,
             log_format,
             log_filter,
+            livekit_url,
+            token_policy,
+            token_endpoint_secret,
         })
     }
 
@@ -359,6 +404,31 @@ fn line_variable(line: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     valid.then_some(name)
+}
+
+/// `room_name, participant_name`, or `none`.
+fn parse_members(value: &str) -> Result<Vec<Member>, String> {
+    if value.trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut members = Vec::new();
+    for name in value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        let member = Member::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Member::ALL.iter().map(|m| m.name()).collect();
+            format!(
+                "{name:?} is not a request member (one of {}, or none)",
+                known.join(", ")
+            )
+        })?;
+        if !members.contains(&member) {
+            members.push(member);
+        }
+    }
+    Ok(members)
 }
 
 /// `0.0.0.0`, `::`, `[::1]`, `localhost`.
@@ -603,6 +673,43 @@ mod tests {
             !format!("{config:?}").contains(secret),
             "Debug redacts the secret"
         );
+    }
+
+    #[test]
+    fn token_endpoint_settings() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.livekit_url.as_str(), "ws://localhost:7880");
+        assert_eq!(config.token_policy, TokenPolicy::default());
+        assert!(!config.token_policy.honours(Member::RoomConfig));
+        assert!(config.token_endpoint_secret.is_none());
+        let config = parse(&[
+            ("LIVEKIT_URL", "wss://project.livekit.cloud"),
+            ("TOKEN_CLIENT_MEMBERS", " room_name, room_config ,room_name"),
+            ("TOKEN_ROOM_PREFIX", "demo-"),
+            ("TOKEN_ENDPOINT_SECRET", "bearer-value-never-shown"),
+        ])
+        .unwrap();
+        assert_eq!(config.livekit_url.as_str(), "wss://project.livekit.cloud");
+        assert_eq!(
+            config.token_policy.honoured,
+            [Member::RoomName, Member::RoomConfig]
+        );
+        assert_eq!(config.token_policy.room_prefix, "demo-");
+        assert!(config.token_endpoint_secret.is_some());
+        assert!(!format!("{config:?}").contains("bearer-value-never-shown"));
+        let none = parse(&[("TOKEN_CLIENT_MEMBERS", "NONE")]).unwrap();
+        assert!(none.token_policy.honoured.is_empty());
+
+        for (var, value, shown) in [
+            ("LIVEKIT_URL", "http://localhost:7880", true),
+            ("LIVEKIT_URL", "localhost:7880", true),
+            ("TOKEN_CLIENT_MEMBERS", "roomName", true),
+            ("TOKEN_ENDPOINT_SECRET", "has a space", false),
+        ] {
+            let err = parse(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var(), Some(var), "{value}");
+            assert_eq!(err.to_string().contains(value), shown, "{err}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The application server of the LiveKit tutorials, in Rust: `POST /token` mints an access
-//! token for a front-end, `POST /livekit/webhook` verifies and logs the server's webhooks.
+//! token for a front-end, `POST /livekit/token` is LiveKit's standard token endpoint (the
+//! client SDKs' `TokenSource.endpoint`), `POST /livekit/webhook` verifies and logs the
+//! server's webhooks.
 //!
 //! It is a drop-in for the application servers of the LiveKit and OpenVidu tutorials: their
 //! front-ends send `{"roomName", "participantName"}` and read `{"token"}` (or
@@ -52,6 +54,7 @@ mod app;
 mod config;
 mod logging;
 mod server;
+mod standard;
 
 pub use app::{
     App, BodyError, HEALTH_PATH, TOKEN_BODY_LIMIT, TOKEN_PATH, WEBHOOK_BODY_LIMIT, WEBHOOK_PATH,
@@ -62,6 +65,10 @@ pub use config::{
 };
 pub use logging::init_logging;
 pub use server::{ServeError, serve, serve_app, shutdown_signal};
+pub use standard::{
+    AuthRefusal, BearerSecret, DEFAULT_LIVEKIT_URL, LivekitUrl, Member, STANDARD_TOKEN_PATH,
+    TokenPolicy,
+};
 
 /// The verified webhook handed to [`App::on_webhook`], and its event kind.
 pub use livekit_server_webhook::{EventKind, Webhook};

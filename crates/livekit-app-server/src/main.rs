@@ -55,6 +55,7 @@ async fn run() -> Result<(), (u8, String)> {
     tracing::info!(
         api_key = config.api_key,
         token_ttl_secs = config.token_ttl.as_secs(),
+        livekit_url = %config.livekit_url,
         "livekit-app-server {}",
         env!("CARGO_PKG_VERSION")
     );

@@ -89,6 +89,13 @@ pub async fn serve_app(
 ) -> Result<(), ServeError> {
     let local = listener.local_addr().map_err(ServeError::Listener)?;
     tracing::info!(addr = %local, "listening");
+    if app.standard_token_endpoint_is_open() {
+        tracing::warn!(
+            "POST /livekit/token is OPEN: anyone who can reach this server gets a token for any \
+             room its policy allows; set TOKEN_ENDPOINT_SECRET (or, in library use, \
+             App::authorize_token_requests) to protect it"
+        );
+    }
 
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
