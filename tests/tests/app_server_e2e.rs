@@ -6,7 +6,8 @@
 //! page asked for and its microphone track, and that our application server received and
 //! verified the `participant_joined` webhook. The page then connects a second participant
 //! through LiveKit's standard token endpoint (`POST /livekit/token`), with livekit-client's own
-//! `TokenSource.endpoint` and the endpoint's bearer secret, and the server lists it too.
+//! `TokenSource.endpoint`, the endpoint's bearer secret and an `X-Request-Id` header of the
+//! page's own (which the CORS preflight must allow), and the server lists it too.
 //!
 //! The application server runs in this test process on `LIVEKIT_TEST_WEBHOOK_PORT`, the port
 //! the environment's LiveKit server posts its webhooks to; it needs that URL's path to be

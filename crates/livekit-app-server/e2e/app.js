@@ -79,9 +79,10 @@ async function main() {
     errorMessage: unauthorizedBody.errorMessage,
   });
 
-  // livekit-client's TokenSource, as LiveKit's docs show it, with the bearer secret.
+  // livekit-client's TokenSource, as LiveKit's docs show it, with the bearer secret and a
+  // header of the page's own (allowed by the preflight because the browser asks for it).
   const tokenSource = LivekitClient.TokenSource.endpoint(APPLICATION_SERVER_URL + 'livekit/token', {
-    headers: { Authorization: 'Bearer ' + BEARER },
+    headers: { Authorization: 'Bearer ' + BEARER, 'X-Request-Id': 'e2e-' + Date.now() },
   });
   const details = await tokenSource.fetch({
     roomName: ROOM_NAME,

@@ -12,6 +12,7 @@ use livekit_server_webhook::{Webhook, WebhookError, WebhookReceiver};
 use serde_json::{Map, Value, json};
 
 use crate::Config;
+use crate::cors::{self, AllowedOrigins};
 use crate::standard::{
     AuthHook, AuthRefusal, BearerSecret, LivekitUrl, STANDARD_TOKEN_PATH, StandardRequest,
     TokenPolicy, authorize, parse_standard_request,
@@ -29,11 +30,6 @@ pub const TOKEN_PATH: &str = "/token";
 pub const WEBHOOK_PATH: &str = "/livekit/webhook";
 /// The path of the health check.
 pub const HEALTH_PATH: &str = "/healthz";
-
-const ALLOW_METHODS: &str = "POST, GET, OPTIONS";
-const ALLOW_HEADERS: &str = "Content-Type, Authorization";
-/// Chromium caps the preflight cache at two hours.
-const PREFLIGHT_MAX_AGE: &str = "7200";
 
 /// A route of the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +108,7 @@ pub struct App {
     policy: TokenPolicy,
     bearer: Option<BearerSecret>,
     authorize: Option<AuthHook>,
+    cors: AllowedOrigins,
 }
 
 /// A function called with every verified webhook.
@@ -130,6 +127,7 @@ impl fmt::Debug for App {
             .field("livekit_url", &self.livekit_url)
             .field("policy", &self.policy)
             .field("bearer", &self.bearer)
+            .field("cors", &self.cors)
             .field(
                 "authorize",
                 &self.authorize.as_ref().map(|_| "Fn(&HeaderMap) -> Result"),
@@ -161,6 +159,7 @@ impl App {
             policy: config.token_policy.clone(),
             bearer: config.token_endpoint_secret.clone(),
             authorize: None,
+            cors: config.cors_allowed_origins.clone(),
         };
         app.mint(&TokenRequest {
             room_name: "startup-check".to_owned(),
@@ -211,8 +210,9 @@ impl App {
 
     /// The answer when the body of a request to `path` could not be read: for a body over
     /// the limit `413` on the webhook and standard token routes and `400` on the tutorial
-    /// token route (where every bad request is a `400` with an `errorMessage`), `408` when it timed out, `400` otherwise.
-    pub fn body_error(&self, path: &str, error: BodyError) -> Response<Bytes> {
+    /// token route (where every bad request is a `400` with an `errorMessage`), `408` when it
+    /// timed out, `400` otherwise. `headers` are the request's (for CORS).
+    pub fn body_error(&self, headers: &HeaderMap, path: &str, error: BodyError) -> Response<Bytes> {
         let route = Route::from_path(path);
         let response = match error {
             BodyError::TooLarge => {
@@ -241,11 +241,14 @@ impl App {
             ?error,
             "request body refused"
         );
-        with_cors(response)
+        let mut response = response;
+        cors::apply(&self.cors, headers, false, &mut response);
+        response
     }
 
     /// Answers one request whose body was read whole. Never panics; every answer has
-    /// `Access-Control-Allow-Origin: *`.
+    /// `Access-Control-Allow-Origin: *`, or the request's origin when `CORS_ALLOWED_ORIGINS`
+    /// lists it.
     pub fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
@@ -254,7 +257,7 @@ impl App {
                 StatusCode::NOT_FOUND,
                 &format!("no route for {method} {}", shorten(&path)),
             ),
-            Some(_) if method == Method::OPTIONS => preflight(),
+            Some(_) if method == Method::OPTIONS => cors::preflight(request.headers()),
             Some(route) if !route.allows(&method) => {
                 let mut response = error_response(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -275,7 +278,10 @@ impl App {
             Some(Route::Webhook) => self.webhook(request.headers(), request.body()),
         };
         tracing::debug!(%method, path, status = response.status().as_u16(), "request");
-        with_cors(response)
+        let mut response = response;
+        let preflight = method == Method::OPTIONS && response.status() == StatusCode::NO_CONTENT;
+        cors::apply(&self.cors, request.headers(), preflight, &mut response);
+        response
     }
 
     /// `POST /token`.
@@ -413,7 +419,7 @@ impl App {
     /// `POST /livekit/webhook`.
     fn webhook(&self, headers: &HeaderMap, body: &Bytes) -> Response<Bytes> {
         if body.len() > WEBHOOK_BODY_LIMIT {
-            return self.body_error(WEBHOOK_PATH, BodyError::TooLarge);
+            return self.body_error(headers, WEBHOOK_PATH, BodyError::TooLarge);
         }
         let authorization = match headers.get(header::AUTHORIZATION).map(HeaderValue::to_str) {
             None => "",
@@ -572,34 +578,6 @@ fn error_response(status: StatusCode, message: &str) -> Response<Bytes> {
     json_response(status, &json!({ "errorMessage": message }))
 }
 
-/// `204` with the CORS preflight headers.
-fn preflight() -> Response<Bytes> {
-    let mut response = Response::new(Bytes::new());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(ALLOW_METHODS),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(ALLOW_HEADERS),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static(PREFLIGHT_MAX_AGE),
-    );
-    response
-}
-
-fn with_cors(mut response: Response<Bytes>) -> Response<Bytes> {
-    response.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use std::io;
@@ -738,13 +716,13 @@ mod tests {
             ("/livekit/webhook", BodyError::Failed, 400),
         ];
         for (path, error, status) in cases {
-            let response = app.body_error(path, error);
+            let response = app.body_error(&HeaderMap::new(), path, error);
             assert_eq!(response.status().as_u16(), status, "{path} {error:?}");
             assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
             let json: Value = serde_json::from_slice(response.body()).unwrap();
             assert!(json["errorMessage"].is_string());
         }
-        let response = app.body_error("/livekit/webhook", BodyError::TooLarge);
+        let response = app.body_error(&HeaderMap::new(), "/livekit/webhook", BodyError::TooLarge);
         let json: Value = serde_json::from_slice(response.body()).unwrap();
         assert_eq!(
             json["errorMessage"],

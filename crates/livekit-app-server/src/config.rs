@@ -14,6 +14,7 @@ use std::time::Duration;
 use livekit_server_auth::ApiSecret;
 use tracing_subscriber::EnvFilter;
 
+use crate::cors::AllowedOrigins;
 use crate::standard::{BearerSecret, LivekitUrl, Member, TokenPolicy};
 
 /// The API key of `livekit-server --dev`.
@@ -68,6 +69,8 @@ pub struct Config {
     /// The shared secret `POST /livekit/token` requires as `Authorization: Bearer`
     /// (`TOKEN_ENDPOINT_SECRET`); `None`: the endpoint is open. Its `Debug` form is redacted.
     pub token_endpoint_secret: Option<BearerSecret>,
+    /// The origins whose pages may read the answers (`CORS_ALLOWED_ORIGINS`); default any.
+    pub cors_allowed_origins: AllowedOrigins,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             livekit_url: LivekitUrl::default(),
             token_policy: TokenPolicy::default(),
             token_endpoint_secret: None,
+            cors_allowed_origins: AllowedOrigins::Any,
         }
     }
 }
@@ -212,6 +216,7 @@ impl Config {
     /// | `TOKEN_CLIENT_MEMBERS` | all but `room_config` | comma-separated request members, or `none` |
     /// | `TOKEN_ROOM_PREFIX` | none | any string |
     /// | `TOKEN_ENDPOINT_SECRET` | none (open) | visible ASCII, no spaces |
+    /// | `CORS_ALLOWED_ORIGINS` | `*` | `*`, or comma-separated origins `scheme://host[:port]` |
     ///
     /// # Errors
     ///
@@ -331,6 +336,11 @@ impl Config {
             })?),
             None => None,
         };
+        let cors_allowed_origins = match get("CORS_ALLOWED_ORIGINS")? {
+            Some(value) => AllowedOrigins::parse(&value)
+                .map_err(|reason| invalid("CORS_ALLOWED_ORIGINS", reason))?,
+            None => AllowedOrigins::Any,
+        };
         Ok(Config {
             addr: SocketAddr::new(host, port),
             api_key,
@@ -342,6 +352,7 @@ impl Config {
             livekit_url,
             token_policy,
             token_endpoint_secret,
+            cors_allowed_origins,
         })
     }
 
@@ -710,6 +721,29 @@ mod tests {
             assert_eq!(err.var(), Some(var), "{value}");
             assert_eq!(err.to_string().contains(value), shown, "{err}");
         }
+    }
+
+    #[test]
+    fn cors_origins() {
+        assert_eq!(
+            parse(&[]).unwrap().cors_allowed_origins,
+            AllowedOrigins::Any
+        );
+        let config = parse(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "http://localhost:5173, https://app.example.com",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.cors_allowed_origins,
+            AllowedOrigins::List(vec![
+                "http://localhost:5173".to_owned(),
+                "https://app.example.com".to_owned()
+            ])
+        );
+        let err = parse(&[("CORS_ALLOWED_ORIGINS", "localhost:5173")]).unwrap_err();
+        assert_eq!(err.var(), Some("CORS_ALLOWED_ORIGINS"));
+        assert!(err.to_string().contains("localhost:5173"), "{err}");
     }
 
     #[test]

@@ -113,8 +113,8 @@ fn allowed_headers(asked: &[u8]) -> Option<String> {
         if !name.bytes().all(is_token_byte) {
             return None;
         }
-        let known = name.eq_ignore_ascii_case("content-type")
-            || name.eq_ignore_ascii_case("authorization");
+        let known =
+            name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("authorization");
         if !known {
             value.push_str(", ");
             value.push_str(name);

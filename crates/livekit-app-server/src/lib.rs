@@ -52,6 +52,7 @@
 
 mod app;
 mod config;
+mod cors;
 mod logging;
 mod server;
 mod standard;
@@ -63,6 +64,7 @@ pub use config::{
     Config, ConfigError, DEFAULT_LOG_FILTER, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE,
     DEFAULT_TOKEN_TTL, DEV_API_KEY, LogFormat,
 };
+pub use cors::AllowedOrigins;
 pub use logging::init_logging;
 pub use server::{ServeError, serve, serve_app, shutdown_signal};
 pub use standard::{

@@ -167,7 +167,7 @@ async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Res
             Ok(bytes) => bytes,
             Err(error) => {
                 tracing::debug!(%peer, ?error, "request body not read");
-                return app.body_error(path, error).map(Full::new);
+                return app.body_error(&parts.headers, path, error).map(Full::new);
             }
         },
     };
