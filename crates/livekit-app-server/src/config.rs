@@ -42,11 +42,12 @@ pub enum LogFormat {
 
 /// The server's settings.
 ///
-/// [`Config::default`] is the development configuration: `0.0.0.0:6080`, API key `devkey` and
+/// [`Config::default`] is the development configuration: `[::]:6080` (IPv6 and IPv4, see
+/// [`crate::bind`]), API key `devkey` and
 /// secret `secret` (those of `livekit-server --dev`), tokens valid for 6 hours.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The address to listen on (`SERVER_HOST`, `SERVER_PORT`).
+    /// The address to listen on (`SERVER_HOST`, `SERVER_PORT`); `::` serves IPv6 and IPv4.
     pub addr: SocketAddr,
     /// The API key tokens are issued under and webhooks are expected from (`LIVEKIT_API_KEY`).
     pub api_key: String,
@@ -76,7 +77,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), DEFAULT_PORT),
+            addr: SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), DEFAULT_PORT),
             api_key: DEV_API_KEY.to_owned(),
             api_secret: dev_secret(),
             token_ttl: DEFAULT_TOKEN_TTL,
@@ -204,7 +205,7 @@ impl Config {
     ///
     /// | variable | default | accepted |
     /// |---|---|---|
-    /// | `SERVER_HOST` | `0.0.0.0` | an IPv4 or IPv6 address (`::`, `[::1]`), or `localhost` |
+    /// | `SERVER_HOST` | `::` (IPv6 and IPv4) | an IPv4 or IPv6 address (`::`, `[::1]`), or `localhost` |
     /// | `SERVER_PORT` | `6080` | `0`–`65535` (`0`: any free port) |
     /// | `LIVEKIT_API_KEY` | `devkey` | any string; set together with the secret |
     /// | `LIVEKIT_API_SECRET` | `secret` | any string; set together with the key |
@@ -231,7 +232,7 @@ impl Config {
         let host = match get("SERVER_HOST")? {
             Some(value) => parse_host(&value)
                 .ok_or_else(|| invalid("SERVER_HOST", format!("{value:?} is not an IP address")))?,
-            None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            None => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         };
         let port = match get("SERVER_PORT")? {
             Some(value) => value.trim().parse::<u16>().map_err(|_| {
@@ -513,7 +514,7 @@ mod tests {
     #[test]
     fn defaults_match_livekit_server_dev() {
         let config = parse(&[]).unwrap();
-        assert_eq!(config.addr, "0.0.0.0:6080".parse().unwrap());
+        assert_eq!(config.addr, "[::]:6080".parse().unwrap());
         assert_eq!(config.api_key, "devkey");
         assert_eq!(config.api_secret.expose_secret(), "secret");
         assert!(config.api_secret.is_short());

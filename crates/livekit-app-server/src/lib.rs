@@ -14,7 +14,8 @@
 //! - [`Config`] reads the settings from a map of variables ([`Config::from_vars`]), or from
 //!   the environment and `.env` ([`Config::load`]);
 //! - [`App::handle`] answers one `http::Request` whose body was read whole, with no socket;
-//! - [`serve`] runs the server on a listener until a shutdown future completes.
+//! - [`bind`] opens the listeners of an address (both IPv6 and IPv4 for the default `::`),
+//!   [`serve`] / [`serve_listeners`] run the server on them until a shutdown future completes.
 //!
 //! This crate is the top of the stack: it uses the token and webhook crates and one HTTP
 //! stack (hyper) and must never pull in a second one (reqwest, …), nor be a dependency of a
@@ -66,7 +67,7 @@ pub use config::{
 };
 pub use cors::AllowedOrigins;
 pub use logging::init_logging;
-pub use server::{ServeError, serve, serve_app, shutdown_signal};
+pub use server::{ServeError, bind, serve, serve_app, serve_listeners, shutdown_signal};
 pub use standard::{
     AuthRefusal, BearerSecret, DEFAULT_LIVEKIT_URL, LivekitUrl, Member, STANDARD_TOKEN_PATH,
     TokenPolicy,

@@ -3,8 +3,9 @@
 
 use std::process::ExitCode;
 
-use livekit_app_server::{Config, init_logging, serve, shutdown_signal};
-use tokio::net::TcpListener;
+use std::sync::Arc;
+
+use livekit_app_server::{App, Config, bind, init_logging, serve_listeners, shutdown_signal};
 
 /// Exit code for a configuration error (as `EX_CONFIG` of sysexits).
 const EXIT_CONFIG: u8 = 78;
@@ -49,8 +50,9 @@ async fn run() -> Result<(), (u8, String)> {
              production"
         );
     }
-    let listener = TcpListener::bind(config.addr)
-        .await
+    let app = App::new(&config)
+        .map_err(|error| (1, format!("the API credentials are not usable: {error}")))?;
+    let listeners = bind(config.addr)
         .map_err(|error| (1, format!("cannot listen on {}: {error}", config.addr)))?;
     tracing::info!(
         api_key = config.api_key,
@@ -59,12 +61,17 @@ async fn run() -> Result<(), (u8, String)> {
         "livekit-app-server {}",
         env!("CARGO_PKG_VERSION")
     );
-    serve(listener, &config, shutdown_signal())
-        .await
-        .map_err(|error| {
-            let source = std::error::Error::source(&error)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            (1, format!("{error}: {source}"))
-        })
+    serve_listeners(
+        listeners,
+        Arc::new(app),
+        config.shutdown_grace,
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|error| {
+        let source = std::error::Error::source(&error)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        (1, format!("{error}: {source}"))
+    })
 }

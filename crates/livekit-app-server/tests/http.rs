@@ -871,6 +871,59 @@ async fn configured_origins_are_named_and_others_get_no_cors_header() {
 }
 
 #[tokio::test]
+async fn bind_serves_ipv6_and_ipv4_on_the_unspecified_address() {
+    let listeners = livekit_app_server::bind("[::]:0".parse().unwrap()).unwrap();
+    assert_eq!(listeners.len(), 1, "one dual-stack socket on Linux");
+    let port = listeners[0].local_addr().unwrap().port();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(livekit_app_server::serve_listeners(
+        listeners,
+        Arc::new(App::new(&config()).unwrap()),
+        Duration::ZERO,
+        async {
+            let _ = rx.await;
+        },
+    ));
+    for client in [format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let server = TestServer {
+            addr: client.parse().unwrap(),
+            shutdown: None,
+            task: tokio::spawn(async { Ok(()) }),
+        };
+        let reply = send_empty(&server, Method::GET, "/healthz").await;
+        assert_eq!(reply.status, StatusCode::OK, "{client}");
+    }
+    // An explicit address gets exactly that one.
+    for addr in ["127.0.0.1:0", "[::1]:0"] {
+        let listeners = livekit_app_server::bind(addr.parse().unwrap()).unwrap();
+        assert_eq!(listeners.len(), 1);
+        assert_eq!(
+            listeners[0].local_addr().unwrap().ip(),
+            addr.parse::<std::net::SocketAddr>().unwrap().ip()
+        );
+    }
+    // A port in use is an error, not a fallback.
+    let taken = TcpListener::bind("[::]:0").await.unwrap();
+    let in_use =
+        std::net::SocketAddr::new("::".parse().unwrap(), taken.local_addr().unwrap().port());
+    assert!(livekit_app_server::bind(in_use).is_err());
+    tx.send(()).unwrap();
+    tokio::time::timeout(BOUND, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn serve_listeners_needs_one() {
+    let app = Arc::new(App::new(&config()).unwrap());
+    let result =
+        livekit_app_server::serve_listeners(Vec::new(), app, Duration::ZERO, async {}).await;
+    assert!(matches!(result, Err(ServeError::Listener(_))), "{result:?}");
+}
+
+#[tokio::test]
 async fn health_unknown_routes_and_wrong_methods() {
     let server = TestServer::start(config()).await;
 
