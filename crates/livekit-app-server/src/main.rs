@@ -37,7 +37,8 @@ async fn run() -> Result<(), (u8, String)> {
         )
     })?;
     let config = Config::load(&dir).map_err(|error| (EXIT_CONFIG, error.to_string()))?;
-    init_logging(&config).map_err(|message| (1, message))?;
+    // Kept to the end of `run`: dropping it writes the queued lines.
+    let _log_guard = init_logging(&config).map_err(|message| (1, message))?;
     if config.uses_dev_credentials() {
         tracing::warn!(
             "using the development credentials of `livekit-server --dev` (devkey/secret); \
