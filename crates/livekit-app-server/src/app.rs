@@ -300,11 +300,7 @@ impl App {
                     identity = request.participant_name,
                     "token issued"
                 );
-                let mut response = json_response(StatusCode::OK, &json!({ "token": token }));
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                response
+                token_response(StatusCode::OK, &json!({ "token": token }))
             }
             Err(error) => {
                 tracing::error!(%error, "token could not be minted");
@@ -354,17 +350,13 @@ impl App {
                     identity = request.identity,
                     "token issued"
                 );
-                let mut response = json_response(
+                token_response(
                     StatusCode::CREATED,
                     &json!({
                         "server_url": self.livekit_url.as_str(),
                         "participant_token": token,
                     }),
-                );
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                response
+                )
             }
             Err(error) => {
                 tracing::error!(%error, "token could not be minted");
@@ -570,6 +562,15 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Bytes> {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    response
+}
+
+/// A JSON answer carrying a token: never cached.
+fn token_response(status: StatusCode, value: &Value) -> Response<Bytes> {
+    let mut response = json_response(status, value);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
