@@ -139,7 +139,10 @@ impl Drop for Server {
 }
 
 fn clock_ticks() -> u64 {
-    let output = Command::new("getconf").arg("CLK_TCK").output().expect("getconf");
+    let output = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .expect("getconf");
     String::from_utf8_lossy(&output.stdout)
         .trim()
         .parse()
@@ -172,7 +175,10 @@ fn wait_ready(port: u16) {
                 return;
             }
         }
-        assert!(Instant::now() < deadline, "the server on {port} did not become ready");
+        assert!(
+            Instant::now() < deadline,
+            "the server on {port} did not become ready"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -281,7 +287,9 @@ fn main() {
         official.display()
     );
     assert!(
-        bench.join("express/node_modules/livekit-server-sdk").exists(),
+        bench
+            .join("express/node_modules/livekit-server-sdk")
+            .exists(),
         "run `npm ci` in {}",
         bench.join("express").display()
     );
@@ -301,7 +309,12 @@ fn main() {
         ("ours (RUST_LOG=info)", &options.ours, vec![], "info"),
         ("ours (RUST_LOG=warn)", &options.ours, vec![], "warn"),
         ("axum + livekit-api 0.10.0", &official, vec![], "info"),
-        ("Express 5 + livekit-server-sdk 2.19.2", &node, vec![&express_arg], "info"),
+        (
+            "Express 5 + livekit-server-sdk 2.19.2",
+            &node,
+            vec![&express_arg],
+            "info",
+        ),
     ];
     let duration = Duration::from_secs(options.duration);
     println!(
@@ -358,12 +371,19 @@ fn main() {
                 median(&mut samples.iter().map(f).collect::<Vec<_>>())
             };
             let rps = pick(&|(run, _, _)| run.rps);
-            let low = samples.iter().map(|(run, _, _)| run.rps).fold(f64::MAX, f64::min);
-            let high = samples.iter().map(|(run, _, _)| run.rps).fold(0.0, f64::max);
+            let low = samples
+                .iter()
+                .map(|(run, _, _)| run.rps)
+                .fold(f64::MAX, f64::min);
+            let high = samples
+                .iter()
+                .map(|(run, _, _)| run.rps)
+                .fold(0.0, f64::max);
             let p50 = pick(&|(run, _, _)| run.p50);
             let p99 = pick(&|(run, _, _)| run.p99);
             let cpu = pick(&|(run, cpu, _)| cpu.as_secs_f64() * 1e6 / run.requests.max(1) as f64);
-            let output = pick(&|(run, _, output)| *output as f64 * 1000.0 / run.requests.max(1) as f64);
+            let output =
+                pick(&|(run, _, output)| *output as f64 * 1000.0 / run.requests.max(1) as f64);
             let errors: Vec<&str> = samples
                 .iter()
                 .map(|(run, _, _)| run.errors.as_str())
@@ -375,7 +395,11 @@ fn main() {
                 latency(p99),
                 server.peak_rss_kib() as f64 / 1024.0,
                 output / 1e3,
-                if errors.is_empty() { "none".to_owned() } else { errors.join("; ") },
+                if errors.is_empty() {
+                    "none".to_owned()
+                } else {
+                    errors.join("; ")
+                },
             );
         }
     }
