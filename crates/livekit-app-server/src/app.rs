@@ -790,6 +790,65 @@ mod tests {
     }
 
     #[test]
+    fn the_standard_endpoint_logs_no_token_and_no_bearer_secret() {
+        const BEARER: &str = "bearer-secret-never-logged";
+        let config = Config {
+            api_key: KEY.to_owned(),
+            api_secret: ApiSecret::new(SECRET).unwrap(),
+            token_endpoint_secret: BearerSecret::new(BEARER),
+            ..Config::default()
+        };
+        let app = App::new(&config).unwrap();
+        let authorized = format!("Bearer {BEARER}");
+        let wrong = format!("Bearer {BEARER}-wrong");
+        let body = br#"{"room_name":"r","participant_identity":"i"}"#;
+        let ((good, refused), lines) = capture_logs(|| {
+            (
+                app.handle(post(
+                    "/livekit/token",
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", &authorized),
+                    ],
+                    body,
+                )),
+                app.handle(post(
+                    "/livekit/token",
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", &wrong),
+                    ],
+                    body,
+                )),
+            )
+        });
+        assert_eq!(good.status(), StatusCode::CREATED);
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        let answer: Value = serde_json::from_slice(good.body()).unwrap();
+        let token = answer["participant_token"].as_str().unwrap();
+        let text = lines
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        for secret in [token, BEARER, SECRET] {
+            assert!(!text.contains(secret), "leaked into the logs: {text}");
+        }
+        let issued = lines
+            .iter()
+            .find(|l| l["fields"]["message"] == "token issued")
+            .unwrap();
+        assert_eq!(issued["fields"]["room"], "r");
+        assert_eq!(issued["fields"]["identity"], "i");
+        assert_eq!(issued["fields"]["path"], "/livekit/token");
+        let refusal = lines
+            .iter()
+            .find(|l| l["fields"]["message"] == "token request refused")
+            .unwrap();
+        assert_eq!(refusal["fields"]["status"], 401);
+    }
+
+    #[test]
     fn secrets_and_tokens_never_reach_the_logs() {
         let app = app();
         let token_request = post(

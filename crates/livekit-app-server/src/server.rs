@@ -103,7 +103,7 @@ fn serves(listener: &TcpListener, local: SocketAddr) -> &'static str {
 pub enum ServeError {
     /// The configuration's credentials cannot mint or verify tokens (an empty API key).
     Credentials(TokenError),
-    /// The listener has no local address.
+    /// A listener has no local address, or there is no listener.
     Listener(std::io::Error),
 }
 
@@ -111,7 +111,7 @@ impl fmt::Display for ServeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServeError::Credentials(_) => f.write_str("the API credentials are not usable"),
-            ServeError::Listener(_) => f.write_str("the listener has no local address"),
+            ServeError::Listener(_) => f.write_str("a listener is not usable"),
         }
     }
 }
