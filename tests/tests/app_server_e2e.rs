@@ -4,7 +4,10 @@
 //! server of `cargo xtask integration` and publishes a fake microphone. The test checks that
 //! the page connected, that the server lists the participant with the identity and name the
 //! page asked for and its microphone track, and that our application server received and
-//! verified the `participant_joined` webhook.
+//! verified the `participant_joined` webhook. The page then connects a second participant
+//! through LiveKit's standard token endpoint (`POST /livekit/token`), with livekit-client's own
+//! `TokenSource.endpoint`, the endpoint's bearer secret and an `X-Request-Id` header of the
+//! page's own (which the CORS preflight must allow), and the server lists it too.
 //!
 //! The application server runs in this test process on `LIVEKIT_TEST_WEBHOOK_PORT`, the port
 //! the environment's LiveKit server posts its webhooks to; it needs that URL's path to be
@@ -19,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use livekit_app_server::{App, Config};
+use livekit_app_server::{App, BearerSecret, Config, LivekitUrl};
 use livekit_server_auth::{AccessToken, ApiSecret, VideoGrants};
 use livekit_server_tests::{RUN_WITH, TestEnv, unique_name};
 use serde_json::{Value, json};
@@ -28,6 +31,9 @@ use serde_json::{Value, json};
 const PAGE: Duration = Duration::from_secs(60);
 /// How long the `participant_joined` webhook may take once the page is connected.
 const WEBHOOK: Duration = Duration::from_secs(30);
+
+/// The bearer secret of the standard token endpoint in this test.
+const BEARER: &str = "e2e-token-endpoint-secret";
 
 /// The e2e folder of the app server crate.
 fn e2e_dir() -> PathBuf {
@@ -56,6 +62,8 @@ fn browser_gets_a_token_connects_publishes_and_the_webhook_arrives() {
 
     let room = unique_name("app-e2e");
     let participant = format!("Zoë \"e2e\" 🎧 {}", unique_name("p"));
+    let identity2 = unique_name("standard");
+    let name2 = format!("Token Source ✓ {identity2}");
 
     // Our application server, on the port the LiveKit server posts webhooks to.
     let (webhooks_tx, webhooks) = mpsc::channel::<(String, String, String)>();
@@ -77,13 +85,17 @@ fn browser_gets_a_token_connects_publishes_and_the_webhook_arrives() {
     let (reports_tx, reports) = mpsc::channel::<Value>();
     let page = PageServer::start(reports_tx);
     let url = format!(
-        "http://{}/index.html?app={}&livekit={}&room={}&name={}&report={}",
+        "http://{}/index.html?app={}&livekit={}&room={}&name={}&report={}&bearer={}\
+         &identity2={}&name2={}",
         page.addr,
         encode(&format!("http://127.0.0.1:{}/", env.webhook_port)),
         encode(&env.ws_url()),
         encode(&room),
         encode(&participant),
         encode(&format!("http://{}/report", page.addr)),
+        encode(BEARER),
+        encode(&identity2),
+        encode(&name2),
     );
     let browser = Browser::launch(&chromium, &url);
 
@@ -121,6 +133,24 @@ fn browser_gets_a_token_connects_publishes_and_the_webhook_arrives() {
         "readable through CORS"
     );
     assert!(steps.iter().any(|r| r["state"] == "token"), "{steps:?}");
+    let unauthorized = steps
+        .iter()
+        .find(|r| r["state"] == "standard-unauthorized-checked")
+        .expect("standard endpoint without the bearer secret");
+    assert_eq!(unauthorized["status"], 401, "{unauthorized}");
+    assert_eq!(
+        unauthorized["errorMessage"], "a valid Authorization: Bearer header is required",
+        "readable through CORS"
+    );
+    let standard_token = steps
+        .iter()
+        .find(|r| r["state"] == "standard-token")
+        .expect("a token from the standard endpoint");
+    assert_eq!(
+        standard_token["serverUrl"],
+        env.ws_url().as_str(),
+        "LIVEKIT_URL"
+    );
     assert_eq!(connected["connectionState"], "connected", "{connected}");
     assert_eq!(connected["room"], room.as_str());
     assert_eq!(connected["identity"], participant.as_str());
@@ -131,6 +161,15 @@ fn browser_gets_a_token_connects_publishes_and_the_webhook_arrives() {
             .iter()
             .any(|p| p["source"] == "microphone" && p["kind"] == "audio"),
         "the fake microphone is published: {connected}"
+    );
+    let standard = &connected["standard"];
+    assert_eq!(standard["connectionState"], "connected", "{connected}");
+    assert_eq!(standard["room"], room.as_str());
+    assert_eq!(standard["identity"], identity2.as_str());
+    assert_eq!(standard["name"], name2.as_str());
+    assert_eq!(
+        standard["attributes"]["origin"], "token-source",
+        "{standard}"
     );
 
     // 2. Our app server received and verified `participant_joined` for this participant.
@@ -174,6 +213,12 @@ fn browser_gets_a_token_connects_publishes_and_the_webhook_arrives() {
             .any(|t| t["type"] == "AUDIO" && t["source"] == "MICROPHONE"),
         "the microphone track is listed: {found}"
     );
+    let second = participants
+        .iter()
+        .find(|p| p["identity"] == identity2.as_str())
+        .unwrap_or_else(|| panic!("{identity2:?} (standard endpoint) is not listed: {listed}"));
+    assert_eq!(second["name"], name2.as_str(), "{second}");
+    assert_eq!(second["attributes"]["origin"], "token-source", "{second}");
 
     drop(browser);
     app_server.stop();
@@ -195,6 +240,8 @@ impl AppServer {
             api_key: env.api_key.clone(),
             api_secret: ApiSecret::new(env.api_secret.clone()).unwrap(),
             shutdown_grace: Duration::from_secs(5),
+            livekit_url: LivekitUrl::parse(&env.ws_url()).unwrap(),
+            token_endpoint_secret: BearerSecret::new(BEARER),
             ..Config::default()
         };
         let app = Arc::new(App::new(&config).unwrap().on_webhook(on_webhook));

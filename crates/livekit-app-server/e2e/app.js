@@ -1,6 +1,9 @@
 // The end-to-end page: get a token from the application server exactly like the LiveKit and
 // OpenVidu tutorial front-ends (POST {roomName, participantName}, read {token} or
-// {errorMessage}), connect, publish the fake microphone, and report every step to the test.
+// {errorMessage}), connect, publish the fake microphone; then a second participant gets its
+// connection details from the standard endpoint (POST /livekit/token) through livekit-client's
+// own TokenSource.endpoint, with the bearer secret, and connects too. Every step is reported to
+// the test.
 'use strict';
 
 const params = new URLSearchParams(location.search);
@@ -9,6 +12,9 @@ const LIVEKIT_URL = params.get('livekit');
 const ROOM_NAME = params.get('room');
 const PARTICIPANT_NAME = params.get('name');
 const REPORT_URL = params.get('report');
+const BEARER = params.get('bearer'); // the application server's TOKEN_ENDPOINT_SECRET
+const STANDARD_IDENTITY = params.get('identity2');
+const STANDARD_NAME = params.get('name2');
 
 async function report(state, details) {
   document.getElementById('state').textContent = state;
@@ -60,12 +66,47 @@ async function main() {
     kind: p.kind,
     sid: p.trackSid,
   }));
+
+  // The standard endpoint refuses a request without the bearer secret, readably through CORS.
+  const unauthorized = await fetch(APPLICATION_SERVER_URL + 'livekit/token', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ room_name: ROOM_NAME }),
+  });
+  const unauthorizedBody = await unauthorized.json();
+  await report('standard-unauthorized-checked', {
+    status: unauthorized.status,
+    errorMessage: unauthorizedBody.errorMessage,
+  });
+
+  // livekit-client's TokenSource, as LiveKit's docs show it, with the bearer secret and a
+  // header of the page's own (allowed by the preflight because the browser asks for it).
+  const tokenSource = LivekitClient.TokenSource.endpoint(APPLICATION_SERVER_URL + 'livekit/token', {
+    headers: { Authorization: 'Bearer ' + BEARER, 'X-Request-Id': 'e2e-' + Date.now() },
+  });
+  const details = await tokenSource.fetch({
+    roomName: ROOM_NAME,
+    participantIdentity: STANDARD_IDENTITY,
+    participantName: STANDARD_NAME,
+    participantAttributes: { origin: 'token-source' },
+  });
+  await report('standard-token', { serverUrl: details.serverUrl });
+  const second = new LivekitClient.Room();
+  await second.connect(details.serverUrl, details.participantToken);
+
   await report('connected', {
     connectionState: room.state,
     room: room.name,
     identity: room.localParticipant.identity,
     name: room.localParticipant.name,
     published,
+    standard: {
+      connectionState: second.state,
+      room: second.name,
+      identity: second.localParticipant.identity,
+      name: second.localParticipant.name,
+      attributes: second.localParticipant.attributes,
+    },
   });
 }
 

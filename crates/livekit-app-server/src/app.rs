@@ -12,6 +12,11 @@ use livekit_server_webhook::{Webhook, WebhookError, WebhookReceiver};
 use serde_json::{Map, Value, json};
 
 use crate::Config;
+use crate::cors::{self, AllowedOrigins};
+use crate::standard::{
+    AuthHook, AuthRefusal, BearerSecret, LivekitUrl, STANDARD_TOKEN_PATH, StandardRequest,
+    TokenPolicy, authorize, parse_standard_request,
+};
 
 /// The largest `POST /token` body accepted, in bytes.
 pub const TOKEN_BODY_LIMIT: usize = 64 * 1024;
@@ -26,15 +31,11 @@ pub const WEBHOOK_PATH: &str = "/livekit/webhook";
 /// The path of the health check.
 pub const HEALTH_PATH: &str = "/healthz";
 
-const ALLOW_METHODS: &str = "POST, GET, OPTIONS";
-const ALLOW_HEADERS: &str = "Content-Type, Authorization";
-/// Chromium caps the preflight cache at two hours.
-const PREFLIGHT_MAX_AGE: &str = "7200";
-
 /// A route of the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
     Token,
+    StandardToken,
     Webhook,
     Health,
 }
@@ -48,6 +49,7 @@ impl Route {
         };
         match path {
             TOKEN_PATH => Some(Route::Token),
+            STANDARD_TOKEN_PATH => Some(Route::StandardToken),
             WEBHOOK_PATH => Some(Route::Webhook),
             HEALTH_PATH => Some(Route::Health),
             _ => None,
@@ -56,7 +58,7 @@ impl Route {
 
     fn allows(self, method: &Method) -> bool {
         match self {
-            Route::Token | Route::Webhook => method == Method::POST,
+            Route::Token | Route::StandardToken | Route::Webhook => method == Method::POST,
             Route::Health => method == Method::GET || method == Method::HEAD,
         }
     }
@@ -64,7 +66,7 @@ impl Route {
     /// The `Allow` header value (without `OPTIONS`, which every route answers).
     fn allow(self) -> &'static str {
         match self {
-            Route::Token | Route::Webhook => "POST, OPTIONS",
+            Route::Token | Route::StandardToken | Route::Webhook => "POST, OPTIONS",
             Route::Health => "GET, HEAD, OPTIONS",
         }
     }
@@ -72,7 +74,7 @@ impl Route {
     /// The body limit, for routes that read a body.
     fn body_limit(self) -> Option<usize> {
         match self {
-            Route::Token => Some(TOKEN_BODY_LIMIT),
+            Route::Token | Route::StandardToken => Some(TOKEN_BODY_LIMIT),
             Route::Webhook => Some(WEBHOOK_BODY_LIMIT),
             Route::Health => None,
         }
@@ -102,6 +104,11 @@ pub struct App {
     token_ttl: Duration,
     receiver: WebhookReceiver,
     on_webhook: Option<WebhookHook>,
+    livekit_url: LivekitUrl,
+    policy: TokenPolicy,
+    bearer: Option<BearerSecret>,
+    authorize: Option<AuthHook>,
+    cors: AllowedOrigins,
 }
 
 /// A function called with every verified webhook.
@@ -116,6 +123,14 @@ impl fmt::Debug for App {
             .field(
                 "on_webhook",
                 &self.on_webhook.as_ref().map(|_| "Fn(&Webhook)"),
+            )
+            .field("livekit_url", &self.livekit_url)
+            .field("policy", &self.policy)
+            .field("bearer", &self.bearer)
+            .field("cors", &self.cors)
+            .field(
+                "authorize",
+                &self.authorize.as_ref().map(|_| "Fn(&HeaderMap) -> Result"),
             )
             .finish()
     }
@@ -140,6 +155,11 @@ impl App {
             token_ttl: config.token_ttl,
             receiver,
             on_webhook: None,
+            livekit_url: config.livekit_url.clone(),
+            policy: config.token_policy.clone(),
+            bearer: config.token_endpoint_secret.clone(),
+            authorize: None,
+            cors: config.cors_allowed_origins.clone(),
         };
         app.mint(&TokenRequest {
             room_name: "startup-check".to_owned(),
@@ -157,6 +177,26 @@ impl App {
         self
     }
 
+    /// Lets `hook` decide, from the request headers, whether a `POST /livekit/token` request
+    /// may have a token (after the bearer secret, when one is configured). It answers
+    /// `Err(AuthRefusal::unauthorized(..))` or `Err(AuthRefusal::forbidden(..))` to refuse:
+    /// the client gets that status and message. The tutorial route `POST /token` is not
+    /// affected.
+    #[must_use]
+    pub fn authorize_token_requests(
+        mut self,
+        hook: impl Fn(&HeaderMap) -> Result<(), AuthRefusal> + Send + Sync + 'static,
+    ) -> App {
+        self.authorize = Some(Box::new(hook));
+        self
+    }
+
+    /// Whether `POST /livekit/token` answers anyone (no bearer secret, no authorization
+    /// hook); the server logs a warning at start-up when it does.
+    pub fn standard_token_endpoint_is_open(&self) -> bool {
+        self.bearer.is_none() && self.authorize.is_none()
+    }
+
     /// How many body bytes to read for a request, or `None` if the route reads no body (the
     /// body is then left unread).
     pub fn body_limit(&self, method: &Method, path: &str) -> Option<usize> {
@@ -169,14 +209,15 @@ impl App {
     }
 
     /// The answer when the body of a request to `path` could not be read: for a body over
-    /// the limit `413` on the webhook route and `400` on the token route (where every bad
-    /// request is a `400` with an `errorMessage`), `408` when it timed out, `400` otherwise.
-    pub fn body_error(&self, path: &str, error: BodyError) -> Response<Bytes> {
+    /// the limit `413` on the webhook and standard token routes and `400` on the tutorial
+    /// token route (where every bad request is a `400` with an `errorMessage`), `408` when it
+    /// timed out, `400` otherwise. `headers` are the request's (for CORS).
+    pub fn body_error(&self, headers: &HeaderMap, path: &str, error: BodyError) -> Response<Bytes> {
         let route = Route::from_path(path);
         let response = match error {
             BodyError::TooLarge => {
                 let limit = route.and_then(Route::body_limit).unwrap_or(0);
-                let status = if route == Some(Route::Webhook) {
+                let status = if matches!(route, Some(Route::Webhook | Route::StandardToken)) {
                     StatusCode::PAYLOAD_TOO_LARGE
                 } else {
                     StatusCode::BAD_REQUEST
@@ -200,11 +241,14 @@ impl App {
             ?error,
             "request body refused"
         );
-        with_cors(response)
+        let mut response = response;
+        cors::apply(&self.cors, headers, false, &mut response);
+        response
     }
 
     /// Answers one request whose body was read whole. Never panics; every answer has
-    /// `Access-Control-Allow-Origin: *`.
+    /// `Access-Control-Allow-Origin: *`, or the request's origin when `CORS_ALLOWED_ORIGINS`
+    /// lists it.
     pub fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
@@ -213,7 +257,7 @@ impl App {
                 StatusCode::NOT_FOUND,
                 &format!("no route for {method} {}", shorten(&path)),
             ),
-            Some(_) if method == Method::OPTIONS => preflight(),
+            Some(_) if method == Method::OPTIONS => cors::preflight(request.headers()),
             Some(route) if !route.allows(&method) => {
                 let mut response = error_response(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -230,10 +274,14 @@ impl App {
             }
             Some(Route::Health) => json_response(StatusCode::OK, &json!({ "status": "ok" })),
             Some(Route::Token) => self.token(request.headers(), request.body()),
+            Some(Route::StandardToken) => self.standard_token(request.headers(), request.body()),
             Some(Route::Webhook) => self.webhook(request.headers(), request.body()),
         };
         tracing::debug!(%method, path, status = response.status().as_u16(), "request");
-        with_cors(response)
+        let mut response = response;
+        let preflight = method == Method::OPTIONS && response.status() == StatusCode::NO_CONTENT;
+        cors::apply(&self.cors, request.headers(), preflight, &mut response);
+        response
     }
 
     /// `POST /token`.
@@ -252,11 +300,7 @@ impl App {
                     identity = request.participant_name,
                     "token issued"
                 );
-                let mut response = json_response(StatusCode::OK, &json!({ "token": token }));
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                response
+                token_response(StatusCode::OK, &json!({ "token": token }))
             }
             Err(error) => {
                 tracing::error!(%error, "token could not be minted");
@@ -266,6 +310,88 @@ impl App {
                 )
             }
         }
+    }
+
+    /// `POST /livekit/token`.
+    fn standard_token(&self, headers: &HeaderMap, body: &Bytes) -> Response<Bytes> {
+        let refuse = |status: StatusCode, message: &str| {
+            tracing::info!(
+                path = STANDARD_TOKEN_PATH,
+                status = status.as_u16(),
+                error = message,
+                "token request refused"
+            );
+            error_response(status, message)
+        };
+        if let Err(refusal) = authorize(self.bearer.as_ref(), self.authorize.as_ref(), headers) {
+            let mut response = refuse(refusal.status(), refusal.message());
+            if refusal.status() == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            return response;
+        }
+        if body.len() > TOKEN_BODY_LIMIT {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body is larger than {TOKEN_BODY_LIMIT} bytes"),
+            );
+        }
+        let request = match parse_standard_request(is_json(headers), body, &self.policy) {
+            Ok(request) => request,
+            Err((status, message)) => return refuse(status, &message),
+        };
+        match self.mint_standard(&request) {
+            Ok(token) => {
+                tracing::info!(
+                    path = STANDARD_TOKEN_PATH,
+                    room = request.room_name,
+                    identity = request.identity,
+                    "token issued"
+                );
+                token_response(
+                    StatusCode::CREATED,
+                    &json!({
+                        "server_url": self.livekit_url.as_str(),
+                        "participant_token": token,
+                    }),
+                )
+            }
+            Err(error) => {
+                tracing::error!(%error, "token could not be minted");
+                let status = if matches!(error, TokenError::SensitiveCredentials) {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                error_response(status, "the token could not be created")
+            }
+        }
+    }
+
+    fn mint_standard(&self, request: &StandardRequest) -> Result<String, TokenError> {
+        let mut token = self
+            .signer
+            .access_token()
+            .with_identity(request.identity.clone())
+            .with_grants(VideoGrants {
+                room_join: true,
+                room: request.room_name.clone(),
+                ..Default::default()
+            })
+            .with_attributes(request.attributes.clone())
+            .with_ttl(self.token_ttl);
+        if let Some(name) = &request.name {
+            token = token.with_name(name.clone());
+        }
+        if let Some(metadata) = &request.metadata {
+            token = token.with_metadata(metadata.clone());
+        }
+        if let Some(room_config) = &request.room_config {
+            token = token.with_room_config(room_config.clone());
+        }
+        token.to_jwt()
     }
 
     fn mint(&self, request: &TokenRequest) -> Result<String, TokenError> {
@@ -285,7 +411,7 @@ impl App {
     /// `POST /livekit/webhook`.
     fn webhook(&self, headers: &HeaderMap, body: &Bytes) -> Response<Bytes> {
         if body.len() > WEBHOOK_BODY_LIMIT {
-            return self.body_error(WEBHOOK_PATH, BodyError::TooLarge);
+            return self.body_error(headers, WEBHOOK_PATH, BodyError::TooLarge);
         }
         let authorization = match headers.get(header::AUTHORIZATION).map(HeaderValue::to_str) {
             None => "",
@@ -392,7 +518,7 @@ fn string_field(object: &Map<String, Value>, name: &str) -> Result<String, Strin
     }
 }
 
-fn json_type(value: &Value) -> &'static str {
+pub(crate) fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -404,7 +530,7 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 /// `application/json`, in any case, with any parameters.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -416,7 +542,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Caps a client-supplied string before it is echoed.
-fn shorten(s: &str) -> &str {
+pub(crate) fn shorten(s: &str) -> &str {
     const MAX: usize = 200;
     if s.len() <= MAX {
         return s;
@@ -439,37 +565,18 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Bytes> {
     response
 }
 
+/// A JSON answer carrying a token: never cached.
+fn token_response(status: StatusCode, value: &Value) -> Response<Bytes> {
+    let mut response = json_response(status, value);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// `{"errorMessage": …}`, the error shape of the tutorial servers.
 fn error_response(status: StatusCode, message: &str) -> Response<Bytes> {
     json_response(status, &json!({ "errorMessage": message }))
-}
-
-/// `204` with the CORS preflight headers.
-fn preflight() -> Response<Bytes> {
-    let mut response = Response::new(Bytes::new());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(ALLOW_METHODS),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(ALLOW_HEADERS),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static(PREFLIGHT_MAX_AGE),
-    );
-    response
-}
-
-fn with_cors(mut response: Response<Bytes>) -> Response<Bytes> {
-    response.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    response
 }
 
 #[cfg(test)]
@@ -610,13 +717,13 @@ mod tests {
             ("/livekit/webhook", BodyError::Failed, 400),
         ];
         for (path, error, status) in cases {
-            let response = app.body_error(path, error);
+            let response = app.body_error(&HeaderMap::new(), path, error);
             assert_eq!(response.status().as_u16(), status, "{path} {error:?}");
             assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
             let json: Value = serde_json::from_slice(response.body()).unwrap();
             assert!(json["errorMessage"].is_string());
         }
-        let response = app.body_error("/livekit/webhook", BodyError::TooLarge);
+        let response = app.body_error(&HeaderMap::new(), "/livekit/webhook", BodyError::TooLarge);
         let json: Value = serde_json::from_slice(response.body()).unwrap();
         assert_eq!(
             json["errorMessage"],
@@ -680,6 +787,65 @@ mod tests {
         });
         assert_eq!(line["fields"]["event"], "egress_started");
         assert_eq!(line["fields"]["room"], "");
+    }
+
+    #[test]
+    fn the_standard_endpoint_logs_no_token_and_no_bearer_secret() {
+        const BEARER: &str = "bearer-secret-never-logged";
+        let config = Config {
+            api_key: KEY.to_owned(),
+            api_secret: ApiSecret::new(SECRET).unwrap(),
+            token_endpoint_secret: BearerSecret::new(BEARER),
+            ..Config::default()
+        };
+        let app = App::new(&config).unwrap();
+        let authorized = format!("Bearer {BEARER}");
+        let wrong = format!("Bearer {BEARER}-wrong");
+        let body = br#"{"room_name":"r","participant_identity":"i"}"#;
+        let ((good, refused), lines) = capture_logs(|| {
+            (
+                app.handle(post(
+                    "/livekit/token",
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", &authorized),
+                    ],
+                    body,
+                )),
+                app.handle(post(
+                    "/livekit/token",
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", &wrong),
+                    ],
+                    body,
+                )),
+            )
+        });
+        assert_eq!(good.status(), StatusCode::CREATED);
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        let answer: Value = serde_json::from_slice(good.body()).unwrap();
+        let token = answer["participant_token"].as_str().unwrap();
+        let text = lines
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        for secret in [token, BEARER, SECRET] {
+            assert!(!text.contains(secret), "leaked into the logs: {text}");
+        }
+        let issued = lines
+            .iter()
+            .find(|l| l["fields"]["message"] == "token issued")
+            .unwrap();
+        assert_eq!(issued["fields"]["room"], "r");
+        assert_eq!(issued["fields"]["identity"], "i");
+        assert_eq!(issued["fields"]["path"], "/livekit/token");
+        let refusal = lines
+            .iter()
+            .find(|l| l["fields"]["message"] == "token request refused")
+            .unwrap();
+        assert_eq!(refusal["fields"]["status"], 401);
     }
 
     #[test]

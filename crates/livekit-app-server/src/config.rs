@@ -14,6 +14,9 @@ use std::time::Duration;
 use livekit_server_auth::ApiSecret;
 use tracing_subscriber::EnvFilter;
 
+use crate::cors::AllowedOrigins;
+use crate::standard::{BearerSecret, LivekitUrl, Member, TokenPolicy};
+
 /// The API key of `livekit-server --dev`.
 pub const DEV_API_KEY: &str = "devkey";
 /// The API secret of `livekit-server --dev`.
@@ -39,11 +42,12 @@ pub enum LogFormat {
 
 /// The server's settings.
 ///
-/// [`Config::default`] is the development configuration: `0.0.0.0:6080`, API key `devkey` and
+/// [`Config::default`] is the development configuration: `[::]:6080` (IPv6 and IPv4, see
+/// [`crate::bind`]), API key `devkey` and
 /// secret `secret` (those of `livekit-server --dev`), tokens valid for 6 hours.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The address to listen on (`SERVER_HOST`, `SERVER_PORT`).
+    /// The address to listen on (`SERVER_HOST`, `SERVER_PORT`); `::` serves IPv6 and IPv4.
     pub addr: SocketAddr,
     /// The API key tokens are issued under and webhooks are expected from (`LIVEKIT_API_KEY`).
     pub api_key: String,
@@ -57,18 +61,33 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The `tracing` filter directives (`RUST_LOG`), already validated.
     pub log_filter: String,
+    /// The LiveKit server URL answered as `server_url` by `POST /livekit/token`
+    /// (`LIVEKIT_URL`).
+    pub livekit_url: LivekitUrl,
+    /// What browsers may ask `POST /livekit/token` for (`TOKEN_CLIENT_MEMBERS`,
+    /// `TOKEN_ROOM_PREFIX`).
+    pub token_policy: TokenPolicy,
+    /// The shared secret `POST /livekit/token` requires as `Authorization: Bearer`
+    /// (`TOKEN_ENDPOINT_SECRET`); `None`: the endpoint is open. Its `Debug` form is redacted.
+    pub token_endpoint_secret: Option<BearerSecret>,
+    /// The origins whose pages may read the answers (`CORS_ALLOWED_ORIGINS`); default any.
+    pub cors_allowed_origins: AllowedOrigins,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
-            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), DEFAULT_PORT),
+            addr: SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), DEFAULT_PORT),
             api_key: DEV_API_KEY.to_owned(),
             api_secret: dev_secret(),
             token_ttl: DEFAULT_TOKEN_TTL,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             log_format: LogFormat::Human,
             log_filter: DEFAULT_LOG_FILTER.to_owned(),
+            livekit_url: LivekitUrl::default(),
+            token_policy: TokenPolicy::default(),
+            token_endpoint_secret: None,
+            cors_allowed_origins: AllowedOrigins::Any,
         }
     }
 }
@@ -186,7 +205,7 @@ impl Config {
     ///
     /// | variable | default | accepted |
     /// |---|---|---|
-    /// | `SERVER_HOST` | `0.0.0.0` | an IPv4 or IPv6 address (`::`, `[::1]`), or `localhost` |
+    /// | `SERVER_HOST` | `::` (IPv6 and IPv4) | an IPv4 or IPv6 address (`::`, `[::1]`), or `localhost` |
     /// | `SERVER_PORT` | `6080` | `0`–`65535` (`0`: any free port) |
     /// | `LIVEKIT_API_KEY` | `devkey` | any string; set together with the secret |
     /// | `LIVEKIT_API_SECRET` | `secret` | any string; set together with the key |
@@ -194,6 +213,11 @@ impl Config {
     /// | `SHUTDOWN_GRACE` | `10s` | as `TOKEN_TTL`, `0` allowed |
     /// | `LOG_FORMAT` | human | `json`, or `text`/`human`/`pretty` |
     /// | `RUST_LOG` | `info` | `tracing` filter directives |
+    /// | `LIVEKIT_URL` | `ws://localhost:7880` | a `ws://` or `wss://` URL |
+    /// | `TOKEN_CLIENT_MEMBERS` | all but `room_config` | comma-separated request members, or `none` |
+    /// | `TOKEN_ROOM_PREFIX` | none | any string |
+    /// | `TOKEN_ENDPOINT_SECRET` | none (open) | visible ASCII, no spaces |
+    /// | `CORS_ALLOWED_ORIGINS` | `*` | `*`, or comma-separated origins `scheme://host[:port]` |
     ///
     /// # Errors
     ///
@@ -208,7 +232,7 @@ impl Config {
         let host = match get("SERVER_HOST")? {
             Some(value) => parse_host(&value)
                 .ok_or_else(|| invalid("SERVER_HOST", format!("{value:?} is not an IP address")))?,
-            None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            None => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         };
         let port = match get("SERVER_PORT")? {
             Some(value) => value.trim().parse::<u16>().map_err(|_| {
@@ -289,6 +313,35 @@ impl Config {
             }
             None => DEFAULT_LOG_FILTER.to_owned(),
         };
+        let livekit_url = match get("LIVEKIT_URL")? {
+            Some(value) => {
+                LivekitUrl::parse(&value).map_err(|reason| invalid("LIVEKIT_URL", reason))?
+            }
+            None => LivekitUrl::default(),
+        };
+        let mut token_policy = TokenPolicy::default();
+        if let Some(value) = get("TOKEN_CLIENT_MEMBERS")? {
+            token_policy.honoured =
+                parse_members(&value).map_err(|reason| invalid("TOKEN_CLIENT_MEMBERS", reason))?;
+        }
+        if let Some(prefix) = get("TOKEN_ROOM_PREFIX")? {
+            token_policy.room_prefix = prefix;
+        }
+        let token_endpoint_secret = match get("TOKEN_ENDPOINT_SECRET")? {
+            // Never echo the value.
+            Some(value) => Some(BearerSecret::new(value).ok_or_else(|| {
+                invalid(
+                    "TOKEN_ENDPOINT_SECRET",
+                    "must be visible ASCII without spaces (it is sent in an HTTP header)".into(),
+                )
+            })?),
+            None => None,
+        };
+        let cors_allowed_origins = match get("CORS_ALLOWED_ORIGINS")? {
+            Some(value) => AllowedOrigins::parse(&value)
+                .map_err(|reason| invalid("CORS_ALLOWED_ORIGINS", reason))?,
+            None => AllowedOrigins::Any,
+        };
         Ok(Config {
             addr: SocketAddr::new(host, port),
             api_key,
@@ -297,6 +350,10 @@ impl Config {
             shutdown_grace,
             log_format,
             log_filter,
+            livekit_url,
+            token_policy,
+            token_endpoint_secret,
+            cors_allowed_origins,
         })
     }
 
@@ -359,6 +416,31 @@ fn line_variable(line: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     valid.then_some(name)
+}
+
+/// `room_name, participant_name`, or `none`.
+fn parse_members(value: &str) -> Result<Vec<Member>, String> {
+    if value.trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut members = Vec::new();
+    for name in value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        let member = Member::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Member::ALL.iter().map(|m| m.name()).collect();
+            format!(
+                "{name:?} is not a request member (one of {}, or none)",
+                known.join(", ")
+            )
+        })?;
+        if !members.contains(&member) {
+            members.push(member);
+        }
+    }
+    Ok(members)
 }
 
 /// `0.0.0.0`, `::`, `[::1]`, `localhost`.
@@ -432,7 +514,7 @@ mod tests {
     #[test]
     fn defaults_match_livekit_server_dev() {
         let config = parse(&[]).unwrap();
-        assert_eq!(config.addr, "0.0.0.0:6080".parse().unwrap());
+        assert_eq!(config.addr, "[::]:6080".parse().unwrap());
         assert_eq!(config.api_key, "devkey");
         assert_eq!(config.api_secret.expose_secret(), "secret");
         assert!(config.api_secret.is_short());
@@ -603,6 +685,66 @@ mod tests {
             !format!("{config:?}").contains(secret),
             "Debug redacts the secret"
         );
+    }
+
+    #[test]
+    fn token_endpoint_settings() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.livekit_url.as_str(), "ws://localhost:7880");
+        assert_eq!(config.token_policy, TokenPolicy::default());
+        assert!(!config.token_policy.honours(Member::RoomConfig));
+        assert!(config.token_endpoint_secret.is_none());
+        let config = parse(&[
+            ("LIVEKIT_URL", "wss://project.livekit.cloud"),
+            ("TOKEN_CLIENT_MEMBERS", " room_name, room_config ,room_name"),
+            ("TOKEN_ROOM_PREFIX", "demo-"),
+            ("TOKEN_ENDPOINT_SECRET", "bearer-value-never-shown"),
+        ])
+        .unwrap();
+        assert_eq!(config.livekit_url.as_str(), "wss://project.livekit.cloud");
+        assert_eq!(
+            config.token_policy.honoured,
+            [Member::RoomName, Member::RoomConfig]
+        );
+        assert_eq!(config.token_policy.room_prefix, "demo-");
+        assert!(config.token_endpoint_secret.is_some());
+        assert!(!format!("{config:?}").contains("bearer-value-never-shown"));
+        let none = parse(&[("TOKEN_CLIENT_MEMBERS", "NONE")]).unwrap();
+        assert!(none.token_policy.honoured.is_empty());
+
+        for (var, value, shown) in [
+            ("LIVEKIT_URL", "http://localhost:7880", true),
+            ("LIVEKIT_URL", "localhost:7880", true),
+            ("TOKEN_CLIENT_MEMBERS", "roomName", true),
+            ("TOKEN_ENDPOINT_SECRET", "has a space", false),
+        ] {
+            let err = parse(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var(), Some(var), "{value}");
+            assert_eq!(err.to_string().contains(value), shown, "{err}");
+        }
+    }
+
+    #[test]
+    fn cors_origins() {
+        assert_eq!(
+            parse(&[]).unwrap().cors_allowed_origins,
+            AllowedOrigins::Any
+        );
+        let config = parse(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "http://localhost:5173, https://app.example.com",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.cors_allowed_origins,
+            AllowedOrigins::List(vec![
+                "http://localhost:5173".to_owned(),
+                "https://app.example.com".to_owned()
+            ])
+        );
+        let err = parse(&[("CORS_ALLOWED_ORIGINS", "localhost:5173")]).unwrap_err();
+        assert_eq!(err.var(), Some("CORS_ALLOWED_ORIGINS"));
+        assert!(err.to_string().contains("localhost:5173"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The application server of the LiveKit tutorials, in Rust: `POST /token` mints an access
-//! token for a front-end, `POST /livekit/webhook` verifies and logs the server's webhooks.
+//! token for a front-end, `POST /livekit/token` is LiveKit's standard token endpoint (the
+//! client SDKs' `TokenSource.endpoint`), `POST /livekit/webhook` verifies and logs the
+//! server's webhooks.
 //!
 //! It is a drop-in for the application servers of the LiveKit and OpenVidu tutorials: their
 //! front-ends send `{"roomName", "participantName"}` and read `{"token"}` (or
@@ -12,7 +14,8 @@
 //! - [`Config`] reads the settings from a map of variables ([`Config::from_vars`]), or from
 //!   the environment and `.env` ([`Config::load`]);
 //! - [`App::handle`] answers one `http::Request` whose body was read whole, with no socket;
-//! - [`serve`] runs the server on a listener until a shutdown future completes.
+//! - [`bind`] opens the listeners of an address (both IPv6 and IPv4 for the default `::`),
+//!   [`serve`] / [`serve_listeners`] run the server on them until a shutdown future completes.
 //!
 //! This crate is the top of the stack: it uses the token and webhook crates and one HTTP
 //! stack (hyper) and must never pull in a second one (reqwest, …), nor be a dependency of a
@@ -50,8 +53,10 @@
 
 mod app;
 mod config;
+mod cors;
 mod logging;
 mod server;
+mod standard;
 
 pub use app::{
     App, BodyError, HEALTH_PATH, TOKEN_BODY_LIMIT, TOKEN_PATH, WEBHOOK_BODY_LIMIT, WEBHOOK_PATH,
@@ -60,8 +65,13 @@ pub use config::{
     Config, ConfigError, DEFAULT_LOG_FILTER, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE,
     DEFAULT_TOKEN_TTL, DEV_API_KEY, LogFormat,
 };
-pub use logging::init_logging;
-pub use server::{ServeError, serve, serve_app, shutdown_signal};
+pub use cors::AllowedOrigins;
+pub use logging::{LOG_BUFFER_LINES, LogGuard, init_logging};
+pub use server::{ServeError, bind, serve, serve_app, serve_listeners, shutdown_signal};
+pub use standard::{
+    AuthRefusal, BearerSecret, DEFAULT_LIVEKIT_URL, LivekitUrl, Member, STANDARD_TOKEN_PATH,
+    TokenPolicy,
+};
 
 /// The verified webhook handed to [`App::on_webhook`], and its event kind.
 pub use livekit_server_webhook::{EventKind, Webhook};

@@ -3,8 +3,9 @@
 
 use std::process::ExitCode;
 
-use livekit_app_server::{Config, init_logging, serve, shutdown_signal};
-use tokio::net::TcpListener;
+use std::sync::Arc;
+
+use livekit_app_server::{App, Config, bind, init_logging, serve_listeners, shutdown_signal};
 
 /// Exit code for a configuration error (as `EX_CONFIG` of sysexits).
 const EXIT_CONFIG: u8 = 78;
@@ -36,7 +37,8 @@ async fn run() -> Result<(), (u8, String)> {
         )
     })?;
     let config = Config::load(&dir).map_err(|error| (EXIT_CONFIG, error.to_string()))?;
-    init_logging(&config).map_err(|message| (1, message))?;
+    // Kept to the end of `run`: dropping it writes the queued lines.
+    let _log_guard = init_logging(&config).map_err(|message| (1, message))?;
     if config.uses_dev_credentials() {
         tracing::warn!(
             "using the development credentials of `livekit-server --dev` (devkey/secret); \
@@ -49,21 +51,28 @@ async fn run() -> Result<(), (u8, String)> {
              production"
         );
     }
-    let listener = TcpListener::bind(config.addr)
-        .await
+    let app = App::new(&config)
+        .map_err(|error| (1, format!("the API credentials are not usable: {error}")))?;
+    let listeners = bind(config.addr)
         .map_err(|error| (1, format!("cannot listen on {}: {error}", config.addr)))?;
     tracing::info!(
         api_key = config.api_key,
         token_ttl_secs = config.token_ttl.as_secs(),
+        livekit_url = %config.livekit_url,
         "livekit-app-server {}",
         env!("CARGO_PKG_VERSION")
     );
-    serve(listener, &config, shutdown_signal())
-        .await
-        .map_err(|error| {
-            let source = std::error::Error::source(&error)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            (1, format!("{error}: {source}"))
-        })
+    serve_listeners(
+        listeners,
+        Arc::new(app),
+        config.shutdown_grace,
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|error| {
+        let source = std::error::Error::source(&error)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        (1, format!("{error}: {source}"))
+    })
 }

@@ -3,8 +3,10 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,7 +18,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use livekit_server_auth::TokenError;
-use tokio::net::TcpListener;
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use crate::{App, BodyError, Config};
@@ -27,6 +30,72 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long to wait before accepting again after the listener failed (too many open files).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// The listen backlog (that of `std` and `tokio`).
+const BACKLOG: i32 = 1024;
+
+/// Binds the listeners for `addr`. For the unspecified IPv6 address `::` (the default
+/// `SERVER_HOST`) that is one dual-stack socket serving IPv6 and IPv4; on a system without
+/// dual-stack sockets, two listeners (`[::]` and `0.0.0.0`, same port); on one without IPv6,
+/// `0.0.0.0` alone. Any other address gets one listener. Must be called within a `tokio`
+/// runtime.
+///
+/// # Errors
+///
+/// The error of the socket calls (the port is in use, the address is not local, ...).
+pub fn bind(addr: SocketAddr) -> io::Result<Vec<TcpListener>> {
+    let unspecified_v6 = matches!(addr.ip(), IpAddr::V6(ip) if ip.is_unspecified());
+    if !unspecified_v6 {
+        return Ok(vec![listen(new_socket(addr)?, addr)?]);
+    }
+    let v4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), addr.port());
+    let Ok(socket) = new_socket(addr) else {
+        // No IPv6 on this system.
+        return Ok(vec![listen(new_socket(v4)?, v4)?]);
+    };
+    if socket.set_only_v6(false).is_err() {
+        // No dual-stack sockets: one listener per family, on the same port.
+        socket.set_only_v6(true)?;
+        let v6 = listen(socket, addr)?;
+        let v4 = SocketAddr::new(v4.ip(), v6.local_addr()?.port());
+        return Ok(vec![v6, listen(new_socket(v4)?, v4)?]);
+    }
+    match listen(socket, addr) {
+        Ok(dual) => Ok(vec![dual]),
+        // IPv6 is disabled on this system (the kernel has it, no interface does).
+        Err(error) if error.kind() == io::ErrorKind::AddrNotAvailable => {
+            Ok(vec![listen(new_socket(v4)?, v4)?])
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn new_socket(addr: SocketAddr) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // As `std` and `tokio` do on Unix: a restarted server can bind while old connections
+    // are in TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    Ok(socket)
+}
+
+fn listen(socket: Socket, addr: SocketAddr) -> io::Result<TcpListener> {
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// What a listener serves, for the start-up log.
+fn serves(listener: &TcpListener, local: SocketAddr) -> &'static str {
+    match local {
+        SocketAddr::V4(_) => "IPv4",
+        SocketAddr::V6(v6) if v6.ip().is_unspecified() => match SockRef::from(listener).only_v6() {
+            Ok(false) => "IPv6 and IPv4 (dual-stack)",
+            _ => "IPv6",
+        },
+        SocketAddr::V6(_) => "IPv6",
+    }
+}
 
 /// Why the server could not run.
 #[derive(Debug)]
@@ -34,7 +103,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub enum ServeError {
     /// The configuration's credentials cannot mint or verify tokens (an empty API key).
     Credentials(TokenError),
-    /// The listener has no local address.
+    /// A listener has no local address, or there is no listener.
     Listener(std::io::Error),
 }
 
@@ -42,7 +111,7 @@ impl fmt::Display for ServeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServeError::Credentials(_) => f.write_str("the API credentials are not usable"),
-            ServeError::Listener(_) => f.write_str("the listener has no local address"),
+            ServeError::Listener(_) => f.write_str("a listener is not usable"),
         }
     }
 }
@@ -87,8 +156,39 @@ pub async fn serve_app(
     shutdown_grace: Duration,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
-    let local = listener.local_addr().map_err(ServeError::Listener)?;
-    tracing::info!(addr = %local, "listening");
+    serve_listeners(vec![listener], app, shutdown_grace, shutdown).await
+}
+
+/// [`serve_app`] on several listeners at once (those of [`bind`]). Each is logged at start-up
+/// as `listening`, with its address and what it serves (`IPv4`, `IPv6`, or `IPv6 and IPv4
+/// (dual-stack)`).
+///
+/// # Errors
+///
+/// [`ServeError::Listener`] if a listener has no local address.
+pub async fn serve_listeners(
+    listeners: Vec<TcpListener>,
+    app: Arc<App>,
+    shutdown_grace: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    if listeners.is_empty() {
+        return Err(ServeError::Listener(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no listener to serve on",
+        )));
+    }
+    for listener in &listeners {
+        let local = listener.local_addr().map_err(ServeError::Listener)?;
+        tracing::info!(addr = %local, serves = serves(listener, local), "listening");
+    }
+    if app.standard_token_endpoint_is_open() {
+        tracing::warn!(
+            "POST /livekit/token is OPEN: anyone who can reach this server gets a token for any \
+             room its policy allows; set TOKEN_ENDPOINT_SECRET (or, in library use, \
+             App::authorize_token_requests) to protect it"
+        );
+    }
 
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -100,10 +200,11 @@ pub async fn serve_app(
     let mut connections = JoinSet::new();
 
     tokio::pin!(shutdown);
+    let mut first = 0;
     loop {
         let accepted = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
+            accepted = accept_any(&listeners, &mut first) => accepted,
         };
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
@@ -132,7 +233,7 @@ pub async fn serve_app(
         while connections.try_join_next().is_some() {}
     }
 
-    drop(listener);
+    drop(listeners);
     let in_flight = graceful.count();
     tracing::info!(
         connections = in_flight,
@@ -150,6 +251,26 @@ pub async fn serve_app(
     Ok(())
 }
 
+/// The next connection on any of `listeners`, polled from `first` on, which then moves one
+/// further so that a busy listener cannot starve the others.
+async fn accept_any(
+    listeners: &[TcpListener],
+    first: &mut usize,
+) -> io::Result<(TcpStream, SocketAddr)> {
+    std::future::poll_fn(|cx| {
+        let count = listeners.len();
+        for offset in 0..count {
+            let index = (*first + offset) % count;
+            if let Poll::Ready(accepted) = listeners[index].poll_accept(cx) {
+                *first = (index + 1) % count;
+                return Poll::Ready(accepted);
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
 /// Reads the body within the route's limit, then lets the [`App`] answer.
 async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
@@ -160,7 +281,7 @@ async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Res
             Ok(bytes) => bytes,
             Err(error) => {
                 tracing::debug!(%peer, ?error, "request body not read");
-                return app.body_error(path, error).map(Full::new);
+                return app.body_error(&parts.headers, path, error).map(Full::new);
             }
         },
     };

@@ -150,29 +150,15 @@ impl Drop for Running {
     }
 }
 
-#[test]
-fn serves_with_dotenv_settings_and_stops_on_sigterm() {
-    let dir = WorkDir::new("serve");
-    // The key and secret from `.env`, the rest from the environment (which wins over the file).
-    std::fs::write(
-        dir.0.join(".env"),
-        "LIVEKIT_API_KEY=APIfromdotenv\nLIVEKIT_API_SECRET=dotenv-secret\nSERVER_PORT=1\n",
-    )
-    .unwrap();
-    let child = command(
-        &dir,
-        &[
-            ("SERVER_HOST", "127.0.0.1"),
-            ("SERVER_PORT", "0"),
-            ("LOG_FORMAT", "json"),
-            ("RUST_LOG", "info"),
-            ("TOKEN_TTL", "10m"),
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+/// Starts the binary with JSON logs at `info`; its log lines arrive on the receiver.
+fn spawn_json(dir: &WorkDir, vars: &[(&str, &str)]) -> (Running, mpsc::Receiver<Value>) {
+    let mut vars = vars.to_vec();
+    vars.extend([("LOG_FORMAT", "json"), ("RUST_LOG", "info")]);
+    let child = command(dir, &vars)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut child = Running(Some(child));
     let stdout = child.child().stdout.take().unwrap();
     let (tx, lines) = mpsc::channel::<Value>();
@@ -186,6 +172,79 @@ fn serves_with_dotenv_settings_and_stops_on_sigterm() {
             }
         }
     });
+    (child, lines)
+}
+
+/// `GET /healthz` on `addr`, the whole answer.
+fn health(addr: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    stream.set_read_timeout(Some(BOUND)).unwrap();
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn by_default_serves_ipv6_and_ipv4_and_says_so_and_that_the_standard_endpoint_is_open() {
+    let dir = WorkDir::new("dual-stack");
+    let (_child, lines) = spawn_json(&dir, &[("SERVER_PORT", "0")]);
+    let mut seen: Vec<Value> = Vec::new();
+    let (mut listening, mut open_warning) = (None, false);
+    while listening.is_none() || !open_warning {
+        let line = lines
+            .recv_timeout(BOUND)
+            .unwrap_or_else(|_| panic!("no listening line and open-endpoint warning: {seen:?}"));
+        let message = line["fields"]["message"].as_str().unwrap_or_default();
+        if message == "listening" {
+            listening = Some(line.clone());
+        }
+        if line["level"] == "WARN" && message.starts_with("POST /livekit/token is OPEN") {
+            open_warning = true;
+        }
+        seen.push(line);
+    }
+    let listening = listening.unwrap();
+    let addr = listening["fields"]["addr"].as_str().unwrap();
+    let port = addr
+        .strip_prefix("[::]:")
+        .unwrap_or_else(|| panic!("{listening}"));
+    assert_eq!(
+        listening["fields"]["serves"], "IPv6 and IPv4 (dual-stack)",
+        "{listening}"
+    );
+    let listening_lines = seen
+        .iter()
+        .filter(|l| l["fields"]["message"] == "listening")
+        .count();
+    assert_eq!(listening_lines, 1, "one dual-stack socket: {seen:?}");
+    for client in [format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let answer = health(&client);
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{client}: {answer}");
+    }
+}
+
+#[test]
+fn serves_with_dotenv_settings_and_stops_on_sigterm() {
+    let dir = WorkDir::new("serve");
+    // The key and secret from `.env`, the rest from the environment (which wins over the file).
+    std::fs::write(
+        dir.0.join(".env"),
+        "LIVEKIT_API_KEY=APIfromdotenv\nLIVEKIT_API_SECRET=dotenv-secret\nSERVER_PORT=1\n",
+    )
+    .unwrap();
+    let (mut child, lines) = spawn_json(
+        &dir,
+        &[
+            ("SERVER_HOST", "127.0.0.1"),
+            ("SERVER_PORT", "0"),
+            ("TOKEN_TTL", "10m"),
+        ],
+    );
     let mut seen = Vec::new();
     let addr = loop {
         let line = lines

@@ -133,8 +133,15 @@ impl Reply {
     }
 }
 
-/// Sends one request over a fresh HTTP/1.1 connection.
+/// Sends one request over a fresh HTTP/1.1 connection; the answer allows any origin.
 async fn send(server: &TestServer, request: Request<Full<Bytes>>) -> Reply {
+    let reply = send_any_cors(server, request).await;
+    reply.assert_cors();
+    reply
+}
+
+/// [`send`] without the check of `Access-Control-Allow-Origin`.
+async fn send_any_cors(server: &TestServer, request: Request<Full<Bytes>>) -> Reply {
     let stream = TcpStream::connect(server.addr).await.unwrap();
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -146,13 +153,11 @@ async fn send(server: &TestServer, request: Request<Full<Bytes>>) -> Reply {
         .unwrap();
     let (parts, body) = response.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
-    let reply = Reply {
+    Reply {
         status: parts.status,
         headers: parts.headers,
         body,
-    };
-    reply.assert_cors();
-    reply
+    }
 }
 
 fn request(method: Method, server: &TestServer, path: &str) -> http::request::Builder {
@@ -723,6 +728,199 @@ async fn preflight_is_answered_for_the_tutorial_front_ends() {
         assert!(reply.headers.contains_key("access-control-max-age"));
     }
     server.stop().await;
+}
+
+/// The `Vary` values of a reply, joined.
+fn vary(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[tokio::test]
+async fn preflight_allows_the_headers_the_page_asks_for() {
+    let server = TestServer::start(config()).await;
+    for path in ["/token", "/livekit/token"] {
+        let reply = send(
+            &server,
+            request(Method::OPTIONS, &server, path)
+                .header("origin", "http://localhost:5173")
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "content-type,x-request-id",
+                )
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            reply.headers["access-control-allow-headers"],
+            "Content-Type, Authorization, x-request-id"
+        );
+        assert_eq!(vary(&reply), "Access-Control-Request-Headers");
+    }
+    // Without the request header (or with a malformed one): the defaults.
+    for asked in [None, Some("x-a, bad header")] {
+        let mut builder = request(Method::OPTIONS, &server, "/token");
+        if let Some(asked) = asked {
+            builder = builder.header("access-control-request-headers", asked);
+        }
+        let reply = send(&server, builder.body(Full::default()).unwrap()).await;
+        assert_eq!(
+            reply.headers["access-control-allow-headers"], "Content-Type, Authorization",
+            "{asked:?}"
+        );
+    }
+    // An actual request with `*` does not vary by origin.
+    let reply = send(
+        &server,
+        request(Method::POST, &server, "/token")
+            .header("origin", "http://localhost:5173")
+            .header("content-type", "application/json")
+            .header("x-request-id", "42")
+            .body(Full::new(Bytes::from_static(
+                br#"{"roomName":"r","participantName":"p"}"#,
+            )))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(!reply.headers.contains_key("vary"), "{reply:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn configured_origins_are_named_and_others_get_no_cors_header() {
+    let mut vars = std::collections::HashMap::new();
+    vars.insert(
+        "CORS_ALLOWED_ORIGINS".to_owned(),
+        "http://localhost:5173, https://app.example.com".to_owned(),
+    );
+    let config = Config {
+        cors_allowed_origins: Config::from_vars(&vars).unwrap().cors_allowed_origins,
+        ..config()
+    };
+    let server = TestServer::start(config).await;
+    let token = |origin: &'static str| {
+        request(Method::POST, &server, "/token")
+            .header("origin", origin)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(
+                br#"{"roomName":"r","participantName":"p"}"#,
+            )))
+            .unwrap()
+    };
+    for origin in ["http://localhost:5173", "https://app.example.com"] {
+        let reply = send_any_cors(&server, token(origin)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.headers["access-control-allow-origin"], origin);
+        assert_eq!(vary(&reply), "Origin");
+    }
+    let reply = send_any_cors(&server, token("http://evil.example")).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "answered; the browser hides it"
+    );
+    assert!(!reply.headers.contains_key("access-control-allow-origin"));
+    assert_eq!(vary(&reply), "Origin");
+
+    let preflight = send_any_cors(
+        &server,
+        request(Method::OPTIONS, &server, "/livekit/token")
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, x-request-id",
+            )
+            .body(Full::default())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        preflight.headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(vary(&preflight), "Origin, Access-Control-Request-Headers");
+
+    // Answers written before the handler runs (a body over the limit) carry them too.
+    let oversized = send_any_cors(
+        &server,
+        request(Method::POST, &server, "/token")
+            .header("origin", "http://localhost:5173")
+            .header("content-type", "application/json")
+            .header("content-length", "70000")
+            .body(Full::new(Bytes::from(vec![b' '; 70_000])))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(oversized.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        oversized.headers["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bind_serves_ipv6_and_ipv4_on_the_unspecified_address() {
+    let listeners = livekit_app_server::bind("[::]:0".parse().unwrap()).unwrap();
+    assert_eq!(listeners.len(), 1, "one dual-stack socket on Linux");
+    let port = listeners[0].local_addr().unwrap().port();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(livekit_app_server::serve_listeners(
+        listeners,
+        Arc::new(App::new(&config()).unwrap()),
+        Duration::ZERO,
+        async {
+            let _ = rx.await;
+        },
+    ));
+    for client in [format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let server = TestServer {
+            addr: client.parse().unwrap(),
+            shutdown: None,
+            task: tokio::spawn(async { Ok(()) }),
+        };
+        let reply = send_empty(&server, Method::GET, "/healthz").await;
+        assert_eq!(reply.status, StatusCode::OK, "{client}");
+    }
+    // An explicit address gets exactly that one.
+    for addr in ["127.0.0.1:0", "[::1]:0"] {
+        let listeners = livekit_app_server::bind(addr.parse().unwrap()).unwrap();
+        assert_eq!(listeners.len(), 1);
+        assert_eq!(
+            listeners[0].local_addr().unwrap().ip(),
+            addr.parse::<std::net::SocketAddr>().unwrap().ip()
+        );
+    }
+    // A port in use is an error, not a fallback.
+    let taken = TcpListener::bind("[::]:0").await.unwrap();
+    let in_use =
+        std::net::SocketAddr::new("::".parse().unwrap(), taken.local_addr().unwrap().port());
+    assert!(livekit_app_server::bind(in_use).is_err());
+    tx.send(()).unwrap();
+    tokio::time::timeout(BOUND, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn serve_listeners_needs_one() {
+    let app = Arc::new(App::new(&config()).unwrap());
+    let result =
+        livekit_app_server::serve_listeners(Vec::new(), app, Duration::ZERO, async {}).await;
+    assert!(matches!(result, Err(ServeError::Listener(_))), "{result:?}");
 }
 
 #[tokio::test]
