@@ -6,13 +6,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-#[cfg(test)]
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
+use serde::Deserialize;
+use serde_json::Value;
 
-use crate::b64;
-use crate::decode::{Found, check_header, find_issuer, parse_claims};
+use crate::claims::Seconds;
 use crate::error::Segment;
+use crate::strict::scan;
 use crate::time::{unix_nanos, unix_secs};
 use crate::{ApiSecret, Claims, HmacKey, TokenError, TokenSigner};
 
@@ -21,12 +23,6 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// Default maximum token length in bytes.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 64 * 1024;
-
-/// Decoded payloads up to this many bytes are decoded into a small stack buffer...
-const SMALL_PAYLOAD: usize = 512;
-
-/// ... up to this many into a larger one, and longer ones on the heap.
-const MEDIUM_PAYLOAD: usize = 4096;
 
 /// Encoded headers accepted without decoding them: what the LiveKit SDKs write.
 const KNOWN_HEADERS: [&str; 3] = [
@@ -148,9 +144,11 @@ enum Keys {
 /// is `HS256` and without `crit` (`kid`, `jku` and the like are ignored); the key selected by
 /// `iss` and the HMAC checked in constant time before the claims are parsed; claims JSON
 /// without duplicate members, byte order mark, invalid UTF-8, lone surrogates or nesting
-/// deeper than 64; `exp` required; the token is refused when `now >= exp + leeway` or
-/// `now < nbf - leeway` (`iat` is not checked, as on the server). Unknown claims and grant
-/// fields are ignored; `null` counts as absent.
+/// deeper than 64, at any depth and in unknown members too; `exp` required; `exp` and `nbf`
+/// JSON numbers within an `i64` of seconds (the server's `int64`), rounded down to whole
+/// seconds like Go; the token is refused when `now >= exp + leeway` or `now < nbf - leeway`
+/// (`iat` is not checked, as on the server). Unknown claims and grant fields are ignored;
+/// `null` counts as absent. The claims are read with [`Claims`]' `Deserialize`.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -244,7 +242,8 @@ impl TokenVerifier {
     /// A [`TokenError`] that says which rule the token broke: [`TooLarge`], [`Malformed`],
     /// [`MalformedEncoding`], [`MalformedHeader`], [`UnsupportedAlgorithm`],
     /// [`UnsupportedCritical`], [`DuplicateMember`], [`InvalidUtf8`], [`MalformedClaims`],
-    /// [`InvalidClaimType`], [`MissingClaim`], [`IssuerMismatch`], [`UnknownKey`],
+    /// [`InvalidClaimType`], [`DateOutOfRange`], [`MissingClaim`], [`IssuerMismatch`],
+    /// [`UnknownKey`],
     /// [`BadSignature`], [`Expired`], [`NotYetValid`].
     ///
     /// [`TooLarge`]: TokenError::TooLarge
@@ -257,6 +256,7 @@ impl TokenVerifier {
     /// [`InvalidUtf8`]: TokenError::InvalidUtf8
     /// [`MalformedClaims`]: TokenError::MalformedClaims
     /// [`InvalidClaimType`]: TokenError::InvalidClaimType
+    /// [`DateOutOfRange`]: TokenError::DateOutOfRange
     /// [`MissingClaim`]: TokenError::MissingClaim
     /// [`IssuerMismatch`]: TokenError::IssuerMismatch
     /// [`UnknownKey`]: TokenError::UnknownKey
@@ -264,19 +264,6 @@ impl TokenVerifier {
     /// [`Expired`]: TokenError::Expired
     /// [`NotYetValid`]: TokenError::NotYetValid
     pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<Claims, TokenError> {
-        // Decoded in place: the 300-odd bytes of `Claims` are moved once, into the result.
-        let mut claims = Claims::default();
-        self.verify_into(token, now, &mut claims)?;
-        Ok(claims)
-    }
-
-    /// [`verify_at`](Self::verify_at), decoding into `claims` (empty on entry).
-    fn verify_into(
-        &self,
-        token: &str,
-        now: SystemTime,
-        claims: &mut Claims,
-    ) -> Result<(), TokenError> {
         if token.len() > self.max_len {
             return Err(TokenError::TooLarge {
                 len: token.len(),
@@ -285,91 +272,54 @@ impl TokenVerifier {
         }
         let parts = split(token)?;
         if !KNOWN_HEADERS.contains(&parts.header) {
-            let header = decode(parts.header, Segment::Header)?;
-            let header = String::from_utf8(header).map_err(|_| TokenError::MalformedHeader)?;
-            check_header(&header)?;
+            check_header(&decode(parts.header, Segment::Header)?)?;
         }
-        let mut sig_buf = [0u8; 48];
-        let sig = decode_signature(parts.signature, &mut sig_buf)?;
-        // The payload is decoded into a stack buffer when it fits (most tokens are well
-        // under 1 KiB), on the heap otherwise.
-        let len = b64::decoded_len(parts.payload.len()).ok_or(TokenError::MalformedEncoding {
-            segment: Segment::Payload,
-        })?;
-        let found = if len <= SMALL_PAYLOAD {
-            let mut buf = [0u8; SMALL_PAYLOAD];
-            self.verify_payload(&parts, sig, &mut buf[..len], claims)?
-        } else if len <= MEDIUM_PAYLOAD {
-            let mut buf = [0u8; MEDIUM_PAYLOAD];
-            self.verify_payload(&parts, sig, &mut buf[..len], claims)?
-        } else {
-            self.verify_payload(&parts, sig, &mut vec![0; len], claims)?
-        };
-        self.check_time(&found, now)
-    }
-
-    /// The checks after the header and the signature encoding: payload encoding, MAC,
-    /// claims. `buf` is exactly as long as the decoded payload.
-    fn verify_payload(
-        &self,
-        parts: &Parts<'_>,
-        sig: &[u8],
-        buf: &mut [u8],
-        claims: &mut Claims,
-    ) -> Result<Found, TokenError> {
-        b64::decode_into(parts.payload.as_bytes(), buf).map_err(|()| {
-            TokenError::MalformedEncoding {
-                segment: Segment::Payload,
-            }
-        })?;
-        let payload = std::str::from_utf8(buf).map_err(|_| TokenError::InvalidUtf8)?;
-
-        match &self.keys {
+        let sig = decode(parts.signature, Segment::Signature)?;
+        let payload = decode(parts.payload, Segment::Payload)?;
+        let payload = std::str::from_utf8(&payload).map_err(|_| TokenError::InvalidUtf8)?;
+        let registered = match &self.keys {
             Keys::Single(signer) => {
-                if !mac_matches(signer.key(), parts.signing_input, sig) {
+                if !mac_matches(signer.key(), parts.signing_input, &sig) {
                     return Err(classify_bad_mac(payload, signer.api_key()));
                 }
-                let found = parse_claims(payload, claims)?;
-                if !found.iss_present {
-                    return Err(TokenError::MissingClaim("iss"));
-                }
-                if claims.iss != signer.api_key() {
+                let registered = Registered::scan(payload)?;
+                if registered.iss != signer.api_key() {
                     return Err(TokenError::IssuerMismatch);
                 }
-                Ok(found)
+                registered
             }
             Keys::Provider(provider) => {
-                let iss = find_issuer(payload)?.ok_or(TokenError::MissingClaim("iss"))?;
+                let registered = Registered::scan(payload)?;
                 let key = provider
-                    .secret(&iss)
-                    .ok_or_else(|| TokenError::UnknownKey(iss.to_string()))?;
-                if !mac_matches(&key, parts.signing_input, sig) {
+                    .secret(&registered.iss)
+                    .ok_or_else(|| TokenError::UnknownKey(registered.iss.clone()))?;
+                if !mac_matches(&key, parts.signing_input, &sig) {
                     return Err(TokenError::BadSignature);
                 }
-                let found = parse_claims(payload, claims)?;
-                if claims.iss != iss {
-                    return Err(TokenError::IssuerMismatch);
-                }
-                Ok(found)
+                registered
             }
-        }
+        };
+        let claims = parse_claims(payload)?;
+        self.check_time(&registered, now)?;
+        Ok(claims)
     }
 
-    fn check_time(&self, found: &Found, now: SystemTime) -> Result<(), TokenError> {
+    fn check_time(&self, dates: &Registered, now: SystemTime) -> Result<(), TokenError> {
+        const NANOS: i128 = 1_000_000_000;
         let now_ns = unix_nanos(now);
         let leeway_ns = i128::try_from(self.leeway.as_nanos()).unwrap_or(i128::MAX);
-        let exp = found.exp.ok_or(TokenError::MissingClaim("exp"))?;
-        if now_ns >= exp.nanos().saturating_add(leeway_ns) {
+        let exp = dates.exp;
+        if now_ns >= (i128::from(exp.0) * NANOS).saturating_add(leeway_ns) {
             return Err(TokenError::Expired {
-                exp: exp.secs(),
+                exp: exp.unsigned(),
                 now: unix_secs(now),
             });
         }
-        if let Some(nbf) = found.nbf
-            && now_ns < nbf.nanos().saturating_sub(leeway_ns)
+        if let Some(nbf) = dates.nbf
+            && now_ns < (i128::from(nbf.0) * NANOS).saturating_sub(leeway_ns)
         {
             return Err(TokenError::NotYetValid {
-                nbf: nbf.secs(),
+                nbf: nbf.unsigned(),
                 now: unix_secs(now),
             });
         }
@@ -438,27 +388,111 @@ fn has_dot(bytes: &[u8]) -> bool {
     bytes.iter().fold(0u8, |any, &b| any | u8::from(b == b'.')) != 0
 }
 
-/// Strict unpadded base64url (see [`b64`]: no padding, `+`/`/`, whitespace, non-ASCII or
-/// non-zero trailing bits).
-fn decode(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
-    b64::decode_vec(segment.as_bytes())
-        .map_err(|()| TokenError::MalformedEncoding { segment: which })
+/// The registered claims the verifier checks itself, read (with every rule of
+/// [`scan`](crate::strict::scan)) before the claims are deserialized.
+struct Registered {
+    /// `iss`, required.
+    iss: String,
+    /// `exp`, required.
+    exp: Seconds,
+    nbf: Option<Seconds>,
 }
 
-/// Decodes the signature segment into `buf`; a segment too long for it decodes to a tag of
-/// the wrong length, which no MAC matches.
-fn decode_signature<'b>(segment: &str, buf: &'b mut [u8; 48]) -> Result<&'b [u8], TokenError> {
-    let malformed = || TokenError::MalformedEncoding {
-        segment: Segment::Signature,
-    };
-    if segment.len() > 64 {
-        decode(segment, Segment::Signature)?;
-        return Err(TokenError::BadSignature);
+impl Registered {
+    fn scan(payload: &str) -> Result<Registered, TokenError> {
+        let [iss, exp, nbf] = scan(payload, &["iss", "exp", "nbf"])?;
+        let iss = match iss {
+            None | Some(Value::Null) => return Err(TokenError::MissingClaim("iss")),
+            Some(Value::String(iss)) => iss,
+            Some(_) => return Err(TokenError::IssuerMismatch),
+        };
+        Ok(Registered {
+            iss,
+            exp: date(exp, "exp")?.ok_or(TokenError::MissingClaim("exp"))?,
+            nbf: date(nbf, "nbf")?,
+        })
     }
-    let n = b64::decoded_len(segment.len()).ok_or_else(malformed)?;
-    let tag = &mut buf[..n];
-    b64::decode_into(segment.as_bytes(), tag).map_err(|()| malformed())?;
-    Ok(tag)
+}
+
+/// A NumericDate claim; `None` when absent or `null`.
+fn date(value: Option<Value>, claim: &'static str) -> Result<Option<Seconds>, TokenError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(value @ Value::Number(_)) => Seconds::deserialize(value)
+            .map(Some)
+            .map_err(|_| TokenError::DateOutOfRange { claim }),
+        Some(_) => Err(TokenError::InvalidClaimType { claim }),
+    }
+}
+
+/// The claims as [`Claims`]' `Deserialize` reads them, with the claim a type error is in.
+fn parse_claims(payload: &str) -> Result<Claims, TokenError> {
+    serde_json::from_str(payload).map_err(|e| {
+        // Which claim: the first that fails alone (the text has passed `scan`, so this is a
+        // type error; worked out only on this error path).
+        let members: serde_json::Map<String, Value> =
+            serde_json::from_str(payload).unwrap_or_default();
+        members
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let claim = CLAIMS.iter().find(|claim| **claim == name)?;
+                let alone = Value::Object([(name, value)].into_iter().collect());
+                serde_json::from_value::<Claims>(alone)
+                    .is_err()
+                    .then_some(*claim)
+            })
+            .next()
+            .map_or_else(
+                || TokenError::MalformedClaims(e.to_string()),
+                |claim| TokenError::InvalidClaimType { claim },
+            )
+    })
+}
+
+/// The names of every claim [`Claims`] has, for errors.
+const CLAIMS: [&str; 17] = [
+    "iss",
+    "sub",
+    "nbf",
+    "exp",
+    "name",
+    "kind",
+    "kindDetails",
+    "video",
+    "sip",
+    "agent",
+    "inference",
+    "observability",
+    "roomConfig",
+    "roomPreset",
+    "metadata",
+    "attributes",
+    "sha256",
+];
+
+/// Checks a decoded JOSE header: a JSON object (with the rules of [`scan`]) whose `alg` is
+/// exactly `HS256`, without `crit`. Other members (`typ`, `kid`, `jku`, …) are ignored and
+/// never acted upon.
+fn check_header(header: &[u8]) -> Result<(), TokenError> {
+    let header = std::str::from_utf8(header).map_err(|_| TokenError::MalformedHeader)?;
+    let [alg, crit] = scan(header, &["alg", "crit"]).map_err(|e| match e {
+        TokenError::DuplicateMember(name) => TokenError::DuplicateMember(name),
+        _ => TokenError::MalformedHeader,
+    })?;
+    match alg {
+        Some(Value::String(alg)) if alg != "HS256" => Err(TokenError::UnsupportedAlgorithm(alg)),
+        Some(Value::String(_)) if crit.is_some() => Err(TokenError::UnsupportedCritical),
+        Some(Value::String(_)) => Ok(()),
+        _ => Err(TokenError::MalformedHeader),
+    }
+}
+
+/// Canonical unpadded base64url (RFC 7515 §2): the `base64` crate's URL-safe no-pad engine
+/// refuses padding, `+`/`/`, whitespace, non-ASCII and non-zero trailing bits.
+fn decode(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| TokenError::MalformedEncoding { segment: which })
 }
 
 /// Constant-time MAC check.
@@ -472,14 +506,11 @@ fn mac_matches(key: &HmacKey, signing_input: &str, sig: &[u8]) -> bool {
 /// "bad signature" (and matches what a key lookup by `iss` would report); otherwise nothing
 /// of the unauthenticated claims is reported.
 fn classify_bad_mac(payload: &str, api_key: &str) -> TokenError {
-    match find_issuer(payload) {
-        Ok(None) => TokenError::MissingClaim("iss"),
-        Ok(Some(iss)) if iss != api_key => TokenError::IssuerMismatch,
-        Err(TokenError::IssuerMismatch) => TokenError::IssuerMismatch,
-        Err(TokenError::DuplicateMember(name)) if name == "iss" => {
-            TokenError::DuplicateMember(name)
-        }
-        _ => TokenError::BadSignature,
+    match scan(payload, &["iss"]) {
+        Ok([None | Some(Value::Null)]) => TokenError::MissingClaim("iss"),
+        Ok([Some(Value::String(iss))]) if iss == api_key => TokenError::BadSignature,
+        Ok([Some(_)]) => TokenError::IssuerMismatch,
+        Err(_) => TokenError::BadSignature,
     }
 }
 
@@ -509,7 +540,150 @@ mod tests {
             r#"{"typ":"JWT","alg":"HS256"}"#,
         ]) {
             assert_eq!(URL_SAFE_NO_PAD.encode(json), *encoded);
-            assert_eq!(check_header(json), Ok(()));
+            assert_eq!(check_header(json.as_bytes()), Ok(()));
+        }
+    }
+
+    #[test]
+    fn header_rules() {
+        let check = |json: &str| check_header(json.as_bytes());
+        assert_eq!(
+            check(r#"{"alg":"HS256","kid":"../x","jku":"http://x"}"#),
+            Ok(())
+        );
+        assert_eq!(check(r#"{"alg":"HS256"} "#), Ok(()));
+        for (json, error) in [
+            (
+                r#"{"alg":"none"}"#,
+                TokenError::UnsupportedAlgorithm("none".into()),
+            ),
+            (
+                r#"{"alg":"hs256"}"#,
+                TokenError::UnsupportedAlgorithm("hs256".into()),
+            ),
+            (r#"{"typ":"JWT"}"#, TokenError::MalformedHeader),
+            (r#"{"alg":["HS256"]}"#, TokenError::MalformedHeader),
+            (r#"["HS256"]"#, TokenError::MalformedHeader),
+            (r#"{"alg":"HS256"}x"#, TokenError::MalformedHeader),
+            (
+                r#"{"alg":"HS256","crit":null}"#,
+                TokenError::UnsupportedCritical,
+            ),
+            (
+                r#"{"alg":"none","alg":"HS256"}"#,
+                TokenError::DuplicateMember("alg".into()),
+            ),
+            (
+                r#"{"alg":"HS256","x":{"typ":"a","typ":"b"}}"#,
+                TokenError::DuplicateMember("typ".into()),
+            ),
+        ] {
+            assert_eq!(check(json), Err(error), "{json}");
+        }
+        assert_eq!(
+            check_header(b"{\"alg\":\"\xff\"}"),
+            Err(TokenError::MalformedHeader)
+        );
+    }
+
+    /// A token of `key`/`s` over the claims text `json`, as written.
+    fn raw(json: &str) -> String {
+        let input = format!(
+            "{KNOWN}.{}",
+            URL_SAFE_NO_PAD.encode(json),
+            KNOWN = KNOWN_HEADERS[0]
+        );
+        let mut mac = HmacKey::new(&ApiSecret::new("s").unwrap()).mac();
+        mac.update(input.as_bytes());
+        format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        )
+    }
+
+    #[test]
+    fn claims_rules() {
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        let verify = |json: &str| verifier.verify_at(&raw(json), at(1));
+        let claims = verify(
+            r#"{"iss":"k","exp":2,"nbf":null,"sub":null,"video":{"room":null,"roomAdmin":null,
+               "canPublish":null,"canPublishSources":null,"x":{"y":[1]}},"sip":null,
+               "attributes":null,"kindDetails":null,"future":{"a":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (claims.video, claims.sip, claims.nbf),
+            (Some(VideoGrants::default()), None, None)
+        );
+        let errors = [
+            (
+                r#"{"iss":"k","exp":2,"video":"admin"}"#,
+                TokenError::InvalidClaimType { claim: "video" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"video":{"roomAdmin":"true"}}"#,
+                TokenError::InvalidClaimType { claim: "video" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"attributes":{"a":1}}"#,
+                TokenError::InvalidClaimType {
+                    claim: "attributes",
+                },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"sip":{"call":1}}"#,
+                TokenError::InvalidClaimType { claim: "sip" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"sha256":false}"#,
+                TokenError::InvalidClaimType { claim: "sha256" },
+            ),
+            (
+                r#"{"iss":"k","exp":"1"}"#,
+                TokenError::InvalidClaimType { claim: "exp" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"nbf":true}"#,
+                TokenError::InvalidClaimType { claim: "nbf" },
+            ),
+            (r#"{"iss":"k","exp":null}"#, TokenError::MissingClaim("exp")),
+            (r#"{"iss":null,"exp":2}"#, TokenError::MissingClaim("iss")),
+            (r#"{"iss":1,"exp":2}"#, TokenError::IssuerMismatch),
+            (r#"{"iss":"","exp":2}"#, TokenError::IssuerMismatch),
+            (
+                r#"{"iss":"k","exp":2,"exp":3}"#,
+                TokenError::DuplicateMember("exp".into()),
+            ),
+            (
+                r#"{"iss":"k","exp":2,"video":{"room":"a","room":"b"}}"#,
+                TokenError::DuplicateMember("room".into()),
+            ),
+            (
+                r#"{"iss":"k","exp":2,"attributes":{"a":"1","a":"2"}}"#,
+                TokenError::DuplicateMember("a".into()),
+            ),
+            (
+                r#"{"iss":"k","exp":2,"u":{"v":1,"v":2}}"#,
+                TokenError::DuplicateMember("v".into()),
+            ),
+            (
+                r#"{"iss":"k","exp":2,"u":1,"u":1}"#,
+                TokenError::DuplicateMember("u".into()),
+            ),
+        ];
+        for (json, error) in errors {
+            assert_eq!(verify(json), Err(error), "{json}");
+        }
+        for json in [
+            "[]",
+            "\"x\"",
+            r#"{"iss":"k","exp":2} {}"#,
+            r#"{"iss":"k","exp":2,"x":"\udc00"}"#,
+        ] {
+            assert!(
+                matches!(verify(json), Err(TokenError::MalformedClaims(_))),
+                "{json}"
+            );
         }
     }
 
@@ -579,8 +753,7 @@ mod tests {
     #[test]
     fn payloads_of_every_size() {
         let verifier = TokenVerifier::new("k", "s").unwrap();
-        // Decoded into the small and the larger stack buffer, and on the heap.
-        for len in [0, 100, SMALL_PAYLOAD, 1000, MEDIUM_PAYLOAD, 10_000] {
+        for len in [0, 100, 1000, 10_000] {
             let mut claims = Claims::new("k", 0, 100);
             claims.metadata = "m".repeat(len);
             let t = token(&claims, "s");
