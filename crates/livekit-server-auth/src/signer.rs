@@ -104,20 +104,29 @@ impl TokenSigner {
         if claims.iss != self.api_key() {
             return Err(TokenError::IssuerMismatch);
         }
-        let mut json = Vec::with_capacity(256);
-        serde_json::to_writer(&mut json, claims)
-            .map_err(|e| TokenError::Encoding(e.to_string()))?;
-        // `header.payload.signature` in one buffer of its final length.
+        self.sign_json(&json(claims)?)
+    }
+
+    /// `header.payload.signature` for the claims text `json`, in one buffer of its final
+    /// length.
+    pub(crate) fn sign_json(&self, json: &[u8]) -> Result<String, TokenError> {
         let payload_end = HEADER.len() + (json.len() * 4).div_ceil(3);
         let mut token = vec![0; payload_end + 1 + SIGNATURE_LEN];
         token[..HEADER.len()].copy_from_slice(HEADER.as_bytes());
-        encode_into(&json, &mut token[HEADER.len()..payload_end]);
+        encode_into(json, &mut token[HEADER.len()..payload_end]);
         let mut mac = self.key().mac();
         mac.update(&token[..payload_end]);
         token[payload_end] = b'.';
         encode_into(&mac.finalize().into_bytes(), &mut token[payload_end + 1..]);
         String::from_utf8(token).map_err(|_| TokenError::Encoding("non-ASCII base64".to_owned()))
     }
+}
+
+/// The claims as JSON, with their `Serialize` derive.
+pub(crate) fn json(claims: &Claims) -> Result<Vec<u8>, TokenError> {
+    let mut json = Vec::with_capacity(256);
+    serde_json::to_writer(&mut json, claims).map_err(|e| TokenError::Encoding(e.to_string()))?;
+    Ok(json)
 }
 
 /// Encodes `input` as unpadded base64url into `out`, which is exactly as long as the text.

@@ -10,11 +10,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny};
 use serde_json::Value;
+use serde_json::error::Category;
 
-use crate::claims::Seconds;
 use crate::error::Segment;
-use crate::strict::scan;
 use crate::time::{unix_nanos, unix_secs};
 use crate::{ApiSecret, Claims, HmacKey, TokenError, TokenSigner};
 
@@ -277,49 +277,59 @@ impl TokenVerifier {
         let sig = decode(parts.signature, Segment::Signature)?;
         let payload = decode(parts.payload, Segment::Payload)?;
         let payload = std::str::from_utf8(&payload).map_err(|_| TokenError::InvalidUtf8)?;
-        let registered = match &self.keys {
+        let claims = match &self.keys {
             Keys::Single(signer) => {
                 if !mac_matches(signer.key(), parts.signing_input, &sig) {
                     return Err(classify_bad_mac(payload, signer.api_key()));
                 }
-                let registered = Registered::scan(payload)?;
-                if registered.iss != signer.api_key() {
-                    return Err(TokenError::IssuerMismatch);
+                let claims = parse_claims(payload)?;
+                if claims.iss != signer.api_key() {
+                    return Err(issuer_error(&claims));
                 }
-                registered
+                claims
             }
             Keys::Provider(provider) => {
-                let registered = Registered::scan(payload)?;
+                let claims = parse_claims(payload)?;
+                if claims.iss.is_empty() {
+                    return Err(TokenError::MissingClaim("iss"));
+                }
                 let key = provider
-                    .secret(&registered.iss)
-                    .ok_or_else(|| TokenError::UnknownKey(registered.iss.clone()))?;
+                    .secret(&claims.iss)
+                    .ok_or_else(|| TokenError::UnknownKey(claims.iss.clone()))?;
                 if !mac_matches(&key, parts.signing_input, &sig) {
                     return Err(TokenError::BadSignature);
                 }
-                registered
+                claims
             }
         };
-        let claims = parse_claims(payload)?;
-        self.check_time(&registered, now)?;
+        self.check_time(&claims, payload, now)?;
         Ok(claims)
     }
 
-    fn check_time(&self, dates: &Registered, now: SystemTime) -> Result<(), TokenError> {
+    fn check_time(
+        &self,
+        claims: &Claims,
+        payload: &str,
+        now: SystemTime,
+    ) -> Result<(), TokenError> {
         const NANOS: i128 = 1_000_000_000;
+        // An `exp` of 0 is also what an absent or `null` one decodes to; tell them apart.
+        if claims.exp == 0 && matches!(member(payload, "exp"), None | Some(Value::Null)) {
+            return Err(TokenError::MissingClaim("exp"));
+        }
         let now_ns = unix_nanos(now);
         let leeway_ns = i128::try_from(self.leeway.as_nanos()).unwrap_or(i128::MAX);
-        let exp = dates.exp;
-        if now_ns >= (i128::from(exp.0) * NANOS).saturating_add(leeway_ns) {
+        if now_ns >= (i128::from(claims.exp) * NANOS).saturating_add(leeway_ns) {
             return Err(TokenError::Expired {
-                exp: exp.unsigned(),
+                exp: claims.exp,
                 now: unix_secs(now),
             });
         }
-        if let Some(nbf) = dates.nbf
-            && now_ns < (i128::from(nbf.0) * NANOS).saturating_sub(leeway_ns)
+        if let Some(nbf) = claims.nbf
+            && now_ns < (i128::from(nbf) * NANOS).saturating_sub(leeway_ns)
         {
             return Err(TokenError::NotYetValid {
-                nbf: nbf.unsigned(),
+                nbf,
                 now: unix_secs(now),
             });
         }
@@ -388,65 +398,77 @@ fn has_dot(bytes: &[u8]) -> bool {
     bytes.iter().fold(0u8, |any, &b| any | u8::from(b == b'.')) != 0
 }
 
-/// The registered claims the verifier checks itself, read (with every rule of
-/// [`scan`](crate::strict::scan)) before the claims are deserialized.
-struct Registered {
-    /// `iss`, required.
-    iss: String,
-    /// `exp`, required.
-    exp: Seconds,
-    nbf: Option<Seconds>,
-}
-
-impl Registered {
-    fn scan(payload: &str) -> Result<Registered, TokenError> {
-        let [iss, exp, nbf] = scan(payload, &["iss", "exp", "nbf"])?;
-        let iss = match iss {
-            None | Some(Value::Null) => return Err(TokenError::MissingClaim("iss")),
-            Some(Value::String(iss)) => iss,
-            Some(_) => return Err(TokenError::IssuerMismatch),
-        };
-        Ok(Registered {
-            iss,
-            exp: date(exp, "exp")?.ok_or(TokenError::MissingClaim("exp"))?,
-            nbf: date(nbf, "nbf")?,
-        })
-    }
-}
-
-/// A NumericDate claim; `None` when absent or `null`.
-fn date(value: Option<Value>, claim: &'static str) -> Result<Option<Seconds>, TokenError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(value @ Value::Number(_)) => Seconds::deserialize(value)
-            .map(Some)
-            .map_err(|_| TokenError::DateOutOfRange { claim }),
-        Some(_) => Err(TokenError::InvalidClaimType { claim }),
-    }
-}
-
-/// The claims as [`Claims`]' `Deserialize` reads them, with the claim a type error is in.
+/// The claims, read with [`Claims`]' `Deserialize` after the checks it cannot make
+/// ([`strict::check`](crate::strict::check)).
 fn parse_claims(payload: &str) -> Result<Claims, TokenError> {
-    serde_json::from_str(payload).map_err(|e| {
-        // Which claim: the first that fails alone (the text has passed `scan`, so this is a
-        // type error; worked out only on this error path).
-        let members: serde_json::Map<String, Value> =
-            serde_json::from_str(payload).unwrap_or_default();
-        members
-            .into_iter()
-            .filter_map(|(name, value)| {
-                let claim = CLAIMS.iter().find(|claim| **claim == name)?;
-                let alone = Value::Object([(name, value)].into_iter().collect());
-                serde_json::from_value::<Claims>(alone)
-                    .is_err()
-                    .then_some(*claim)
-            })
-            .next()
-            .map_or_else(
-                || TokenError::MalformedClaims(e.to_string()),
-                |claim| TokenError::InvalidClaimType { claim },
-            )
-    })
+    if !is_object(payload) {
+        return Err(TokenError::MalformedClaims(
+            "the claims are not a JSON object".into(),
+        ));
+    }
+    crate::strict::check(payload)?;
+    serde_json::from_str(payload).map_err(|e| claims_error(payload, &e))
+}
+
+/// A typed error for a failed `Claims` deserialization: worked out again, on this error path
+/// only, from the claims one by one.
+fn claims_error(payload: &str, e: &serde_json::Error) -> TokenError {
+    if let Some(name) = duplicate_field(e) {
+        return TokenError::DuplicateMember(name);
+    }
+    let members = match serde_json::from_str::<serde_json::Map<String, Value>>(payload) {
+        Ok(members) if e.classify() == Category::Data => members,
+        Ok(_) => return TokenError::MalformedClaims(e.to_string()),
+        Err(_) if e.classify() == Category::Data => {
+            return TokenError::MalformedClaims("the claims are not a JSON object".into());
+        }
+        Err(_) => return TokenError::MalformedClaims(e.to_string()),
+    };
+    for (name, value) in members {
+        let Some(&claim) = CLAIMS.iter().find(|claim| **claim == name) else {
+            continue;
+        };
+        let number = value.is_number();
+        let alone = Value::Object([(name, value)].into_iter().collect());
+        if serde_json::from_value::<Claims>(alone).is_ok() {
+            continue;
+        }
+        return match claim {
+            "iss" => TokenError::IssuerMismatch,
+            "exp" | "nbf" if number => TokenError::DateOutOfRange { claim },
+            _ => TokenError::InvalidClaimType { claim },
+        };
+    }
+    TokenError::MalformedClaims(e.to_string())
+}
+
+/// Whether a JSON text starts with an object (a derive also reads a struct from an array).
+fn is_object(text: &str) -> bool {
+    text.trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+}
+
+/// The member a derive's `duplicate field` error names.
+fn duplicate_field(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let name = text.strip_prefix("duplicate field `")?.split('`').next()?;
+    Some(name.to_owned())
+}
+
+/// A top-level member of the claims text (which has been parsed before), if it has one.
+fn member(payload: &str, name: &str) -> Option<Value> {
+    serde_json::from_str::<serde_json::Map<String, Value>>(payload)
+        .ok()?
+        .remove(name)
+}
+
+/// The error for claims whose `iss` is not the verifier's key.
+fn issuer_error(claims: &Claims) -> TokenError {
+    if claims.iss.is_empty() {
+        TokenError::MissingClaim("iss")
+    } else {
+        TokenError::IssuerMismatch
+    }
 }
 
 /// The names of every claim [`Claims`] has, for errors.
@@ -470,20 +492,36 @@ const CLAIMS: [&str; 17] = [
     "sha256",
 ];
 
-/// Checks a decoded JOSE header: a JSON object (with the rules of [`scan`]) whose `alg` is
-/// exactly `HS256`, without `crit`. Other members (`typ`, `kid`, `jku`, …) are ignored and
-/// never acted upon.
+/// The JOSE header members this crate reads.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+}
+
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+/// Checks a decoded JOSE header: a JSON object whose `alg` is exactly `HS256`, without `crit`.
+/// Other members (`typ`, `kid`, `jku`, …) are ignored and never acted upon.
 fn check_header(header: &[u8]) -> Result<(), TokenError> {
     let header = std::str::from_utf8(header).map_err(|_| TokenError::MalformedHeader)?;
-    let [alg, crit] = scan(header, &["alg", "crit"]).map_err(|e| match e {
-        TokenError::DuplicateMember(name) => TokenError::DuplicateMember(name),
-        _ => TokenError::MalformedHeader,
+    if !is_object(header) {
+        return Err(TokenError::MalformedHeader);
+    }
+    crate::strict::check(header).map_err(|_| TokenError::MalformedHeader)?;
+    let header: Header = serde_json::from_str(header).map_err(|e| match duplicate_field(&e) {
+        Some(name) => TokenError::DuplicateMember(name),
+        None => TokenError::MalformedHeader,
     })?;
-    match alg {
-        Some(Value::String(alg)) if alg != "HS256" => Err(TokenError::UnsupportedAlgorithm(alg)),
-        Some(Value::String(_)) if crit.is_some() => Err(TokenError::UnsupportedCritical),
-        Some(Value::String(_)) => Ok(()),
-        _ => Err(TokenError::MalformedHeader),
+    match header.alg {
+        Some(alg) if alg != "HS256" => Err(TokenError::UnsupportedAlgorithm(alg)),
+        Some(_) if header.crit => Err(TokenError::UnsupportedCritical),
+        Some(_) => Ok(()),
+        None => Err(TokenError::MalformedHeader),
     }
 }
 
@@ -506,11 +544,9 @@ fn mac_matches(key: &HmacKey, signing_input: &str, sig: &[u8]) -> bool {
 /// "bad signature" (and matches what a key lookup by `iss` would report); otherwise nothing
 /// of the unauthenticated claims is reported.
 fn classify_bad_mac(payload: &str, api_key: &str) -> TokenError {
-    match scan(payload, &["iss"]) {
-        Ok([None | Some(Value::Null)]) => TokenError::MissingClaim("iss"),
-        Ok([Some(Value::String(iss))]) if iss == api_key => TokenError::BadSignature,
-        Ok([Some(_)]) => TokenError::IssuerMismatch,
-        Err(_) => TokenError::BadSignature,
+    match serde_json::from_str::<Claims>(payload) {
+        Ok(claims) if claims.iss != api_key => issuer_error(&claims),
+        _ => TokenError::BadSignature,
     }
 }
 
@@ -574,8 +610,8 @@ mod tests {
                 TokenError::DuplicateMember("alg".into()),
             ),
             (
-                r#"{"alg":"HS256","x":{"typ":"a","typ":"b"}}"#,
-                TokenError::DuplicateMember("typ".into()),
+                r#"{"alg":"HS256","x":"\udc00"}"#,
+                TokenError::MalformedHeader,
             ),
         ] {
             assert_eq!(check(json), Err(error), "{json}");
@@ -649,7 +685,12 @@ mod tests {
             (r#"{"iss":"k","exp":null}"#, TokenError::MissingClaim("exp")),
             (r#"{"iss":null,"exp":2}"#, TokenError::MissingClaim("iss")),
             (r#"{"iss":1,"exp":2}"#, TokenError::IssuerMismatch),
-            (r#"{"iss":"","exp":2}"#, TokenError::IssuerMismatch),
+            (r#"{"iss":"","exp":2}"#, TokenError::MissingClaim("iss")),
+            (r#"{"iss":"k"}"#, TokenError::MissingClaim("exp")),
+            (
+                r#"{"iss":"k","exp":1e19}"#,
+                TokenError::DateOutOfRange { claim: "exp" },
+            ),
             (
                 r#"{"iss":"k","exp":2,"exp":3}"#,
                 TokenError::DuplicateMember("exp".into()),
@@ -658,22 +699,15 @@ mod tests {
                 r#"{"iss":"k","exp":2,"video":{"room":"a","room":"b"}}"#,
                 TokenError::DuplicateMember("room".into()),
             ),
-            (
-                r#"{"iss":"k","exp":2,"attributes":{"a":"1","a":"2"}}"#,
-                TokenError::DuplicateMember("a".into()),
-            ),
-            (
-                r#"{"iss":"k","exp":2,"u":{"v":1,"v":2}}"#,
-                TokenError::DuplicateMember("v".into()),
-            ),
-            (
-                r#"{"iss":"k","exp":2,"u":1,"u":1}"#,
-                TokenError::DuplicateMember("u".into()),
-            ),
         ];
         for (json, error) in errors {
             assert_eq!(verify(json), Err(error), "{json}");
         }
+        // Duplicates of members `Claims` does not know are not its business (Go keeps the
+        // last); a map takes the last value too.
+        let claims =
+            verify(r#"{"iss":"k","exp":2,"u":{"v":1,"v":2},"attributes":{"a":"1","a":"2"}}"#);
+        assert_eq!(claims.unwrap().attributes["a"], "2");
         for json in [
             "[]",
             "\"x\"",
