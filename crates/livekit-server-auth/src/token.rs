@@ -309,16 +309,26 @@ impl AccessToken {
 fn with_dates(mut json: Vec<u8>, nbf: u64, exp: u64) -> Result<Vec<u8>, TokenError> {
     use std::io::Write;
     const UNSET: &[u8] = b",\"exp\":0";
+    /// Room for `,"nbf":<u64>,"exp":<u64>` (54 bytes at most).
+    const ROOM: usize = 64;
+    let failed = |e: &dyn fmt::Display| TokenError::Encoding(e.to_string());
     let at = json
         .windows(UNSET.len())
         .position(|window| window == UNSET)
-        .ok_or_else(|| TokenError::Encoding("no exp member".to_owned()))?;
-    let mut dates = [0u8; 64];
-    let mut rest = &mut dates[..];
-    write!(rest, ",\"nbf\":{nbf},\"exp\":{exp}")
-        .map_err(|e| TokenError::Encoding(e.to_string()))?;
-    let len = 64 - rest.len();
-    json.splice(at..at + UNSET.len(), dates[..len].iter().copied());
+        .ok_or_else(|| failed(&"no exp member"))?;
+    let mut dates = [0u8; ROOM];
+    let mut out = &mut dates[..];
+    out.write_all(b",\"nbf\":").map_err(|e| failed(&e))?;
+    serde_json::to_writer(&mut out, &nbf).map_err(|e| failed(&e))?;
+    out.write_all(b",\"exp\":").map_err(|e| failed(&e))?;
+    serde_json::to_writer(&mut out, &exp).map_err(|e| failed(&e))?;
+    let written = ROOM - out.len();
+    let dates = &dates[..written];
+    // The dates are longer than the member they replace: move the rest of the text right.
+    let (end, len) = (at + UNSET.len(), json.len());
+    json.resize(len + dates.len() - UNSET.len(), 0);
+    json.copy_within(end..len, at + dates.len());
+    json[at..at + dates.len()].copy_from_slice(dates);
     Ok(json)
 }
 
