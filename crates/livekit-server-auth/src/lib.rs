@@ -17,7 +17,8 @@
 //!   directly (what service clients use to sign a short-lived token per call).
 //! - [`TokenVerifier`]: strict verification: HS256 only, canonical base64url, no claim given
 //!   twice, `exp` required, 60 s leeway, key looked up by `iss` through a
-//!   [`KeyProvider`], MAC checked before the claims are parsed. See its docs for every rule.
+//!   [`KeyProvider`], MAC checked in constant time (with one key, before the claims are
+//!   parsed). See its docs for every rule.
 //! - [`Claims`] and the grant types, with the JSON names of LiveKit (`Serialize` and
 //!   `Deserialize`; decoding alone is lenient like Go's: unknown fields ignored, `null` as
 //!   absent).

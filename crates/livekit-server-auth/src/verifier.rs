@@ -142,9 +142,12 @@ enum Keys {
 /// Rules (see RELIABILITY.md of this project): at most [`DEFAULT_MAX_TOKEN_LEN`] bytes
 /// (checked first); exactly three canonical unpadded base64url segments; a header whose `alg`
 /// is `HS256` and without `crit` (`kid`, `jku` and the like are ignored); the key selected by
-/// `iss` and the HMAC checked in constant time before the claims are parsed; claims JSON
-/// without duplicate members, byte order mark, invalid UTF-8, lone surrogates or nesting
-/// deeper than 64, at any depth and in unknown members too; `exp` required; `exp` and `nbf`
+/// `iss` and the HMAC checked in constant time (with one key, before the claims are parsed;
+/// with a [`KeyProvider`], after they are parsed to find `iss`); claims JSON that is one
+/// object, without a claim (or grant field) given twice, byte order mark, invalid UTF-8, lone
+/// surrogate escapes or nesting deeper than 64 (these two in unknown members too; members
+/// this crate does not know are otherwise ignored, duplicates included, as in Go); `iss`
+/// required; `exp` required; `exp` and `nbf`
 /// JSON numbers within an `i64` of seconds (the server's `int64`), rounded down to whole
 /// seconds like Go; the token is refused when `now >= exp + leeway` or `now < nbf - leeway`
 /// (`iat` is not checked, as on the server). Unknown claims and grant fields are ignored;
