@@ -5,7 +5,7 @@
 //!
 //! A second verify group, `verify (JSON metadata)`, adds `metadata` holding a small JSON
 //! document (`{"role":"host","seat":3}`), as apps commonly do: its quotes are escaped in the
-//! token, so those strings go through the strict reader's escape decoding.
+//! token, so those strings take serde_json's escape decoding.
 //!
 //! Run: `cargo bench -p livekit-server-auth --bench tokens`. The comparison with the official
 //! crate lives in the separate `bench/` workspace (see docs/performance.md).

@@ -4,10 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[cfg(feature = "serde")]
 use serde::{Deserialize, Deserializer, Serialize};
 
-#[cfg(feature = "serde")]
 use crate::grants::null_default;
 use crate::{
     AgentGrants, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind, SipGrants,
@@ -26,121 +24,92 @@ use crate::{
 /// [`TokenVerifier`](crate::TokenVerifier). `Debug` leaves out the personal data (`name`,
 /// `metadata`, `attributes`, `sha256`), like Go's log marshaller.
 ///
-/// With the `serde` feature, `Serialize` writes exactly what a minted token holds, and
-/// `Deserialize` reads claims from any serde format; token verification does not use it but a
-/// stricter parser of its own (duplicate members, nesting depth and lone surrogates are
-/// refused there).
-#[derive(Clone, Default, PartialEq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+/// `Serialize` writes exactly what a minted token holds (signing uses it), and `Deserialize`
+/// reads claims from any serde format (verification uses it, after checks of its own: see
+/// [`TokenVerifier`](crate::TokenVerifier)).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 #[non_exhaustive]
 pub struct Claims {
     /// Issuer: the API key the token is signed with.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub iss: String,
     /// Subject: the participant identity; empty for server-to-server tokens.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub sub: String,
     /// Not before, in seconds since the Unix epoch.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "Option::is_none",
-            deserialize_with = "numeric_date_opt"
-        )
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date_opt"
     )]
     pub nbf: Option<u64>,
-    /// Expiry, in seconds since the Unix epoch (decoded values are saturated to `u64`, and
-    /// non-integer ones rounded down).
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "numeric_date"))]
+    /// Expiry, in seconds since the Unix epoch (decoded values are rounded down, dates before
+    /// the epoch read as 0, and values beyond an `i64` of seconds are refused).
+    #[serde(deserialize_with = "numeric_date")]
     pub exp: u64,
     /// Participant display name.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub name: String,
     /// Participant kind; absent means standard.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<ParticipantKind>,
     /// Participant kind details.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "Vec::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_default"
     )]
     pub kind_details: Vec<KindDetail>,
     /// Room and media grants.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video: Option<VideoGrants>,
     /// SIP grants.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip: Option<SipGrants>,
     /// Cloud agent grants.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<AgentGrants>,
     /// Inference grants.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inference: Option<InferenceGrants>,
     /// Observability grants.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub observability: Option<ObservabilityGrants>,
     /// Configuration of the room if this participant creates it (protojson).
     #[cfg(feature = "room-config")]
     #[cfg_attr(docsrs, doc(cfg(feature = "room-config")))]
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_config: Option<livekit_server_proto::RoomConfiguration>,
     /// LiveKit Cloud room preset name.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub room_preset: String,
     /// Participant metadata.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub metadata: String,
     /// Participant attributes.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "BTreeMap::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "null_default"
     )]
     pub attributes: BTreeMap<String, String>,
     /// Base64 SHA-256 of a request or webhook body the token vouches for.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub sha256: String,
 }
@@ -207,83 +176,66 @@ impl fmt::Debug for Claims {
     }
 }
 
-/// A JSON number read as a NumericDate (RFC 7519 §2), kept exact where it can be.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum NumericDate {
-    /// A non-negative integer.
-    Unsigned(u64),
-    /// A negative integer.
-    Signed(i64),
-    /// A fraction, an exponent, or an integer too large for 64 bits.
-    Float(f64),
-}
+/// A NumericDate (RFC 7519 §2) in whole seconds, rounded down (golang-jwt truncates to the
+/// second too). Values beyond an `i64` of seconds (what the server converts to) are refused,
+/// never saturated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seconds(pub(crate) i64);
 
-const NANOS_PER_SEC: i128 = 1_000_000_000;
+/// Why a NumericDate is refused.
+pub(crate) const DATE_RANGE: &str = "a NumericDate beyond an i64 of seconds";
 
-impl NumericDate {
-    /// Nanoseconds since the epoch; saturates instead of overflowing.
-    pub(crate) fn nanos(self) -> i128 {
-        match self {
-            NumericDate::Unsigned(s) => i128::from(s) * NANOS_PER_SEC,
-            NumericDate::Signed(s) => i128::from(s) * NANOS_PER_SEC,
-            // `as` saturates (and maps NaN to 0, which JSON cannot spell anyway).
-            #[allow(clippy::cast_possible_truncation)]
-            NumericDate::Float(s) => (s * 1e9) as i128,
-        }
-    }
-
-    /// Whole seconds, rounded down and saturated to `0..=u64::MAX`.
-    pub(crate) fn secs(self) -> u64 {
-        match self {
-            NumericDate::Unsigned(s) => s,
-            NumericDate::Signed(_) => 0,
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            NumericDate::Float(s) => s.floor() as u64,
-        }
+impl Seconds {
+    /// As `Claims` holds it: seconds since the epoch, 0 for dates before it.
+    pub(crate) fn unsigned(self) -> u64 {
+        u64::try_from(self.0).unwrap_or(0)
     }
 }
 
-#[cfg(feature = "serde")]
-impl<'de> Deserialize<'de> for NumericDate {
+impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
         impl serde::de::Visitor<'_> for Visitor {
-            type Value = NumericDate;
+            type Value = Seconds;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a NumericDate (JSON number)")
             }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<NumericDate, E> {
-                Ok(NumericDate::Unsigned(v))
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Seconds, E> {
+                Ok(Seconds(v))
             }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<NumericDate, E> {
-                Ok(match u64::try_from(v) {
-                    Ok(v) => NumericDate::Unsigned(v),
-                    Err(_) => NumericDate::Signed(v),
-                })
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Seconds, E> {
+                i64::try_from(v)
+                    .map(Seconds)
+                    .map_err(|_| E::custom(DATE_RANGE))
             }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<NumericDate, E> {
-                Ok(NumericDate::Float(v))
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Seconds, E> {
+                // 2^63 is exact as an f64; NaN fails both comparisons.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if (-LIMIT..LIMIT).contains(&v) {
+                    // In range, so `as` neither saturates nor wraps.
+                    #[allow(clippy::cast_possible_truncation)]
+                    Ok(Seconds(v.floor() as i64))
+                } else {
+                    Err(E::custom(DATE_RANGE))
+                }
             }
         }
         deserializer.deserialize_any(Visitor)
     }
 }
 
-#[cfg(feature = "serde")]
 fn numeric_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    Ok(Option::<NumericDate>::deserialize(deserializer)?.map_or(0, NumericDate::secs))
+    Ok(Option::<Seconds>::deserialize(deserializer)?.map_or(0, Seconds::unsigned))
 }
 
-#[cfg(feature = "serde")]
 fn numeric_date_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    Ok(Option::<NumericDate>::deserialize(deserializer)?.map(NumericDate::secs))
+    Ok(Option::<Seconds>::deserialize(deserializer)?.map(Seconds::unsigned))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[cfg(feature = "serde")]
     #[test]
     fn minimal_json_omits_unset() {
         let claims = Claims::new("key", 10, 20);
@@ -293,7 +245,6 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "serde")]
     #[test]
     fn full_json_uses_livekit_names() {
         let mut claims = Claims::new("key", 1, 2);
@@ -331,24 +282,35 @@ mod tests {
         assert_eq!(back, claims);
     }
 
-    #[cfg(feature = "serde")]
     #[test]
     fn serde_numeric_dates() {
         let c: Claims = serde_json::from_str(r#"{"exp":1700000000.9,"nbf":-5}"#).unwrap();
         assert_eq!((c.exp, c.nbf), (1_700_000_000, Some(0)));
-        let c: Claims = serde_json::from_str(r#"{"exp":1e300,"nbf":null,"video":null}"#).unwrap();
-        assert_eq!((c.exp, c.nbf, c.video), (u64::MAX, None, None));
-        assert!(serde_json::from_str::<Claims>(r#"{"exp":"1"}"#).is_err());
+        let c: Claims = serde_json::from_str(r#"{"exp":null,"nbf":null,"video":null}"#).unwrap();
+        assert_eq!((c.exp, c.nbf, c.video), (0, None, None));
+        let c: Claims = serde_json::from_str(r#"{"exp":9223372036854775807}"#).unwrap();
+        assert_eq!(c.exp, i64::MAX.unsigned_abs());
+        for refused in [
+            r#"{"exp":"1"}"#,
+            r#"{"exp":1e300}"#,
+            r#"{"exp":9223372036854775808}"#,
+            r#"{"nbf":-9.3e18}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Claims>(refused).is_err(),
+                "{refused}"
+            );
+        }
     }
 
     #[test]
-    fn numeric_date_saturates() {
-        assert_eq!(NumericDate::Float(1e300).nanos(), i128::MAX);
-        assert_eq!(NumericDate::Float(-1e300).nanos(), i128::MIN);
-        assert_eq!(NumericDate::Unsigned(u64::MAX).secs(), u64::MAX);
-        assert_eq!(NumericDate::Float(1.5).nanos(), 1_500_000_000);
-        assert_eq!(NumericDate::Signed(-1).nanos(), -1_000_000_000);
-        assert_eq!(NumericDate::Float(-0.5).secs(), 0);
+    fn seconds_round_down() {
+        let secs = |json| serde_json::from_str::<Seconds>(json).map(|s| s.0).ok();
+        assert_eq!(secs("-0.5"), Some(-1));
+        assert_eq!(secs("1.999"), Some(1));
+        assert_eq!(secs("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(secs("9.3e18"), None);
+        assert_eq!(Seconds(-1).unsigned(), 0);
     }
 
     #[test]

@@ -68,9 +68,14 @@ pub enum TokenError {
     /// lone surrogate escape, nesting deeper than the limit, …).
     MalformedClaims(String),
     /// A claim has the wrong JSON type (`"exp":"1700000000"`, `"video":"admin"`,
-    /// `"roomAdmin":"true"`).
+    /// `"video":{"roomAdmin":"true"}`).
     InvalidClaimType {
-        /// The claim's path, for example `exp` or `video.roomAdmin`.
+        /// The top-level claim, for example `exp` or `video`.
+        claim: &'static str,
+    },
+    /// `exp` or `nbf` is a number beyond an `i64` of seconds (the server's `int64`).
+    DateOutOfRange {
+        /// `exp` or `nbf`.
         claim: &'static str,
     },
     /// The HMAC-SHA256 signature does not match.
@@ -79,14 +84,14 @@ pub enum TokenError {
     MissingClaim(&'static str),
     /// The token expired: `now >= exp + leeway`.
     Expired {
-        /// `exp`, in whole seconds since the Unix epoch (saturated to `0..=u64::MAX`).
+        /// `exp`, in whole seconds since the Unix epoch (0 for a date before it).
         exp: u64,
         /// The verifier's clock, in whole seconds since the Unix epoch.
         now: u64,
     },
     /// The token is not valid yet: `now < nbf - leeway`.
     NotYetValid {
-        /// `nbf`, in whole seconds since the Unix epoch (saturated).
+        /// `nbf`, in whole seconds since the Unix epoch.
         nbf: u64,
         /// The verifier's clock, in whole seconds since the Unix epoch.
         now: u64,
@@ -175,6 +180,9 @@ impl fmt::Display for TokenError {
             TokenError::MalformedClaims(msg) => write!(f, "token claims are not valid: {msg}"),
             TokenError::InvalidClaimType { claim } => {
                 write!(f, "token claim '{claim}' has the wrong JSON type")
+            }
+            TokenError::DateOutOfRange { claim } => {
+                write!(f, "token claim '{claim}' is beyond an i64 of seconds")
             }
             TokenError::BadSignature => f.write_str("token signature does not match"),
             TokenError::MissingClaim(claim) => write!(f, "token has no '{claim}' claim"),

@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-#[cfg(feature = "serde")]
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `video`: room and media permissions.
@@ -23,109 +22,72 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert!(grants.can_publish_data()); // unset inherits can_publish
 /// assert!(!grants.can_update_own_metadata()); // unset means denied
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct VideoGrants {
     /// May create and delete rooms (`roomCreate`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub room_create: bool,
     /// May list rooms (`roomList`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub room_list: bool,
     /// May start egress (recording and streaming) (`roomRecord`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub room_record: bool,
     /// May administer [`room`](Self::room): participants, tracks, metadata (`roomAdmin`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub room_admin: bool,
     /// May join [`room`](Self::room) (`roomJoin`); needs an identity.
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub room_join: bool,
     /// The room the room-level permissions apply to (`room`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub room: String,
     /// The room a participant may be forwarded or moved to (`destinationRoom`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "String::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_default"
     )]
     pub destination_room: String,
     /// May publish tracks (`canPublish`); unset means allowed.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_publish: Option<bool>,
     /// May subscribe to tracks (`canSubscribe`); unset means allowed.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_subscribe: Option<bool>,
     /// May publish data messages (`canPublishData`); unset inherits `canPublish`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_publish_data: Option<bool>,
     /// The only sources that may be published (`canPublishSources`); empty means all.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            skip_serializing_if = "Vec::is_empty",
-            deserialize_with = "null_default"
-        )
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_default"
     )]
     pub can_publish_sources: Vec<TrackSource>,
     /// May update its own name, metadata and attributes (`canUpdateOwnMetadata`); unset
     /// means denied.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_update_own_metadata: Option<bool>,
     /// May administer ingress (`ingressAdmin`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub ingress_admin: bool,
     /// Invisible to other participants (`hidden`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub hidden: bool,
     /// Marks the participant as a recorder (`recorder`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub recorder: bool,
     /// May register as an agent worker (`agent`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(skip_serializing_if = "is_false", deserialize_with = "null_default")
-    )]
+    #[serde(skip_serializing_if = "is_false", deserialize_with = "null_default")]
     pub agent: bool,
     /// May subscribe to metrics (`canSubscribeMetrics`); unset means denied.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_subscribe_metrics: Option<bool>,
     /// May manage agent sessions (`canManageAgentSession`); unset means denied.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_manage_agent_session: Option<bool>,
 }
 
@@ -177,78 +139,32 @@ impl VideoGrants {
     }
 }
 
-/// One flag of a [`FlagGrants`] object: its JSON name, the claim path errors name, and its
-/// field.
-pub(crate) struct Flag<G> {
-    /// The member name (`dispatchAdmin`).
-    pub(crate) json: &'static str,
-    /// The claim path reported when its value has the wrong type (`agent.dispatchAdmin`).
-    pub(crate) claim: &'static str,
-    pub(crate) get: fn(&G) -> bool,
-    pub(crate) set: fn(&mut G, bool),
-}
-
-/// A grant object whose members are all boolean flags, each written only when `true` and
-/// read as `false` when absent or `null` (`sip`, `agent`, `inference`, `observability`).
-/// Declared with `flag_grants!`, whose table also drives the serde impls, so that the
-/// hand-written encoder and decoder use the same names.
-pub(crate) trait FlagGrants: Default + 'static {
-    /// The claim that holds the object (`agent`).
-    const CLAIM: &'static str;
-    /// Every flag, in the order they are written.
-    const FLAGS: &'static [Flag<Self>];
-}
-
-/// Declares a [`FlagGrants`] object from its claim name and a table of
-/// `field = "jsonName"` flags.
+/// Declares a grant object whose members are all boolean flags, each written only when `true`
+/// and read as `false` when absent or `null` (`sip`, `agent`, `inference`, `observability`),
+/// from a table of `field = "jsonName"` flags.
 macro_rules! flag_grants {
     (
         $(#[$meta:meta])*
-        $name:ident = $claim:literal {
+        $name:ident {
             $( $(#[$fmeta:meta])* $field:ident = $json:literal, )+
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-        #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-        #[cfg_attr(feature = "serde", serde(default))]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(default)]
         pub struct $name {
             $(
                 $(#[$fmeta])*
-                #[cfg_attr(
-                    feature = "serde",
-                    serde(
-                        rename = $json,
-                        skip_serializing_if = "is_false",
-                        deserialize_with = "null_default"
-                    )
-                )]
+                #[serde(rename = $json, skip_serializing_if = "is_false", deserialize_with = "null_default")]
                 pub $field: bool,
             )+
         }
-
-        impl FlagGrants for $name {
-            const CLAIM: &'static str = $claim;
-            const FLAGS: &'static [Flag<$name>] = &[
-                $(
-                    Flag {
-                        json: $json,
-                        claim: concat!($claim, ".", $json),
-                        get: |g| g.$field,
-                        set: |g, value| g.$field = value,
-                    },
-                )+
-            ];
-        }
-
-        // The decoder keeps the flags it has seen in the bits of a `u32`.
-        const _: () = assert!(<$name as FlagGrants>::FLAGS.len() <= 32);
     };
 }
 
 flag_grants! {
     /// `sip`: telephony permissions.
-    SipGrants = "sip" {
+    SipGrants {
         /// May manage SIP trunks and dispatch rules (`admin`).
         admin = "admin",
         /// May place outbound calls (`call`).
@@ -258,7 +174,7 @@ flag_grants! {
 
 flag_grants! {
     /// `agent`: LiveKit Cloud agent permissions.
-    AgentGrants = "agent" {
+    AgentGrants {
         /// May create, deploy and delete cloud agents (`admin`).
         admin = "admin",
         /// May run agent simulations (`simulationAdmin`).
@@ -272,7 +188,7 @@ flag_grants! {
 
 flag_grants! {
     /// `inference`: LiveKit Cloud inference permissions.
-    InferenceGrants = "inference" {
+    InferenceGrants {
         /// May use LLM, STT and TTS inference (`perform`).
         perform = "perform",
     }
@@ -280,20 +196,18 @@ flag_grants! {
 
 flag_grants! {
     /// `observability`: LiveKit Cloud observability permissions.
-    ObservabilityGrants = "observability" {
+    ObservabilityGrants {
         /// May publish observability data (`write`).
         write = "write",
     }
 }
 
-#[cfg(feature = "serde")]
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_false(value: &bool) -> bool {
     !*value
 }
 
 /// `null` decodes as the default value, as Go's `encoding/json` leaves the field untouched.
-#[cfg(feature = "serde")]
 pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -349,15 +263,13 @@ macro_rules! wire_names {
             }
         }
 
-        #[cfg(feature = "serde")]
-        impl Serialize for $name {
+                impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        #[cfg(feature = "serde")]
-        impl<'de> Deserialize<'de> for $name {
+                impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Visitor;
                 impl serde::de::Visitor<'_> for Visitor {
@@ -428,31 +340,6 @@ wire_names! {
     }
 }
 
-/// Video grants with every member set, none at its default: what codec tests write.
-#[cfg(test)]
-pub(crate) fn every_video_grant() -> VideoGrants {
-    VideoGrants {
-        room_create: true,
-        room_list: true,
-        room_record: true,
-        room_admin: true,
-        room_join: true,
-        room: "r".into(),
-        destination_room: "d".into(),
-        can_publish: Some(false),
-        can_subscribe: Some(true),
-        can_publish_data: Some(false),
-        can_publish_sources: vec![TrackSource::Camera, TrackSource::ScreenShareAudio],
-        can_update_own_metadata: Some(true),
-        ingress_admin: true,
-        hidden: true,
-        recorder: true,
-        agent: true,
-        can_subscribe_metrics: Some(false),
-        can_manage_agent_session: Some(true),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,7 +384,6 @@ mod tests {
         assert!(!denied.can_publish_source(&TrackSource::Camera));
     }
 
-    #[cfg(feature = "serde")]
     #[test]
     fn minimal_json() {
         assert_eq!(
@@ -523,37 +409,6 @@ mod tests {
         );
     }
 
-    /// Each row of a flag table reads and writes its own field, under the name serde uses.
-    #[cfg(feature = "serde")]
-    #[test]
-    fn flag_tables_match_the_fields() {
-        fn check<G: FlagGrants + Serialize + fmt::Debug>() {
-            let names: Vec<&str> = G::FLAGS.iter().map(|f| f.json).collect();
-            for flag in G::FLAGS {
-                assert_eq!(flag.claim, format!("{}.{}", G::CLAIM, flag.json));
-                let mut g = G::default();
-                (flag.set)(&mut g, true);
-                assert_eq!(
-                    serde_json::to_value(&g).unwrap(),
-                    serde_json::json!({ flag.json: true }),
-                    "{g:?}"
-                );
-                let set: Vec<&str> = G::FLAGS
-                    .iter()
-                    .filter(|other| (other.get)(&g))
-                    .map(|other| other.json)
-                    .collect();
-                assert_eq!(set, [flag.json], "{names:?}");
-            }
-        }
-        check::<SipGrants>();
-        check::<AgentGrants>();
-        check::<InferenceGrants>();
-        check::<ObservabilityGrants>();
-        assert_eq!(AgentGrants::FLAGS.len(), 4);
-    }
-
-    #[cfg(feature = "serde")]
     #[test]
     fn serde_decoding_is_lenient_where_go_is() {
         let g: VideoGrants = serde_json::from_str(

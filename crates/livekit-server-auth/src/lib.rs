@@ -5,7 +5,8 @@
 //! `hyper`, `http`) or any async code. It reads the clock in one marked place (the `to_jwt()`
 //! and `verify()` conveniences; everything else takes `now: SystemTime`) and the environment
 //! only in [`AccessToken::from_env`]. With default features its dependencies are `hmac`,
-//! `sha2`, `base64` and `zeroize`: the JSON of tokens is written and parsed by hand.
+//! `sha2`, `base64`, `zeroize`, `serde` and `serde_json`: the claims are written and read
+//! through their serde derives.
 //!
 //! # What it offers
 //!
@@ -14,21 +15,23 @@
 //!   identity and a room.
 //! - [`TokenSigner`]: an API key with its HMAC key state computed once, signing [`Claims`]
 //!   directly (what service clients use to sign a short-lived token per call).
-//! - [`TokenVerifier`]: strict verification: HS256 only, canonical base64url, no duplicate
-//!   JSON members, `exp` required, 60 s leeway, key looked up by `iss` through a
-//!   [`KeyProvider`], MAC checked before the claims are parsed. See its docs for every rule.
-//! - [`Claims`] and the grant types, with the JSON names of LiveKit (serde behind a feature).
+//! - [`TokenVerifier`]: strict verification: HS256 only, canonical base64url, no claim given
+//!   twice, `exp` required, 60 s leeway, key looked up by `iss` through a
+//!   [`KeyProvider`], MAC checked in constant time (with one key, before the claims are
+//!   parsed). See its docs for every rule.
+//! - [`Claims`] and the grant types, with the JSON names of LiveKit (`Serialize` and
+//!   `Deserialize`; decoding alone is lenient like Go's: unknown fields ignored, `null` as
+//!   absent).
 //! - [`ApiSecret`] and [`HmacKey`], which keep the secret out of `Debug` output.
 //! - [`TokenError`], one variant per failure.
 //!
 //! # Features
 //!
-//! - `serde` (off by default): `Serialize`/`Deserialize` for [`Claims`] and the grant types,
-//!   with LiveKit's JSON names (what a minted token holds; decoding is lenient like Go's:
-//!   unknown fields ignored, `null` as absent).
-//! - `room-config` (off by default, implies `serde`): the `roomConfig` claim as the protocol's
-//!   `RoomConfiguration` (protojson, through `livekit-server-proto` with its `serde` feature,
-//!   and `serde_json`), `AccessToken::with_room_config`, and the refusal of egress credentials
+//! - `serde`: no-op, kept so that existing feature lists build (the serde impls are always
+//!   there).
+//! - `room-config` (off by default): the `roomConfig` claim as the protocol's
+//!   `RoomConfiguration` (protojson, through `livekit-server-proto` with its `serde` feature),
+//!   `AccessToken::with_room_config`, and the refusal of egress credentials
 //!   in it (opt out with [`AccessToken::allow_sensitive_credentials`]). Without it, a
 //!   `roomConfig` claim in a verified token is checked for well-formedness and ignored.
 //!
@@ -56,18 +59,14 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod b64;
 mod claims;
-mod decode;
-mod encode;
 mod error;
-mod fast;
 mod grants;
-mod json;
 #[cfg(feature = "room-config")]
 mod room_config;
 mod secret;
 mod signer;
+mod strict;
 mod time;
 mod token;
 mod verifier;

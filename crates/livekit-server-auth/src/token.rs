@@ -2,10 +2,8 @@
 //! reference SDKs make before signing.
 
 use std::fmt;
-use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use crate::encode;
 use crate::time::validity;
 use crate::{
     AgentGrants, ApiSecret, Claims, InferenceGrants, KindDetail, ObservabilityGrants,
@@ -43,96 +41,17 @@ pub const API_SECRET_ENV: &str = "LIVEKIT_API_SECRET";
 /// ```
 #[derive(Clone)]
 pub struct AccessToken {
-    /// Boxed, so that each step of the builder moves a pointer, not the values.
+    /// Boxed, so that each step of the builder moves a pointer, not the claims.
     inner: Box<Builder>,
 }
 
 #[derive(Clone)]
 struct Builder {
     signer: TokenSigner,
-    values: Values,
+    /// `iss` is the signer's API key; `nbf` and `exp` are set when signing.
+    claims: Claims,
     ttl: Duration,
     allow_sensitive_credentials: bool,
-    /// The [`Claims`] view of the values, made when [`AccessToken::claims`] is first called
-    /// and dropped by every setter.
-    view: OnceLock<Box<Claims>>,
-}
-
-/// What the builder has been given: the claims except `iss` (the signer's API key), `nbf`
-/// and `exp` (set when signing), in a form that is cheap to build and to move.
-#[derive(Clone, Default)]
-struct Values {
-    sub: String,
-    name: String,
-    kind: Option<ParticipantKind>,
-    kind_details: Vec<KindDetail>,
-    video: Option<VideoGrants>,
-    sip: Option<SipGrants>,
-    agent: Option<AgentGrants>,
-    inference: Option<InferenceGrants>,
-    observability: Option<ObservabilityGrants>,
-    /// Boxed: a `RoomConfiguration` is more than a kilobyte and rarely set.
-    #[cfg(feature = "room-config")]
-    room_config: Option<Box<livekit_server_proto::RoomConfiguration>>,
-    room_preset: String,
-    metadata: String,
-    attributes: Attributes,
-    sha256: String,
-}
-
-/// Participant attributes sorted by key, each key once (the order and the contents of the
-/// `BTreeMap` of [`Claims`]). One pair, the common case, is kept without an allocation.
-#[derive(Clone, Default)]
-enum Attributes {
-    #[default]
-    None,
-    One([(String, String); 1]),
-    Many(Vec<(String, String)>),
-}
-
-impl Attributes {
-    fn as_slice(&self) -> &[(String, String)] {
-        match self {
-            Attributes::None => &[],
-            Attributes::One(pair) => pair,
-            Attributes::Many(pairs) => pairs,
-        }
-    }
-
-    /// Adds pairs, a later value replacing an earlier one of the same key (as
-    /// `BTreeMap::extend` does).
-    #[inline]
-    fn extend(&mut self, pairs: impl Iterator<Item = (String, String)>) {
-        let mut pairs = pairs.peekable();
-        if let Attributes::None = self
-            && let Some(pair) = pairs.next()
-        {
-            *self = Attributes::One([pair]);
-        }
-        if pairs.peek().is_some() {
-            self.extend_slow(pairs);
-        }
-    }
-
-    fn extend_slow(&mut self, pairs: impl Iterator<Item = (String, String)>) {
-        let mut all = match std::mem::take(self) {
-            Attributes::None => Vec::new(),
-            Attributes::One([pair]) => vec![pair],
-            Attributes::Many(pairs) => pairs,
-        };
-        all.extend(pairs);
-        // Stable: pairs of one key stay in the order they were added.
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        // `dedup_by` keeps the first of equal neighbours: give it the last value.
-        all.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(&mut later.1, &mut kept.1);
-            }
-            same
-        });
-        *self = Attributes::Many(all);
-    }
 }
 
 impl AccessToken {
@@ -174,27 +93,28 @@ impl AccessToken {
     pub fn from_signer(signer: TokenSigner) -> AccessToken {
         AccessToken {
             inner: Box::new(Builder {
+                claims: Claims {
+                    iss: signer.api_key().to_owned(),
+                    ..Claims::default()
+                },
                 signer,
-                values: Values::default(),
                 ttl: DEFAULT_TTL,
                 allow_sensitive_credentials: false,
-                view: OnceLock::new(),
             }),
         }
     }
 
-    /// The values, for a setter: the [`Claims`] view made so far is out of date.
+    /// The claims, for a setter.
     #[inline]
-    fn values_mut(&mut self) -> &mut Values {
-        drop(self.inner.view.take());
-        &mut self.inner.values
+    fn claims_mut(&mut self) -> &mut Claims {
+        &mut self.inner.claims
     }
 
     /// Sets the participant identity (`sub`).
     #[inline]
     #[must_use]
     pub fn with_identity(mut self, identity: impl Into<String>) -> AccessToken {
-        self.values_mut().sub = identity.into();
+        self.claims_mut().sub = identity.into();
         self
     }
 
@@ -202,7 +122,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> AccessToken {
-        self.values_mut().name = name.into();
+        self.claims_mut().name = name.into();
         self
     }
 
@@ -210,7 +130,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_kind(mut self, kind: ParticipantKind) -> AccessToken {
-        self.values_mut().kind = Some(kind);
+        self.claims_mut().kind = Some(kind);
         self
     }
 
@@ -221,7 +141,7 @@ impl AccessToken {
         mut self,
         details: impl IntoIterator<Item = KindDetail>,
     ) -> AccessToken {
-        self.values_mut().kind_details = details.into_iter().collect();
+        self.claims_mut().kind_details = details.into_iter().collect();
         self
     }
 
@@ -229,7 +149,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_grants(mut self, grants: VideoGrants) -> AccessToken {
-        self.values_mut().video = Some(grants);
+        self.claims_mut().video = Some(grants);
         self
     }
 
@@ -237,7 +157,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_sip_grants(mut self, grants: SipGrants) -> AccessToken {
-        self.values_mut().sip = Some(grants);
+        self.claims_mut().sip = Some(grants);
         self
     }
 
@@ -245,7 +165,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_agent_grants(mut self, grants: AgentGrants) -> AccessToken {
-        self.values_mut().agent = Some(grants);
+        self.claims_mut().agent = Some(grants);
         self
     }
 
@@ -253,7 +173,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_inference_grants(mut self, grants: InferenceGrants) -> AccessToken {
-        self.values_mut().inference = Some(grants);
+        self.claims_mut().inference = Some(grants);
         self
     }
 
@@ -261,7 +181,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_observability_grants(mut self, grants: ObservabilityGrants) -> AccessToken {
-        self.values_mut().observability = Some(grants);
+        self.claims_mut().observability = Some(grants);
         self
     }
 
@@ -269,7 +189,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_metadata(mut self, metadata: impl Into<String>) -> AccessToken {
-        self.values_mut().metadata = metadata.into();
+        self.claims_mut().metadata = metadata.into();
         self
     }
 
@@ -284,7 +204,7 @@ impl AccessToken {
         K: Into<String>,
         V: Into<String>,
     {
-        self.values_mut()
+        self.claims_mut()
             .attributes
             .extend(attributes.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
@@ -294,7 +214,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_sha256(mut self, sha256: impl Into<String>) -> AccessToken {
-        self.values_mut().sha256 = sha256.into();
+        self.claims_mut().sha256 = sha256.into();
         self
     }
 
@@ -302,7 +222,7 @@ impl AccessToken {
     #[inline]
     #[must_use]
     pub fn with_room_preset(mut self, preset: impl Into<String>) -> AccessToken {
-        self.values_mut().room_preset = preset.into();
+        self.claims_mut().room_preset = preset.into();
         self
     }
 
@@ -314,7 +234,7 @@ impl AccessToken {
         mut self,
         config: livekit_server_proto::RoomConfiguration,
     ) -> AccessToken {
-        self.values_mut().room_config = Some(Box::new(config));
+        self.claims_mut().room_config = Some(config);
         self
     }
 
@@ -337,32 +257,7 @@ impl AccessToken {
 
     /// The claims set so far (`nbf` and `exp` are filled in when signing).
     pub fn claims(&self) -> &Claims {
-        self.inner.view.get_or_init(|| Box::new(self.make_claims()))
-    }
-
-    /// A [`Claims`] holding copies of the fields.
-    fn make_claims(&self) -> Claims {
-        let f = &self.inner.values;
-        Claims {
-            iss: self.inner.signer.api_key().to_owned(),
-            sub: f.sub.clone(),
-            nbf: None,
-            exp: 0,
-            name: f.name.clone(),
-            kind: f.kind.clone(),
-            kind_details: f.kind_details.clone(),
-            video: f.video.clone(),
-            sip: f.sip,
-            agent: f.agent,
-            inference: f.inference,
-            observability: f.observability,
-            #[cfg(feature = "room-config")]
-            room_config: f.room_config.as_deref().cloned(),
-            room_preset: f.room_preset.clone(),
-            metadata: f.metadata.clone(),
-            attributes: f.attributes.as_slice().iter().cloned().collect(),
-            sha256: f.sha256.clone(),
-        }
+        &self.inner.claims
     }
 
     /// Signs the token, valid from now.
@@ -383,11 +278,11 @@ impl AccessToken {
     /// in the room configuration; [`TokenError::InvalidTtl`] / [`TokenError::InvalidTime`]
     /// for a zero or overflowing validity or a clock before 1970.
     pub fn to_jwt_at(&self, now: SystemTime) -> Result<String, TokenError> {
-        let f = &self.inner.values;
-        if let Some(video) = &f.video
+        let claims = &self.inner.claims;
+        if let Some(video) = &claims.video
             && video.room_join
         {
-            if f.sub.is_empty() {
+            if claims.sub.is_empty() {
                 return Err(TokenError::MissingIdentity);
             }
             if video.room.is_empty() {
@@ -395,32 +290,53 @@ impl AccessToken {
             }
         }
         #[cfg(feature = "room-config")]
-        if let Some(config) = &f.room_config
+        if let Some(config) = &claims.room_config
             && !self.inner.allow_sensitive_credentials
         {
             crate::room_config::check_credentials(config)?;
         }
         let (nbf, exp) = validity(now, self.inner.ttl)?;
-        self.inner.signer.sign_fields(&encode::Fields {
-            iss: self.inner.signer.api_key(),
-            sub: &f.sub,
-            nbf: Some(nbf),
-            exp,
-            name: &f.name,
-            kind: f.kind.as_ref(),
-            kind_details: &f.kind_details,
-            video: f.video.as_ref(),
-            sip: f.sip.as_ref(),
-            agent: f.agent.as_ref(),
-            inference: f.inference.as_ref(),
-            observability: f.observability.as_ref(),
-            #[cfg(feature = "room-config")]
-            room_config: f.room_config.as_deref(),
-            room_preset: &f.room_preset,
-            metadata: &f.metadata,
-            attributes: encode::Attributes::Sorted(f.attributes.as_slice()),
-            sha256: &f.sha256,
-        })
+        let json = crate::signer::json(claims)?;
+        self.inner.signer.sign_json(&with_dates(json, nbf, exp)?)
+    }
+}
+
+/// Puts the dates into the JSON of the builder's claims, which have no `nbf` and an `exp` of
+/// 0: serde_json writes them as the member `,"exp":0` right after `iss` and `sub`, and that
+/// is the first place the text holds those bytes (a quote inside a JSON string is escaped).
+/// This saves copying every claim (an allocation per string) to set two numbers, as
+/// `to_jwt_at` only borrows the builder.
+fn with_dates(mut json: Vec<u8>, nbf: u64, exp: u64) -> Result<Vec<u8>, TokenError> {
+    use std::io::Write;
+    const UNSET: &[u8] = b",\"exp\":0";
+    /// Room for `,"nbf":<u64>,"exp":<u64>` (54 bytes at most).
+    const ROOM: usize = 64;
+    let failed = |e: &dyn fmt::Display| TokenError::Encoding(e.to_string());
+    let at = json
+        .windows(UNSET.len())
+        .position(|window| window == UNSET)
+        .ok_or_else(|| failed(&"no exp member"))?;
+    let mut dates = [0u8; ROOM];
+    let mut out = &mut dates[..];
+    out.write_all(b",\"nbf\":").map_err(|e| failed(&e))?;
+    serde_json::to_writer(&mut out, &nbf).map_err(|e| failed(&e))?;
+    out.write_all(b",\"exp\":").map_err(|e| failed(&e))?;
+    serde_json::to_writer(&mut out, &exp).map_err(|e| failed(&e))?;
+    let written = ROOM - out.len();
+    let dates = &dates[..written];
+    // The dates are longer than the member they replace: move the rest of the text right.
+    let (end, len) = (at + UNSET.len(), json.len());
+    json.resize(len + dates.len() - UNSET.len(), 0);
+    json.copy_within(end..len, at + dates.len());
+    json[at..at + dates.len()].copy_from_slice(dates);
+    Ok(json)
+}
+
+impl TokenSigner {
+    /// An [`AccessToken`] builder that signs with this signer.
+    #[inline]
+    pub fn access_token(&self) -> AccessToken {
+        AccessToken::from_signer(self.clone())
     }
 }
 
@@ -429,7 +345,7 @@ impl fmt::Debug for AccessToken {
         // The fields as `Claims` show them (personal data left out).
         f.debug_struct("AccessToken")
             .field("signer", &self.inner.signer)
-            .field("claims", &self.make_claims())
+            .field("claims", &self.inner.claims)
             .field("ttl", &self.inner.ttl)
             .field(
                 "allow_sensitive_credentials",
@@ -468,6 +384,29 @@ mod tests {
             ..Default::default()
         });
         assert!(server.to_jwt_at(at(1)).is_ok());
+    }
+
+    #[test]
+    fn dates_go_where_serde_writes_them() {
+        for (key, identity) in [
+            ("k", ""),
+            ("APIbenchKey123", "a"),
+            (r#"k,"exp":0"#, r#"x","exp":0,"y"#),
+            ("ключ", "\u{1}"),
+        ] {
+            let signer = TokenSigner::new(key, &ApiSecret::new("s").unwrap()).unwrap();
+            let t = signer
+                .access_token()
+                .with_identity(identity)
+                .with_metadata(r#","exp":0"#);
+            let mut claims = t.claims().clone();
+            (claims.nbf, claims.exp) = (Some(10), 10 + DEFAULT_TTL.as_secs());
+            assert_eq!(
+                t.to_jwt_at(at(10)),
+                signer.sign(&claims),
+                "{key} {identity}"
+            );
+        }
     }
 
     #[test]

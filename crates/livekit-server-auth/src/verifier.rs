@@ -6,12 +6,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-#[cfg(test)]
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny};
+use serde_json::Value;
+use serde_json::error::Category;
 
-use crate::b64;
-use crate::decode::{Found, check_header, find_issuer, parse_claims};
 use crate::error::Segment;
 use crate::time::{unix_nanos, unix_secs};
 use crate::{ApiSecret, Claims, HmacKey, TokenError, TokenSigner};
@@ -21,12 +23,6 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// Default maximum token length in bytes.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 64 * 1024;
-
-/// Decoded payloads up to this many bytes are decoded into a small stack buffer...
-const SMALL_PAYLOAD: usize = 512;
-
-/// ... up to this many into a larger one, and longer ones on the heap.
-const MEDIUM_PAYLOAD: usize = 4096;
 
 /// Encoded headers accepted without decoding them: what the LiveKit SDKs write.
 const KNOWN_HEADERS: [&str; 3] = [
@@ -146,11 +142,16 @@ enum Keys {
 /// Rules (see RELIABILITY.md of this project): at most [`DEFAULT_MAX_TOKEN_LEN`] bytes
 /// (checked first); exactly three canonical unpadded base64url segments; a header whose `alg`
 /// is `HS256` and without `crit` (`kid`, `jku` and the like are ignored); the key selected by
-/// `iss` and the HMAC checked in constant time before the claims are parsed; claims JSON
-/// without duplicate members, byte order mark, invalid UTF-8, lone surrogates or nesting
-/// deeper than 64; `exp` required; the token is refused when `now >= exp + leeway` or
-/// `now < nbf - leeway` (`iat` is not checked, as on the server). Unknown claims and grant
-/// fields are ignored; `null` counts as absent.
+/// `iss` and the HMAC checked in constant time (with one key, before the claims are parsed;
+/// with a [`KeyProvider`], after they are parsed to find `iss`); claims JSON that is one
+/// object, without a claim (or grant field) given twice, byte order mark, invalid UTF-8, lone
+/// surrogate escapes or nesting deeper than 64 (these two in unknown members too; members
+/// this crate does not know are otherwise ignored, duplicates included, as in Go); `iss`
+/// required; `exp` required; `exp` and `nbf`
+/// JSON numbers within an `i64` of seconds (the server's `int64`), rounded down to whole
+/// seconds like Go; the token is refused when `now >= exp + leeway` or `now < nbf - leeway`
+/// (`iat` is not checked, as on the server). Unknown claims and grant fields are ignored;
+/// `null` counts as absent. The claims are read with [`Claims`]' `Deserialize`.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -244,7 +245,8 @@ impl TokenVerifier {
     /// A [`TokenError`] that says which rule the token broke: [`TooLarge`], [`Malformed`],
     /// [`MalformedEncoding`], [`MalformedHeader`], [`UnsupportedAlgorithm`],
     /// [`UnsupportedCritical`], [`DuplicateMember`], [`InvalidUtf8`], [`MalformedClaims`],
-    /// [`InvalidClaimType`], [`MissingClaim`], [`IssuerMismatch`], [`UnknownKey`],
+    /// [`InvalidClaimType`], [`DateOutOfRange`], [`MissingClaim`], [`IssuerMismatch`],
+    /// [`UnknownKey`],
     /// [`BadSignature`], [`Expired`], [`NotYetValid`].
     ///
     /// [`TooLarge`]: TokenError::TooLarge
@@ -257,6 +259,7 @@ impl TokenVerifier {
     /// [`InvalidUtf8`]: TokenError::InvalidUtf8
     /// [`MalformedClaims`]: TokenError::MalformedClaims
     /// [`InvalidClaimType`]: TokenError::InvalidClaimType
+    /// [`DateOutOfRange`]: TokenError::DateOutOfRange
     /// [`MissingClaim`]: TokenError::MissingClaim
     /// [`IssuerMismatch`]: TokenError::IssuerMismatch
     /// [`UnknownKey`]: TokenError::UnknownKey
@@ -264,19 +267,6 @@ impl TokenVerifier {
     /// [`Expired`]: TokenError::Expired
     /// [`NotYetValid`]: TokenError::NotYetValid
     pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<Claims, TokenError> {
-        // Decoded in place: the 300-odd bytes of `Claims` are moved once, into the result.
-        let mut claims = Claims::default();
-        self.verify_into(token, now, &mut claims)?;
-        Ok(claims)
-    }
-
-    /// [`verify_at`](Self::verify_at), decoding into `claims` (empty on entry).
-    fn verify_into(
-        &self,
-        token: &str,
-        now: SystemTime,
-        claims: &mut Claims,
-    ) -> Result<(), TokenError> {
         if token.len() > self.max_len {
             return Err(TokenError::TooLarge {
                 len: token.len(),
@@ -285,91 +275,64 @@ impl TokenVerifier {
         }
         let parts = split(token)?;
         if !KNOWN_HEADERS.contains(&parts.header) {
-            let header = decode(parts.header, Segment::Header)?;
-            let header = String::from_utf8(header).map_err(|_| TokenError::MalformedHeader)?;
-            check_header(&header)?;
+            check_header(&decode(parts.header, Segment::Header)?)?;
         }
-        let mut sig_buf = [0u8; 48];
-        let sig = decode_signature(parts.signature, &mut sig_buf)?;
-        // The payload is decoded into a stack buffer when it fits (most tokens are well
-        // under 1 KiB), on the heap otherwise.
-        let len = b64::decoded_len(parts.payload.len()).ok_or(TokenError::MalformedEncoding {
-            segment: Segment::Payload,
-        })?;
-        let found = if len <= SMALL_PAYLOAD {
-            let mut buf = [0u8; SMALL_PAYLOAD];
-            self.verify_payload(&parts, sig, &mut buf[..len], claims)?
-        } else if len <= MEDIUM_PAYLOAD {
-            let mut buf = [0u8; MEDIUM_PAYLOAD];
-            self.verify_payload(&parts, sig, &mut buf[..len], claims)?
-        } else {
-            self.verify_payload(&parts, sig, &mut vec![0; len], claims)?
-        };
-        self.check_time(&found, now)
-    }
-
-    /// The checks after the header and the signature encoding: payload encoding, MAC,
-    /// claims. `buf` is exactly as long as the decoded payload.
-    fn verify_payload(
-        &self,
-        parts: &Parts<'_>,
-        sig: &[u8],
-        buf: &mut [u8],
-        claims: &mut Claims,
-    ) -> Result<Found, TokenError> {
-        b64::decode_into(parts.payload.as_bytes(), buf).map_err(|()| {
-            TokenError::MalformedEncoding {
-                segment: Segment::Payload,
-            }
-        })?;
-        let payload = std::str::from_utf8(buf).map_err(|_| TokenError::InvalidUtf8)?;
-
-        match &self.keys {
+        let sig = decode(parts.signature, Segment::Signature)?;
+        let payload = decode(parts.payload, Segment::Payload)?;
+        let payload = std::str::from_utf8(&payload).map_err(|_| TokenError::InvalidUtf8)?;
+        let claims = match &self.keys {
             Keys::Single(signer) => {
-                if !mac_matches(signer.key(), parts.signing_input, sig) {
+                if !mac_matches(signer.key(), parts.signing_input, &sig) {
                     return Err(classify_bad_mac(payload, signer.api_key()));
                 }
-                let found = parse_claims(payload, claims)?;
-                if !found.iss_present {
-                    return Err(TokenError::MissingClaim("iss"));
-                }
+                let claims = parse_claims(payload)?;
                 if claims.iss != signer.api_key() {
-                    return Err(TokenError::IssuerMismatch);
+                    return Err(issuer_error(&claims));
                 }
-                Ok(found)
+                claims
             }
             Keys::Provider(provider) => {
-                let iss = find_issuer(payload)?.ok_or(TokenError::MissingClaim("iss"))?;
+                let claims = parse_claims(payload)?;
+                if claims.iss.is_empty() {
+                    return Err(TokenError::MissingClaim("iss"));
+                }
                 let key = provider
-                    .secret(&iss)
-                    .ok_or_else(|| TokenError::UnknownKey(iss.to_string()))?;
-                if !mac_matches(&key, parts.signing_input, sig) {
+                    .secret(&claims.iss)
+                    .ok_or_else(|| TokenError::UnknownKey(claims.iss.clone()))?;
+                if !mac_matches(&key, parts.signing_input, &sig) {
                     return Err(TokenError::BadSignature);
                 }
-                let found = parse_claims(payload, claims)?;
-                if claims.iss != iss {
-                    return Err(TokenError::IssuerMismatch);
-                }
-                Ok(found)
+                claims
             }
-        }
+        };
+        self.check_time(&claims, payload, now)?;
+        Ok(claims)
     }
 
-    fn check_time(&self, found: &Found, now: SystemTime) -> Result<(), TokenError> {
+    fn check_time(
+        &self,
+        claims: &Claims,
+        payload: &str,
+        now: SystemTime,
+    ) -> Result<(), TokenError> {
+        const NANOS: i128 = 1_000_000_000;
+        // An `exp` of 0 is also what an absent or `null` one decodes to; tell them apart.
+        if claims.exp == 0 && matches!(member(payload, "exp"), None | Some(Value::Null)) {
+            return Err(TokenError::MissingClaim("exp"));
+        }
         let now_ns = unix_nanos(now);
         let leeway_ns = i128::try_from(self.leeway.as_nanos()).unwrap_or(i128::MAX);
-        let exp = found.exp.ok_or(TokenError::MissingClaim("exp"))?;
-        if now_ns >= exp.nanos().saturating_add(leeway_ns) {
+        if now_ns >= (i128::from(claims.exp) * NANOS).saturating_add(leeway_ns) {
             return Err(TokenError::Expired {
-                exp: exp.secs(),
+                exp: claims.exp,
                 now: unix_secs(now),
             });
         }
-        if let Some(nbf) = found.nbf
-            && now_ns < nbf.nanos().saturating_sub(leeway_ns)
+        if let Some(nbf) = claims.nbf
+            && now_ns < (i128::from(nbf) * NANOS).saturating_sub(leeway_ns)
         {
             return Err(TokenError::NotYetValid {
-                nbf: nbf.secs(),
+                nbf,
                 now: unix_secs(now),
             });
         }
@@ -438,27 +401,139 @@ fn has_dot(bytes: &[u8]) -> bool {
     bytes.iter().fold(0u8, |any, &b| any | u8::from(b == b'.')) != 0
 }
 
-/// Strict unpadded base64url (see [`b64`]: no padding, `+`/`/`, whitespace, non-ASCII or
-/// non-zero trailing bits).
-fn decode(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
-    b64::decode_vec(segment.as_bytes())
-        .map_err(|()| TokenError::MalformedEncoding { segment: which })
+/// The claims, read with [`Claims`]' `Deserialize` after the checks it cannot make
+/// ([`strict::check`](crate::strict::check)).
+fn parse_claims(payload: &str) -> Result<Claims, TokenError> {
+    if !is_object(payload) {
+        return Err(TokenError::MalformedClaims(
+            "the claims are not a JSON object".into(),
+        ));
+    }
+    crate::strict::check(payload)?;
+    serde_json::from_str(payload).map_err(|e| claims_error(payload, &e))
 }
 
-/// Decodes the signature segment into `buf`; a segment too long for it decodes to a tag of
-/// the wrong length, which no MAC matches.
-fn decode_signature<'b>(segment: &str, buf: &'b mut [u8; 48]) -> Result<&'b [u8], TokenError> {
-    let malformed = || TokenError::MalformedEncoding {
-        segment: Segment::Signature,
-    };
-    if segment.len() > 64 {
-        decode(segment, Segment::Signature)?;
-        return Err(TokenError::BadSignature);
+/// A typed error for a failed `Claims` deserialization: worked out again, on this error path
+/// only, from the claims one by one.
+fn claims_error(payload: &str, e: &serde_json::Error) -> TokenError {
+    if let Some(name) = duplicate_field(e) {
+        return TokenError::DuplicateMember(name);
     }
-    let n = b64::decoded_len(segment.len()).ok_or_else(malformed)?;
-    let tag = &mut buf[..n];
-    b64::decode_into(segment.as_bytes(), tag).map_err(|()| malformed())?;
-    Ok(tag)
+    let members = match serde_json::from_str::<serde_json::Map<String, Value>>(payload) {
+        Ok(members) if e.classify() == Category::Data => members,
+        Ok(_) => return TokenError::MalformedClaims(e.to_string()),
+        Err(_) if e.classify() == Category::Data => {
+            return TokenError::MalformedClaims("the claims are not a JSON object".into());
+        }
+        Err(_) => return TokenError::MalformedClaims(e.to_string()),
+    };
+    for (name, value) in members {
+        let Some(&claim) = CLAIMS.iter().find(|claim| **claim == name) else {
+            continue;
+        };
+        let number = value.is_number();
+        let alone = Value::Object([(name, value)].into_iter().collect());
+        if serde_json::from_value::<Claims>(alone).is_ok() {
+            continue;
+        }
+        return match claim {
+            "iss" => TokenError::IssuerMismatch,
+            "exp" | "nbf" if number => TokenError::DateOutOfRange { claim },
+            _ => TokenError::InvalidClaimType { claim },
+        };
+    }
+    TokenError::MalformedClaims(e.to_string())
+}
+
+/// Whether a JSON text starts with an object (a derive also reads a struct from an array).
+fn is_object(text: &str) -> bool {
+    text.trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+}
+
+/// The member a derive's `duplicate field` error names.
+fn duplicate_field(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let name = text.strip_prefix("duplicate field `")?.split('`').next()?;
+    Some(name.to_owned())
+}
+
+/// A top-level member of the claims text (which has been parsed before), if it has one.
+fn member(payload: &str, name: &str) -> Option<Value> {
+    serde_json::from_str::<serde_json::Map<String, Value>>(payload)
+        .ok()?
+        .remove(name)
+}
+
+/// The error for claims whose `iss` is not the verifier's key.
+fn issuer_error(claims: &Claims) -> TokenError {
+    if claims.iss.is_empty() {
+        TokenError::MissingClaim("iss")
+    } else {
+        TokenError::IssuerMismatch
+    }
+}
+
+/// The names of every claim [`Claims`] has, for errors.
+const CLAIMS: [&str; 17] = [
+    "iss",
+    "sub",
+    "nbf",
+    "exp",
+    "name",
+    "kind",
+    "kindDetails",
+    "video",
+    "sip",
+    "agent",
+    "inference",
+    "observability",
+    "roomConfig",
+    "roomPreset",
+    "metadata",
+    "attributes",
+    "sha256",
+];
+
+/// The JOSE header members this crate reads.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+}
+
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+/// Checks a decoded JOSE header: a JSON object whose `alg` is exactly `HS256`, without `crit`.
+/// Other members (`typ`, `kid`, `jku`, …) are ignored and never acted upon.
+fn check_header(header: &[u8]) -> Result<(), TokenError> {
+    let header = std::str::from_utf8(header).map_err(|_| TokenError::MalformedHeader)?;
+    if !is_object(header) {
+        return Err(TokenError::MalformedHeader);
+    }
+    crate::strict::check(header).map_err(|_| TokenError::MalformedHeader)?;
+    let header: Header = serde_json::from_str(header).map_err(|e| match duplicate_field(&e) {
+        Some(name) => TokenError::DuplicateMember(name),
+        None => TokenError::MalformedHeader,
+    })?;
+    match header.alg {
+        Some(alg) if alg != "HS256" => Err(TokenError::UnsupportedAlgorithm(alg)),
+        Some(_) if header.crit => Err(TokenError::UnsupportedCritical),
+        Some(_) => Ok(()),
+        None => Err(TokenError::MalformedHeader),
+    }
+}
+
+/// Canonical unpadded base64url (RFC 7515 §2): the `base64` crate's URL-safe no-pad engine
+/// refuses padding, `+`/`/`, whitespace, non-ASCII and non-zero trailing bits.
+fn decode(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| TokenError::MalformedEncoding { segment: which })
 }
 
 /// Constant-time MAC check.
@@ -472,13 +547,8 @@ fn mac_matches(key: &HmacKey, signing_input: &str, sig: &[u8]) -> bool {
 /// "bad signature" (and matches what a key lookup by `iss` would report); otherwise nothing
 /// of the unauthenticated claims is reported.
 fn classify_bad_mac(payload: &str, api_key: &str) -> TokenError {
-    match find_issuer(payload) {
-        Ok(None) => TokenError::MissingClaim("iss"),
-        Ok(Some(iss)) if iss != api_key => TokenError::IssuerMismatch,
-        Err(TokenError::IssuerMismatch) => TokenError::IssuerMismatch,
-        Err(TokenError::DuplicateMember(name)) if name == "iss" => {
-            TokenError::DuplicateMember(name)
-        }
+    match serde_json::from_str::<Claims>(payload) {
+        Ok(claims) if claims.iss != api_key => issuer_error(&claims),
         _ => TokenError::BadSignature,
     }
 }
@@ -509,7 +579,148 @@ mod tests {
             r#"{"typ":"JWT","alg":"HS256"}"#,
         ]) {
             assert_eq!(URL_SAFE_NO_PAD.encode(json), *encoded);
-            assert_eq!(check_header(json), Ok(()));
+            assert_eq!(check_header(json.as_bytes()), Ok(()));
+        }
+    }
+
+    #[test]
+    fn header_rules() {
+        let check = |json: &str| check_header(json.as_bytes());
+        assert_eq!(
+            check(r#"{"alg":"HS256","kid":"../x","jku":"http://x"}"#),
+            Ok(())
+        );
+        assert_eq!(check(r#"{"alg":"HS256"} "#), Ok(()));
+        for (json, error) in [
+            (
+                r#"{"alg":"none"}"#,
+                TokenError::UnsupportedAlgorithm("none".into()),
+            ),
+            (
+                r#"{"alg":"hs256"}"#,
+                TokenError::UnsupportedAlgorithm("hs256".into()),
+            ),
+            (r#"{"typ":"JWT"}"#, TokenError::MalformedHeader),
+            (r#"{"alg":["HS256"]}"#, TokenError::MalformedHeader),
+            (r#"["HS256"]"#, TokenError::MalformedHeader),
+            (r#"{"alg":"HS256"}x"#, TokenError::MalformedHeader),
+            (
+                r#"{"alg":"HS256","crit":null}"#,
+                TokenError::UnsupportedCritical,
+            ),
+            (
+                r#"{"alg":"none","alg":"HS256"}"#,
+                TokenError::DuplicateMember("alg".into()),
+            ),
+            (
+                r#"{"alg":"HS256","x":"\udc00"}"#,
+                TokenError::MalformedHeader,
+            ),
+        ] {
+            assert_eq!(check(json), Err(error), "{json}");
+        }
+        assert_eq!(
+            check_header(b"{\"alg\":\"\xff\"}"),
+            Err(TokenError::MalformedHeader)
+        );
+    }
+
+    /// A token of `key`/`s` over the claims text `json`, as written.
+    fn raw(json: &str) -> String {
+        let input = format!(
+            "{KNOWN}.{}",
+            URL_SAFE_NO_PAD.encode(json),
+            KNOWN = KNOWN_HEADERS[0]
+        );
+        let mut mac = HmacKey::new(&ApiSecret::new("s").unwrap()).mac();
+        mac.update(input.as_bytes());
+        format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        )
+    }
+
+    #[test]
+    fn claims_rules() {
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        let verify = |json: &str| verifier.verify_at(&raw(json), at(1));
+        let claims = verify(
+            r#"{"iss":"k","exp":2,"nbf":null,"sub":null,"video":{"room":null,"roomAdmin":null,
+               "canPublish":null,"canPublishSources":null,"x":{"y":[1]}},"sip":null,
+               "attributes":null,"kindDetails":null,"future":{"a":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (claims.video, claims.sip, claims.nbf),
+            (Some(VideoGrants::default()), None, None)
+        );
+        let errors = [
+            (
+                r#"{"iss":"k","exp":2,"video":"admin"}"#,
+                TokenError::InvalidClaimType { claim: "video" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"video":{"roomAdmin":"true"}}"#,
+                TokenError::InvalidClaimType { claim: "video" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"attributes":{"a":1}}"#,
+                TokenError::InvalidClaimType {
+                    claim: "attributes",
+                },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"sip":{"call":1}}"#,
+                TokenError::InvalidClaimType { claim: "sip" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"sha256":false}"#,
+                TokenError::InvalidClaimType { claim: "sha256" },
+            ),
+            (
+                r#"{"iss":"k","exp":"1"}"#,
+                TokenError::InvalidClaimType { claim: "exp" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"nbf":true}"#,
+                TokenError::InvalidClaimType { claim: "nbf" },
+            ),
+            (r#"{"iss":"k","exp":null}"#, TokenError::MissingClaim("exp")),
+            (r#"{"iss":null,"exp":2}"#, TokenError::MissingClaim("iss")),
+            (r#"{"iss":1,"exp":2}"#, TokenError::IssuerMismatch),
+            (r#"{"iss":"","exp":2}"#, TokenError::MissingClaim("iss")),
+            (r#"{"iss":"k"}"#, TokenError::MissingClaim("exp")),
+            (
+                r#"{"iss":"k","exp":1e19}"#,
+                TokenError::DateOutOfRange { claim: "exp" },
+            ),
+            (
+                r#"{"iss":"k","exp":2,"exp":3}"#,
+                TokenError::DuplicateMember("exp".into()),
+            ),
+            (
+                r#"{"iss":"k","exp":2,"video":{"room":"a","room":"b"}}"#,
+                TokenError::DuplicateMember("room".into()),
+            ),
+        ];
+        for (json, error) in errors {
+            assert_eq!(verify(json), Err(error), "{json}");
+        }
+        // Duplicates of members `Claims` does not know are not its business (Go keeps the
+        // last); a map takes the last value too.
+        let claims =
+            verify(r#"{"iss":"k","exp":2,"u":{"v":1,"v":2},"attributes":{"a":"1","a":"2"}}"#);
+        assert_eq!(claims.unwrap().attributes["a"], "2");
+        for json in [
+            "[]",
+            "\"x\"",
+            r#"{"iss":"k","exp":2} {}"#,
+            r#"{"iss":"k","exp":2,"x":"\udc00"}"#,
+        ] {
+            assert!(
+                matches!(verify(json), Err(TokenError::MalformedClaims(_))),
+                "{json}"
+            );
         }
     }
 
@@ -579,8 +790,7 @@ mod tests {
     #[test]
     fn payloads_of_every_size() {
         let verifier = TokenVerifier::new("k", "s").unwrap();
-        // Decoded into the small and the larger stack buffer, and on the heap.
-        for len in [0, 100, SMALL_PAYLOAD, 1000, MEDIUM_PAYLOAD, 10_000] {
+        for len in [0, 100, 1000, 10_000] {
             let mut claims = Claims::new("k", 0, 100);
             claims.metadata = "m".repeat(len);
             let t = token(&claims, "s");
