@@ -24,6 +24,8 @@
 //!   absent).
 //! - [`ApiSecret`] and [`HmacKey`], which keep the secret out of `Debug` output.
 //! - [`TokenError`], one variant per failure.
+//! - [`dangerous::decode_unverified`]: a token's claims without checking it, for logging and
+//!   routing only.
 //!
 //! # Features
 //!
@@ -72,6 +74,45 @@ mod token;
 mod verifier;
 
 pub use claims::Claims;
+
+/// Reading a token **without verifying it**: for logging, metrics and routing only, never for
+/// deciding what a caller may do.
+///
+/// The Go, Python and official Rust SDKs offer the same; here it is fenced in a module named
+/// for what it is, as `jsonwebtoken` does.
+pub mod dangerous {
+    use crate::{Claims, TokenError};
+
+    /// The claims of `token`, read **without checking its signature or its times**: anyone
+    /// can write a token that decodes here, with any identity and any grants.
+    ///
+    /// Use it only where a forged token does no harm: to log which API key or identity a
+    /// request claims, to route a request to the right tenant *before* verifying it with that
+    /// tenant's [`TokenVerifier`](crate::TokenVerifier), to show a token's contents in a
+    /// debugging tool. Never use what it returns to grant access, to skip a verification, or
+    /// as proof of who sent a request: verify with [`TokenVerifier`](crate::TokenVerifier).
+    ///
+    /// Everything that does not need the key or the clock is still checked, as by the
+    /// verifier: the size cap ([`DEFAULT_MAX_TOKEN_LEN`](crate::DEFAULT_MAX_TOKEN_LEN)), three
+    /// segments of canonical base64url, an HS256 header, a UTF-8 JSON object, duplicate known
+    /// claims and claim types. An expired token decodes.
+    ///
+    /// ```
+    /// use livekit_server_auth::{AccessToken, dangerous};
+    ///
+    /// let jwt = AccessToken::new("APIkey", "secret")?.with_identity("alice").to_jwt()?;
+    /// let claims = dangerous::decode_unverified(&jwt)?;
+    /// assert_eq!((claims.iss.as_str(), claims.identity()), ("APIkey", Some("alice")));
+    /// # Ok::<(), livekit_server_auth::TokenError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`TokenError`] the verifier would give for the same shape or JSON fault.
+    pub fn decode_unverified(token: &str) -> Result<Claims, TokenError> {
+        crate::verifier::decode_unverified(token)
+    }
+}
 pub use error::{Segment, TokenError};
 pub use grants::{
     AgentGrants, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind, SipGrants,

@@ -507,3 +507,56 @@ fn minted_claims_round_trip_every_field() {
                "kindDetails":["bridge_rtsp","future"]})
     );
 }
+
+/// `dangerous::decode_unverified` over every verification vector: where the verifier accepts,
+/// it returns the same claims; where the verifier refuses for the token's shape or JSON, it
+/// refuses with the same error; only what needs the key or the clock is left unchecked.
+#[test]
+fn verification_vectors_decode_unverified_like_the_verifier_less_key_and_clock() {
+    use livekit_server_auth::dangerous::decode_unverified;
+    let file = vectors("token_verification.json");
+    let (mut same, mut unchecked) = (0, 0);
+    for v in file["vectors"].as_array().unwrap() {
+        let id = v["id"].as_str().unwrap();
+        let token = v["token"].as_str().unwrap();
+        let (Some(key), Some(secret)) = (str_field(v, "api_key"), str_field(v, "api_secret"))
+        else {
+            continue;
+        };
+        let Ok(verifier) = TokenVerifier::new(key, secret) else {
+            continue;
+        };
+        let verified = verifier.verify_at(token, at(v["now"].as_u64().unwrap()));
+        let decoded = decode_unverified(token);
+        match verified {
+            Ok(claims) => assert_eq!(decoded.as_ref(), Ok(&claims), "{id}"),
+            Err(
+                TokenError::BadSignature
+                | TokenError::UnknownKey(_)
+                | TokenError::IssuerMismatch
+                | TokenError::Expired { .. }
+                | TokenError::NotYetValid { .. }
+                | TokenError::MissingClaim(_),
+            ) => {
+                unchecked += 1;
+                continue;
+            }
+            Err(error) => assert_eq!(decoded, Err(error), "{id}"),
+        }
+        same += 1;
+    }
+    assert!(
+        same >= 40 && unchecked >= 5,
+        "{same} same, {unchecked} unchecked"
+    );
+    // A token signed with any secret decodes: nothing here proves who wrote it.
+    let forged = livekit_server_auth::AccessToken::new("APIkey", "not-the-server-s-secret")
+        .unwrap()
+        .with_identity("mallory")
+        .to_jwt()
+        .unwrap();
+    assert_eq!(
+        decode_unverified(&forged).unwrap().identity(),
+        Some("mallory")
+    );
+}
