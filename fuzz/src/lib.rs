@@ -26,7 +26,8 @@ use livekit_server_auth::{
 };
 use livekit_server_proto::WebhookEvent;
 use livekit_server_twirp::{
-    MAX_RETRY_AFTER, SNIPPET_MAX_BYTES, TwirpCode, TwirpError, TwirpErrorKind, decode_response_at,
+    ErrorDetails, MAX_RETRY_AFTER, REDACTED_TOKEN, SNIPPET_MAX_BYTES, TwirpCode, TwirpError,
+    TwirpErrorKind, decode_response_at, parse_retry_after, redact_tokens,
 };
 use livekit_server_webhook::{WebhookError, WebhookReceiver};
 
@@ -56,6 +57,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("webhook_event_json", webhook_event_json),
     ("twirp_error_body", twirp_error_body),
     ("twirp_success_body", twirp_success_body),
+    ("twirp_text", twirp_text),
 ];
 
 /// The frozen clock.
@@ -1000,25 +1002,57 @@ fn check_twirp_error(error: &TwirpError, status: StatusCode) {
 }
 
 /// Whether `text` holds `eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.` (a bearer token's shape).
+///
+/// Linear, so that the oracle keeps up with 64 KiB inputs under a per-input time limit: the
+/// text is cut after each byte that is not a token character; a token is a piece holding
+/// `eyJ` with a character after it before its closing `.`, followed by a piece of at least
+/// one character and its closing `.`.
 fn has_jwt(text: &str) -> bool {
-    let run = |s: &[u8]| {
-        s.iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-' || **c == b'_')
-            .count()
-    };
-    let bytes = text.as_bytes();
-    (0..bytes.len()).any(|i| {
-        let Some(rest) = bytes[i..].strip_prefix(b"eyJ") else {
+    let is_token = |c: &u8| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_';
+    let pieces: Vec<&[u8]> = text.as_bytes().split_inclusive(|c| !is_token(c)).collect();
+    pieces.windows(2).any(|pair| {
+        let (Some((b'.', header)), Some((b'.', payload))) =
+            (pair[0].split_last(), pair[1].split_last())
+        else {
             return false;
         };
-        let header = run(rest);
-        if header == 0 || rest.get(header) != Some(&b'.') {
-            return false;
-        }
-        let rest = &rest[header + 1..];
-        let payload = run(rest);
-        payload > 0 && rest.get(payload) == Some(&b'.')
+        let header_starts = header.windows(3).position(|w| w == b"eyJ");
+        header_starts.is_some_and(|at| at + 3 < header.len()) && !payload.is_empty()
     })
+}
+
+/// `twirp_text`: arbitrary bytes, as lossy UTF-8, to every function of `livekit-server-twirp`
+/// that reads server text on its own: `redact_tokens`, `ErrorDetails::from_base64` (a
+/// `meta.error_details` value) and `parse_retry_after`. (`decode_response_at`, which calls them
+/// on bodies and headers, is `twirp_error_body`.) `cargo xtask fuzz` runs it on inputs up to
+/// 128 KiB with a per-input time limit of a second, so superlinear work is a finding.
+///
+/// Oracle: no panic; no token-shaped text left after redaction, and none in a decoded status
+/// message; text without a token is returned unchanged; redacting twice changes nothing; every
+/// redaction marker in the result was either in the input or replaced a token; a
+/// `Retry-After` delay is at most `MAX_RETRY_AFTER`.
+pub fn twirp_text(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let redacted = redact_tokens(&text);
+    assert!(!has_jwt(&redacted), "a token survived: {redacted:?}");
+    if has_jwt(&text) {
+        assert!(
+            redacted.matches(REDACTED_TOKEN).count() > text.matches(REDACTED_TOKEN).count(),
+            "a token was found but no marker added"
+        );
+    } else {
+        assert_eq!(redacted, text, "text without a token was changed");
+    }
+    assert_eq!(redact_tokens(&redacted), redacted, "redaction is not idempotent");
+    if let Some(details) = ErrorDetails::from_base64(&text) {
+        assert!(!has_jwt(details.message()), "a token in a status message");
+        for detail in details.details() {
+            let _ = (detail.type_name(), detail.value());
+        }
+    }
+    if let Some(delay) = parse_retry_after(&text, now()) {
+        assert!(delay <= MAX_RETRY_AFTER, "Retry-After {delay:?}");
+    }
 }
 
 /// `twirp_success_body`: arbitrary bytes as the body of a `200 OK` protobuf response,

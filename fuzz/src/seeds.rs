@@ -349,6 +349,29 @@ struct RpcAny {
     value: Vec<u8>,
 }
 
+/// `twirp_text`: tokens in text, the worst case of a per-position matcher (64 KiB of `eyJ`, with
+/// and without a tail that makes it one token), `Retry-After` values, `error_details`.
+fn text_seeds(out: &mut Seeds, token: &str) {
+    out.add("twirp_text", "token-in-text", format!("invalid token {token}, expired"));
+    out.add("twirp_text", "tokens-back-to-back", format!("{token}{token} é {token}"));
+    let run = "eyJ".repeat(64 * 1024 / 3);
+    out.add("twirp_text", "run-of-eyJ-64k", run.clone());
+    out.add("twirp_text", "run-of-eyJ-64k-then-tail", format!("{run}.a.b"));
+    out.add("twirp_text", "run-of-eyJ-dot-64k", "eyJa.".repeat(64 * 1024 / 5));
+    out.add("twirp_text", "retry-after-seconds", "120");
+    out.add("twirp_text", "retry-after-date", "Tue, 14 Nov 2023 22:15:20 GMT");
+    let details = RpcStatus {
+        code: 5,
+        message: format!("not found {token}"),
+        details: Vec::new(),
+    };
+    out.add(
+        "twirp_text",
+        "error-details",
+        URL_SAFE_NO_PAD.encode(details.encode_to_vec()),
+    );
+}
+
 fn twirp_seeds(out: &mut Seeds, twirp: &Value) {
     for v in items(twirp) {
         let id = text(v, "id");
@@ -385,6 +408,7 @@ fn twirp_seeds(out: &mut Seeds, twirp: &Value) {
     }
 
     let token = jwt::sign(jwt::HEADER_JSON.as_bytes(), br#"{"iss":"k"}"#, "s");
+    text_seeds(out, &token);
     let details = RpcStatus {
         code: 9,
         message: format!("busy {token}"),

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use livekit_server_http::{CallOptions, Client, Error};
+use livekit_server_http::{CallOptions, Client, Error, HyperTransport};
 use livekit_server_room::{RoomClient, proto};
 use livekit_server_tests::{PrivateServer, TestEnv, unique_name};
 use support::expect_err;
@@ -32,7 +32,7 @@ fn client_for(url: &str, key: &str, secret: &str) -> RoomClient {
         Client::builder()
             .url(url)
             .credentials(key, secret)
-            .connect_timeout(Duration::from_secs(1))
+            .hyper_transport(HyperTransport::builder().connect_timeout(Duration::from_secs(1)))
             .timeout(ATTEMPT)
             .total_timeout(CALL)
             .build()

@@ -39,5 +39,4 @@ async fn two_thousand_mixed_reads_at_concurrency_64_all_succeed() {
          p50 {:.2?}, p99 {:.2?}, max {:.2?}",
         round.wall, round.rate, round.p50, round.p99, round.max
     );
-    assert!(round.p50 <= round.p99);
 }

@@ -12,6 +12,14 @@ use crate::util;
 const DEFAULT_SECONDS: u64 = 30;
 /// libFuzzer's per-input timeout, in seconds: a slower input is reported as a finding.
 const INPUT_TIMEOUT: u64 = 25;
+/// The targets over server text (`livekit-server-twirp`), whose work must be linear in the
+/// input: fed inputs up to twice the error-body read limit from the start (`-len_control=0`),
+/// each allowed [`TEXT_INPUT_TIMEOUT`] seconds (a quadratic scan of 64 KiB takes longer).
+const TEXT_TARGETS: [&str; 2] = ["twirp_error_body", "twirp_text"];
+/// The largest input of [`TEXT_TARGETS`], in bytes.
+const TEXT_MAX_LEN: usize = 128 * 1024;
+/// The per-input timeout of [`TEXT_TARGETS`], in seconds.
+const TEXT_INPUT_TIMEOUT: u64 = 1;
 
 /// Runs `cargo xtask fuzz <args>`.
 pub(crate) fn run(root: &Path, args: &[&str]) -> Result<(), String> {
@@ -204,12 +212,24 @@ fn run_target(fuzz: &Path, root: &Path, target: &str, seconds: u64) -> Result<Ru
             command.arg(dir);
         }
     }
+    let text = TEXT_TARGETS.contains(&target);
+    let timeout = if text {
+        TEXT_INPUT_TIMEOUT
+    } else {
+        INPUT_TIMEOUT
+    };
     command.args([
         "--".to_owned(),
         format!("-max_total_time={seconds}"),
-        format!("-timeout={INPUT_TIMEOUT}"),
+        format!("-timeout={timeout}"),
         "-print_final_stats=1".to_owned(),
     ]);
+    if text {
+        command.args([
+            format!("-max_len={TEXT_MAX_LEN}"),
+            "-len_control=0".to_owned(),
+        ]);
+    }
     command.stderr(Stdio::piped());
     let mut child = command
         .spawn()

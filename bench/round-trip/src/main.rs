@@ -1,26 +1,26 @@
 //! Client-side cost of one Twirp `ListRooms` round trip: `livekit-server-http` against the
 //! official crates.io `livekit-api` 0.10.0 (`RoomClient::list_rooms`), in one run, against the
-//! same server.
+//! same server, over plain HTTP and over TLS with a private CA (what any real deployment uses).
 //!
-//! The server is this binary started again with `--serve` (hyper HTTP/1.1 on 127.0.0.1:0, a
-//! fixed protobuf `ListRoomsResponse` of three rooms) in a child process, so the CPU time
-//! measured with `getrusage(RUSAGE_SELF)` is the client's alone. The server loop and the
-//! `ListRooms` descriptor are those of the crate's own round-trip benchmark, included by path.
-//! Both clients run on the same Tokio runtime, sign a token per call, reuse pooled
-//! connections, and decode into the protocol's `ListRoomsResponse`. Each (client, concurrency)
-//! cell is measured `--rounds` times, alternating which client goes first; the median is
-//! reported.
+//! The server is this binary started again with `--serve` in a child process (hyper on
+//! 127.0.0.1:0, one thread, HTTP/1.1 and HTTP/2; its TLS port offers ALPN `h2` and `http/1.1`
+//! with the certificate of `crates/livekit-server-http/tests/tls/`), answering every request
+//! with a fixed protobuf `ListRoomsResponse` of three rooms, so the CPU time measured with
+//! `getrusage(RUSAGE_SELF)` is the clients' alone. Our client trusts the test CA through
+//! `HyperTransportBuilder::add_root_certificate`; the official one (rustls, native roots)
+//! through `SSL_CERT_FILE`. Both clients run on the same Tokio runtime, sign a token per call,
+//! reuse pooled connections, and decode into the protocol's `ListRoomsResponse`. Each (path,
+//! client, concurrency) cell is measured `--rounds` times, alternating which client goes
+//! first; the median is reported.
 //!
 //! ```text
 //! cargo run --release -p bench-round-trip -- [--seconds 2] [--rounds 9] [--client-threads 1]
-//! cargo run --release -p bench-round-trip -- --profile ours|theirs --concurrency 64   # one client alone
+//! cargo run --release -p bench-round-trip -- --profile ours|theirs --concurrency 64 [--tls]   # one client alone
 //! ```
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../../crates/livekit-server-http/tests/support/rooms.rs"]
 mod rooms;
-#[path = "../../../crates/livekit-server-http/benches/support/serve.rs"]
-mod server;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -28,12 +28,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use livekit_server_http::{CallOptions, Client, Scope};
+use livekit_server_http::{CallOptions, Client, HyperTransport, Scope};
 use livekit_server_proto as proto;
 use rooms::LIST_ROOMS;
 
 const KEY: &str = "APIbenchkey";
 const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
+/// The private CA and the `localhost` certificate it signed (test material of the http crate).
+const TLS_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../crates/livekit-server-http/tests/tls"
+);
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -41,6 +46,10 @@ fn main() {
         serve();
         return;
     }
+    // SAFETY: no other thread exists yet. The official client's rustls-native-certs reads the
+    // roots it trusts from this file.
+    unsafe { std::env::set_var("SSL_CERT_FILE", format!("{TLS_DIR}/ca.pem")) };
+    let tls_only = args.iter().any(|a| a == "--tls");
     let flag = |name: &str, default: f64| -> f64 {
         args.iter()
             .position(|a| a == name)
@@ -69,25 +78,32 @@ fn main() {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("port");
-    let port: u16 = line
+    let ports: Vec<u16> = line
         .trim()
-        .strip_prefix("PORT ")
-        .expect("PORT line")
-        .parse()
-        .expect("port");
-    let url = format!("http://127.0.0.1:{port}");
+        .strip_prefix("PORTS ")
+        .expect("PORTS line")
+        .split(' ')
+        .map(|port| port.parse().expect("port"))
+        .collect();
+    let plain_url = format!("http://127.0.0.1:{}", ports[0]);
+    let tls_url = format!("https://localhost:{}", ports[1]);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()
         .expect("runtime");
-    let ours = Arc::new(Client::new(&url, KEY, SECRET).expect("our client"));
-    let theirs = Arc::new(livekit_api::services::room::RoomClient::with_api_key(
-        &url, KEY, SECRET,
-    ));
-    let clients = Clients { ours, theirs };
+    let plain = Clients::new(&plain_url, None);
+    let tls = Clients::new(&tls_url, Some(&ca_der()));
+    // Each client once, before anything is measured: a wrong setup fails here.
+    runtime.block_on(async {
+        for clients in [&plain, &tls] {
+            one_call(clients, Impl::Ours).await;
+            one_call(clients, Impl::Theirs).await;
+        }
+    });
     if let Some(which) = profile {
+        let clients = if tls_only { &tls } else { &plain };
         let imp = if which == "ours" {
             Impl::Ours
         } else {
@@ -96,7 +112,7 @@ fn main() {
         let concurrency = only_concurrency.max(1);
         let (u0, s0, v0) = usage_split();
         let cell = runtime.block_on(measure(
-            &clients,
+            clients,
             imp,
             concurrency,
             Duration::from_secs_f64(seconds),
@@ -122,47 +138,51 @@ fn main() {
          {seconds} s per cell, median of {rounds} rounds"
     );
     println!();
-    println!("| concurrency | client | calls/s | CPU µs/call | calls/s ratio | CPU time ratio |");
-    println!("|---:|---|---:|---:|---:|---:|");
-    for concurrency in [1usize, 64] {
-        let mut results = [Vec::new(), Vec::new()];
-        let (mut rate_ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
-        for round in 0..rounds {
-            let order = if round % 2 == 0 {
-                [Impl::Ours, Impl::Theirs]
-            } else {
-                [Impl::Theirs, Impl::Ours]
-            };
-            let mut pair = [None, None];
-            for imp in order {
-                let cell = runtime.block_on(measure(
-                    &clients,
-                    imp,
-                    concurrency,
-                    Duration::from_secs_f64(seconds),
-                ));
-                results[imp as usize].push(cell);
-                pair[imp as usize] = Some(cell);
+    println!(
+        "| path | concurrency | client | calls/s | CPU µs/call | calls/s ratio | CPU time ratio |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|");
+    for (path, clients) in [("HTTP", &plain), ("TLS, private CA", &tls)] {
+        for concurrency in [1usize, 64] {
+            let mut results = [Vec::new(), Vec::new()];
+            let (mut rate_ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+            for round in 0..rounds {
+                let order = if round % 2 == 0 {
+                    [Impl::Ours, Impl::Theirs]
+                } else {
+                    [Impl::Theirs, Impl::Ours]
+                };
+                let mut pair = [None, None];
+                for imp in order {
+                    let cell = runtime.block_on(measure(
+                        clients,
+                        imp,
+                        concurrency,
+                        Duration::from_secs_f64(seconds),
+                    ));
+                    results[imp as usize].push(cell);
+                    pair[imp as usize] = Some(cell);
+                }
+                if let [Some(ours), Some(theirs)] = pair {
+                    // Ratios of cells measured back to back: robust to load that drifts during the run.
+                    rate_ratios.push(ours.calls_per_sec / theirs.calls_per_sec);
+                    cpu_ratios.push(ours.cpu_us_per_call / theirs.cpu_us_per_call);
+                }
             }
-            if let [Some(ours), Some(theirs)] = pair {
-                // Ratios of cells measured back to back: robust to load that drifts during the run.
-                rate_ratios.push(ours.calls_per_sec / theirs.calls_per_sec);
-                cpu_ratios.push(ours.cpu_us_per_call / theirs.cpu_us_per_call);
-            }
+            let ours = median(&results[Impl::Ours as usize]);
+            let theirs = median(&results[Impl::Theirs as usize]);
+            println!(
+                "| {path} | {concurrency} | livekit-server-http | {:.0} | {:.1} | {:.2}× | {:.2}× |",
+                ours.calls_per_sec,
+                ours.cpu_us_per_call,
+                median_of(&mut rate_ratios),
+                median_of(&mut cpu_ratios),
+            );
+            println!(
+                "| {path} | {concurrency} | livekit-api 0.10.0 | {:.0} | {:.1} | 1 | 1 |",
+                theirs.calls_per_sec, theirs.cpu_us_per_call,
+            );
         }
-        let ours = median(&results[Impl::Ours as usize]);
-        let theirs = median(&results[Impl::Theirs as usize]);
-        println!(
-            "| {concurrency} | livekit-server-http | {:.0} | {:.1} | {:.2}× | {:.2}× |",
-            ours.calls_per_sec,
-            ours.cpu_us_per_call,
-            median_of(&mut rate_ratios),
-            median_of(&mut cpu_ratios),
-        );
-        println!(
-            "| {concurrency} | livekit-api 0.10.0 | {:.0} | {:.1} | 1 | 1 |",
-            theirs.calls_per_sec, theirs.cpu_us_per_call,
-        );
     }
     println!();
     println!(
@@ -176,6 +196,42 @@ fn main() {
 struct Clients {
     ours: Arc<Client>,
     theirs: Arc<livekit_api::services::room::RoomClient>,
+}
+
+impl Clients {
+    /// Both clients for `url`; ours trusting only `ca` when given (the official one trusts
+    /// `SSL_CERT_FILE`).
+    fn new(url: &str, ca: Option<&[u8]>) -> Clients {
+        let ours = match ca {
+            None => Client::new(url, KEY, SECRET),
+            Some(ca) => Client::builder()
+                .url(url)
+                .credentials(KEY, SECRET)
+                .hyper_transport(
+                    HyperTransport::builder()
+                        .no_default_roots()
+                        .add_root_certificate(ca.to_vec()),
+                )
+                .build(),
+        };
+        Clients {
+            ours: Arc::new(ours.expect("our client")),
+            theirs: Arc::new(livekit_api::services::room::RoomClient::with_api_key(
+                url, KEY, SECRET,
+            )),
+        }
+    }
+}
+
+/// The DER of the first certificate in a PEM file.
+fn pem_der(path: &str) -> Vec<u8> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    CertificateDer::from_pem_file(path).expect(path).to_vec()
+}
+
+fn ca_der() -> Vec<u8> {
+    pem_der(&format!("{TLS_DIR}/ca.pem"))
 }
 
 #[derive(Clone, Copy)]
@@ -300,8 +356,11 @@ async fn measure(clients: &Clients, imp: Impl, concurrency: usize, duration: Dur
     }
 }
 
-/// The server: fixed `ListRoomsResponse`, HTTP/1.1, one thread; exits when stdin closes.
+/// The server: fixed `ListRoomsResponse` on a plain and a TLS port (HTTP/1.1 or HTTP/2 on
+/// each), one thread; prints `PORTS <plain> <tls>`, exits when stdin closes.
 fn serve() {
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject;
     let body = Bytes::from(prost::Message::encode_to_vec(&proto::ListRoomsResponse {
         rooms: (0..3)
             .map(|i| proto::Room {
@@ -317,9 +376,76 @@ fn serve() {
         let _ = std::io::stdin().read_to_end(&mut sink);
         std::process::exit(0);
     });
-    server::serve_protobuf(body, |addr| {
+    let chain = vec![rustls::pki_types::CertificateDer::from(pem_der(&format!(
+        "{TLS_DIR}/server.pem"
+    )))];
+    let key = PrivateKeyDer::from_pem_file(format!("{TLS_DIR}/server.key.pem")).expect("key");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server certificate");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    runtime.block_on(async move {
+        let plain = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let tls = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let mut stdout = std::io::stdout();
-        writeln!(stdout, "PORT {}", addr.port()).expect("print port");
+        let port = |l: &tokio::net::TcpListener| l.local_addr().expect("address").port();
+        writeln!(stdout, "PORTS {} {}", port(&plain), port(&tls)).expect("print ports");
         stdout.flush().expect("flush");
+        let plain_body = body.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = plain.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve_connection(stream, plain_body.clone()));
+            }
+        });
+        loop {
+            let Ok((stream, _)) = tls.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let (acceptor, body) = (acceptor.clone(), body.clone());
+            tokio::spawn(async move {
+                if let Ok(stream) = acceptor.accept(stream).await {
+                    serve_connection(stream, body).await;
+                }
+            });
+        }
     });
+}
+
+/// Answers every request on `stream` with `body` (`application/protobuf`).
+async fn serve_connection<S>(stream: S, body: Bytes)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |_request| {
+        let body = body.clone();
+        async move {
+            let mut response = http::Response::new(http_body_util::Full::new(body));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/protobuf"),
+            );
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    });
+    let _ = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
 }

@@ -37,15 +37,28 @@
 mod generated;
 
 pub use generated::{ConnectorClient, rpc};
-/// The ring window used when a request does not set `ringing_timeout` (an alias of
-/// [`livekit_server_http::DEFAULT_RING_WINDOW`]).
-pub use livekit_server_http::DEFAULT_RING_WINDOW as DEFAULT_RINGING_TIMEOUT;
-pub use livekit_server_http::DIAL_TIMEOUT_MARGIN;
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
 pub use livekit_server_proto as proto;
 use proto::google::protobuf::Duration as ProtoDuration;
+use std::time::Duration;
+
+/// The ring window used when a request does not set `ringing_timeout`: 30 s, the server's
+/// default.
+pub const DEFAULT_RINGING_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a dialing call waits beyond its ring window for the server to answer: 2 s.
+pub const DIAL_TIMEOUT_MARGIN: Duration = Duration::from_secs(2);
 
 impl ConnectorClient {
+    /// The call options of a call that rings for `ring_window`: timeouts of at least the ring
+    /// window plus [`DIAL_TIMEOUT_MARGIN`], one attempt (a replay would place a second call).
+    fn dialing(&self, ring_window: Duration) -> CallOptions {
+        self.call_options()
+            .clone()
+            .at_least(ring_window.saturating_add(DIAL_TIMEOUT_MARGIN))
+            .no_retry()
+    }
+
     /// Places an outbound WhatsApp call and connects it to a room (`DialWhatsAppCall`).
     ///
     /// The ring window (`ringing_timeout`, 30 s when unset, then pinned into the request) plus
@@ -60,7 +73,7 @@ impl ConnectorClient {
     ) -> Result<proto::DialWhatsAppCallResponse, Error> {
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
-        self.dial_whatsapp_call_with(request, &self.call_options().dialing(ring))
+        self.dial_whatsapp_call_with(request, &self.dialing(ring))
             .await
     }
 
@@ -79,7 +92,7 @@ impl ConnectorClient {
         let options = if request.wait_until_answered {
             let ring =
                 ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
-            self.call_options().dialing(ring)
+            self.dialing(ring)
         } else {
             self.call_options().clone().no_retry()
         };

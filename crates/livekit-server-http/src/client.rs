@@ -1,35 +1,31 @@
 //! [`Client`]: one Twirp call = request id, per-attempt token, deadline, retries, decode.
 
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http::{HeaderValue, Method, StatusCode};
-use livekit_server_twirp::TwirpError;
+use http::header::USER_AGENT;
+use http::{HeaderValue, StatusCode};
+use livekit_server_twirp::{self as twirp, BaseUrl, TwirpError};
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::codec::{self, BaseUrl, REQUEST_ID_HEADER, Success, TIMEOUT_HEADER};
 use crate::credentials::Credentials;
 use crate::error::{self, Error};
-use crate::hyper_transport::{HyperTransport, HyperTransportBuilder};
+use crate::hyper_transport::HyperTransportBuilder;
 use crate::options::CallOptions;
 use crate::retry::RetryPolicy;
 use crate::rpc::{Idempotency, Rpc, Scope};
 use crate::transport::{Transport, TransportError, TransportLimits};
 
-/// Default time to establish a connection.
-pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time one attempt may take.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time a whole call may take, retries included.
 pub(crate) const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap on a success body (list responses can be large).
 pub(crate) const DEFAULT_MAX_RESPONSE: usize = 16 * 1024 * 1024;
-/// Default cap on an error body (only a snippet is kept).
-pub(crate) const DEFAULT_MAX_ERROR_BODY: usize = 64 * 1024;
+/// Default cap on an error body (only a snippet of it is kept).
+const DEFAULT_MAX_ERROR_BODY: usize = twirp::ERROR_BODY_READ_LIMIT;
 /// Default lifetime of a per-call token.
 pub(crate) const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(600);
 
@@ -64,42 +60,28 @@ pub(crate) const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(600);
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone, Debug)]
 struct Inner {
     base: BaseUrl,
-    /// The absolute URI of each RPC path called so far (parsed once).
-    routes: RwLock<Vec<(&'static str, http::Uri)>>,
+    /// `base` as text, for [`Client::url`].
+    url: String,
     /// Shared with clients made by [`Client::with_base_url`].
     credentials: Arc<Credentials>,
     /// Shared with clients made by [`Client::with_base_url`] (one connection pool).
-    transport: Arc<Backend>,
-    user_agent: HeaderValue,
+    transport: Arc<dyn Transport>,
+    /// `None`: the codec's `User-Agent`, no suffix.
+    user_agent: Option<HeaderValue>,
     timeout: Duration,
     total_timeout: Duration,
     retry: RetryPolicy,
     max_response_bytes: usize,
     max_error_body_bytes: usize,
     token_ttl: Duration,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
-        f.debug_struct("Client")
-            .field("url", &inner.base.as_str())
-            .field("credentials", &inner.credentials)
-            .field("transport", &inner.transport)
-            .field("timeout", &inner.timeout)
-            .field("total_timeout", &inner.total_timeout)
-            .field("retry", &inner.retry)
-            .field("max_response_bytes", &inner.max_response_bytes)
-            .field("token_ttl", &inner.token_ttl)
-            .finish()
-    }
 }
 
 impl Client {
@@ -142,28 +124,19 @@ impl Client {
     ///
     /// If `url` is not a valid http(s)/ws(s) URL.
     pub fn with_base_url(&self, url: &str) -> Result<Client, Error> {
-        let base = BaseUrl::parse(url)?;
-        let inner = &*self.inner;
+        let base = parse_url(url)?;
         Ok(Client {
             inner: Arc::new(Inner {
+                url: base.to_string(),
                 base,
-                routes: RwLock::default(),
-                credentials: Arc::clone(&inner.credentials),
-                transport: Arc::clone(&inner.transport),
-                user_agent: inner.user_agent.clone(),
-                timeout: inner.timeout,
-                total_timeout: inner.total_timeout,
-                retry: inner.retry,
-                max_response_bytes: inner.max_response_bytes,
-                max_error_body_bytes: inner.max_error_body_bytes,
-                token_ttl: inner.token_ttl,
+                ..(*self.inner).clone()
             }),
         })
     }
 
     /// The normalised base URL (`http(s)`, no trailing slash, sub-path kept).
     pub fn url(&self) -> &str {
-        self.inner.base.as_str()
+        &self.inner.url
     }
 
     /// Calls `rpc` with `request` and decodes its response.
@@ -188,41 +161,18 @@ impl Client {
         Req: prost::Message,
         Resp: prost::Message + Default,
     {
-        let body = Bytes::from(request.encode_to_vec());
         let call = self.prepare(rpc, options);
         let span = call.span(rpc);
-        let attempts = self.execute(&call, rpc, scope, body, options);
+        let attempts = self.execute(&call, rpc, scope, request, options);
         // Without a subscriber the span is disabled: skip instrumenting every poll.
         let outcome = if span.is_disabled() {
             attempts.await
         } else {
             attempts.instrument(span.clone()).await
         };
-        let result = outcome.and_then(|success| {
-            codec::decode::<Resp>(&success)
-                .map_err(|e| Error::from_twirp(e).with_call(rpc, &call.request_id, call.attempts()))
-        });
+        let result = outcome.map_err(|e| e.with_call(rpc, &call.request_id, call.attempts()));
         call.finish(&span, &result);
         result
-    }
-
-    /// The absolute URI of `path` under the base URL, parsed once per path.
-    fn route(&self, path: &'static str) -> Result<http::Uri, Error> {
-        let routes = &self.inner.routes;
-        let known = routes.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, uri)) = known
-            .iter()
-            .find(|(p, _)| std::ptr::eq(*p, path) || *p == path)
-        {
-            return Ok(uri.clone());
-        }
-        drop(known);
-        let uri = self.inner.base.uri_for(path)?;
-        routes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((path, uri.clone()));
-        Ok(uri)
     }
 
     fn prepare(&self, rpc: &Rpc, options: &CallOptions) -> CallState {
@@ -250,18 +200,19 @@ impl Client {
         }
     }
 
-    /// Runs the attempts; returns the body of the first Twirp success.
-    async fn execute(
+    /// Runs the attempts; returns the message of the first Twirp success.
+    async fn execute<Req, Resp>(
         &self,
         call: &CallState,
         rpc: &Rpc,
         scope: Scope<'_>,
-        body: Bytes,
+        message: &Req,
         options: &CallOptions,
-    ) -> Result<Success, Error> {
-        let fail = |e: Error| e.with_call(rpc, &call.request_id, call.attempts());
-        let uri = self.route(rpc.path).map_err(fail)?;
-        let request_id = codec::request_id_header(&call.request_id).map_err(fail)?;
+    ) -> Result<Resp, Error>
+    where
+        Req: prost::Message,
+        Resp: prost::Message + Default,
+    {
         let mut retry = 0u32;
         let mut last: Option<Failure> = None;
         loop {
@@ -279,26 +230,13 @@ impl Client {
             if budget.is_zero() {
                 // Out of time before this attempt: report the previous attempt's failure, or
                 // (before the first one) a timeout of a request that never left.
-                let error = match last.take() {
+                return Err(match last.take() {
                     Some(failure) => failure.into_error(),
                     None => Error::timeout(now.duration_since(call.start), false),
-                };
-                return Err(fail(error));
+                });
             }
             let attempt = call.next_attempt();
-            let authorization = self
-                .inner
-                .credentials
-                .authorization(rpc, scope, self.inner.token_ttl)
-                .map_err(fail)?;
-            let request = self.build_request(
-                &uri,
-                authorization,
-                request_id.clone(),
-                budget,
-                body.clone(),
-                options,
-            );
+            let request = self.request(rpc, scope, message, &call.request_id, budget, options)?;
             let limits = TransportLimits::new(budget, self.inner.max_response_bytes)
                 .with_max_error_body_bytes(self.inner.max_error_body_bytes);
             let outcome =
@@ -307,8 +245,8 @@ impl Client {
                 {
                     Err(_elapsed) => Failure::Timeout(budget),
                     Ok(Err(transport)) => Failure::Transport(transport),
-                    Ok(Ok((response, is_message))) => match self.classify(response, is_message) {
-                        Ok(success) => return Ok(success),
+                    Ok(Ok(response)) => match self.decode(response) {
+                        Ok(message) => return Ok(message),
                         // The server's timer for the deadline we sent ran out before ours: the
                         // same failure as ours running out first (see `Error::is_timeout`).
                         Err(Failure::Twirp(e)) if error::is_server_timeout(&e) => {
@@ -324,100 +262,69 @@ impl Client {
                 None
             };
             let Some(delay) = delay else {
-                return Err(fail(outcome.into_error()));
+                return Err(outcome.into_error());
             };
             if call.deadline.is_some_and(|d| Instant::now() + delay >= d) {
                 // Waiting would cross the deadline: give up now with what we know.
-                return Err(fail(outcome.into_error()));
+                return Err(outcome.into_error());
             }
-            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, reason = %outcome, "retrying");
+            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, reason = ?outcome, "retrying");
             last = Some(outcome);
             tokio::time::sleep(delay).await;
         }
     }
 
-    fn build_request(
+    /// One attempt's request, built by the codec: its route, body and headers, a token made
+    /// for this attempt, the call's request id and the attempt's time budget, then the
+    /// `User-Agent` suffix and the caller's headers.
+    fn request<M: prost::Message>(
         &self,
-        uri: &http::Uri,
-        authorization: HeaderValue,
-        request_id: HeaderValue,
+        rpc: &Rpc,
+        scope: Scope<'_>,
+        message: &M,
+        request_id: &str,
         budget: Duration,
-        body: Bytes,
         options: &CallOptions,
-    ) -> http::Request<Bytes> {
-        let mut request = http::Request::new(body);
-        *request.method_mut() = Method::POST;
-        *request.uri_mut() = uri.clone();
+    ) -> Result<http::Request<bytes::Bytes>, Error> {
+        let inner = &*self.inner;
+        let token = inner.credentials.token_for(rpc, scope, inner.token_ttl)?;
+        let invalid = |e| Error::config_source("invalid request", e);
+        let mut request =
+            twirp::build_request(&inner.base, rpc.path, message, &token).map_err(invalid)?;
+        twirp::set_request_id(&mut request, request_id).map_err(invalid)?;
+        twirp::set_timeout(&mut request, budget);
         let headers = request.headers_mut();
-        headers.reserve(6 + options.get_headers().len());
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static(codec::CONTENT_TYPE_PROTOBUF),
-        );
-        headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        headers.insert(AUTHORIZATION, authorization);
-        headers.insert(REQUEST_ID_HEADER, request_id);
-        let millis = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX).max(1);
-        headers.insert(TIMEOUT_HEADER, HeaderValue::from(millis));
+        if let Some(user_agent) = &inner.user_agent {
+            headers.insert(USER_AGENT, user_agent.clone());
+        }
         for (name, value) in options.get_headers() {
             headers.insert(name.clone(), value.clone());
         }
-        request
+        Ok(request)
     }
 
-    /// `is_message`: whether the transport already found a message content type (`None`:
-    /// not known, look).
-    fn classify(
+    /// The codec's reading of a response; a message body over the cap (from a transport that
+    /// ignored it) is refused before decoding.
+    fn decode<M: prost::Message + Default>(
         &self,
-        response: http::Response<Bytes>,
-        is_message: Option<bool>,
-    ) -> Result<Success, Failure> {
-        let is_message = is_message
-            .unwrap_or_else(|| codec::expects_message(response.status(), response.headers()));
-        if is_message && response.body().len() > self.inner.max_response_bytes {
-            // A transport that ignored the cap.
-            return Err(Failure::Transport(TransportError::body_too_large(
-                self.inner.max_response_bytes,
-            )));
+        response: http::Response<bytes::Bytes>,
+    ) -> Result<M, Failure> {
+        let (parts, body) = response.into_parts();
+        let max = self.inner.max_response_bytes;
+        if body.len() > max && twirp::expects_message(parts.status, &parts.headers) {
+            return Err(Failure::Transport(TransportError::body_too_large(max)));
         }
-        codec::classify(response, is_message).map_err(Failure::Twirp)
+        twirp::decode_response(parts.status, &parts.headers, &body).map_err(Failure::Twirp)
     }
 }
 
-/// The transport: the built-in one is called directly (no boxed future per request).
-// Lives once per client, inside its `Arc`: the size difference costs nothing.
-#[allow(clippy::large_enum_variant)]
-enum Backend {
-    Hyper(HyperTransport),
-    Custom(Arc<dyn Transport>),
-}
-
-impl Backend {
-    async fn send(
-        &self,
-        request: http::Request<Bytes>,
-        limits: &TransportLimits,
-    ) -> Result<(http::Response<Bytes>, Option<bool>), TransportError> {
-        match self {
-            Backend::Hyper(hyper) => {
-                let (response, is_message) = hyper.send_direct(request, limits).await?;
-                Ok((response, Some(is_message)))
-            }
-            Backend::Custom(custom) => Ok((custom.send(request, limits).await?, None)),
-        }
-    }
-}
-
-impl fmt::Debug for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Backend::Hyper(hyper) => fmt::Debug::fmt(hyper, f),
-            Backend::Custom(custom) => fmt::Debug::fmt(custom, f),
-        }
-    }
+/// The server URL, parsed by the codec.
+fn parse_url(url: &str) -> Result<BaseUrl, Error> {
+    BaseUrl::parse(url).map_err(|e| Error::config_source("invalid server URL", e))
 }
 
 /// What one attempt ended with, when it did not succeed.
+#[derive(Debug)]
 enum Failure {
     Transport(TransportError),
     Timeout(Duration),
@@ -433,22 +340,6 @@ impl Failure {
             Failure::Timeout(budget) => Error::timeout(budget, true),
             Failure::ServerTimeout(budget, e) => Error::server_timeout(budget, e),
             Failure::Twirp(e) => Error::from_twirp(e),
-        }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Transport(t) => fmt::Display::fmt(t, f),
-            Failure::Timeout(budget) => write!(f, "timed out after {budget:?}"),
-            Failure::ServerTimeout(budget, e) => {
-                write!(f, "timed out after {budget:?} (server: {})", e.code())
-            }
-            Failure::Twirp(e) => match e.http_status() {
-                Some(status) => write!(f, "HTTP {} {}", status.as_u16(), e.code()),
-                None => write!(f, "{}", e.code()),
-            },
         }
     }
 }
@@ -472,7 +363,7 @@ fn retry_delay(
             idempotency.is_replayable().then_some(backoff)
         }
         Failure::Twirp(e) => {
-            if !idempotency.is_replayable() || !codec::is_retryable(e) {
+            if !idempotency.is_replayable() || !e.is_retryable() {
                 return None;
             }
             match e.retry_after() {
@@ -562,6 +453,7 @@ impl CallState {
 /// assert_eq!(client.url(), "https://my-project.livekit.cloud");
 /// # Ok::<(), livekit_server_http::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct ClientBuilder {
     url: Option<String>,
     credentials: Option<CredentialSpec>,
@@ -581,6 +473,15 @@ enum CredentialSpec {
     Token(String),
 }
 
+impl fmt::Debug for CredentialSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CredentialSpec::Keys { .. } => "api key and secret (redacted)",
+            CredentialSpec::Token(_) => "token (redacted)",
+        })
+    }
+}
+
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
@@ -596,28 +497,6 @@ impl Default for ClientBuilder {
             token_ttl: DEFAULT_TOKEN_TTL,
             user_agent_suffix: None,
         }
-    }
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let credentials = match &self.credentials {
-            None => "none",
-            Some(CredentialSpec::Keys { .. }) => "api key and secret (redacted)",
-            Some(CredentialSpec::Token(_)) => "token (redacted)",
-        };
-        f.debug_struct("ClientBuilder")
-            .field("url", &self.url)
-            .field("credentials", &credentials)
-            .field("transport", &self.transport)
-            .field("hyper", &self.hyper)
-            .field("timeout", &self.timeout)
-            .field("total_timeout", &self.total_timeout)
-            .field("retry", &self.retry)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("token_ttl", &self.token_ttl)
-            .field("user_agent_suffix", &self.user_agent_suffix)
-            .finish()
     }
 }
 
@@ -662,43 +541,6 @@ impl ClientBuilder {
     #[must_use]
     pub fn hyper_transport(mut self, builder: HyperTransportBuilder) -> Self {
         self.hyper = builder;
-        self
-    }
-
-    /// The time to establish a connection (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.hyper = self.hyper.connect_timeout(timeout);
-        self
-    }
-
-    /// Trust the Mozilla roots bundled by `webpki-roots` (the default with that feature).
-    #[cfg(feature = "webpki-roots")]
-    #[must_use]
-    pub fn webpki_roots(mut self) -> Self {
-        self.hyper = self.hyper.webpki_roots();
-        self
-    }
-
-    /// Trust the operating system's root certificates.
-    #[cfg(feature = "native-roots")]
-    #[must_use]
-    pub fn native_roots(mut self) -> Self {
-        self.hyper = self.hyper.native_roots();
-        self
-    }
-
-    /// Also trust this DER-encoded root certificate (for a private CA).
-    #[must_use]
-    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.hyper = self.hyper.add_root_certificate(der);
-        self
-    }
-
-    /// Use this rustls configuration (its ALPN list is replaced by `h2`, `http/1.1`).
-    #[must_use]
-    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
-        self.hyper = self.hyper.tls_config(config);
         self
     }
 
@@ -758,7 +600,7 @@ impl ClientBuilder {
         let url = self
             .url
             .ok_or_else(|| Error::config("no server URL given"))?;
-        let base = BaseUrl::parse(&url)?;
+        let base = parse_url(&url)?;
         let credentials = match self.credentials {
             None => {
                 return Err(Error::config(
@@ -771,17 +613,26 @@ impl ClientBuilder {
             }) => Credentials::keys(&api_key, &api_secret)?,
             Some(CredentialSpec::Token(token)) => Credentials::token(&token)?,
         };
-        let user_agent = codec::user_agent(self.user_agent_suffix.as_deref())?;
+        let user_agent = match self.user_agent_suffix.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(suffix) => Some(
+                HeaderValue::try_from(format!("{} {suffix}", twirp::SDK_USER_AGENT)).map_err(
+                    |e| {
+                        Error::config_source("the user-agent suffix is not a valid header value", e)
+                    },
+                )?,
+            ),
+        };
         let transport = match self.transport {
-            Some(transport) => Backend::Custom(transport),
-            None => Backend::Hyper(self.hyper.build()?),
+            Some(transport) => transport,
+            None => Arc::new(self.hyper.build()?),
         };
         Ok(Client {
             inner: Arc::new(Inner {
+                url: base.to_string(),
                 base,
-                routes: RwLock::default(),
                 credentials: Arc::new(credentials),
-                transport: Arc::new(transport),
+                transport,
                 user_agent,
                 timeout: self.timeout,
                 total_timeout: self.total_timeout,
@@ -827,11 +678,11 @@ mod tests {
         if let Some(value) = retry_after {
             response = response.header("retry-after", value);
         }
-        let response = response.body(Bytes::new()).unwrap();
-        let is_message = codec::expects_message(response.status(), response.headers());
-        match codec::classify(response, is_message) {
+        let response = response.body(bytes::Bytes::new()).unwrap();
+        let (parts, body) = response.into_parts();
+        match twirp::decode_response::<()>(parts.status, &parts.headers, &body) {
             Err(e) => Failure::Twirp(e),
-            Ok(_) => panic!("{status} classified as success"),
+            Ok(()) => panic!("{status} classified as success"),
         }
     }
 

@@ -2,89 +2,32 @@
 //! pre-signed token sent as is.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use http::HeaderValue;
 use livekit_server_auth::{AgentGrants, ApiSecret, Claims, SipGrants, TokenSigner, VideoGrants};
 
 use crate::error::Error;
 use crate::rpc::{Grant, Rpc, Scope};
 
-/// The wall clock. This is the one place in this crate that reads it (token validity).
+/// The one read of the clock in this crate (token validity starts now).
 fn now() -> SystemTime {
     SystemTime::now()
 }
 
+/// How each attempt authenticates.
 pub(crate) enum Credentials {
-    /// Sign a token per attempt.
-    Keys(Box<Keys>),
-    /// The `Authorization` value of a pre-signed token (marked sensitive).
-    Token(HeaderValue),
-}
-
-pub(crate) struct Keys {
-    signer: TokenSigner,
-    recent: Mutex<RecentTokens>,
-}
-
-/// Tokens signed in the current second. A token's claims are `iss`, `nbf` and `exp` in whole
-/// seconds, and the grants: signing the same grants and scope again within the same second
-/// gives the same bytes, so such a token is reused instead of being signed again.
-#[derive(Default)]
-struct RecentTokens {
-    entries: Vec<RecentToken>,
-    next: usize,
-}
-
-struct RecentToken {
-    grants: &'static [Grant],
-    room: Option<Box<str>>,
-    destination: Option<Box<str>>,
-    nbf: u64,
-    exp: u64,
-    value: HeaderValue,
-}
-
-/// How many distinct (grants, scope) tokens are kept.
-const RECENT_TOKENS: usize = 16;
-
-impl RecentTokens {
-    fn find(
-        &self,
-        grants: &'static [Grant],
-        scope: Scope<'_>,
-        nbf: u64,
-        exp: u64,
-    ) -> Option<HeaderValue> {
-        self.entries
-            .iter()
-            .find(|t| {
-                t.nbf == nbf
-                    && t.exp == exp
-                    && std::ptr::eq(t.grants, grants)
-                    && t.room.as_deref() == scope.room_claim()
-                    && t.destination.as_deref() == scope.destination_claim()
-            })
-            .map(|t| t.value.clone())
-    }
-
-    fn insert(&mut self, token: RecentToken) {
-        if self.entries.len() < RECENT_TOKENS {
-            self.entries.push(token);
-        } else {
-            self.entries[self.next] = token;
-            self.next = (self.next + 1) % RECENT_TOKENS;
-        }
-    }
+    /// Sign a token per attempt with exactly the RPC's grants.
+    Keys(TokenSigner),
+    /// Send this pre-signed token as is.
+    Token(String),
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credentials::Keys(keys) => f
+            Credentials::Keys(signer) => f
                 .debug_struct("ApiKey")
-                .field("api_key", &keys.signer.api_key())
+                .field("api_key", &signer.api_key())
                 .field("api_secret", &format_args!("***"))
                 .finish(),
             Credentials::Token(_) => f.write_str("Token(***)"),
@@ -93,6 +36,7 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// Signs with the API key and secret.
     pub(crate) fn keys(api_key: &str, api_secret: &str) -> Result<Self, Error> {
         if api_key.is_empty() {
             return Err(Error::config("empty API key"));
@@ -101,84 +45,50 @@ impl Credentials {
             ApiSecret::new(api_secret).map_err(|e| Error::config_source("empty API secret", e))?;
         let signer = TokenSigner::new(api_key, &secret)
             .map_err(|e| Error::config_source("empty API key", e))?;
-        Ok(Credentials::Keys(Box::new(Keys {
-            signer,
-            recent: Mutex::default(),
-        })))
+        Ok(Credentials::Keys(signer))
     }
 
+    /// Sends `token` (surrounding space trimmed) on every call.
     pub(crate) fn token(token: &str) -> Result<Self, Error> {
         let token = token.trim();
         if token.is_empty() {
             return Err(Error::config("empty token"));
         }
-        let mut value = HeaderValue::try_from(format!("Bearer {token}"))
-            .map_err(|_| Error::config("the token is not a valid header value"))?;
-        value.set_sensitive(true);
-        Ok(Credentials::Token(value))
+        // The codec's rule for a bearer token, checked here to fail at build time.
+        if !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config("the token is not a valid header value"));
+        }
+        Ok(Credentials::Token(token.to_owned()))
     }
 
-    /// The `Authorization` header value for one attempt of `rpc`: a token valid from now
-    /// for `ttl` with exactly the RPC's grants.
-    pub(crate) fn authorization(
+    /// The bearer token of one attempt of `rpc`: a fresh one valid from now for `ttl`, with
+    /// exactly the RPC's grants scoped to `scope`, or the pre-signed one.
+    pub(crate) fn token_for(
         &self,
         rpc: &Rpc,
         scope: Scope<'_>,
         ttl: Duration,
-    ) -> Result<HeaderValue, Error> {
+    ) -> Result<String, Error> {
         match self {
-            Credentials::Token(value) => Ok(value.clone()),
-            Credentials::Keys(keys) => keys.authorization(rpc.grants, scope, now(), ttl),
+            Credentials::Token(token) => Ok(token.clone()),
+            Credentials::Keys(signer) => sign(signer, rpc.grants, scope, now(), ttl),
         }
     }
 }
 
-impl Keys {
-    fn recent(&self) -> std::sync::MutexGuard<'_, RecentTokens> {
-        self.recent.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn authorization(
-        &self,
-        grants: &'static [Grant],
-        scope: Scope<'_>,
-        now: SystemTime,
-        ttl: Duration,
-    ) -> Result<HeaderValue, Error> {
-        // The validity the signer will compute (whole seconds, rounded down).
-        let window = now.duration_since(UNIX_EPOCH).ok().and_then(|since| {
-            let until = since.checked_add(ttl)?;
-            Some((since.as_secs(), until.as_secs()))
-        });
-        if let Some((nbf, exp)) = window
-            && let Some(value) = self.recent().find(grants, scope, nbf, exp)
-        {
-            return Ok(value);
-        }
-        let mut claims = self.signer.claims_at(now, ttl).map_err(Error::token)?;
-        apply_grants(&mut claims, grants, scope);
-        let token = self.signer.sign(&claims).map_err(Error::token)?;
-        let mut header = String::with_capacity(7 + token.len());
-        header.push_str("Bearer ");
-        header.push_str(&token);
-        // A JWT is base64url and dots: always a valid header value.
-        let mut value = HeaderValue::try_from(header).map_err(Error::token)?;
-        value.set_sensitive(true);
-        if let Some(nbf) = claims.nbf {
-            self.recent().insert(RecentToken {
-                grants,
-                room: scope.room_claim().map(Box::from),
-                destination: scope.destination_claim().map(Box::from),
-                nbf,
-                exp: claims.exp,
-                value: value.clone(),
-            });
-        }
-        Ok(value)
-    }
+/// A token valid from `now` for `ttl` with exactly `grants`, scoped to `scope`.
+fn sign(
+    signer: &TokenSigner,
+    grants: &[Grant],
+    scope: Scope<'_>,
+    now: SystemTime,
+    ttl: Duration,
+) -> Result<String, Error> {
+    let mut claims = signer.claims_at(now, ttl).map_err(Error::token)?;
+    apply_grants(&mut claims, grants, scope);
+    signer.sign(&claims).map_err(Error::token)
 }
 
-/// Sets exactly `grants` (and the scope's rooms) on `claims`; nothing else.
 pub(crate) fn apply_grants(claims: &mut Claims, grants: &[Grant], scope: Scope<'_>) {
     let mut video: Option<VideoGrants> = None;
     let mut sip: Option<SipGrants> = None;
@@ -295,67 +205,29 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_reused_only_for_the_same_second_grants_and_scope() {
-        static LIST: [Grant; 1] = [Grant::RoomList];
+    fn each_token_carries_its_own_grants_scope_and_validity() {
         static ADMIN: [Grant; 1] = [Grant::RoomAdmin];
-        let Credentials::Keys(keys) = Credentials::keys("key", "secret").unwrap() else {
-            panic!("keys expected")
-        };
+        let signer = TokenSigner::new("key", &ApiSecret::new("secret").unwrap()).unwrap();
+        let verifier = livekit_server_auth::TokenVerifier::new("key", "secret").unwrap();
         let ttl = Duration::from_secs(600);
-        let t0 = UNIX_EPOCH + Duration::from_millis(1_700_000_000_100);
-        let same_second = t0 + Duration::from_millis(800);
-        let next_second = t0 + Duration::from_millis(900);
-        let a = keys.authorization(&LIST, Scope::NONE, t0, ttl).unwrap();
+        let t0 = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let a = sign(&signer, &ADMIN, Scope::room("a"), t0, ttl).unwrap();
+        let b = sign(&signer, &ADMIN, Scope::room("b"), t0, ttl).unwrap();
+        assert_ne!(a, b);
+        let claims = verifier.verify_at(&a, t0).unwrap();
+        assert_eq!(claims.video.unwrap().room, "a");
+        assert_eq!(claims.nbf, Some(1_700_000_000));
+        assert_eq!(claims.exp, 1_700_000_600);
+        let later = sign(&signer, &ADMIN, Scope::room("a"), t0 + ttl, ttl).unwrap();
         assert_eq!(
-            keys.authorization(&LIST, Scope::NONE, same_second, ttl)
-                .unwrap(),
-            a
+            verifier.verify_at(&later, t0 + ttl).unwrap().exp,
+            1_700_001_200
         );
-        assert_ne!(
-            keys.authorization(&LIST, Scope::NONE, next_second, ttl)
-                .unwrap(),
-            a
-        );
-        let room_a = keys
-            .authorization(&ADMIN, Scope::room("a"), t0, ttl)
-            .unwrap();
-        let room_b = keys
-            .authorization(&ADMIN, Scope::room("b"), t0, ttl)
-            .unwrap();
-        assert_ne!(room_a, room_b);
-        assert_eq!(
-            keys.authorization(&ADMIN, Scope::room("a"), same_second, ttl)
-                .unwrap(),
-            room_a
-        );
-        assert_ne!(
-            keys.authorization(&ADMIN, Scope::room("a"), t0, ttl * 2)
-                .unwrap(),
-            room_a
-        );
-
-        // A reused token is exactly what signing again would give.
-        let mut claims = keys.signer.claims_at(same_second, ttl).unwrap();
-        apply_grants(&mut claims, &LIST, Scope::NONE);
-        let fresh = format!("Bearer {}", keys.signer.sign(&claims).unwrap());
-        assert_eq!(a, fresh.as_str());
-
-        // More distinct scopes than the cache holds: still correct tokens.
-        let rooms: Vec<String> = (0..40).map(|i| format!("room-{i}")).collect();
-        for room in &rooms {
-            let value = keys
-                .authorization(&ADMIN, Scope::room(room), t0, ttl)
-                .unwrap();
-            let verifier = livekit_server_auth::TokenVerifier::new("key", "secret").unwrap();
-            let token = value.to_str().unwrap().strip_prefix("Bearer ").unwrap();
-            let claims = verifier.verify_at(token, t0).unwrap();
-            assert_eq!(claims.video.unwrap().room, *room);
-        }
     }
 
     #[test]
-    fn pre_signed_tokens_are_sent_as_is_and_marked_sensitive() {
-        let credentials = Credentials::token("abc.def.ghi").unwrap();
+    fn pre_signed_tokens_are_sent_as_is() {
+        let credentials = Credentials::token(" abc.def.ghi ").unwrap();
         let rpc = Rpc {
             service: "s",
             method: "m",
@@ -363,11 +235,11 @@ mod tests {
             idempotency: Idempotency::ReadOnly,
             grants: &[Grant::RoomAdmin],
         };
-        let value = credentials
-            .authorization(&rpc, Scope::room("x"), Duration::from_secs(1))
+        let token = credentials
+            .token_for(&rpc, Scope::room("x"), Duration::from_secs(1))
             .unwrap();
-        assert_eq!(value, "Bearer abc.def.ghi");
-        assert!(value.is_sensitive());
+        assert_eq!(token, "abc.def.ghi");
         assert_eq!(format!("{credentials:?}"), "Token(***)");
+        assert!(Credentials::token("has space").unwrap_err().is_config());
     }
 }

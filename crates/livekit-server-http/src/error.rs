@@ -37,10 +37,12 @@ pub(crate) fn is_server_timeout(error: &TwirpError) -> bool {
 ///
 /// `Display` is one line that never contains a token, a secret or a header; error bodies
 /// from the server are kept as a short, redacted snippet inside [`TwirpError`].
+#[derive(Debug)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+#[derive(Debug)]
 struct Inner {
     kind: Kind,
     rpc: Option<(&'static str, &'static str)>,
@@ -48,6 +50,7 @@ struct Inner {
     attempts: u32,
 }
 
+#[derive(Debug)]
 enum Kind {
     /// Building the client or the request failed (bad URL, empty key, bad header).
     Config {
@@ -253,7 +256,7 @@ impl Error {
         match &self.inner.kind {
             Kind::Transport(t) => t.is_transient(),
             Kind::Timeout { .. } => true,
-            Kind::Twirp(e) => crate::codec::is_retryable(e),
+            Kind::Twirp(e) => e.is_retryable(),
             _ => false,
         }
     }
@@ -312,36 +315,6 @@ impl fmt::Display for Error {
             write!(f, " (after {} attempts)", self.inner.attempts)?;
         }
         Ok(())
-    }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Error");
-        match &self.inner.kind {
-            Kind::Config { what, source } => d.field("config", what).field("source", source),
-            Kind::Token(source) => d.field("token", source),
-            Kind::Transport(t) => d.field("transport", t),
-            Kind::Timeout {
-                budget,
-                sent,
-                answer,
-            } => {
-                d.field("timeout", budget).field("sent", sent);
-                if let Some(e) = answer {
-                    d.field("twirp", e);
-                }
-                &mut d
-            }
-            Kind::Twirp(e) => d.field("twirp", e),
-            Kind::Local(message) => d.field("local", message),
-        };
-        if let Some((service, method)) = self.inner.rpc {
-            d.field("service", &service).field("method", &method);
-        }
-        d.field("request_id", &self.inner.request_id)
-            .field("attempts", &self.inner.attempts);
-        d.finish()
     }
 }
 

@@ -1,12 +1,11 @@
 //! The default transport: hyper-util's pooled client over rustls (ring), HTTP/1.1 and HTTP/2.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -14,16 +13,18 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::ClientConfig;
 
 use crate::error::Error;
-use crate::plain::PlainPool;
 use crate::transport::{Transport, TransportError, TransportLimits};
+
+/// Default time to establish a connection.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The default [`Transport`]: a pooled hyper client with rustls.
 ///
 /// * TLS through rustls with the *ring* provider, set on the connector's own configuration
 ///   (no process-wide default is installed or needed); TLS 1.2 and 1.3.
-/// * ALPN `h2` then `http/1.1`: HTTP/2 where the server offers it, HTTP/1.1 otherwise
-///   (hyper-util's pooled client). Plain `http://` URLs use HTTP/1.1 on a leaner keep-alive
-///   pool of their own (hyper's connection API over Tokio TCP).
+/// * One hyper-util pooled client for `https://` and `http://`: over TLS, ALPN `h2` then
+///   `http/1.1` (HTTP/2 where the server offers it, HTTP/1.1 otherwise); plain `http://`
+///   (a self-hosted server, the loopback) is HTTP/1.1 with keep-alive.
 /// * Redirects are never followed (a 3xx is returned to the client, which reports it).
 /// * Bodies are read with a cap; a body cut short (reset, `Content-Length` not reached)
 ///   is an error, never a short body.
@@ -40,11 +41,9 @@ use crate::transport::{Transport, TransportError, TransportLimits};
 ///     .build()?;
 /// # Ok::<(), livekit_server_http::Error>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct HyperTransport {
     client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
-    /// `http://` requests (absent with `https_only`).
-    plain: Option<Arc<PlainPool>>,
     tls: Arc<ClientConfig>,
 }
 
@@ -70,24 +69,8 @@ impl HyperTransport {
     }
 }
 
-impl fmt::Debug for HyperTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HyperTransport")
-            .field("alpn", &alpn_names(&self.tls))
-            .finish_non_exhaustive()
-    }
-}
-
-fn alpn_names(config: &ClientConfig) -> Vec<String> {
-    config
-        .alpn_protocols
-        .iter()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
-        .collect()
-}
-
 /// Where the trusted root certificates come from.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum Roots {
     /// The feature default: webpki roots if enabled, else the OS roots if enabled, else none.
     Default,
@@ -102,7 +85,7 @@ enum Roots {
 }
 
 /// Builds a [`HyperTransport`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct HyperTransportBuilder {
     connect_timeout: Duration,
     pool_idle_timeout: Option<Duration>,
@@ -115,35 +98,13 @@ pub struct HyperTransportBuilder {
 impl Default for HyperTransportBuilder {
     fn default() -> Self {
         HyperTransportBuilder {
-            connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             pool_idle_timeout: Some(Duration::from_secs(90)),
             pool_max_idle_per_host: usize::MAX,
             https_only: false,
             roots: Roots::Default,
             extra_roots: Vec::new(),
         }
-    }
-}
-
-impl fmt::Debug for HyperTransportBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let roots = match &self.roots {
-            Roots::Default => "default",
-            #[cfg(feature = "webpki-roots")]
-            Roots::Webpki => "webpki",
-            #[cfg(feature = "native-roots")]
-            Roots::Native => "native",
-            Roots::Custom(_) => "custom",
-            Roots::Config(_) => "config",
-        };
-        f.debug_struct("HyperTransportBuilder")
-            .field("connect_timeout", &self.connect_timeout)
-            .field("pool_idle_timeout", &self.pool_idle_timeout)
-            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
-            .field("https_only", &self.https_only)
-            .field("roots", &roots)
-            .field("extra_roots", &self.extra_roots.len())
-            .finish()
     }
 }
 
@@ -263,14 +224,7 @@ impl HyperTransportBuilder {
             .pool_idle_timeout(self.pool_idle_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host);
         let client = builder.build(https);
-        let plain = (!self.https_only).then(|| {
-            Arc::new(PlainPool::new(
-                self.connect_timeout,
-                self.pool_idle_timeout,
-                self.pool_max_idle_per_host,
-            ))
-        });
-        Ok(HyperTransport { client, plain, tls })
+        Ok(HyperTransport { client, tls })
     }
 }
 
@@ -317,133 +271,50 @@ impl Transport for HyperTransport {
         request: http::Request<Bytes>,
         limits: &TransportLimits,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        self.send_direct(request, limits)
-            .await
-            .map(|(response, _)| response)
-    }
-}
-
-impl HyperTransport {
-    /// [`Transport::send`] without the boxed future (what the client calls); also says
-    /// whether the response carries a message (`200` protobuf), so that the client need not
-    /// look at its content type again.
-    pub(crate) async fn send_direct(
-        &self,
-        request: http::Request<Bytes>,
-        limits: &TransportLimits,
-    ) -> Result<(http::Response<Bytes>, bool), TransportError> {
-        if let Some(plain) = &self.plain
-            && request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
-        {
-            let (response, lease) = plain.send(request).await?;
-            let (parts, body) = response.into_parts();
-            let (body, is_message, complete) = read_body(&parts, body, limits).await?;
-            if complete {
-                plain.give_back(lease);
-            }
-            return Ok((http::Response::from_parts(parts, body), is_message));
-        }
-        let request = request.map(Full::new);
         let response = self
             .client
-            .request(request)
+            .request(request.map(Full::new))
             .await
             .map_err(classify_request_error)?;
         let (parts, body) = response.into_parts();
-        let (body, is_message, _) = read_body(&parts, body, limits).await?;
-        Ok((http::Response::from_parts(parts, body), is_message))
+        let body = read_body(&parts, body, limits).await?;
+        Ok(http::Response::from_parts(parts, body))
     }
 }
 
-/// Reads a response body with the cap that fits it: the message cap (exceeding it is an
-/// error) for a Twirp success, the error-body cap (the rest is dropped) otherwise. Also says
-/// whether it is a message, and whether the body was read to its end (so that the connection
-/// can be reused).
+/// Reads the whole body: a message (`200` protobuf) up to [`TransportLimits::max_body_bytes`]
+/// (more is an error, found from `Content-Length` before reading when the server sent one),
+/// anything else cut at [`TransportLimits::max_error_body_bytes`] (only a snippet is kept).
 async fn read_body(
     parts: &http::response::Parts,
-    body: Incoming,
-    limits: &TransportLimits,
-) -> Result<(Bytes, bool, bool), TransportError> {
-    if crate::codec::expects_message(parts.status, &parts.headers) {
-        let declared = declared_length(&parts.headers);
-        let (body, complete) = read_capped(body, declared, limits.max_body_bytes(), false).await?;
-        Ok((body, true, complete))
-    } else {
-        let (body, complete) = read_capped(body, None, limits.max_error_body_bytes(), true).await?;
-        Ok((body, false, complete))
-    }
-}
-
-fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Reads `body` up to `cap` bytes: past the cap, fail (`truncate == false`) or stop
-/// reading and keep the first `cap` bytes (`truncate == true`; the connection is dropped).
-/// The flag says whether the body was read to its end.
-async fn read_capped(
     mut body: Incoming,
-    declared: Option<u64>,
-    cap: usize,
-    truncate: bool,
-) -> Result<(Bytes, bool), TransportError> {
-    if let Some(length) = declared
-        && !truncate
-        && length > cap as u64
-    {
+    limits: &TransportLimits,
+) -> Result<Bytes, TransportError> {
+    let is_message = livekit_server_twirp::expects_message(parts.status, &parts.headers);
+    let cap = if is_message {
+        limits.max_body_bytes()
+    } else {
+        limits.max_error_body_bytes()
+    };
+    if is_message && body.size_hint().lower() > cap as u64 {
         return Err(TransportError::body_too_large(cap));
     }
-    let mut first: Option<Bytes> = None;
-    let mut rest: Option<BytesMut> = None;
-    let mut total = 0usize;
+    let mut out = BytesMut::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(classify_body_error)?;
-        let Ok(mut data) = frame.into_data() else {
+        let Ok(data) = frame.into_data() else {
             continue;
         };
-        if total + data.len() > cap {
-            if !truncate {
+        if out.len() + data.len() > cap {
+            if is_message {
                 return Err(TransportError::body_too_large(cap));
             }
-            data.truncate(cap - total);
-            append(&mut first, &mut rest, data);
-            return Ok((join(first, rest), false));
+            out.extend_from_slice(&data[..cap - out.len()]);
+            break;
         }
-        total += data.len();
-        append(&mut first, &mut rest, data);
+        out.extend_from_slice(&data);
     }
-    Ok((join(first, rest), true))
-}
-
-fn join(first: Option<Bytes>, rest: Option<BytesMut>) -> Bytes {
-    match (first, rest) {
-        (_, Some(all)) => all.freeze(),
-        (Some(only), None) => only,
-        (None, None) => Bytes::new(),
-    }
-}
-
-/// Keeps a single chunk without copying; copies only when a second chunk arrives.
-fn append(first: &mut Option<Bytes>, rest: &mut Option<BytesMut>, data: Bytes) {
-    if data.is_empty() {
-        return;
-    }
-    match (first.take(), rest.as_mut()) {
-        (_, Some(all)) => all.extend_from_slice(&data),
-        (None, None) => *first = Some(data),
-        (Some(previous), None) => {
-            let mut all = BytesMut::with_capacity(previous.len() + data.len());
-            all.extend_from_slice(&previous);
-            all.extend_from_slice(&data);
-            *rest = Some(all);
-        }
-    }
+    Ok(out.freeze())
 }
 
 fn classify_request_error(error: hyper_util::client::legacy::Error) -> TransportError {
@@ -456,8 +327,13 @@ fn classify_request_error(error: hyper_util::client::legacy::Error) -> Transport
     TransportError::io(error)
 }
 
+/// A failure while reading the body: the request may have been processed.
 fn classify_body_error(error: hyper::Error) -> TransportError {
-    crate::plain::classify(error)
+    if error.is_timeout() {
+        TransportError::timeout()
+    } else {
+        TransportError::io(error)
+    }
 }
 
 fn source_chain_has_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
@@ -487,13 +363,19 @@ mod tests {
         );
         // The ring provider was set on this configuration, not taken from a global default.
         assert!(!tls.crypto_provider().cipher_suites.is_empty());
-        assert!(format!("{transport:?}").contains("h2"));
+        assert!(format!("{transport:?}").starts_with("HyperTransport"));
     }
 
     #[cfg(feature = "webpki-roots")]
     #[test]
     fn webpki_roots_are_the_default() {
-        assert!(!webpki_store().roots.is_empty());
+        // Exactly the bundled Mozilla roots: not an empty store, not the OS's.
+        let default = root_store(Roots::Default).unwrap();
+        assert_eq!(default.roots, webpki_roots::TLS_SERVER_ROOTS.to_vec());
+        let chosen = root_store(Roots::Webpki).unwrap();
+        assert_eq!(chosen.roots, default.roots);
+        let none = root_store(Roots::Custom(rustls::RootCertStore::empty())).unwrap();
+        assert!(none.is_empty());
     }
 
     #[test]
@@ -519,15 +401,5 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(err.is_config(), "{err:?}");
-    }
-
-    #[test]
-    fn chunks_are_joined_without_copying_a_single_one() {
-        let (mut first, mut rest) = (None, None);
-        append(&mut first, &mut rest, Bytes::from_static(b"ab"));
-        assert!(rest.is_none());
-        append(&mut first, &mut rest, Bytes::from_static(b"cd"));
-        append(&mut first, &mut rest, Bytes::from_static(b"e"));
-        assert_eq!(rest.unwrap().as_ref(), b"abcde");
     }
 }

@@ -13,10 +13,9 @@
 //! * `POST {url}/twirp/{service}/{method}` with `Content-Type: application/protobuf`,
 //!   `User-Agent: livekit-server-sdk-rust/<version>`, and `Authorization: Bearer <token>`
 //!   where the token is made for this attempt: valid from now for 10 minutes, with exactly the
-//!   RPC's [`Grant`]s (scoped to the call's [`Scope`]) and nothing else. Its claims are in whole
-//!   seconds, so a token already signed in the same second for the same grants and scope is
-//!   byte-identical and is reused rather than signed again. In pre-signed token mode
-//!   ([`Client::with_token`]) the given token is sent instead.
+//!   RPC's [`Grant`]s (scoped to the call's [`Scope`]) and nothing else. In pre-signed token
+//!   mode ([`Client::with_token`]) the given token is sent instead. The request is built and
+//!   the response classified by the Twirp codec, `livekit-server-twirp`.
 //! * `X-Livekit-Request-Id`: a UUIDv4 per call (or yours, [`CallOptions::request_id`]), the
 //!   same on every attempt, so the server can recognise a replay.
 //! * `X-Twirp-Timeout-Ms`: how long the client will wait for this attempt.
@@ -34,9 +33,9 @@
 //!   status, code, duration); headers and tokens are never recorded.
 //! * Pagination: [`paginate`] follows a list RPC page by page as a `Stream` of items (the
 //!   service crates build their `*_all` helpers on it).
-//! * Connections: [`HyperTransport`] pools them. `https://` uses hyper-util's client (rustls,
-//!   ALPN `h2`/`http/1.1`); plain `http://` (a self-hosted server, loopback) uses HTTP/1.1 on a
-//!   lean keep-alive pool of its own.
+//! * Connections: [`HyperTransport`] pools them, in hyper-util's pooled client for both
+//!   `https://` (rustls, ALPN `h2`/`http/1.1`) and plain `http://` (a self-hosted server, the
+//!   loopback: HTTP/1.1 with keep-alive).
 //!
 //! A Tokio runtime with the time driver enabled is required (`#[tokio::main]` has it).
 //!
@@ -110,13 +109,11 @@
 //! and the `livekit-server-auth` crate as [`auth`] (to verify or mint tokens alongside).
 
 mod client;
-mod codec;
 mod credentials;
 mod error;
 mod hyper_transport;
 mod options;
 mod pager;
-mod plain;
 mod random;
 mod retry;
 mod rpc;
@@ -129,7 +126,7 @@ pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use livekit_server_twirp::{TwirpCode, TwirpError};
-pub use options::{CallOptions, DEFAULT_RING_WINDOW, DIAL_TIMEOUT_MARGIN};
+pub use options::CallOptions;
 pub use pager::{Pages, paginate};
 pub use retry::RetryPolicy;
 pub use rpc::{Grant, Idempotency, Rpc, Scope};

@@ -5,14 +5,6 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue};
 
-/// The ring window of a dialing call whose request does not set one: 30 s, the server's
-/// default (see [`CallOptions::dialing`]).
-pub const DEFAULT_RING_WINDOW: Duration = Duration::from_secs(30);
-
-/// What a dialing call waits beyond its ring window for the server to answer: 2 s (see
-/// [`CallOptions::dialing`]).
-pub const DIAL_TIMEOUT_MARGIN: Duration = Duration::from_secs(2);
-
 /// Options for one call; anything left unset falls back to the client's defaults.
 ///
 /// ```
@@ -97,8 +89,8 @@ impl CallOptions {
 
     /// Raises the per-attempt and total timeouts to at least `minimum`, whether they are set
     /// here or come from the client's defaults (a longer default is kept). For calls that
-    /// legitimately take long, such as dialing a phone number: the SIP and connector clients
-    /// use the ring window plus 2 s.
+    /// legitimately take long, such as dialing a phone number (the SIP and connector clients
+    /// use the ring window plus 2 s).
     #[must_use]
     pub fn at_least(mut self, minimum: Duration) -> Self {
         self.minimum = Some(self.minimum.map_or(minimum, |m| m.max(minimum)));
@@ -109,27 +101,6 @@ impl CallOptions {
     #[must_use]
     pub fn no_retry(self) -> Self {
         self.max_attempts(1)
-    }
-
-    /// These options made fit for a call that dials a phone number and waits up to
-    /// `ring_window` for an answer (SIP, WhatsApp): both timeouts raised to at least
-    /// `ring_window` plus [`DIAL_TIMEOUT_MARGIN`] (longer ones are kept), and one attempt only,
-    /// since a replay would place a second call. Pass the ring window the request carries
-    /// ([`DEFAULT_RING_WINDOW`] when it sets none).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use livekit_server_http::CallOptions;
-    ///
-    /// let options = CallOptions::new().dialing(Duration::from_secs(45));
-    /// assert_eq!(options.get_timeout(), Some(Duration::from_secs(47)));
-    /// assert_eq!(options.get_max_attempts(), Some(1));
-    /// ```
-    #[must_use]
-    pub fn dialing(&self, ring_window: Duration) -> CallOptions {
-        self.clone()
-            .at_least(ring_window.saturating_add(DIAL_TIMEOUT_MARGIN))
-            .no_retry()
     }
 
     /// The per-attempt timeout, if set (raised to the [`at_least`](Self::at_least) floor).
@@ -230,37 +201,6 @@ mod tests {
             CallOptions::new().effective_timeout(Duration::from_secs(10)),
             Duration::from_secs(10)
         );
-    }
-
-    #[test]
-    fn dialing_waits_the_ring_window_plus_the_margin_once() {
-        let base = CallOptions::new()
-            .request_id("dial-1")
-            .max_attempts(5)
-            .total_timeout(Duration::from_secs(20));
-        let dial = base.dialing(DEFAULT_RING_WINDOW);
-        assert_eq!(dial.get_timeout(), Some(Duration::from_secs(32)));
-        assert_eq!(dial.get_total_timeout(), Some(Duration::from_secs(32)));
-        assert_eq!(dial.get_max_attempts(), Some(1));
-        assert_eq!(dial.get_request_id(), Some("dial-1"), "the rest is kept");
-        assert_eq!(base.get_max_attempts(), Some(5), "the base is left alone");
-        assert_eq!(
-            dial.effective_timeout(Duration::from_secs(10)),
-            Duration::from_secs(32)
-        );
-
-        let long = CallOptions::new()
-            .timeout(Duration::from_secs(90))
-            .dialing(Duration::from_secs(60));
-        assert_eq!(
-            long.get_timeout(),
-            Some(Duration::from_secs(90)),
-            "a longer timeout is kept"
-        );
-        assert_eq!(long.get_total_timeout(), Some(Duration::from_secs(62)));
-
-        let endless = CallOptions::new().dialing(Duration::MAX);
-        assert_eq!(endless.get_timeout(), Some(Duration::MAX), "no overflow");
     }
 
     #[test]

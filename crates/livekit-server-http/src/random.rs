@@ -1,54 +1,21 @@
 //! Randomness from the OS: request ids (UUIDv4) and back-off jitter.
 
-use std::cell::RefCell;
-
-/// Bytes fetched from the OS per refill: one system call serves 32 request ids.
-const POOL_BYTES: usize = 512;
-
-thread_local! {
-    /// OS randomness fetched in bulk, consumed front to back.
-    static POOL: RefCell<([u8; POOL_BYTES], usize)> = const { RefCell::new(([0; POOL_BYTES], POOL_BYTES)) };
-}
-
-/// `N` bytes of OS randomness, from the per-thread pool (refilled with one `getrandom` call
-/// when empty). If the OS has no entropy to give, bytes that are unique but not random.
+/// `N` bytes from the OS, one `getrandom` call (no pool kept in the process: a forked child
+/// would share it and repeat ids). If the OS has no entropy to give, bytes that are unique
+/// but not random.
 fn random_bytes<const N: usize>() -> [u8; N] {
-    const { assert!(N <= POOL_BYTES) };
-    let from_pool = POOL.try_with(|pool| {
-        let mut pool = pool.borrow_mut();
-        let (buffer, used) = &mut *pool;
-        if *used + N > POOL_BYTES {
-            if getrandom::fill(buffer).is_err() {
-                return None;
-            }
-            *used = 0;
-        }
-        let mut out = [0u8; N];
-        out.copy_from_slice(&buffer[*used..*used + N]);
-        // Never hand out the same bytes twice.
-        buffer[*used..*used + N].fill(0);
-        *used += N;
-        Some(out)
-    });
-    match from_pool {
-        Ok(Some(bytes)) => bytes,
-        _ => {
-            let mut out = [0u8; N];
-            if getrandom::fill(&mut out).is_err() {
-                let fallback = fallback_bytes();
-                for (o, f) in out.iter_mut().zip(fallback.iter().cycle()) {
-                    *o = *f;
-                }
-            }
-            out
+    let mut out = [0u8; N];
+    if getrandom::fill(&mut out).is_err() {
+        for (o, f) in out.iter_mut().zip(fallback_bytes().iter().cycle()) {
+            *o = *f;
         }
     }
+    out
 }
 
 /// A random UUIDv4 in its canonical lower-case hyphenated form.
 ///
-/// The id is an idempotency key, not a secret: uniqueness is what matters, so it comes from
-/// OS randomness fetched in bulk (and from a counter-based fallback if the OS has none).
+/// The id is an idempotency key, not a secret: uniqueness is what matters.
 pub(crate) fn uuid_v4() -> String {
     format_uuid_v4(random_bytes::<16>())
 }
@@ -85,8 +52,15 @@ fn fallback_bytes() -> [u8; 16] {
 /// A uniformly distributed value in `0..=max` (back-off jitter; the modulo bias is
 /// negligible for delays).
 pub(crate) fn below_or_equal(max: u64) -> u64 {
-    let r = u64::from_le_bytes(random_bytes::<8>());
-    if max == u64::MAX { r } else { r % (max + 1) }
+    scale(u64::from_le_bytes(random_bytes::<8>()), max)
+}
+
+/// `random` brought into `0..=max`.
+fn scale(random: u64, max: u64) -> u64 {
+    match max.checked_add(1) {
+        Some(count) => random % count,
+        None => random,
+    }
 }
 
 #[cfg(test)]
@@ -126,16 +100,21 @@ mod tests {
         }
         let fallback = format_uuid_v4(fallback_bytes());
         assert_eq!(fallback.len(), 36);
-        // More ids than one pool refill holds are still distinct.
         let ids: std::collections::HashSet<String> = (0..200).map(|_| uuid_v4()).collect();
         assert_eq!(ids.len(), 200);
     }
 
     #[test]
-    fn jitter_stays_in_range() {
-        for _ in 0..100 {
-            assert!(below_or_equal(10) <= 10);
+    fn jitter_covers_exactly_zero_to_max() {
+        // Every value of `0..=max` is reached, and nothing else, whatever the random word.
+        let reached: std::collections::BTreeSet<u64> = (0..=40).map(|r| scale(r, 10)).collect();
+        assert_eq!(reached, (0..=10).collect());
+        for random in [0, 1, 10, 11, u64::MAX / 2, u64::MAX] {
+            assert!(scale(random, 10) <= 10);
+            assert_eq!(scale(random, 0), 0);
+            assert_eq!(scale(random, u64::MAX), random);
         }
+        assert_eq!(scale(u64::MAX, 10), u64::MAX % 11);
         assert_eq!(below_or_equal(0), 0);
     }
 }

@@ -179,11 +179,7 @@ impl FakeResponse {
 
     /// A Twirp error: `status` with the JSON body `{"code":…,"msg":…}`.
     pub fn twirp_error(status: u16, code: &str, msg: &str) -> Self {
-        let body = format!(
-            r#"{{"code":{},"msg":{}}}"#,
-            json_string(code),
-            json_string(msg)
-        );
+        let body = serde_json::json!({ "code": code, "msg": msg }).to_string();
         FakeResponse::new(status)
             .header("content-type", "application/json")
             .body(body)
@@ -249,21 +245,6 @@ impl FakeResponse {
             Err(FakeFailure::Timeout) => Err(TransportError::timeout()),
         }
     }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 type Handler = Arc<dyn Fn(&RecordedRequest) -> FakeResponse + Send + Sync>;
@@ -623,8 +604,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn twirp_error_bodies_are_valid_json_strings() {
-        assert_eq!(json_string("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
+    fn twirp_error_bodies_are_valid_json() {
+        let Ok((status, _, body)) =
+            FakeResponse::twirp_error(404, "not_found", "a\"b\\c\n").outcome
+        else {
+            panic!("a response expected");
+        };
+        assert_eq!(status, 404);
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "code": "not_found", "msg": "a\"b\\c\n" })
+        );
     }
 
     #[test]

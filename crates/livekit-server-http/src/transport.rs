@@ -55,7 +55,7 @@ impl TransportLimits {
         TransportLimits {
             timeout,
             max_body_bytes,
-            max_error_body_bytes: max_body_bytes.min(crate::client::DEFAULT_MAX_ERROR_BODY),
+            max_error_body_bytes: max_body_bytes.min(livekit_server_twirp::ERROR_BODY_READ_LIMIT),
         }
     }
 
@@ -88,6 +88,7 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 ///
 /// Constructors are for [`Transport`] implementations; the predicates say what is known
 /// about the request's fate.
+#[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
     source: Option<BoxError>,
@@ -184,17 +185,6 @@ impl TransportError {
     /// large will be too large again).
     pub(crate) fn is_transient(&self) -> bool {
         !self.is_body_too_large()
-    }
-}
-
-impl fmt::Debug for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("TransportError");
-        d.field("kind", &self.kind);
-        if let Some(source) = &self.source {
-            d.field("source", source);
-        }
-        d.finish()
     }
 }
 

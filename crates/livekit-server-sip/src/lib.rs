@@ -47,17 +47,41 @@
 mod generated;
 
 use std::future::Future;
+use std::time::Duration;
 
 use futures_core::Stream;
 pub use generated::{SipClient, rpc};
-/// The ring window used when a request does not set `ringing_timeout` (an alias of
-/// [`livekit_server_http::DEFAULT_RING_WINDOW`]).
-pub use livekit_server_http::DEFAULT_RING_WINDOW as DEFAULT_RINGING_TIMEOUT;
-pub use livekit_server_http::DIAL_TIMEOUT_MARGIN;
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
 pub use livekit_server_proto as proto;
 use prost::Message as _;
 use proto::google::protobuf::Duration as ProtoDuration;
+
+/// The ring window used when a request does not set `ringing_timeout`: 30 s, the server's
+/// default.
+pub const DEFAULT_RINGING_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a dialing call waits beyond its ring window for the server to answer: 2 s.
+pub const DIAL_TIMEOUT_MARGIN: Duration = Duration::from_secs(2);
+
+/// `options` made fit for a call that dials and waits up to `ring_window` for an answer: both
+/// timeouts raised to at least `ring_window` plus [`DIAL_TIMEOUT_MARGIN`] (longer ones are
+/// kept), and one attempt only, since a replay would place a second phone call.
+///
+/// ```
+/// use std::time::Duration;
+/// use livekit_server_sip::{CallOptions, dialing};
+///
+/// let options = dialing(&CallOptions::new(), Duration::from_secs(45));
+/// assert_eq!(options.get_timeout(), Some(Duration::from_secs(47)));
+/// assert_eq!(options.get_max_attempts(), Some(1));
+/// ```
+#[must_use]
+pub fn dialing(options: &CallOptions, ring_window: Duration) -> CallOptions {
+    options
+        .clone()
+        .at_least(ring_window.saturating_add(DIAL_TIMEOUT_MARGIN))
+        .no_retry()
+}
 
 impl SipClient {
     /// Dials a phone number and connects the call to a room as a SIP participant
@@ -77,7 +101,7 @@ impl SipClient {
     ) -> Result<proto::SipParticipantInfo, Error> {
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
-        self.create_sip_participant_with(request, &self.call_options().dialing(ring))
+        self.create_sip_participant_with(request, &dialing(self.call_options(), ring))
             .await
     }
 
@@ -93,7 +117,7 @@ impl SipClient {
     ) -> Result<proto::TransferSipParticipantResponse, Error> {
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
-        self.transfer_sip_participant_with(request, &self.call_options().dialing(ring))
+        self.transfer_sip_participant_with(request, &dialing(self.call_options(), ring))
             .await
     }
 
@@ -228,7 +252,6 @@ impl SipStatus {
 mod tests {
     use std::pin::pin;
     use std::sync::Arc;
-    use std::time::Duration;
 
     use livekit_server_http::test_util::{FakeResponse, FakeTransport};
 
@@ -241,6 +264,32 @@ mod tests {
             .transport(Arc::new(fake.clone()))
             .build();
         SipClient::from_client(client.expect("client"))
+    }
+
+    #[test]
+    fn dialing_waits_the_ring_window_plus_the_margin_once() {
+        let base = CallOptions::new()
+            .request_id("dial-1")
+            .max_attempts(5)
+            .total_timeout(Duration::from_secs(20));
+        let dial = dialing(&base, DEFAULT_RINGING_TIMEOUT);
+        assert_eq!(dial.get_timeout(), Some(Duration::from_secs(32)));
+        assert_eq!(dial.get_total_timeout(), Some(Duration::from_secs(32)));
+        assert_eq!(dial.get_max_attempts(), Some(1));
+        assert_eq!(dial.get_request_id(), Some("dial-1"), "the rest is kept");
+        assert_eq!(base.get_max_attempts(), Some(5), "the base is left alone");
+        let long = dialing(
+            &CallOptions::new().timeout(Duration::from_secs(90)),
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            long.get_timeout(),
+            Some(Duration::from_secs(90)),
+            "a longer one is kept"
+        );
+        assert_eq!(long.get_total_timeout(), Some(Duration::from_secs(62)));
+        let endless = dialing(&CallOptions::new(), Duration::MAX);
+        assert_eq!(endless.get_timeout(), Some(Duration::MAX), "no overflow");
     }
 
     /// Every item of `stream`, or its first error.

@@ -11,17 +11,17 @@ use crate::TwirpCode;
 use crate::details::ErrorDetails;
 
 /// Meta key Go's Twirp client sets on errors built from a non-Twirp response.
-pub const META_FROM_INTERMEDIARY: &str = "http_error_from_intermediary";
+pub(crate) const META_FROM_INTERMEDIARY: &str = "http_error_from_intermediary";
 /// Meta key holding the HTTP status of a non-Twirp response.
-pub const META_STATUS_CODE: &str = "status_code";
+pub(crate) const META_STATUS_CODE: &str = "status_code";
 /// Meta key holding the `Location` of a non-Twirp redirect.
-pub const META_LOCATION: &str = "location";
+pub(crate) const META_LOCATION: &str = "location";
 /// Meta key LiveKit uses for a base64 `google.rpc.Status` with typed details.
-pub const META_ERROR_DETAILS: &str = "error_details";
+pub(crate) const META_ERROR_DETAILS: &str = "error_details";
 /// Meta key of the SIP status code of a failed SIP call.
-pub const META_SIP_STATUS_CODE: &str = "sip_status_code";
+pub(crate) const META_SIP_STATUS_CODE: &str = "sip_status_code";
 /// Meta key of the SIP status text of a failed SIP call.
-pub const META_SIP_STATUS: &str = "sip_status";
+pub(crate) const META_SIP_STATUS: &str = "sip_status";
 
 /// What kind of failure a [`TwirpError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -11,7 +11,8 @@
 //! # What it does
 //!
 //! - Routes: [`BaseUrl`] normalizes a server URL (`ws(s)://` → `http(s)://`, sub-path kept, no
-//!   `//`) and [`route`]/[`BaseUrl::uri_for`] append `/twirp/{package.Service}/{Method}`.
+//!   `//`) and [`BaseUrl::uri_for`] puts a generated route (`/twirp/{package.Service}/{Method}`)
+//!   under it.
 //! - Requests: [`build_request`] makes the `POST` with `Content-Type: application/protobuf`,
 //!   `User-Agent: livekit-server-sdk-rust/<version>` and a sensitive `Authorization: Bearer`;
 //!   [`set_request_id`] and [`set_timeout`] add `X-Livekit-Request-Id` and
@@ -82,19 +83,13 @@ mod url;
 
 pub use code::TwirpCode;
 pub use details::{ErrorDetail, ErrorDetails};
-pub use error::{
-    META_ERROR_DETAILS, META_FROM_INTERMEDIARY, META_LOCATION, META_SIP_STATUS,
-    META_SIP_STATUS_CODE, META_STATUS_CODE, TwirpError, TwirpErrorKind,
-};
-pub use request::{
-    CONTENT_TYPE_PROTOBUF, REQUEST_ID_HEADER, SDK_USER_AGENT, TIMEOUT_HEADER, build_request,
-    set_request_id, set_timeout,
-};
+pub use error::{TwirpError, TwirpErrorKind};
+pub use request::{SDK_USER_AGENT, build_request, set_request_id, set_timeout};
 pub use response::{
     MAX_RETRY_AFTER, decode_response, decode_response_at, expects_message, parse_retry_after,
 };
 pub use text::{ERROR_BODY_READ_LIMIT, REDACTED_TOKEN, SNIPPET_MAX_BYTES, redact_tokens};
-pub use url::{BaseUrl, TWIRP_PREFIX, method_path, route};
+pub use url::BaseUrl;
 
 /// The crate depends on `prost` 0.14 and `http` 1.x for its public types; these re-exports
 /// let the transport name the exact versions.

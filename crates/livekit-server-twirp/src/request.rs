@@ -10,25 +10,24 @@ use prost::Message;
 use crate::{BaseUrl, TwirpError};
 
 /// The content type of protobuf Twirp requests and responses.
-pub const CONTENT_TYPE_PROTOBUF: &str = "application/protobuf";
+pub(crate) const CONTENT_TYPE_PROTOBUF: &str = "application/protobuf";
 
 /// The `User-Agent` this SDK sends: `livekit-server-sdk-rust/<version>`.
 pub const SDK_USER_AGENT: &str = concat!("livekit-server-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 /// Header carrying a request id that stays the same across retries of one call, so a server
 /// that supports it can de-duplicate (the Go SDK sends it too).
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-livekit-request-id");
+pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-livekit-request-id");
 
 /// Header telling the server how long the client will wait, in milliseconds.
-pub const TIMEOUT_HEADER: HeaderName = HeaderName::from_static("x-twirp-timeout-ms");
+pub(crate) const TIMEOUT_HEADER: HeaderName = HeaderName::from_static("x-twirp-timeout-ms");
 
 /// Builds a Twirp call: `POST {base}{method_path}` with the message encoded as protobuf and
 /// the headers `Content-Type: application/protobuf`, `User-Agent:
 /// livekit-server-sdk-rust/<version>` and `Authorization: Bearer <token>`. `Accept` is left
 /// unset, as in Go's Twirp.
 ///
-/// `method_path` is a generated route such as `/twirp/livekit.RoomService/ListRooms` (see
-/// [`method_path`](crate::method_path)). The `Authorization` value is marked sensitive, so the
+/// `method_path` is a generated route such as `/twirp/livekit.RoomService/ListRooms`. The `Authorization` value is marked sensitive, so the
 /// `Debug` output of the request shows `Sensitive` instead of the token.
 ///
 /// ```

@@ -25,39 +25,53 @@ fn token_run(bytes: &[u8]) -> usize {
     bytes.iter().take_while(|&&c| is_token_char(c)).count()
 }
 
-/// Length of a JWT-shaped match at the start of `bytes`:
-/// `eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*` (greedy, as a regex would match).
-fn jwt_match(bytes: &[u8]) -> Option<usize> {
-    let rest = bytes.strip_prefix(b"eyJ")?;
-    let header = token_run(rest);
-    if header == 0 || rest.get(header) != Some(&b'.') {
-        return None;
-    }
-    let after_header = &rest[header + 1..];
-    let payload = token_run(after_header);
-    if payload == 0 || after_header.get(payload) != Some(&b'.') {
-        return None;
-    }
-    let signature = token_run(&after_header[payload + 1..]);
-    Some(3 + header + 1 + payload + 1 + signature)
+/// Offset of the leftmost `eyJ` in a run of token characters that leaves a non-empty header
+/// after it (the leftmost one leaves the longest header: no later one can do better).
+fn jwt_start(run: &[u8]) -> Option<usize> {
+    let at = run.windows(3).position(|window| window == b"eyJ")?;
+    (at + 3 < run.len()).then_some(at)
 }
 
-/// Replaces every JWT-shaped substring with [`REDACTED_TOKEN`].
+/// End of the `.payload.signature` that follows a header ending at `header_end`, if any.
+fn jwt_tail(bytes: &[u8], header_end: usize) -> Option<usize> {
+    if bytes.get(header_end) != Some(&b'.') {
+        return None;
+    }
+    let payload_end = header_end + 1 + token_run(&bytes[header_end + 1..]);
+    if payload_end == header_end + 1 || bytes.get(payload_end) != Some(&b'.') {
+        return None;
+    }
+    Some(payload_end + 1 + token_run(&bytes[payload_end + 1..]))
+}
+
+/// Replaces every JWT-shaped substring with [`REDACTED_TOKEN`]: the leftmost, greedy matches of
+/// `eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`, as a regex would find them.
+///
+/// Linear in the length of `text`, which comes from a server: it walks maximal runs of token
+/// characters. A token can only start inside a run and its header only end where the run
+/// ends, so the rest of a match (`.payload.signature`) is looked at once per run, never once
+/// per position (restarting the match at every position of a run of repeated `eyJ` costs time
+/// quadratic in its length: about 1.5 s for 64 KiB). Hand-written, not the `regex` crate, to
+/// keep this codec crate free of heavy dependencies; the tests check it against the obvious
+/// per-position matcher.
 #[must_use]
 pub fn redact_tokens(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Matches start with ASCII, so `i` is on a char boundary whenever one is found.
-        if let Some(len) = jwt_match(&bytes[i..]) {
-            out.push_str(&text[copied..i]);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = start + token_run(&bytes[start..]);
+        let token =
+            jwt_start(&bytes[start..end]).and_then(|at| Some((start + at, jwt_tail(bytes, end)?)));
+        if let Some((token_start, token_end)) = token {
+            // A match starts with and ends after ASCII: both ends are char boundaries.
+            out.push_str(&text[copied..token_start]);
             out.push_str(REDACTED_TOKEN);
-            i += len;
-            copied = i;
+            copied = token_end;
+            start = token_end;
         } else {
-            i += 1;
+            start = end + 1;
         }
     }
     out.push_str(&text[copied..]);
@@ -158,6 +172,59 @@ mod tests {
             assert_eq!(redact_tokens(text), text);
         }
         assert_eq!(redact_tokens("xeyJa.b.c"), format!("x{REDACTED_TOKEN}"));
+    }
+
+    /// The obvious matcher: try a match at every position (quadratic on runs of `eyJ`).
+    fn per_position_reference(text: &str) -> String {
+        fn at(bytes: &[u8]) -> Option<usize> {
+            let rest = bytes.strip_prefix(b"eyJ")?;
+            let header = token_run(rest);
+            if header == 0 || rest.get(header) != Some(&b'.') {
+                return None;
+            }
+            let after = &rest[header + 1..];
+            let payload = token_run(after);
+            if payload == 0 || after.get(payload) != Some(&b'.') {
+                return None;
+            }
+            Some(3 + header + 1 + payload + 1 + token_run(&after[payload + 1..]))
+        }
+        let bytes = text.as_bytes();
+        let (mut out, mut copied, mut i) = (String::new(), 0, 0);
+        while i < bytes.len() {
+            if let Some(len) = at(&bytes[i..]) {
+                out.push_str(&text[copied..i]);
+                out.push_str(REDACTED_TOKEN);
+                i += len;
+                copied = i;
+            } else {
+                i += 1;
+            }
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn redaction_matches_the_per_position_matcher(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["eyJ", "e", "y", "J", "a", "-", "_", ".", " ", "é", "eyJa.", "b.c"]),
+                0..40,
+            )
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(redact_tokens(&text), per_position_reference(&text));
+        }
+    }
+
+    #[test]
+    fn a_run_of_token_starts_is_kept_or_redacted_whole() {
+        // The worst case of the per-position matcher (its time is in `benches/redact.rs`).
+        let text = "eyJ".repeat(ERROR_BODY_READ_LIMIT / 3);
+        assert_eq!(redact_tokens(&text), text);
+        let with_tail = format!("{text}.a.b");
+        assert_eq!(redact_tokens(&with_tail), REDACTED_TOKEN);
     }
 
     #[test]

@@ -8,9 +8,6 @@ use http::uri::Authority;
 
 use crate::TwirpError;
 
-/// The prefix of every Twirp route.
-pub const TWIRP_PREFIX: &str = "/twirp";
-
 /// A validated LiveKit server URL that Twirp routes are built on.
 ///
 /// Accepts `http://` and `https://` URLs, and `ws://`/`wss://` (what clients use to join
@@ -25,7 +22,7 @@ pub const TWIRP_PREFIX: &str = "/twirp";
 ///
 /// let base = BaseUrl::parse("wss://example.com/livekit/")?;
 /// assert_eq!(base.to_string(), "https://example.com/livekit");
-/// let uri = base.route("livekit.RoomService", "ListRooms")?;
+/// let uri = base.uri_for("/twirp/livekit.RoomService/ListRooms")?;
 /// assert_eq!(uri, "https://example.com/livekit/twirp/livekit.RoomService/ListRooms");
 /// # Ok::<(), livekit_server_twirp::TwirpError>(())
 /// ```
@@ -103,39 +100,8 @@ impl BaseUrl {
     }
 
     /// `"https"` or `"http"`.
-    #[must_use]
-    pub fn scheme(&self) -> &'static str {
+    fn scheme(&self) -> &'static str {
         if self.https { "https" } else { "http" }
-    }
-
-    /// Whether requests go over TLS.
-    #[must_use]
-    pub fn is_https(&self) -> bool {
-        self.https
-    }
-
-    /// `host[:port]`, lowercased.
-    #[must_use]
-    pub fn authority(&self) -> &str {
-        self.authority.as_str()
-    }
-
-    /// The host name or address (IPv6 in brackets), lowercased, without the port.
-    #[must_use]
-    pub fn host(&self) -> &str {
-        self.authority.host()
-    }
-
-    /// The explicit port, if any.
-    #[must_use]
-    pub fn port(&self) -> Option<u16> {
-        self.authority.port_u16()
-    }
-
-    /// The sub-path the server is mounted at: empty, or `/a/b` without a trailing slash.
-    #[must_use]
-    pub fn path_prefix(&self) -> &str {
-        &self.prefix
     }
 
     /// The URI of `path` (such as a generated method path,
@@ -160,58 +126,6 @@ impl BaseUrl {
         .parse()
         .map_err(|_| TwirpError::invalid_request("the request path is not a valid URI path"))
     }
-
-    /// The URI of a Twirp method: `{base}/twirp/{service_full_name}/{method}`.
-    ///
-    /// # Errors
-    ///
-    /// An invalid-request error if `service_full_name` is not a dotted protobuf name
-    /// (`livekit.RoomService`) or `method` is not a protobuf identifier (`ListRooms`).
-    pub fn route(&self, service_full_name: &str, method: &str) -> Result<Uri, TwirpError> {
-        self.uri_for(&method_path(service_full_name, method)?)
-    }
-}
-
-/// The path of a Twirp method: `/twirp/{service_full_name}/{method}`.
-///
-/// # Errors
-///
-/// An invalid-request error if `service_full_name` is not a dotted protobuf name or `method`
-/// not a protobuf identifier.
-pub fn method_path(service_full_name: &str, method: &str) -> Result<String, TwirpError> {
-    if !service_full_name.split('.').all(is_identifier) {
-        return Err(TwirpError::invalid_request(
-            "the service name must be a full protobuf name such as `livekit.RoomService`",
-        ));
-    }
-    if !is_identifier(method) {
-        return Err(TwirpError::invalid_request(
-            "the method name must be a protobuf identifier such as `ListRooms`",
-        ));
-    }
-    Ok(format!("{TWIRP_PREFIX}/{service_full_name}/{method}"))
-}
-
-/// Builds the URI of a Twirp method from a server URL in one step; see [`BaseUrl::parse`]
-/// for the URL rules and [`BaseUrl::route`] for the names.
-///
-/// ```
-/// let uri = livekit_server_twirp::route("http://localhost:7880", "livekit.RoomService", "CreateRoom")?;
-/// assert_eq!(uri, "http://localhost:7880/twirp/livekit.RoomService/CreateRoom");
-/// # Ok::<(), livekit_server_twirp::TwirpError>(())
-/// ```
-///
-/// # Errors
-///
-/// An invalid-request error for an unusable URL or name.
-pub fn route(base_url: &str, service_full_name: &str, method: &str) -> Result<Uri, TwirpError> {
-    BaseUrl::parse(base_url)?.route(service_full_name, method)
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 impl fmt::Display for BaseUrl {
@@ -238,7 +152,9 @@ mod tests {
     use super::*;
 
     fn list_rooms(base: &str) -> Result<String, TwirpError> {
-        route(base, "livekit.RoomService", "ListRooms").map(|uri| uri.to_string())
+        BaseUrl::parse(base)?
+            .uri_for("/twirp/livekit.RoomService/ListRooms")
+            .map(|uri| uri.to_string())
     }
 
     #[test]
@@ -329,32 +245,6 @@ mod tests {
     }
 
     #[test]
-    fn names_are_validated() {
-        let base = BaseUrl::parse("https://x.io").unwrap();
-        assert!(base.route("livekit.RoomService", "ListRooms").is_ok());
-        assert!(base.route("livekit.agent.AgentService", "Run_2").is_ok());
-        for (service, method) in [
-            ("", "ListRooms"),
-            ("livekit.", "ListRooms"),
-            (".RoomService", "ListRooms"),
-            ("livekit.Room Service", "ListRooms"),
-            ("livekit/RoomService", "ListRooms"),
-            ("livekit.RoomService", ""),
-            ("livekit.RoomService", "List/Rooms"),
-            ("livekit.RoomService", "ListRooms?x=1"),
-            ("livekit.RoomService", "1List"),
-            ("livekit.RoomService", "Liste\u{301}"),
-        ] {
-            assert!(
-                base.route(service, method)
-                    .unwrap_err()
-                    .is_invalid_request(),
-                "{service}/{method}"
-            );
-        }
-    }
-
-    #[test]
     fn uri_for_takes_generated_paths() {
         let base = BaseUrl::parse("https://x.io/sub/").unwrap();
         let uri = base
@@ -372,16 +262,11 @@ mod tests {
     #[test]
     fn accessors() {
         let base: BaseUrl = "wss://lk.example.com:8443/x/".parse().unwrap();
-        assert_eq!(base.scheme(), "https");
-        assert!(base.is_https());
-        assert_eq!(base.host(), "lk.example.com");
-        assert_eq!(base.port(), Some(8443));
-        assert_eq!(base.authority(), "lk.example.com:8443");
-        assert_eq!(base.path_prefix(), "/x");
+        assert_eq!(base.to_string(), "https://lk.example.com:8443/x");
         assert_eq!(
             format!("{base:?}"),
             "BaseUrl(https://lk.example.com:8443/x)"
         );
-        assert_eq!(BaseUrl::parse("http://a").unwrap().path_prefix(), "");
+        assert_eq!(BaseUrl::parse("http://a/").unwrap().to_string(), "http://a");
     }
 }
