@@ -7,10 +7,12 @@
 mod ci;
 mod clients;
 mod codegen;
+mod descriptors;
 mod env;
 mod fuzz;
 mod paging;
 mod procs;
+mod protojson;
 mod setup;
 mod sync;
 mod tidy;

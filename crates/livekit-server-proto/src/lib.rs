@@ -73,7 +73,7 @@
 
 mod paging;
 #[cfg(feature = "serde")]
-mod pbjson_support;
+mod protojson;
 mod service;
 mod wkt;
 #[cfg(feature = "serde")]
@@ -92,6 +92,8 @@ pub use wkt::NegativeDuration;
     clippy::all,
     clippy::pedantic,
     clippy::unwrap_used,
+    unused_variables,
+    deprecated,
     rustdoc::all
 )]
 mod generated {
@@ -110,6 +112,8 @@ mod generated {
     pub mod google {
         pub mod protobuf {
             include!("generated/google.protobuf.rs");
+            #[cfg(feature = "serde")]
+            include!("generated/google.protobuf.serde.rs");
         }
     }
 
