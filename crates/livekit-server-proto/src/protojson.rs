@@ -652,3 +652,180 @@ impl<'a> JsonNumber<'a> {
         Some(if self.negative { -value } else { value })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `json` through codec `C`, the whole text.
+    fn read<C: Codec>(json: &str) -> Result<Option<C::T>, String> {
+        let mut d = serde_json::Deserializer::from_str(json);
+        let v = C::read(&mut d).map_err(|e| e.to_string())?;
+        d.end().map_err(|e| e.to_string())?;
+        Ok(v)
+    }
+
+    fn write<C: Codec>(v: &C::T) -> String {
+        serde_json::to_string(&Write::<C>(v)).unwrap()
+    }
+
+    #[test]
+    fn number_errors_are_typed() {
+        let expecting =
+            "expected an int32 (a JSON number or a string of one, with an integer value)";
+        assert_eq!(
+            read::<Num<i32>>("1.5").unwrap_err(),
+            format!("invalid value: floating point `1.5`, {expecting} at line 1 column 3")
+        );
+        assert_eq!(
+            read::<Num<i32>>("2147483648").unwrap_err(),
+            format!("invalid value: integer `2147483648`, {expecting} at line 1 column 10")
+        );
+        assert_eq!(
+            read::<Num<i32>>(r#""x""#).unwrap_err(),
+            format!("invalid value: string \"x\", {expecting} at line 1 column 3")
+        );
+        assert_eq!(
+            read::<Num<i32>>("true").unwrap_err(),
+            format!("invalid type: boolean `true`, {expecting} at line 1 column 4")
+        );
+        assert!(
+            read::<Num<u64>>("null").is_err(),
+            "null is the field's business"
+        );
+    }
+
+    #[test]
+    fn numbers_are_written_as_go_writes_them() {
+        assert_eq!(write::<Num<i64>>(&-5), r#""-5""#);
+        assert_eq!(write::<Num<u64>>(&u64::MAX), r#""18446744073709551615""#);
+        assert_eq!(write::<Num<i32>>(&-5), "-5");
+        assert_eq!(write::<Num<u32>>(&u32::MAX), "4294967295");
+        assert_eq!(write::<Num<f64>>(&f64::NAN), r#""NaN""#);
+        assert_eq!(write::<Num<f64>>(&f64::INFINITY), r#""Infinity""#);
+        assert_eq!(write::<Num<f32>>(&f32::NEG_INFINITY), r#""-Infinity""#);
+        assert_eq!(write::<Num<f64>>(&1.5), "1.5");
+        assert_eq!(write::<Num<f32>>(&0.1), "0.1");
+        // A negative zero is not the default: it is written.
+        assert!(Num::<f64>::skip(&0.0) && !Num::<f64>::skip(&-0.0));
+        assert_eq!(
+            write::<List<Num<f32>>>(&vec![1.0, f32::NAN]),
+            r#"[1.0,"NaN"]"#
+        );
+        assert!(read::<Num<f32>>(r#""NaN""#).unwrap().unwrap().is_nan());
+        assert!(read::<Num<f32>>("3.4028236e38").is_err(), "beyond f32::MAX");
+        assert!(read::<Num<f32>>(r#""inf""#).is_err());
+        assert_eq!(read::<Num<i64>>(r#""1e2""#).unwrap(), Some(100));
+        assert_eq!(read::<Num<u32>>("5.0").unwrap(), Some(5));
+    }
+
+    #[test]
+    fn integers_are_read_from_the_digits_of_a_json_number() {
+        let int = |s: &str| JsonNumber::parse(s).and_then(|n| n.integer());
+        assert_eq!(int("0"), Some(0));
+        assert_eq!(int("-0"), Some(0));
+        assert_eq!(int("42"), Some(42));
+        assert_eq!(int("1.0"), Some(1));
+        assert_eq!(int("1e2"), Some(100));
+        assert_eq!(int("1E+2"), Some(100));
+        assert_eq!(int("100e-2"), Some(1));
+        assert_eq!(int("0.05e2"), Some(5));
+        assert_eq!(int("0e999999999999999999999"), Some(0));
+        assert_eq!(
+            int("18446744073709551615"),
+            Some(18_446_744_073_709_551_615)
+        );
+        assert_eq!(
+            int("-9223372036854775808.000"),
+            Some(-9_223_372_036_854_775_808)
+        );
+        assert_eq!(int("9007199254740993"), Some(9_007_199_254_740_993));
+        assert_eq!(int("1.5"), None);
+        assert_eq!(int("1e-1"), None);
+        assert_eq!(int("1e21"), None, "beyond every 64-bit range");
+        assert_eq!(int("1e999999999999999999999"), None);
+        for not_json in [
+            "", "-", "+1", "01", "1.", ".5", "1e", "1e+", " 1", "1 ", "0x10", "NaN",
+        ] {
+            assert!(JsonNumber::parse(not_json).is_none(), "{not_json:?}");
+        }
+    }
+
+    struct Colour;
+    impl ProtoEnum for Colour {
+        const NAME: &'static str = "test.Colour";
+        fn number_of(name: &str) -> Option<i32> {
+            ["RED", "GREEN"]
+                .iter()
+                .position(|n| *n == name)
+                .and_then(|i| i32::try_from(i).ok())
+        }
+        fn name_of(number: i32) -> Option<&'static str> {
+            ["RED", "GREEN"].get(usize::try_from(number).ok()?).copied()
+        }
+    }
+
+    #[test]
+    fn enums_keep_numbers_and_skip_unknown_names() {
+        let one = read::<Enum<Colour>>;
+        assert_eq!(one(r#""GREEN""#).unwrap(), Some(1));
+        assert_eq!(one(r#""PURPLE""#).unwrap(), None);
+        assert_eq!(one("7").unwrap(), Some(7));
+        assert_eq!(one("-1").unwrap(), Some(-1));
+        assert_eq!(one("1.0").unwrap(), Some(1));
+        for bad in ["1.5", "2147483648", "true", "null", "{}"] {
+            assert!(one(bad).is_err(), "{bad}");
+        }
+        assert_eq!(write::<Enum<Colour>>(&1), r#""GREEN""#);
+        assert_eq!(write::<Enum<Colour>>(&9), "9");
+        let list = read::<List<Enum<Colour>>>;
+        assert_eq!(
+            list(r#"["RED", "PURPLE", 9, "GREEN"]"#).unwrap(),
+            Some(vec![0, 9, 1])
+        );
+        assert!(list(r#"["RED", null]"#).is_err());
+        assert!(list("{}").is_err());
+    }
+
+    #[test]
+    fn map_keys_are_unique_after_parsing_and_written_sorted() {
+        type Strings = Map<String, Plain<String>>;
+        type Numbers = Map<i32, Num<u32>>;
+        let map = read::<Strings>(r#"{"b":"2","a":"1"}"#).unwrap().unwrap();
+        assert_eq!(write::<Strings>(&map), r#"{"a":"1","b":"2"}"#);
+        let error = read::<Strings>(r#"{"a":"1","a":"2"}"#).unwrap_err();
+        assert!(error.starts_with("duplicate map key \"a\""), "{error}");
+        let error = read::<Numbers>(r#"{"1":1,"01":2}"#).unwrap_err();
+        assert!(error.starts_with("duplicate map key \"1\""), "{error}");
+        // Keys are read as Go's strconv reads them, unlike numeric values.
+        let map = read::<Numbers>(r#"{"+7":"1","-3":2}"#).unwrap().unwrap();
+        assert_eq!(map.into_iter().collect::<Vec<_>>(), [(-3, 2), (7, 1)]);
+        assert!(read::<Numbers>(r#"{"1e2":1}"#).is_err());
+        assert!(read::<Strings>(r#"{"a":null}"#).is_err());
+        assert!(read::<Map<bool, Plain<bool>>>(r#"{"true":true,"1":false}"#).is_err());
+    }
+
+    #[test]
+    fn bytes_read_both_alphabets_and_write_standard_base64() {
+        for text in [r#""/+8=""#, r#""/+8""#, r#""_-8=""#, r#""_-8""#] {
+            assert_eq!(
+                read::<Bytes>(text).unwrap(),
+                Some(vec![0xff, 0xef]),
+                "{text}"
+            );
+        }
+        assert_eq!(write::<Bytes>(&vec![0xff, 0xef]), r#""/+8=""#);
+        for bad in [r#""a""#, r#""!!""#, "5", "[1]"] {
+            assert!(read::<Bytes>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn seen_marks_each_slot_once() {
+        let mut seen = Seen::default();
+        for slot in [0, 63, 64, 255] {
+            assert!(!seen.mark(slot) && seen.mark(slot), "{slot}");
+        }
+        assert!(!seen.mark(1));
+    }
+}

@@ -43,7 +43,12 @@ fn read_str<'de, D: Deserializer<'de>, T>(
     parse: fn(&str) -> Option<T>,
 ) -> Result<T, D::Error> {
     let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    parse(&text).ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&text), &expecting))
+    // The error quotes at most 64 characters of the input.
+    let quoted = text
+        .char_indices()
+        .nth(64)
+        .map_or(&*text, |(end, _)| &text[..end]);
+    parse(&text).ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(quoted), &expecting))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,8 +105,8 @@ impl<'de> Deserialize<'de> for Timestamp {
 impl Serialize for Duration {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Duration { seconds, nanos } = *self;
-        if seconds.abs() > MAX_DURATION_SECONDS
-            || nanos.abs() >= NANOS_PER_SECOND
+        if seconds.unsigned_abs() > MAX_DURATION_SECONDS.unsigned_abs()
+            || nanos.unsigned_abs() >= NANOS_PER_SECOND.unsigned_abs()
             || (seconds > 0 && nanos < 0)
             || (seconds < 0 && nanos > 0)
         {
@@ -137,7 +142,6 @@ fn parse_duration(text: &str) -> Option<Duration> {
         || fraction.len() > 9
         || (integer.is_empty() && !body.contains('.'))
         || (integer.len() > 1 && integer.starts_with('0'))
-        || (integer.is_empty() && fraction.is_empty())
     {
         return None;
     }
@@ -156,7 +160,8 @@ fn parse_duration(text: &str) -> Option<Duration> {
     } else {
         (seconds, nanos)
     };
-    (seconds.abs() <= MAX_DURATION_SECONDS).then_some(Duration { seconds, nanos })
+    (seconds.unsigned_abs() <= MAX_DURATION_SECONDS.unsigned_abs())
+        .then_some(Duration { seconds, nanos })
 }
 
 impl<'de> Deserialize<'de> for Duration {
@@ -292,6 +297,502 @@ impl<'de> Deserialize<'de> for ListValue {
             _ => Err(de::Error::custom(
                 "expected a JSON array (google.protobuf.ListValue)",
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::google::protobuf::{Any, Empty};
+    use serde_json::json;
+
+    fn to_json<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap()
+    }
+
+    fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    fn ts(seconds: i64, nanos: i32) -> Timestamp {
+        Timestamp { seconds, nanos }
+    }
+
+    fn dur(seconds: i64, nanos: i32) -> Duration {
+        Duration { seconds, nanos }
+    }
+
+    /// A small deterministic generator (xorshift64*), enough to sweep value ranges.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn range(&mut self, min: i64, max: i64) -> i64 {
+            let span = u64::try_from(max - min).unwrap() + 1;
+            min + i64::try_from(self.next() % span).unwrap()
+        }
+    }
+
+    const MIN_TIMESTAMP_SECONDS: i64 = *TIMESTAMP_SECONDS.start();
+    const MAX_TIMESTAMP_SECONDS: i64 = *TIMESTAMP_SECONDS.end();
+
+    fn number(v: f64) -> Value {
+        Value {
+            kind: Some(Kind::NumberValue(v)),
+        }
+    }
+
+    #[test]
+    fn timestamp_known_answers() {
+        let cases = [
+            (ts(0, 0), "\"1970-01-01T00:00:00Z\""),
+            (ts(1_700_000_000, 0), "\"2023-11-14T22:13:20Z\""),
+            (
+                ts(1_700_000_000, 100_000_000),
+                "\"2023-11-14T22:13:20.100Z\"",
+            ),
+            (
+                ts(1_700_000_000, 120_000),
+                "\"2023-11-14T22:13:20.000120Z\"",
+            ),
+            (ts(1_700_000_000, 1), "\"2023-11-14T22:13:20.000000001Z\""),
+            (ts(-1, 999_999_999), "\"1969-12-31T23:59:59.999999999Z\""),
+            (ts(951_782_400, 0), "\"2000-02-29T00:00:00Z\""),
+            (ts(MIN_TIMESTAMP_SECONDS, 0), "\"0001-01-01T00:00:00Z\""),
+            (
+                ts(MAX_TIMESTAMP_SECONDS, 999_999_999),
+                "\"9999-12-31T23:59:59.999999999Z\"",
+            ),
+        ];
+        for (value, text) in cases {
+            assert_eq!(to_json(&value), text);
+            assert_eq!(from_json::<Timestamp>(text).unwrap(), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn timestamp_rejects_invalid_text() {
+        let bad = [
+            "",
+            "1970-01-01",
+            "1970-01-01T00:00:00",
+            "1970-01-01 00:00:00Z",
+            "1970-01-01t00:00:00Z",
+            "1970-01-01T00:00:00z",
+            "1970-1-01T00:00:00Z",
+            "+1970-01-01T00:00:00Z",
+            "19700-01-01T00:00:00Z",
+            "1970-13-01T00:00:00Z",
+            "1970-00-01T00:00:00Z",
+            "1970-01-00T00:00:00Z",
+            "1970-01-32T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2023-04-31T00:00:00Z",
+            "1970-01-01T24:00:00Z",
+            "1970-01-01T00:60:00Z",
+            "1970-01-01T00:00:60Z",
+            "1970-01-01T00:00:00.Z",
+            "1970-01-01T00:00:00.1234567890Z",
+            "1970-01-01T00:00:00+0100",
+            "1970-01-01T00:00:00+1:00",
+            "1970-01-01T00:00:00ZZ",
+            "1970-01-01T00:00:00Z ",
+            " 1970-01-01T00:00:00Z",
+            "1970-01-01T00:00:00+01:00Z",
+            "197a-01-01T00:00:00Z",
+            "1970-01-01T00:00:0٣Z",
+            "١٩٧٠-01-01T00:00:00Z",
+        ];
+        for text in bad {
+            assert!(parse_timestamp(text).is_none(), "accepted {text:?}");
+            let json = serde_json::to_string(text).unwrap();
+            assert!(from_json::<Timestamp>(&json).is_err(), "accepted {json}");
+        }
+    }
+
+    #[test]
+    fn timestamp_range_is_enforced_both_ways() {
+        for text in [
+            "0000-12-31T23:59:59Z",
+            "0001-01-01T00:00:00+00:01",
+            "9999-12-31T23:59:59-00:01",
+            "0000-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_timestamp(text), None, "{text}");
+        }
+        for value in [
+            ts(MIN_TIMESTAMP_SECONDS - 1, 0),
+            ts(MAX_TIMESTAMP_SECONDS + 1, 0),
+            ts(i64::MIN, 0),
+            ts(i64::MAX, 0),
+            ts(0, -1),
+            ts(0, NANOS_PER_SECOND),
+            ts(0, i32::MIN),
+        ] {
+            assert!(serde_json::to_string(&value).is_err(), "{value:?}");
+        }
+    }
+
+    /// What Go's protojson (google.golang.org/protobuf v1.36) made of each text, as its
+    /// differential-test oracle printed it: the instant re-encoded in UTC, or the kind of error.
+    #[derive(Clone, Copy, Debug)]
+    enum Go {
+        Reads(&'static str),
+        Invalid,
+        OutOfRange,
+    }
+
+    #[test]
+    fn timestamp_rejects_non_strings() {
+        for json in [
+            "0",
+            "1700000000",
+            "null",
+            "{}",
+            "[]",
+            "true",
+            "{\"seconds\":1}",
+        ] {
+            assert!(from_json::<Timestamp>(json).is_err(), "{json}");
+        }
+        assert_eq!(from_json::<Option<Timestamp>>("null").unwrap(), None);
+    }
+
+    #[test]
+    fn timestamp_round_trips_across_the_range() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for i in 0..20_000 {
+            let seconds = rng.range(MIN_TIMESTAMP_SECONDS, MAX_TIMESTAMP_SECONDS);
+            let nanos = match i % 4 {
+                0 => 0,
+                1 => i32::try_from(rng.range(0, 999)).unwrap() * 1_000_000,
+                2 => i32::try_from(rng.range(0, 999_999)).unwrap() * 1_000,
+                _ => i32::try_from(rng.range(0, 999_999_999)).unwrap(),
+            };
+            let value = ts(seconds, nanos);
+            let text = to_json(&value);
+            let fraction = text.find('.').map_or(0, |dot| text.len() - dot - 3);
+            assert!([0, 3, 6, 9].contains(&fraction), "{text}");
+            assert_eq!(from_json::<Timestamp>(&text).unwrap(), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn duration_known_answers() {
+        let cases = [
+            (dur(0, 0), "\"0s\""),
+            (dur(1, 0), "\"1s\""),
+            (dur(-1, 0), "\"-1s\""),
+            (dur(1, 500_000_000), "\"1.500s\""),
+            (dur(0, -1_000), "\"-0.000001s\""),
+            (dur(0, 1), "\"0.000000001s\""),
+            (dur(-3, -20_000), "\"-3.000020s\""),
+            (
+                dur(MAX_DURATION_SECONDS, 999_999_999),
+                "\"315576000000.999999999s\"",
+            ),
+            (
+                dur(-MAX_DURATION_SECONDS, -999_999_999),
+                "\"-315576000000.999999999s\"",
+            ),
+        ];
+        for (value, text) in cases {
+            assert_eq!(to_json(&value), text);
+            assert_eq!(from_json::<Duration>(text).unwrap(), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn duration_accepts_go_grammar() {
+        let cases = [
+            ("1.5s", dur(1, 500_000_000)),
+            ("0.1s", dur(0, 100_000_000)),
+            ("1.s", dur(1, 0)),
+            (".1s", dur(0, 100_000_000)),
+            (".s", dur(0, 0)),
+            ("+1s", dur(1, 0)),
+            ("-.1s", dur(0, -100_000_000)),
+            ("-0s", dur(0, 0)),
+            ("-0.5s", dur(0, -500_000_000)),
+            ("10.000000001s", dur(10, 1)),
+            ("315576000000s", dur(MAX_DURATION_SECONDS, 0)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_duration(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn duration_rejects_invalid_text() {
+        let bad = [
+            "",
+            "s",
+            "1",
+            "-s",
+            "+s",
+            "--1s",
+            "+-1s",
+            "01s",
+            "00s",
+            "1.0000000001s",
+            "1e3s",
+            "1 s",
+            " 1s",
+            "1s ",
+            "1S",
+            "1ms",
+            "0x1s",
+            "1..0s",
+            "1.-5s",
+            "٣s",
+            "315576000001s",
+            "-315576000001s",
+            "99999999999999999999s",
+        ];
+        for text in bad {
+            assert!(parse_duration(text).is_none(), "accepted {text:?}");
+        }
+        for json in ["1", "1.5", "null", "{}", "[\"1s\"]"] {
+            assert!(from_json::<Duration>(json).is_err(), "{json}");
+        }
+    }
+
+    #[test]
+    fn duration_serialize_errors() {
+        for value in [
+            dur(MAX_DURATION_SECONDS + 1, 0),
+            dur(-MAX_DURATION_SECONDS - 1, 0),
+            dur(i64::MIN, 0),
+            dur(0, NANOS_PER_SECOND),
+            dur(0, -NANOS_PER_SECOND),
+            dur(1, -1),
+            dur(-1, 1),
+        ] {
+            assert!(serde_json::to_string(&value).is_err(), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn duration_round_trips() {
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+        for _ in 0..20_000 {
+            let seconds = rng.range(-MAX_DURATION_SECONDS, MAX_DURATION_SECONDS);
+            let magnitude = i32::try_from(rng.range(0, 999_999_999)).unwrap();
+            let nanos = match seconds.signum() {
+                1 => magnitude,
+                -1 => -magnitude,
+                _ if rng.next().is_multiple_of(2) => magnitude,
+                _ => -magnitude,
+            };
+            let value = dur(seconds, nanos);
+            let text = to_json(&value);
+            assert_eq!(from_json::<Duration>(&text).unwrap(), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn empty_is_an_object() {
+        assert_eq!(to_json(&Empty {}), "{}");
+        assert_eq!(from_json::<Empty>("{}").unwrap(), Empty {});
+        assert_eq!(
+            from_json::<Empty>("{\"future\":[1,{\"x\":null}]}").unwrap(),
+            Empty {}
+        );
+        for json in ["[]", "null", "0", "\"\"", "{"] {
+            assert!(from_json::<Empty>(json).is_err(), "{json}");
+        }
+    }
+
+    #[test]
+    fn struct_round_trip_with_sorted_keys() {
+        let text = r#"{"z":1,"a":{"nested":[true,null,"s",1.5,-2]},"m":[],"e":{}}"#;
+        let value: Struct = from_json(text).unwrap();
+        assert_eq!(value.fields.len(), 4);
+        let written = to_json(&value);
+        assert_eq!(
+            written,
+            r#"{"a":{"nested":[true,null,"s",1.5,-2]},"e":{},"m":[],"z":1}"#
+        );
+        assert_eq!(from_json::<Struct>(&written).unwrap(), value);
+    }
+
+    #[test]
+    fn value_kinds() {
+        let parsed: Value = from_json("null").unwrap();
+        assert_eq!(parsed.kind, Some(Kind::NullValue(0)));
+        assert_eq!(to_json(&parsed), "null");
+        let parsed: Value = from_json("\"text\"").unwrap();
+        assert_eq!(parsed.kind, Some(Kind::StringValue("text".into())));
+        let parsed: Value = from_json("false").unwrap();
+        assert_eq!(parsed.kind, Some(Kind::BoolValue(false)));
+        let parsed: Value = from_json("[1]").unwrap();
+        assert!(matches!(parsed.kind, Some(Kind::ListValue(ref l)) if l.values.len() == 1));
+        let parsed: Value = from_json("{}").unwrap();
+        assert!(matches!(parsed.kind, Some(Kind::StructValue(ref s)) if s.fields.is_empty()));
+    }
+
+    #[test]
+    fn value_numbers_are_written_like_go() {
+        let cases: [(f64, &str); 12] = [
+            (1.0, "1"),
+            (-1.0, "-1"),
+            (0.0, "0"),
+            (0.5, "0.5"),
+            (1.5, "1.5"),
+            (1e20, "100000000000000000000"),
+            (1.234_567_890_123_456_8e20, "123456789012345680000"),
+            (9_007_199_254_740_993.0, "9007199254740992"),
+            (-9.3e18, "-9300000000000000000"),
+            (1e-7, "1e-7"),
+            (1234567.891, "1234567.891"),
+            (0.1, "0.1"),
+        ];
+        for (v, text) in cases {
+            assert_eq!(to_json(&number(v)), text, "{v}");
+            assert_eq!(
+                text.parse::<f64>().unwrap(),
+                v,
+                "Go's text reads back exactly: {text}"
+            );
+            let back: Value = from_json(text).unwrap();
+            let Some(Kind::NumberValue(back)) = back.kind else {
+                panic!("{text}")
+            };
+            // serde_json without its `float_roundtrip` feature may read a number 1 ULP off
+            // (it does for 123456789012345680000); that is the reader, not this crate.
+            assert!((back - v).abs() <= v.abs() * f64::EPSILON, "{text}: {back}");
+        }
+        // Integers beyond 2^53 read with round-to-nearest, as Go's float parsing does.
+        let big: Value = from_json("18446744073709551615").unwrap();
+        assert_eq!(
+            big.kind,
+            Some(Kind::NumberValue(18_446_744_073_709_551_615.0))
+        );
+    }
+
+    #[test]
+    fn value_write_errors() {
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(serde_json::to_string(&number(v)).is_err());
+        }
+        assert!(serde_json::to_string(&Value { kind: None }).is_err());
+        let nested = Struct {
+            fields: [("k".to_owned(), Value { kind: None })]
+                .into_iter()
+                .collect(),
+        };
+        assert!(serde_json::to_string(&nested).is_err());
+    }
+
+    #[test]
+    fn struct_rejects_duplicates_and_non_objects() {
+        assert!(from_json::<Struct>(r#"{"a":1,"a":2}"#).is_err());
+        assert!(from_json::<Value>(r#"{"x":{"a":1,"a":1}}"#).is_err());
+        for json in ["[]", "1", "\"{}\"", "null"] {
+            assert!(from_json::<Struct>(json).is_err(), "{json}");
+        }
+        for json in ["{}", "1", "null"] {
+            assert!(from_json::<ListValue>(json).is_err(), "{json}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(from_json::<Value>(&deep).is_err());
+        let deep = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+        assert!(from_json::<Struct>(&deep).is_err());
+    }
+
+    #[test]
+    fn list_value_round_trip() {
+        let list: ListValue = from_json(r#"[1,"two",[3],{"four":4},null,false]"#).unwrap();
+        assert_eq!(list.values.len(), 6);
+        assert_eq!(to_json(&list), r#"[1,"two",[3],{"four":4},null,false]"#);
+    }
+
+    #[test]
+    fn any_round_trip() {
+        let any = Any {
+            type_url: "type.googleapis.com/livekit.SIPStatus".into(),
+            value: vec![0x08, 0x96, 0x01, 0xfb, 0xff],
+        };
+        let text = to_json(&any);
+        assert_eq!(
+            text,
+            r#"{"@type":"type.googleapis.com/livekit.SIPStatus","value":"CJYB+/8="}"#
+        );
+        assert_eq!(from_json::<Any>(&text).unwrap(), any);
+        // URL-safe alphabet and missing padding read the same bytes.
+        let url_safe = r#"{"value":"CJYB-_8","@type":"type.googleapis.com/livekit.SIPStatus"}"#;
+        assert_eq!(from_json::<Any>(url_safe).unwrap(), any);
+    }
+
+    #[test]
+    fn serde_json_value_input_works_too() {
+        // Deserializing from an in-memory serde_json::Value takes other visitor paths.
+        let value = json!({"t": "1970-01-01T00:00:01Z", "d": "2s", "s": {"k": [1, "x"]}});
+        let t = Timestamp::deserialize(&value["t"]).unwrap();
+        assert_eq!(t, ts(1, 0));
+        let d = Duration::deserialize(&value["d"]).unwrap();
+        assert_eq!(d, dur(2, 0));
+        let s = Struct::deserialize(&value["s"]).unwrap();
+        assert_eq!(serde_json::to_value(&s).unwrap(), value["s"]);
+    }
+
+    #[test]
+    fn errors_quote_bounded_input() {
+        let long = format!("\"{}\"", "9".repeat(10_000));
+        let error = from_json::<Timestamp>(&long).unwrap_err().to_string();
+        assert!(error.len() < 300, "{error}");
+        let error = from_json::<Duration>(&long).unwrap_err().to_string();
+        assert!(error.len() < 300, "{error}");
+    }
+    #[test]
+    fn timestamp_reads_offsets_and_short_fractions() {
+        let cases = [
+            ("1970-01-01T01:00:00+01:00", ts(0, 0)),
+            ("1969-12-31T16:00:00-08:00", ts(0, 0)),
+            ("1970-01-01T05:30:00.5+05:30", ts(0, 500_000_000)),
+            ("1970-01-01T00:00:00.1Z", ts(0, 100_000_000)),
+            ("1970-01-01T00:00:00.12345Z", ts(0, 123_450_000)),
+            ("1970-01-01T00:00:00.000000000Z", ts(0, 0)),
+            ("1970-01-01T00:00:00-00:00", ts(0, 0)),
+            // Year 0 with a negative offset lands on 0001-01-01 UTC: valid, as in Go.
+            ("0000-12-31T23:00:00-01:00", ts(MIN_TIMESTAMP_SECONDS, 0)),
+            ("2024-02-29T23:59:59+23:59", ts(1_709_251_199 - 86_340, 0)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_timestamp(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn any_is_written_with_its_type_and_bytes() {
+        assert_eq!(to_json(&Any::default()), "{}");
+        let only_type = Any {
+            type_url: "t/x".into(),
+            value: Vec::new(),
+        };
+        assert_eq!(to_json(&only_type), r#"{"@type":"t/x"}"#);
+        // Go's inline members of the packed message are ignored.
+        let inline = r#"{"@type":"t/x","code":"SIP_STATUS_BUSY_HERE","status":"busy"}"#;
+        assert_eq!(from_json::<Any>(inline).unwrap(), only_type);
+        for json in [
+            r#"{"@type":"t/x","value":"!!!"}"#,
+            r#"{"@type":"t/x","value":{"a":1}}"#,
+            r#"{"@type":1}"#,
+            r#"{"@type":"t/x","@type":"t/y"}"#,
+            "[]",
+            "null",
+        ] {
+            assert!(from_json::<Any>(json).is_err(), "{json}");
         }
     }
 }

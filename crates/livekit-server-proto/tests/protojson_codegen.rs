@@ -1,7 +1,7 @@
-//! The protojson rules that `cargo xtask codegen` adds to pbjson-build's output (see
-//! `xtask/src/codegen.rs` and `src/pbjson_support.rs`), through generated messages:
+//! The protojson rules of `src/protojson.rs`, through the messages `cargo xtask codegen`
+//! generates (`xtask/src/protojson.rs`): a rule holds in every field position.
 //!
-//! - numbers are read by the crate's own `NumberDeserialize` in every field position (plain,
+//! - numbers are read by the `Num` codec in every field position (plain,
 //!   `optional`, map value) alike; what it accepts is checked against Go in `protojson_go.rs`;
 //! - a map key given twice is an error, as in Go's protojson;
 //! - a field given again after `null` is an error, as in Go's protojson;
