@@ -439,15 +439,6 @@ mod tests {
         }
     }
 
-    /// What Go's protojson (google.golang.org/protobuf v1.36) made of each text, as its
-    /// differential-test oracle printed it: the instant re-encoded in UTC, or the kind of error.
-    #[derive(Clone, Copy, Debug)]
-    enum Go {
-        Reads(&'static str),
-        Invalid,
-        OutOfRange,
-    }
-
     #[test]
     fn timestamp_rejects_non_strings() {
         for json in [
