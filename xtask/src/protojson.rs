@@ -52,7 +52,11 @@ fn enum_impl(out: &mut String, name: &str) {
         out,
         "impl {PJ}::ProtoEnum for {path} {{ const NAME: &'static str = {name:?}; \
          fn number_of(name: &str) -> Option<i32> {{ Self::from_str_name(name).map(|v| v as i32) }} \
-         fn name_of(number: i32) -> Option<&'static str> {{ Self::try_from(number).ok().map(|v| v.as_str_name()) }} }}"
+         fn name_of(number: i32) -> Option<&'static str> {{ Self::try_from(number).ok().map(|v| v.as_str_name()) }} }}
+         impl serde::Serialize for {path} {{ fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{ s.serialize_str(self.as_str_name()) }} }}
+         impl<'de> serde::Deserialize<'de> for {path} {{ fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{
+             let number = <{PJ}::Enum<Self> as {PJ}::Codec>::read(d)?.and_then(|n| Self::try_from(n).ok());
+             number.ok_or_else(|| serde::de::Error::custom(concat!(\"not a \", {name:?}, \" value\"))) }} }}"
     );
 }
 

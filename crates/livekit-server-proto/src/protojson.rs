@@ -642,13 +642,8 @@ impl<'a> JsonNumber<'a> {
         if scale < 0 || i64::try_from(count).ok()? + scale > 20 {
             return None;
         }
-        let mut value: i128 = 0;
-        for digit in significant {
-            value = value * 10 + i128::from(digit - b'0');
-        }
-        for _ in 0..scale {
-            value *= 10;
-        }
+        let value = significant.fold(0, |v, d| v * 10 + i128::from(d - b'0'));
+        let value = value * 10i128.pow(u32::try_from(scale).ok()?);
         Some(if self.negative { -value } else { value })
     }
 }

@@ -208,9 +208,8 @@ impl Serialize for Value {
 
 impl Serialize for Struct {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut entries: Vec<(&String, &Value)> = self.fields.iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        serializer.collect_map(entries)
+        // A `BTreeMap`: keys in sorted order, as Go writes them.
+        serializer.collect_map(&self.fields)
     }
 }
 

@@ -224,3 +224,24 @@ fn unknown_enum_numbers_are_written_as_numbers() {
     let json = serde_json::to_string(&event).unwrap();
     assert!(json.contains(r#""state":99"#), "{json}");
 }
+
+#[test]
+fn an_enum_alone_reads_and_writes_its_names() {
+    use participant_info::State;
+    assert_eq!(
+        serde_json::to_string(&State::Active).unwrap(),
+        r#""ACTIVE""#
+    );
+    for json in [r#""ACTIVE""#, "2", "2.0"] {
+        assert_eq!(
+            serde_json::from_str::<State>(json).unwrap(),
+            State::Active,
+            "{json}"
+        );
+    }
+    // A name this version does not know, a number without a variant, a number as a string.
+    for json in [r#""FUTURE""#, "99", r#""2""#, "null", "true"] {
+        let error = serde_json::from_str::<State>(json).unwrap_err().to_string();
+        assert!(!error.is_empty(), "{json}");
+    }
+}

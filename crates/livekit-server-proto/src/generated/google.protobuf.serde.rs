@@ -10,6 +10,21 @@ impl crate::protojson::ProtoEnum for crate::google::protobuf::NullValue {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::google::protobuf::NullValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::google::protobuf::NullValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "google.protobuf.NullValue", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::google::protobuf::Empty {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;

@@ -10,6 +10,21 @@ impl crate::protojson::ProtoEnum for crate::agent::ChatRole {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::agent::ChatRole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent::ChatRole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.agent.ChatRole", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::agent::AgentState {
     const NAME: &'static str = "livekit.agent.AgentState";
     fn number_of(name: &str) -> Option<i32> {
@@ -17,6 +32,21 @@ impl crate::protojson::ProtoEnum for crate::agent::AgentState {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::agent::AgentState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent::AgentState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.agent.AgentState", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::agent::UserState {
@@ -28,6 +58,21 @@ impl crate::protojson::ProtoEnum for crate::agent::UserState {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::agent::UserState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent::UserState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.agent.UserState", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::agent::ToolCallStatus {
     const NAME: &'static str = "livekit.agent.ToolCallStatus";
     fn number_of(name: &str) -> Option<i32> {
@@ -35,6 +80,21 @@ impl crate::protojson::ProtoEnum for crate::agent::ToolCallStatus {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::agent::ToolCallStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent::ToolCallStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.agent.ToolCallStatus", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::agent::ToolReplyStatus {
@@ -46,6 +106,21 @@ impl crate::protojson::ProtoEnum for crate::agent::ToolReplyStatus {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::agent::ToolReplyStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent::ToolReplyStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.agent.ToolReplyStatus", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::agent::AmdCategory {
     const NAME: &'static str = "livekit.agent.AmdCategory";
     fn number_of(name: &str) -> Option<i32> {
@@ -53,6 +128,21 @@ impl crate::protojson::ProtoEnum for crate::agent::AmdCategory {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::agent::AmdCategory {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent::AmdCategory {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.agent.AmdCategory", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::agent::MetricsReport {

@@ -10,6 +10,21 @@ impl crate::protojson::ProtoEnum for crate::MetricLabel {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::MetricLabel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::MetricLabel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.MetricLabel", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::MetricsBatch {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -577,6 +592,21 @@ impl crate::protojson::ProtoEnum for crate::AudioCodec {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::AudioCodec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::AudioCodec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AudioCodec", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::VideoCodec {
     const NAME: &'static str = "livekit.VideoCodec";
     fn number_of(name: &str) -> Option<i32> {
@@ -584,6 +614,21 @@ impl crate::protojson::ProtoEnum for crate::VideoCodec {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::VideoCodec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::VideoCodec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.VideoCodec", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::ImageCodec {
@@ -595,6 +640,21 @@ impl crate::protojson::ProtoEnum for crate::ImageCodec {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::ImageCodec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ImageCodec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ImageCodec", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::BackupCodecPolicy {
     const NAME: &'static str = "livekit.BackupCodecPolicy";
     fn number_of(name: &str) -> Option<i32> {
@@ -602,6 +662,21 @@ impl crate::protojson::ProtoEnum for crate::BackupCodecPolicy {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::BackupCodecPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::BackupCodecPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.BackupCodecPolicy", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::TrackType {
@@ -613,6 +688,21 @@ impl crate::protojson::ProtoEnum for crate::TrackType {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::TrackType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::TrackType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.TrackType", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::TrackSource {
     const NAME: &'static str = "livekit.TrackSource";
     fn number_of(name: &str) -> Option<i32> {
@@ -620,6 +710,21 @@ impl crate::protojson::ProtoEnum for crate::TrackSource {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::TrackSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::TrackSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.TrackSource", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::DataTrackExtensionId {
@@ -631,6 +736,21 @@ impl crate::protojson::ProtoEnum for crate::DataTrackExtensionId {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::DataTrackExtensionId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::DataTrackExtensionId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.DataTrackExtensionID", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::VideoQuality {
     const NAME: &'static str = "livekit.VideoQuality";
     fn number_of(name: &str) -> Option<i32> {
@@ -638,6 +758,21 @@ impl crate::protojson::ProtoEnum for crate::VideoQuality {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::VideoQuality {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::VideoQuality {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.VideoQuality", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::ConnectionQuality {
@@ -649,6 +784,21 @@ impl crate::protojson::ProtoEnum for crate::ConnectionQuality {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::ConnectionQuality {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ConnectionQuality {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ConnectionQuality", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::ClientConfigSetting {
     const NAME: &'static str = "livekit.ClientConfigSetting";
     fn number_of(name: &str) -> Option<i32> {
@@ -656,6 +806,21 @@ impl crate::protojson::ProtoEnum for crate::ClientConfigSetting {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::ClientConfigSetting {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ClientConfigSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ClientConfigSetting", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::DisconnectReason {
@@ -667,6 +832,21 @@ impl crate::protojson::ProtoEnum for crate::DisconnectReason {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::DisconnectReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::DisconnectReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.DisconnectReason", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::RoomEndReason {
     const NAME: &'static str = "livekit.RoomEndReason";
     fn number_of(name: &str) -> Option<i32> {
@@ -674,6 +854,21 @@ impl crate::protojson::ProtoEnum for crate::RoomEndReason {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::RoomEndReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::RoomEndReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.RoomEndReason", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::ReconnectReason {
@@ -685,6 +880,21 @@ impl crate::protojson::ProtoEnum for crate::ReconnectReason {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::ReconnectReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ReconnectReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ReconnectReason", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::SubscriptionError {
     const NAME: &'static str = "livekit.SubscriptionError";
     fn number_of(name: &str) -> Option<i32> {
@@ -692,6 +902,21 @@ impl crate::protojson::ProtoEnum for crate::SubscriptionError {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::SubscriptionError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SubscriptionError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SubscriptionError", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::AudioTrackFeature {
@@ -703,6 +928,21 @@ impl crate::protojson::ProtoEnum for crate::AudioTrackFeature {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::AudioTrackFeature {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::AudioTrackFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AudioTrackFeature", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::PacketTrailerFeature {
     const NAME: &'static str = "livekit.PacketTrailerFeature";
     fn number_of(name: &str) -> Option<i32> {
@@ -710,6 +950,21 @@ impl crate::protojson::ProtoEnum for crate::PacketTrailerFeature {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::PacketTrailerFeature {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::PacketTrailerFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.PacketTrailerFeature", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::Pagination {
@@ -1360,6 +1615,21 @@ impl crate::protojson::ProtoEnum for crate::participant_info::State {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::participant_info::State {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::participant_info::State {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ParticipantInfo.State", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::participant_info::Kind {
     const NAME: &'static str = "livekit.ParticipantInfo.Kind";
     fn number_of(name: &str) -> Option<i32> {
@@ -1369,6 +1639,21 @@ impl crate::protojson::ProtoEnum for crate::participant_info::Kind {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::participant_info::Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::participant_info::Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ParticipantInfo.Kind", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::participant_info::KindDetail {
     const NAME: &'static str = "livekit.ParticipantInfo.KindDetail";
     fn number_of(name: &str) -> Option<i32> {
@@ -1376,6 +1661,21 @@ impl crate::protojson::ProtoEnum for crate::participant_info::KindDetail {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::participant_info::KindDetail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::participant_info::KindDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ParticipantInfo.KindDetail", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::ParticipantInfo {
@@ -1657,6 +1957,21 @@ impl crate::protojson::ProtoEnum for crate::encryption::Type {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::encryption::Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::encryption::Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.Encryption.Type", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::Encryption {
@@ -2204,6 +2519,25 @@ for crate::data_track_frame_encoding::WellKnownFrameEncoding {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::data_track_frame_encoding::WellKnownFrameEncoding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for crate::data_track_frame_encoding::WellKnownFrameEncoding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!(
+                    "not a ", "livekit.DataTrackFrameEncoding.WellKnownFrameEncoding",
+                    " value"
+                ),
+            ))
+    }
+}
 impl serde::Serialize for crate::DataTrackFrameEncoding {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -2286,6 +2620,25 @@ for crate::data_track_schema_encoding::WellKnownSchemaEncoding {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::data_track_schema_encoding::WellKnownSchemaEncoding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for crate::data_track_schema_encoding::WellKnownSchemaEncoding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!(
+                    "not a ", "livekit.DataTrackSchemaEncoding.WellKnownSchemaEncoding",
+                    " value"
+                ),
+            ))
     }
 }
 impl serde::Serialize for crate::DataTrackSchemaEncoding {
@@ -2642,6 +2995,21 @@ impl crate::protojson::ProtoEnum for crate::video_layer::Mode {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::video_layer::Mode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::video_layer::Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.VideoLayer.Mode", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::VideoLayer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -2777,6 +3145,21 @@ impl crate::protojson::ProtoEnum for crate::data_packet::Kind {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::data_packet::Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::data_packet::Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.DataPacket.Kind", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::DataPacket {
@@ -4312,6 +4695,21 @@ impl crate::protojson::ProtoEnum for crate::server_info::Edition {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::server_info::Edition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::server_info::Edition {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ServerInfo.Edition", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::ServerInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -4437,6 +4835,21 @@ impl crate::protojson::ProtoEnum for crate::client_info::Sdk {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::client_info::Sdk {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::client_info::Sdk {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ClientInfo.SDK", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::client_info::Capability {
     const NAME: &'static str = "livekit.ClientInfo.Capability";
     fn number_of(name: &str) -> Option<i32> {
@@ -4444,6 +4857,21 @@ impl crate::protojson::ProtoEnum for crate::client_info::Capability {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::client_info::Capability {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::client_info::Capability {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ClientInfo.Capability", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::ClientInfo {
@@ -6228,6 +6656,21 @@ impl crate::protojson::ProtoEnum for crate::data_stream::OperationType {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::data_stream::OperationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::data_stream::OperationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.DataStream.OperationType", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::data_stream::CompressionType {
     const NAME: &'static str = "livekit.DataStream.CompressionType";
     fn number_of(name: &str) -> Option<i32> {
@@ -6235,6 +6678,21 @@ impl crate::protojson::ProtoEnum for crate::data_stream::CompressionType {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::data_stream::CompressionType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::data_stream::CompressionType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.DataStream.CompressionType", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::data_stream::TextHeader {
@@ -6918,6 +7376,21 @@ impl crate::protojson::ProtoEnum for crate::AudioChannel {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::AudioChannel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::AudioChannel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AudioChannel", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::EncodingOptionsPreset {
     const NAME: &'static str = "livekit.EncodingOptionsPreset";
     fn number_of(name: &str) -> Option<i32> {
@@ -6925,6 +7398,21 @@ impl crate::protojson::ProtoEnum for crate::EncodingOptionsPreset {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::EncodingOptionsPreset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::EncodingOptionsPreset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.EncodingOptionsPreset", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::EncodedFileType {
@@ -6936,6 +7424,21 @@ impl crate::protojson::ProtoEnum for crate::EncodedFileType {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::EncodedFileType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::EncodedFileType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.EncodedFileType", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::StreamProtocol {
     const NAME: &'static str = "livekit.StreamProtocol";
     fn number_of(name: &str) -> Option<i32> {
@@ -6943,6 +7446,21 @@ impl crate::protojson::ProtoEnum for crate::StreamProtocol {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::StreamProtocol {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::StreamProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.StreamProtocol", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::SegmentedFileProtocol {
@@ -6954,6 +7472,21 @@ impl crate::protojson::ProtoEnum for crate::SegmentedFileProtocol {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::SegmentedFileProtocol {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SegmentedFileProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SegmentedFileProtocol", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::SegmentedFileSuffix {
     const NAME: &'static str = "livekit.SegmentedFileSuffix";
     fn number_of(name: &str) -> Option<i32> {
@@ -6961,6 +7494,21 @@ impl crate::protojson::ProtoEnum for crate::SegmentedFileSuffix {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::SegmentedFileSuffix {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SegmentedFileSuffix {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SegmentedFileSuffix", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::ImageFileSuffix {
@@ -6972,6 +7520,21 @@ impl crate::protojson::ProtoEnum for crate::ImageFileSuffix {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::ImageFileSuffix {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ImageFileSuffix {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ImageFileSuffix", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::EgressSourceType {
     const NAME: &'static str = "livekit.EgressSourceType";
     fn number_of(name: &str) -> Option<i32> {
@@ -6979,6 +7542,21 @@ impl crate::protojson::ProtoEnum for crate::EgressSourceType {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::EgressSourceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::EgressSourceType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.EgressSourceType", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::EgressStatus {
@@ -6990,6 +7568,21 @@ impl crate::protojson::ProtoEnum for crate::EgressStatus {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::EgressStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::EgressStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.EgressStatus", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::AudioMixing {
     const NAME: &'static str = "livekit.AudioMixing";
     fn number_of(name: &str) -> Option<i32> {
@@ -6997,6 +7590,21 @@ impl crate::protojson::ProtoEnum for crate::AudioMixing {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::AudioMixing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::AudioMixing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AudioMixing", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::StartEgressRequest {
@@ -9710,6 +10318,21 @@ impl crate::protojson::ProtoEnum for crate::stream_info::Status {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::stream_info::Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::stream_info::Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.StreamInfo.Status", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::StreamInfo {
@@ -12497,6 +13120,21 @@ impl crate::protojson::ProtoEnum for crate::JobType {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::JobType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::JobType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.JobType", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::WorkerStatus {
     const NAME: &'static str = "livekit.WorkerStatus";
     fn number_of(name: &str) -> Option<i32> {
@@ -12506,6 +13144,21 @@ impl crate::protojson::ProtoEnum for crate::WorkerStatus {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::WorkerStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::WorkerStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.WorkerStatus", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::JobStatus {
     const NAME: &'static str = "livekit.JobStatus";
     fn number_of(name: &str) -> Option<i32> {
@@ -12513,6 +13166,21 @@ impl crate::protojson::ProtoEnum for crate::JobStatus {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::JobStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::JobStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.JobStatus", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::Job {
@@ -14009,6 +14677,21 @@ impl crate::protojson::ProtoEnum for crate::agent_http::AgentEndpointKind {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::agent_http::AgentEndpointKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent_http::AgentEndpointKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AgentHttp.AgentEndpointKind", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::agent_http::HttpStreamResetCode {
     const NAME: &'static str = "livekit.AgentHttp.HttpStreamResetCode";
     fn number_of(name: &str) -> Option<i32> {
@@ -14016,6 +14699,21 @@ impl crate::protojson::ProtoEnum for crate::agent_http::HttpStreamResetCode {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::agent_http::HttpStreamResetCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent_http::HttpStreamResetCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AgentHttp.HttpStreamResetCode", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::agent_http::AgentEndpoint {
@@ -14331,6 +15029,21 @@ impl crate::protojson::ProtoEnum for crate::JobRestartPolicy {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::JobRestartPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::JobRestartPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.JobRestartPolicy", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::CreateAgentDispatchRequest {
@@ -14882,6 +15595,21 @@ impl crate::protojson::ProtoEnum for crate::AgentSecretKind {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::AgentSecretKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::AgentSecretKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AgentSecretKind", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::AgentEventType {
     const NAME: &'static str = "livekit.AgentEventType";
     fn number_of(name: &str) -> Option<i32> {
@@ -14889,6 +15617,21 @@ impl crate::protojson::ProtoEnum for crate::AgentEventType {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::AgentEventType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::AgentEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AgentEventType", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::AgentEvent {
@@ -17841,6 +18584,21 @@ impl crate::protojson::ProtoEnum for crate::private_link_status::Status {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::private_link_status::Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::private_link_status::Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.PrivateLinkStatus.Status", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::PrivateLinkStatus {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -18353,6 +19111,21 @@ impl crate::protojson::ProtoEnum for crate::SimulationMode {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::SimulationMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SimulationMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SimulationMode", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::simulation_run_summary::Issue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -18540,6 +19313,21 @@ impl crate::protojson::ProtoEnum for crate::simulation_run::Status {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::simulation_run::Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::simulation_run::Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SimulationRun.Status", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::simulation_run::job::Status {
     const NAME: &'static str = "livekit.SimulationRun.Job.Status";
     fn number_of(name: &str) -> Option<i32> {
@@ -18547,6 +19335,21 @@ impl crate::protojson::ProtoEnum for crate::simulation_run::job::Status {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::simulation_run::job::Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::simulation_run::job::Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SimulationRun.Job.Status", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::simulation_run::job::Usage {
@@ -22672,6 +23475,21 @@ impl crate::protojson::ProtoEnum for crate::agent_db::wire::QueryLang {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::agent_db::wire::QueryLang {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent_db::wire::QueryLang {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AgentDB.Wire.QueryLang", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::agent_db::wire::ValueType {
     const NAME: &'static str = "livekit.AgentDB.Wire.ValueType";
     fn number_of(name: &str) -> Option<i32> {
@@ -22679,6 +23497,21 @@ impl crate::protojson::ProtoEnum for crate::agent_db::wire::ValueType {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::agent_db::wire::ValueType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::agent_db::wire::ValueType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.AgentDB.Wire.ValueType", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::agent_db::wire::ClientMessage {
@@ -24203,6 +25036,21 @@ impl crate::protojson::ProtoEnum for crate::SignalTarget {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::SignalTarget {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SignalTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SignalTarget", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::StreamState {
     const NAME: &'static str = "livekit.StreamState";
     fn number_of(name: &str) -> Option<i32> {
@@ -24212,6 +25060,21 @@ impl crate::protojson::ProtoEnum for crate::StreamState {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::StreamState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::StreamState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.StreamState", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::CandidateProtocol {
     const NAME: &'static str = "livekit.CandidateProtocol";
     fn number_of(name: &str) -> Option<i32> {
@@ -24219,6 +25082,21 @@ impl crate::protojson::ProtoEnum for crate::CandidateProtocol {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::CandidateProtocol {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::CandidateProtocol {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.CandidateProtocol", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::SignalRequest {
@@ -27188,6 +28066,21 @@ impl crate::protojson::ProtoEnum for crate::leave_request::Action {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::leave_request::Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::leave_request::Action {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.LeaveRequest.Action", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::LeaveRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -29050,6 +29943,21 @@ impl crate::protojson::ProtoEnum for crate::request_response::Reason {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::request_response::Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::request_response::Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.RequestResponse.Reason", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::RequestResponse {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -29568,6 +30476,21 @@ impl crate::protojson::ProtoEnum for crate::wrapped_join_request::Compression {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::wrapped_join_request::Compression {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::wrapped_join_request::Compression {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.WrappedJoinRequest.Compression", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::WrappedJoinRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -29681,6 +30604,21 @@ impl crate::protojson::ProtoEnum for crate::WhatsAppCallDirection {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::WhatsAppCallDirection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::WhatsAppCallDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.WhatsAppCallDirection", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::DialWhatsAppCallRequest {
@@ -29944,6 +30882,25 @@ for crate::disconnect_whats_app_call_request::DisconnectReason {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::disconnect_whats_app_call_request::DisconnectReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for crate::disconnect_whats_app_call_request::DisconnectReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!(
+                    "not a ", "livekit.DisconnectWhatsAppCallRequest.DisconnectReason",
+                    " value"
+                ),
+            ))
     }
 }
 impl serde::Serialize for crate::DisconnectWhatsAppCallRequest {
@@ -30481,6 +31438,25 @@ for crate::connect_twilio_call_request::TwilioCallDirection {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::connect_twilio_call_request::TwilioCallDirection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for crate::connect_twilio_call_request::TwilioCallDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!(
+                    "not a ", "livekit.ConnectTwilioCallRequest.TwilioCallDirection",
+                    " value"
+                ),
+            ))
+    }
+}
 impl serde::Serialize for crate::ConnectTwilioCallRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -30666,6 +31642,21 @@ impl crate::protojson::ProtoEnum for crate::ConnectorType {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::ConnectorType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ConnectorType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ConnectorType", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::IngressInput {
     const NAME: &'static str = "livekit.IngressInput";
     fn number_of(name: &str) -> Option<i32> {
@@ -30673,6 +31664,21 @@ impl crate::protojson::ProtoEnum for crate::IngressInput {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::IngressInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::IngressInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.IngressInput", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::IngressAudioEncodingPreset {
@@ -30684,6 +31690,21 @@ impl crate::protojson::ProtoEnum for crate::IngressAudioEncodingPreset {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::IngressAudioEncodingPreset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::IngressAudioEncodingPreset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.IngressAudioEncodingPreset", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::IngressVideoEncodingPreset {
     const NAME: &'static str = "livekit.IngressVideoEncodingPreset";
     fn number_of(name: &str) -> Option<i32> {
@@ -30691,6 +31712,21 @@ impl crate::protojson::ProtoEnum for crate::IngressVideoEncodingPreset {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::IngressVideoEncodingPreset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::IngressVideoEncodingPreset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.IngressVideoEncodingPreset", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::CreateIngressRequest {
@@ -31438,6 +32474,21 @@ impl crate::protojson::ProtoEnum for crate::ingress_state::Status {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::ingress_state::Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ingress_state::Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.IngressState.Status", " value"),
+            ))
+    }
+}
 impl serde::Serialize for crate::IngressState {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
@@ -32106,6 +33157,21 @@ impl crate::protojson::ProtoEnum for crate::PhoneNumberStatus {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::PhoneNumberStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::PhoneNumberStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.PhoneNumberStatus", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::PhoneNumberInboundStatus {
     const NAME: &'static str = "livekit.PhoneNumberInboundStatus";
     fn number_of(name: &str) -> Option<i32> {
@@ -32113,6 +33179,21 @@ impl crate::protojson::ProtoEnum for crate::PhoneNumberInboundStatus {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::PhoneNumberInboundStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::PhoneNumberInboundStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.PhoneNumberInboundStatus", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::PhoneNumberOutboundStatus {
@@ -32124,6 +33205,21 @@ impl crate::protojson::ProtoEnum for crate::PhoneNumberOutboundStatus {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::PhoneNumberOutboundStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::PhoneNumberOutboundStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.PhoneNumberOutboundStatus", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::PhoneNumberType {
     const NAME: &'static str = "livekit.PhoneNumberType";
     fn number_of(name: &str) -> Option<i32> {
@@ -32131,6 +33227,21 @@ impl crate::protojson::ProtoEnum for crate::PhoneNumberType {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::PhoneNumberType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::PhoneNumberType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.PhoneNumberType", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::SearchPhoneNumbersRequest {
@@ -34803,6 +35914,21 @@ impl crate::protojson::ProtoEnum for crate::SipStatusCode {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::SipStatusCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipStatusCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPStatusCode", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::SipTransport {
     const NAME: &'static str = "livekit.SIPTransport";
     fn number_of(name: &str) -> Option<i32> {
@@ -34810,6 +35936,21 @@ impl crate::protojson::ProtoEnum for crate::SipTransport {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::SipTransport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipTransport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPTransport", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::SipHeaderOptions {
@@ -34821,6 +35962,21 @@ impl crate::protojson::ProtoEnum for crate::SipHeaderOptions {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::SipHeaderOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipHeaderOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPHeaderOptions", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::SipMediaEncryption {
     const NAME: &'static str = "livekit.SIPMediaEncryption";
     fn number_of(name: &str) -> Option<i32> {
@@ -34828,6 +35984,21 @@ impl crate::protojson::ProtoEnum for crate::SipMediaEncryption {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::SipMediaEncryption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipMediaEncryption {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPMediaEncryption", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::ProviderType {
@@ -34839,6 +36010,21 @@ impl crate::protojson::ProtoEnum for crate::ProviderType {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::ProviderType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::ProviderType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.ProviderType", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::SipCallStatus {
     const NAME: &'static str = "livekit.SIPCallStatus";
     fn number_of(name: &str) -> Option<i32> {
@@ -34846,6 +36032,21 @@ impl crate::protojson::ProtoEnum for crate::SipCallStatus {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::SipCallStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipCallStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPCallStatus", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::SipTransferStatus {
@@ -34857,6 +36058,21 @@ impl crate::protojson::ProtoEnum for crate::SipTransferStatus {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::SipTransferStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipTransferStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPTransferStatus", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::SipTransferReason {
     const NAME: &'static str = "livekit.SIPTransferReason";
     fn number_of(name: &str) -> Option<i32> {
@@ -34864,6 +36080,21 @@ impl crate::protojson::ProtoEnum for crate::SipTransferReason {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::SipTransferReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipTransferReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPTransferReason", " value"),
+            ))
     }
 }
 impl crate::protojson::ProtoEnum for crate::SipFeature {
@@ -34875,6 +36106,21 @@ impl crate::protojson::ProtoEnum for crate::SipFeature {
         Self::try_from(number).ok().map(|v| v.as_str_name())
     }
 }
+impl serde::Serialize for crate::SipFeature {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPFeature", " value"),
+            ))
+    }
+}
 impl crate::protojson::ProtoEnum for crate::SipCallDirection {
     const NAME: &'static str = "livekit.SIPCallDirection";
     fn number_of(name: &str) -> Option<i32> {
@@ -34882,6 +36128,21 @@ impl crate::protojson::ProtoEnum for crate::SipCallDirection {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::SipCallDirection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::SipCallDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPCallDirection", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::SipStatus {
@@ -35322,6 +36583,21 @@ impl crate::protojson::ProtoEnum for crate::sip_trunk_info::TrunkKind {
     }
     fn name_of(number: i32) -> Option<&'static str> {
         Self::try_from(number).ok().map(|v| v.as_str_name())
+    }
+}
+impl serde::Serialize for crate::sip_trunk_info::TrunkKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str_name())
+    }
+}
+impl<'de> serde::Deserialize<'de> for crate::sip_trunk_info::TrunkKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = <crate::protojson::Enum<Self> as crate::protojson::Codec>::read(d)?
+            .and_then(|n| Self::try_from(n).ok());
+        number
+            .ok_or_else(|| serde::de::Error::custom(
+                concat!("not a ", "livekit.SIPTrunkInfo.TrunkKind", " value"),
+            ))
     }
 }
 impl serde::Serialize for crate::SipTrunkInfo {
