@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::clients::rust_type;
-use crate::codegen::{ServiceInfo, snake_case};
+use crate::descriptors::{ServiceInfo, snake_case};
 
 /// The generated module, for the services of `crates` (in the order of `services`).
 pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &str)]) -> String {

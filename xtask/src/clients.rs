@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::codegen::{MethodInfo, Policy, ServiceInfo, prost_type_name, snake_case};
+use crate::descriptors::{MethodInfo, Policy, ServiceInfo, rust_type_in, snake_case};
 
 /// Service → (crate folder, client type, one-line purpose). The crate folder without its
 /// `livekit-server-` prefix is also the facade's feature and module for the service.
@@ -165,28 +165,6 @@ pub(crate) fn rpc_table(services: &[ServiceInfo], policy: &BTreeMap<String, Poli
 /// → `proto::simulation_run::create::Request`).
 pub(crate) fn rust_type(full_name: &str) -> String {
     rust_type_in("proto", full_name)
-}
-
-/// The Rust path of a protocol message below `krate`, the path of the proto crate (`proto` in a
-/// client crate; empty for a path relative to the proto crate's root).
-pub(crate) fn rust_type_in(krate: &str, full_name: &str) -> String {
-    let (mut path, rest) = if let Some(rest) = full_name.strip_prefix("google.protobuf.") {
-        (format!("{krate}::google::protobuf"), rest)
-    } else if let Some(rest) = full_name.strip_prefix("livekit.") {
-        (krate.to_owned(), rest)
-    } else {
-        (krate.to_owned(), full_name)
-    };
-    let parts: Vec<&str> = rest.split('.').collect();
-    for (i, part) in parts.iter().enumerate() {
-        path.push_str("::");
-        if i + 1 == parts.len() {
-            path.push_str(&prost_type_name(part));
-        } else {
-            path.push_str(&snake_case(part));
-        }
-    }
-    path.trim_start_matches("::").to_owned()
 }
 
 fn doc_lines(out: &mut String, indent: &str, text: &str) {

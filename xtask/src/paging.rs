@@ -12,8 +12,7 @@ use std::fmt::Write as _;
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorSet};
 
-use crate::clients::rust_type_in;
-use crate::codegen::ServiceInfo;
+use crate::descriptors::{ServiceInfo, rust_type_in};
 
 /// The message every token-paged request and response carries.
 const TOKEN: &str = ".livekit.TokenPagination";
@@ -163,7 +162,7 @@ mod tests {
     use prost_types::FileDescriptorProto;
 
     use super::*;
-    use crate::codegen::MethodInfo;
+    use crate::descriptors::MethodInfo;
 
     fn field(name: &str, label: Label, type_name: &str) -> FieldDescriptorProto {
         FieldDescriptorProto {

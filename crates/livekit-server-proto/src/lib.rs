@@ -31,7 +31,14 @@
 //!     integer is read as that integer, where Go refuses it (`1e-400`,
 //!     `1.00000000000000001`);
 //!   - a lone surrogate escape (`"\ud83d"`) inside the value of an unknown field is skipped
-//!     unchecked, where Go refuses the document (in a known field both refuse it).
+//!     unchecked, where Go refuses the document (in a known field both refuse it);
+//!   - a `Timestamp` is read by `chrono`'s RFC 3339 parser, so three forms that Go's
+//!     `time.Parse` also takes are refused: a one-digit hour (`T3:04:05Z`), an offset of 24
+//!     hours or more or with 60 minutes (`+24:00`, `+00:60`), and a fraction after a comma
+//!     (`05,5Z`);
+//!   - an `Any` is read as a message with the members `@type` and `value`: one with a `value`
+//!     but no (or an empty) `@type` keeps its bytes, and is written back without `@type`, where
+//!     Go refuses it.
 //!
 //!   Floats are read exactly (the workspace enables `serde_json`'s `float_roundtrip`; enable
 //!   it too if you decode these types with your own `serde_json`, or `5.6e-28` may read one
@@ -41,8 +48,7 @@
 //!   string in UTC (`"2023-11-14T22:13:20.500Z"`, offsets accepted when reading, years
 //!   0001–9999), `Duration` as `"1.5s"`, `Empty` as `{}`, `Struct`/`Value`/`ListValue` as
 //!   plain JSON. With no type registry, `Any` is written `{"@type": url, "value": base64}`;
-//!   reading keeps `@type` and a base64 `value`, ignores other members, and reads an object
-//!   without `@type` as an empty `Any`.
+//!   reading keeps `@type` and a base64 `value` and ignores other members.
 //!
 //! # Layout
 //!
@@ -73,7 +79,7 @@
 
 mod paging;
 #[cfg(feature = "serde")]
-mod pbjson_support;
+mod protojson;
 mod service;
 mod wkt;
 #[cfg(feature = "serde")]
@@ -92,6 +98,8 @@ pub use wkt::NegativeDuration;
     clippy::all,
     clippy::pedantic,
     clippy::unwrap_used,
+    unused_variables,
+    deprecated,
     rustdoc::all
 )]
 mod generated {
@@ -110,6 +118,8 @@ mod generated {
     pub mod google {
         pub mod protobuf {
             include!("generated/google.protobuf.rs");
+            #[cfg(feature = "serde")]
+            include!("generated/google.protobuf.serde.rs");
         }
     }
 
@@ -127,7 +137,7 @@ pub use generated::livekit::*;
 
 /// The protobuf well-known types used by the protocol (`Timestamp`, `Duration`, `Empty`,
 /// `Any`, `Struct`, `Value`, `ListValue`, `NullValue`), generated with the rest so that no
-/// extra crate is needed; their protojson is written by hand (see the `serde` feature).
+/// extra crate is needed; their protojson follows the `serde` feature's rules.
 pub mod google {
     /// `google.protobuf`.
     pub mod protobuf {

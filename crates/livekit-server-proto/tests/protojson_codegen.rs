@@ -1,7 +1,7 @@
-//! The protojson rules that `cargo xtask codegen` adds to pbjson-build's output (see
-//! `xtask/src/codegen.rs` and `src/pbjson_support.rs`), through generated messages:
+//! The protojson rules of `src/protojson.rs`, through the messages `cargo xtask codegen`
+//! generates (`xtask/src/protojson.rs`): a rule holds in every field position.
 //!
-//! - numbers are read by the crate's own `NumberDeserialize` in every field position (plain,
+//! - numbers are read by the `Num` codec in every field position (plain,
 //!   `optional`, map value) alike; what it accepts is checked against Go in `protojson_go.rs`;
 //! - a map key given twice is an error, as in Go's protojson;
 //! - a field given again after `null` is an error, as in Go's protojson;
@@ -223,4 +223,25 @@ fn unknown_enum_numbers_are_written_as_numbers() {
     };
     let json = serde_json::to_string(&event).unwrap();
     assert!(json.contains(r#""state":99"#), "{json}");
+}
+
+#[test]
+fn an_enum_alone_reads_and_writes_its_names() {
+    use participant_info::State;
+    assert_eq!(
+        serde_json::to_string(&State::Active).unwrap(),
+        r#""ACTIVE""#
+    );
+    for json in [r#""ACTIVE""#, "2", "2.0"] {
+        assert_eq!(
+            serde_json::from_str::<State>(json).unwrap(),
+            State::Active,
+            "{json}"
+        );
+    }
+    // A name this version does not know, a number without a variant, a number as a string.
+    for json in [r#""FUTURE""#, "99", r#""2""#, "null", "true"] {
+        let error = serde_json::from_str::<State>(json).unwrap_err().to_string();
+        assert!(!error.is_empty(), "{json}");
+    }
 }

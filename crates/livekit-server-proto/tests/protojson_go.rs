@@ -342,14 +342,30 @@ fn cases() -> Vec<Case> {
     cases
 }
 
-/// The one known difference: an integer field given as a JSON number with a fraction or an
-/// exponent beyond 2^53 (`9.007199254740993e15`). Go reads its digits; `serde_json` hands over
-/// an `f64`, which may be a neighbouring integer, so it is refused rather than misread. No
-/// encoder writes integers so (Go and protobuf-es write 64-bit integers as strings).
+/// The known differences, all on input no encoder writes, and all the same way round: Go
+/// accepts, we refuse with a typed error (never a different value).
+///
+/// - An integer field given as a JSON number with a fraction or an exponent beyond 2^53
+///   (`9.007199254740993e15`). Go reads its digits; `serde_json` hands over an `f64`, which may
+///   be a neighbouring integer, so it is refused rather than misread. Go and protobuf-es write
+///   64-bit integers as strings.
+/// - Timestamps that Go's `time.Parse` takes beyond RFC 3339 and `chrono`'s parser does not:
+///   a one-digit hour, an offset of 24 hours or more or with 60 minutes, a fraction after `,`.
+///   Encoders write timestamps in UTC with `Z` and a `.` fraction.
 const KNOWN: &[&str] = &[
     r#"{"creationTime": 9.007199254740993e15}"#,
     r#"{"joinedAtMs": 9.007199254740993e15}"#,
     r#"{"creationTime": 9007199254740993.0}"#,
+    r#"{"startTime": "2024-01-02T03:04:05+24:00"}"#,
+    r#"{"startTime": "2024-01-02T03:04:05+23:60"}"#,
+    r#"{"startTime": "2024-01-02T03:04:05-24:59"}"#,
+    r#"{"startTime": "2024-01-02T03:04:05+24:60"}"#,
+    r#"{"startTime": "2024-01-02T03:04:05+00:60"}"#,
+    r#"{"startTime": "2024-01-02T3:04:05Z"}"#,
+    r#"{"startTime": "2044-12-21T00:36:40,500515Z"}"#,
+    r#"{"startTime": "2024-01-02T03:04:05,1234567891Z"}"#,
+    r#"{"startTime": "0000-12-31T00:00:00-24:60"}"#,
+    r#"{"startTime": "9999-12-31T23:59:59+24:60"}"#,
 ];
 
 #[test]
