@@ -1043,7 +1043,11 @@ pub fn twirp_text(data: &[u8]) {
     } else {
         assert_eq!(redacted, text, "text without a token was changed");
     }
-    assert_eq!(redact_tokens(&redacted), redacted, "redaction is not idempotent");
+    assert_eq!(
+        redact_tokens(&redacted),
+        redacted,
+        "redaction is not idempotent"
+    );
     if let Some(details) = ErrorDetails::from_base64(&text) {
         assert!(!has_jwt(details.message()), "a token in a status message");
         for detail in details.details() {

@@ -352,14 +352,34 @@ struct RpcAny {
 /// `twirp_text`: tokens in text, the worst case of a per-position matcher (64 KiB of `eyJ`, with
 /// and without a tail that makes it one token), `Retry-After` values, `error_details`.
 fn text_seeds(out: &mut Seeds, token: &str) {
-    out.add("twirp_text", "token-in-text", format!("invalid token {token}, expired"));
-    out.add("twirp_text", "tokens-back-to-back", format!("{token}{token} é {token}"));
+    out.add(
+        "twirp_text",
+        "token-in-text",
+        format!("invalid token {token}, expired"),
+    );
+    out.add(
+        "twirp_text",
+        "tokens-back-to-back",
+        format!("{token}{token} é {token}"),
+    );
     let run = "eyJ".repeat(64 * 1024 / 3);
     out.add("twirp_text", "run-of-eyJ-64k", run.clone());
-    out.add("twirp_text", "run-of-eyJ-64k-then-tail", format!("{run}.a.b"));
-    out.add("twirp_text", "run-of-eyJ-dot-64k", "eyJa.".repeat(64 * 1024 / 5));
+    out.add(
+        "twirp_text",
+        "run-of-eyJ-64k-then-tail",
+        format!("{run}.a.b"),
+    );
+    out.add(
+        "twirp_text",
+        "run-of-eyJ-dot-64k",
+        "eyJa.".repeat(64 * 1024 / 5),
+    );
     out.add("twirp_text", "retry-after-seconds", "120");
-    out.add("twirp_text", "retry-after-date", "Tue, 14 Nov 2023 22:15:20 GMT");
+    out.add(
+        "twirp_text",
+        "retry-after-date",
+        "Tue, 14 Nov 2023 22:15:20 GMT",
+    );
     let details = RpcStatus {
         code: 5,
         message: format!("not found {token}"),

@@ -70,12 +70,16 @@ fn every_open_source_service_answers_through_the_blocking_client() {
 
     // A server error is the same typed error as from the async client.
     let error = api
-        .room()
-        .list_participants(proto::ListParticipantsRequest {
-            room: unique_name("no-such-room"),
+        .egress()
+        .stop_egress(proto::StopEgressRequest {
+            egress_id: "EG_doesnotexist".into(),
         })
         .unwrap_err();
-    assert_eq!(error.twirp_code(), Some(TwirpCode::NotFound), "{error:?}");
+    assert_eq!(
+        (error.twirp_code(), error.status().map(|s| s.as_u16())),
+        (Some(TwirpCode::NotFound), Some(404)),
+        "{error:?}"
+    );
 
     api.room()
         .delete_room(proto::DeleteRoomRequest { room: name.clone() })
