@@ -7,7 +7,8 @@
 //! with the certificate of `crates/livekit-server-http/tests/tls/`), answering every request
 //! with a fixed protobuf `ListRoomsResponse` of three rooms, so the CPU time measured with
 //! `getrusage(RUSAGE_SELF)` is the clients' alone. Our client trusts the test CA through
-//! `HyperTransportBuilder::add_root_certificate`; the official one (rustls, native roots)
+//! `HyperTransportBuilder::add_root_certificate` (over TLS it is measured twice: with the
+//! default HTTP/1.1, and with `http2(true)`); the official one (rustls, native roots)
 //! through `SSL_CERT_FILE`. Both clients run on the same Tokio runtime, sign a token per call,
 //! reuse pooled connections, and decode into the protocol's `ListRoomsResponse`. Each (path,
 //! client, concurrency) cell is measured `--rounds` times, alternating which client goes
@@ -15,7 +16,7 @@
 //!
 //! ```text
 //! cargo run --release -p bench-round-trip -- [--seconds 2] [--rounds 9] [--client-threads 1]
-//! cargo run --release -p bench-round-trip -- --profile ours|theirs --concurrency 64 [--tls]   # one client alone
+//! cargo run --release -p bench-round-trip -- --profile ours|ours-h2|theirs --concurrency 64 [--tls]   # one client alone
 //! ```
 
 #[allow(dead_code, unreachable_pub)]
@@ -104,10 +105,10 @@ fn main() {
     });
     if let Some(which) = profile {
         let clients = if tls_only { &tls } else { &plain };
-        let imp = if which == "ours" {
-            Impl::Ours
-        } else {
-            Impl::Theirs
+        let imp = match which.as_str() {
+            "ours" => Impl::Ours,
+            "ours-h2" => Impl::OursH2,
+            _ => Impl::Theirs,
         };
         let concurrency = only_concurrency.max(1);
         let (u0, s0, v0) = usage_split();
@@ -143,16 +144,19 @@ fn main() {
     );
     println!("|---|---:|---|---:|---:|---:|---:|");
     for (path, clients) in [("HTTP", &plain), ("TLS, private CA", &tls)] {
+        // Over TLS, ours also with HTTP/2 offered (`HyperTransportBuilder::http2(true)`).
+        let contenders: &[Impl] = if clients.ours_h2.is_some() {
+            &[Impl::Ours, Impl::OursH2, Impl::Theirs]
+        } else {
+            &[Impl::Ours, Impl::Theirs]
+        };
         for concurrency in [1usize, 64] {
-            let mut results = [Vec::new(), Vec::new()];
-            let (mut rate_ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+            let mut results = [Vec::new(), Vec::new(), Vec::new()];
+            let mut ratios = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
             for round in 0..rounds {
-                let order = if round % 2 == 0 {
-                    [Impl::Ours, Impl::Theirs]
-                } else {
-                    [Impl::Theirs, Impl::Ours]
-                };
-                let mut pair = [None, None];
+                let mut order = contenders.to_vec();
+                order.rotate_left(round % contenders.len());
+                let mut cells = [None; 3];
                 for imp in order {
                     let cell = runtime.block_on(measure(
                         clients,
@@ -161,26 +165,40 @@ fn main() {
                         Duration::from_secs_f64(seconds),
                     ));
                     results[imp as usize].push(cell);
-                    pair[imp as usize] = Some(cell);
+                    cells[imp as usize] = Some(cell);
                 }
-                if let [Some(ours), Some(theirs)] = pair {
-                    // Ratios of cells measured back to back: robust to load that drifts during the run.
-                    rate_ratios.push(ours.calls_per_sec / theirs.calls_per_sec);
-                    cpu_ratios.push(ours.cpu_us_per_call / theirs.cpu_us_per_call);
+                let Some(theirs) = cells[Impl::Theirs as usize] else {
+                    continue;
+                };
+                for (ours, (rate, cpu)) in [Impl::Ours, Impl::OursH2].into_iter().zip(&mut ratios) {
+                    if let Some(ours) = cells[ours as usize] {
+                        // Ratios of cells measured in the same round: robust to load that
+                        // drifts during the run.
+                        rate.push(ours.calls_per_sec / theirs.calls_per_sec);
+                        cpu.push(ours.cpu_us_per_call / theirs.cpu_us_per_call);
+                    }
                 }
             }
-            let ours = median(&results[Impl::Ours as usize]);
+            for (ours, (rate, cpu)) in [Impl::Ours, Impl::OursH2].into_iter().zip(&mut ratios) {
+                if rate.is_empty() {
+                    continue;
+                }
+                let cell = median(&results[ours as usize]);
+                println!(
+                    "| {path} | {concurrency} | {} | {:.0} | {:.1} | {:.2}× | {:.2}× |",
+                    ours.label(),
+                    cell.calls_per_sec,
+                    cell.cpu_us_per_call,
+                    median_of(rate),
+                    median_of(cpu),
+                );
+            }
             let theirs = median(&results[Impl::Theirs as usize]);
             println!(
-                "| {path} | {concurrency} | livekit-server-http | {:.0} | {:.1} | {:.2}× | {:.2}× |",
-                ours.calls_per_sec,
-                ours.cpu_us_per_call,
-                median_of(&mut rate_ratios),
-                median_of(&mut cpu_ratios),
-            );
-            println!(
-                "| {path} | {concurrency} | livekit-api 0.10.0 | {:.0} | {:.1} | 1 | 1 |",
-                theirs.calls_per_sec, theirs.cpu_us_per_call,
+                "| {path} | {concurrency} | {} | {:.0} | {:.1} | 1 | 1 |",
+                Impl::Theirs.label(),
+                theirs.calls_per_sec,
+                theirs.cpu_us_per_call,
             );
         }
     }
@@ -193,8 +211,11 @@ fn main() {
     let _ = child.wait();
 }
 
+#[derive(Clone)]
 struct Clients {
     ours: Arc<Client>,
+    /// Over TLS: ours with HTTP/2 offered.
+    ours_h2: Option<Arc<Client>>,
     theirs: Arc<livekit_api::services::room::RoomClient>,
 }
 
@@ -202,20 +223,25 @@ impl Clients {
     /// Both clients for `url`; ours trusting only `ca` when given (the official one trusts
     /// `SSL_CERT_FILE`).
     fn new(url: &str, ca: Option<&[u8]>) -> Clients {
-        let ours = match ca {
-            None => Client::new(url, KEY, SECRET),
-            Some(ca) => Client::builder()
-                .url(url)
-                .credentials(KEY, SECRET)
-                .hyper_transport(
-                    HyperTransport::builder()
-                        .no_default_roots()
-                        .add_root_certificate(ca.to_vec()),
-                )
-                .build(),
+        let tls = |http2: bool| {
+            ca.map(|ca| {
+                let transport = HyperTransport::builder()
+                    .http2(http2)
+                    .no_default_roots()
+                    .add_root_certificate(ca.to_vec());
+                let client = Client::builder()
+                    .url(url)
+                    .credentials(KEY, SECRET)
+                    .hyper_transport(transport)
+                    .build();
+                Arc::new(client.expect("our client"))
+            })
         };
+        let ours = tls(false)
+            .unwrap_or_else(|| Arc::new(Client::new(url, KEY, SECRET).expect("our client")));
         Clients {
-            ours: Arc::new(ours.expect("our client")),
+            ours,
+            ours_h2: tls(true),
             theirs: Arc::new(livekit_api::services::room::RoomClient::with_api_key(
                 url, KEY, SECRET,
             )),
@@ -237,7 +263,18 @@ fn ca_der() -> Vec<u8> {
 #[derive(Clone, Copy)]
 enum Impl {
     Ours = 0,
-    Theirs = 1,
+    OursH2 = 1,
+    Theirs = 2,
+}
+
+impl Impl {
+    fn label(self) -> &'static str {
+        match self {
+            Impl::Ours => "livekit-server-http",
+            Impl::OursH2 => "livekit-server-http, `http2(true)`",
+            Impl::Theirs => "livekit-api 0.10.0",
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -293,9 +330,12 @@ fn cpu_time() -> Duration {
 
 async fn one_call(clients: &Clients, imp: Impl) {
     match imp {
-        Impl::Ours => {
-            let response: proto::ListRoomsResponse = clients
-                .ours
+        Impl::Ours | Impl::OursH2 => {
+            let client = match (imp, &clients.ours_h2) {
+                (Impl::OursH2, Some(h2)) => h2,
+                _ => &clients.ours,
+            };
+            let response: proto::ListRoomsResponse = client
                 .call(
                     &LIST_ROOMS,
                     Scope::NONE,
@@ -339,10 +379,7 @@ async fn run_for(clients: &Arc<Clients>, imp: Impl, concurrency: usize, duration
 }
 
 async fn measure(clients: &Clients, imp: Impl, concurrency: usize, duration: Duration) -> Cell {
-    let clients = Arc::new(Clients {
-        ours: clients.ours.clone(),
-        theirs: clients.theirs.clone(),
-    });
+    let clients = Arc::new(clients.clone());
     // Warm up: open the pooled connections, fill caches.
     run_for(&clients, imp, concurrency, Duration::from_millis(300)).await;
     let cpu_before = cpu_time();

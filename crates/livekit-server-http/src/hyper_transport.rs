@@ -1,4 +1,5 @@
-//! The default transport: hyper-util's pooled client over rustls (ring), HTTP/1.1 and HTTP/2.
+//! The default transport: hyper-util's pooled client over rustls (ring), HTTP/1.1, and HTTP/2
+//! on request.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +23,10 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// * TLS through rustls with the *ring* provider, set on the connector's own configuration
 ///   (no process-wide default is installed or needed); TLS 1.2 and 1.3.
-/// * One hyper-util pooled client for `https://` and `http://`: over TLS, ALPN `h2` then
-///   `http/1.1` (HTTP/2 where the server offers it, HTTP/1.1 otherwise); plain `http://`
-///   (a self-hosted server, the loopback) is HTTP/1.1 with keep-alive.
+/// * One hyper-util pooled client for `https://` and `http://`, HTTP/1.1 with keep-alive by
+///   default; over TLS, [`http2`](HyperTransportBuilder::http2) offers ALPN `h2` first
+///   (HTTP/2 where the server offers it, HTTP/1.1 otherwise). Plain `http://` (a self-hosted
+///   server, the loopback) is always HTTP/1.1.
 /// * Redirects are never followed (a 3xx is returned to the client, which reports it).
 /// * Bodies are read with a cap; a body cut short (reset, `Content-Length` not reached)
 ///   is an error, never a short body.
@@ -91,6 +93,7 @@ pub struct HyperTransportBuilder {
     pool_idle_timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
     https_only: bool,
+    http2: bool,
     roots: Roots,
     extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
@@ -102,6 +105,7 @@ impl Default for HyperTransportBuilder {
             pool_idle_timeout: Some(Duration::from_secs(90)),
             pool_max_idle_per_host: usize::MAX,
             https_only: false,
+            http2: false,
             roots: Roots::Default,
             extra_roots: Vec::new(),
         }
@@ -139,6 +143,19 @@ impl HyperTransportBuilder {
         self
     }
 
+    /// Offer HTTP/2 over TLS (ALPN `h2` before `http/1.1`; default: HTTP/1.1 only).
+    ///
+    /// HTTP/2 multiplexes concurrent calls on one connection: for many calls in flight at
+    /// once (64 in `docs/performance.md`) it costs a quarter of the client CPU per call of
+    /// HTTP/1.1 and makes several times as many calls per second. One call at a time, its
+    /// extra connection task and framing cost about half as much CPU again per call, so
+    /// the default is HTTP/1.1, which is what a backend making its calls one by one runs.
+    #[must_use]
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.http2 = enabled;
+        self
+    }
+
     /// Trust the Mozilla roots bundled by `webpki-roots` (the default with that feature).
     #[cfg(feature = "webpki-roots")]
     #[must_use]
@@ -172,7 +189,8 @@ impl HyperTransportBuilder {
     }
 
     /// Use this rustls configuration as is (client certificates, custom verifiers, another
-    /// crypto provider). Its ALPN list is replaced by `h2`, `http/1.1`; root choices made
+    /// crypto provider). Its ALPN list is replaced by this builder's (`http/1.1`, or `h2` and
+    /// `http/1.1` with [`http2`](Self::http2)); root choices made
     /// on this builder are ignored. This ties your code to the `rustls` version this crate
     /// uses.
     #[must_use]
@@ -205,7 +223,11 @@ impl HyperTransportBuilder {
                     .with_no_client_auth()
             }
         };
-        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        tls.alpn_protocols = if self.http2 {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        } else {
+            vec![b"http/1.1".to_vec()]
+        };
         let tls = Arc::new(tls);
 
         let mut http = HttpConnector::new();
@@ -354,11 +376,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_transport_speaks_tls_with_h2_and_http11_alpn() {
+    fn default_transport_offers_http11_and_h2_on_request() {
         let transport = HyperTransport::new().unwrap();
         let tls = transport.tls_config();
+        assert_eq!(tls.alpn_protocols, vec![b"http/1.1".to_vec()]);
+        let h2 = HyperTransport::builder().http2(true).build().unwrap();
         assert_eq!(
-            tls.alpn_protocols,
+            h2.tls_config().alpn_protocols,
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
         );
         // The ring provider was set on this configuration, not taken from a global default.
@@ -388,6 +412,7 @@ mod tests {
             .with_no_client_auth();
         let transport = HyperTransport::builder()
             .tls_config(Arc::new(config))
+            .http2(true)
             .build()
             .unwrap();
         assert_eq!(transport.tls_config().alpn_protocols.len(), 2);

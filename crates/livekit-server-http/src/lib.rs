@@ -34,8 +34,8 @@
 //! * Pagination: [`paginate`] follows a list RPC page by page as a `Stream` of items (the
 //!   service crates build their `*_all` helpers on it).
 //! * Connections: [`HyperTransport`] pools them, in hyper-util's pooled client for both
-//!   `https://` (rustls, ALPN `h2`/`http/1.1`) and plain `http://` (a self-hosted server, the
-//!   loopback: HTTP/1.1 with keep-alive).
+//!   `https://` (rustls; HTTP/1.1, or HTTP/2 with [`HyperTransportBuilder::http2`]) and plain
+//!   `http://` (a self-hosted server, the loopback: HTTP/1.1 with keep-alive).
 //!
 //! A Tokio runtime with the time driver enabled is required (`#[tokio::main]` has it).
 //!

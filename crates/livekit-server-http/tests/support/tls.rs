@@ -37,9 +37,11 @@ pub fn server_config(alpn: &[&[u8]]) -> Arc<rustls::ServerConfig> {
     Arc::new(config)
 }
 
-/// A client builder for `url` with the default transport trusting only the test CA.
+/// A client builder for `url` with the default transport, HTTP/2 offered, trusting only the
+/// test CA.
 pub fn client_builder(url: &str) -> ClientBuilder {
     let transport = HyperTransport::builder()
+        .http2(true)
         .no_default_roots()
         .add_root_certificate(ca_der());
     livekit_server_http::Client::builder()
