@@ -13,7 +13,8 @@ use crate::{TestEnv, http_get, unique_name};
 const READY: Duration = Duration::from_secs(30);
 
 /// A LiveKit server of the pinned version (`LIVEKIT_TEST_SERVER_BIN`) on its own loopback
-/// ports, with its own API key, no Redis (a single node keeping its state in memory) and no
+/// ports, with its own API key, no Redis (a single node keeping its state in memory; see
+/// [`start_in_cluster`](PrivateServer::start_in_cluster) for nodes sharing one) and no
 /// webhooks: nothing it does reaches the shared environment.
 ///
 /// [`stop`](PrivateServer::stop) kills it (as a crash would) and
