@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -225,7 +224,6 @@ async fn a_non_idempotent_call_moves_only_past_regions_it_never_reached() {
     let down = closed_port();
     let good = healthy();
     let (client, project) = stopped_project_with(&[format!("http://{down}"), good.url()]).await;
-    let project_url = project.url();
     drop(project);
     let before = calls(&good).len();
 
@@ -293,7 +291,6 @@ async fn a_non_idempotent_call_moves_only_past_regions_it_never_reached() {
         assert!(text.contains(part), "{part} missing from {text}");
     }
     assert!(!text.contains("Bearer") && !format!("{error:?}").contains("eyJ"));
-    let _ = project_url;
 }
 
 #[tokio::test]
@@ -332,8 +329,6 @@ async fn a_read_that_fails_everywhere_names_each_region_and_refetches_the_list()
 #[tokio::test]
 async fn self_hosted_urls_and_a_disabled_client_never_look_regions_up() {
     let good = healthy();
-    let list = Arc::new(Mutex::new(0));
-    let _ = list;
     // Default mode: a loopback URL is not a LiveKit Cloud host.
     let project_a = project(region_list(&[good.url()]), "max-age=60", None);
     let project_b = project(region_list(&[good.url()]), "max-age=60", None);
