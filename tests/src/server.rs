@@ -13,7 +13,8 @@ use crate::{TestEnv, http_get, unique_name};
 const READY: Duration = Duration::from_secs(30);
 
 /// A LiveKit server of the pinned version (`LIVEKIT_TEST_SERVER_BIN`) on its own loopback
-/// ports, with its own API key, no Redis (a single node keeping its state in memory) and no
+/// ports, with its own API key, no Redis (a single node keeping its state in memory; see
+/// [`start_in_cluster`](PrivateServer::start_in_cluster) for nodes sharing one) and no
 /// webhooks: nothing it does reaches the shared environment.
 ///
 /// [`stop`](PrivateServer::stop) kills it (as a crash would) and
@@ -42,6 +43,23 @@ impl PrivateServer {
     /// is free, or the server does not become ready (the message ends with its log).
     #[must_use]
     pub fn start_new(env: &TestEnv) -> PrivateServer {
+        Self::configure(env, None)
+    }
+
+    /// Like [`start_new`](Self::start_new), but a node of a cluster: it keeps its state in
+    /// database `db` of the environment's Redis (not the shared server's database 0) and
+    /// signs with `api_secret`, so that servers started with the same `db` and secret act as
+    /// one deployment (two "regions" of one project).
+    ///
+    /// # Panics
+    ///
+    /// As [`start_new`](Self::start_new).
+    #[must_use]
+    pub fn start_in_cluster(env: &TestEnv, db: u8, api_secret: &str) -> PrivateServer {
+        Self::configure(env, Some((db, api_secret)))
+    }
+
+    fn configure(env: &TestEnv, cluster: Option<(u8, &str)>) -> PrivateServer {
         let binary = env.server_bin.clone().unwrap_or_else(|| {
             panic!(
                 "LIVEKIT_TEST_SERVER_BIN is not set: a private server needs the native LiveKit \
@@ -62,14 +80,23 @@ impl PrivateServer {
         let rtc_tcp = free_tcp_port();
         let rtc_udp = free_udp_port();
         let api_key = "APIprivate".to_owned();
-        let api_secret = format!("private-secret-{name}-0123456789abcdef");
+        let (api_secret, redis) = match cluster {
+            None => (
+                format!("private-secret-{name}-0123456789abcdef"),
+                String::new(),
+            ),
+            Some((db, secret)) => (
+                secret.to_owned(),
+                format!("redis:\n  address: {}\n  db: {db}\n", env.redis),
+            ),
+        };
         let config = format!(
             "port: {port}\n\
              bind_addresses:\n  - 127.0.0.1\n\
              rtc:\n  tcp_port: {rtc_tcp}\n  udp_port: {rtc_udp}\n  use_external_ip: false\n  \
              node_ip: 127.0.0.1\n\
              keys:\n  {api_key}: {api_secret}\n\
-             logging:\n  level: info\n"
+             logging:\n  level: info\n{redis}"
         );
         let path = dir.join("livekit.yaml");
         std::fs::write(&path, config)

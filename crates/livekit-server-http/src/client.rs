@@ -14,6 +14,7 @@ use crate::credentials::Credentials;
 use crate::error::{self, Error};
 use crate::hyper_transport::HyperTransportBuilder;
 use crate::options::CallOptions;
+use crate::regions::{Region, RegionError, RegionFailover, Regions};
 use crate::retry::RetryPolicy;
 use crate::rpc::{Idempotency, Rpc, Scope};
 use crate::transport::{Transport, TransportError, TransportLimits};
@@ -74,6 +75,8 @@ struct Inner {
     credentials: Arc<Credentials>,
     /// Shared with clients made by [`Client::with_base_url`] (one connection pool).
     transport: Arc<dyn Transport>,
+    /// The regions of `base` (LiveKit Cloud), shared by clones.
+    regions: Arc<Regions>,
     /// `None`: the codec's `User-Agent`, no suffix.
     user_agent: Option<HeaderValue>,
     timeout: Duration,
@@ -128,6 +131,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 url: base.to_string(),
+                regions: Arc::new(Regions::new(self.inner.regions.mode, &base)),
                 base,
                 ..(*self.inner).clone()
             }),
@@ -215,6 +219,11 @@ impl Client {
     {
         let mut retry = 0u32;
         let mut last: Option<Failure> = None;
+        // Failover: the regions (fetched at the first failure of a region), the one called
+        // (`None`: the configured URL), and how the call failed in those it left.
+        let mut regions: Option<Arc<[Region]>> = None;
+        let mut current: Option<usize> = None;
+        let mut failed: Vec<RegionError> = Vec::new();
         loop {
             // The first attempt starts when the call does (one clock read fewer).
             let now = if retry == 0 {
@@ -231,12 +240,18 @@ impl Client {
                 // Out of time before this attempt: report the previous attempt's failure, or
                 // (before the first one) a timeout of a request that never left.
                 return Err(match last.take() {
-                    Some(failure) => failure.into_error(),
+                    Some(failure) => self.fail(failure, current, regions.as_deref(), failed),
+                    None if !failed.is_empty() => Error::failed_everywhere(failed),
                     None => Error::timeout(now.duration_since(call.start), false),
                 });
             }
             let attempt = call.next_attempt();
-            let request = self.request(rpc, scope, message, &call.request_id, budget, options)?;
+            let base = match (current, regions.as_deref()) {
+                (Some(i), Some(list)) => &list[i].base,
+                _ => &self.inner.base,
+            };
+            let request =
+                self.request(base, rpc, scope, message, &call.request_id, budget, options)?;
             let limits = TransportLimits::new(budget, self.inner.max_response_bytes)
                 .with_max_error_body_bytes(self.inner.max_error_body_bytes);
             let outcome =
@@ -256,29 +271,111 @@ impl Client {
                     },
                 };
             retry += 1;
-            let delay = if attempt < call.max_attempts {
-                retry_delay(&self.inner.retry, call.idempotency, &outcome, retry)
-            } else {
-                None
-            };
+            let mut delay = retry_delay(&self.inner.retry, call.idempotency, &outcome, retry);
+            // A failure that may be retried and is the region's (not the request's) moves
+            // the call to the next region, whatever the attempt count (the deadline bounds
+            // it): retry_delay already refused what the RPC's class forbids (a
+            // non-idempotent RPC moves only when its request never left).
+            let mut next_region = None;
+            if delay.is_some() && call.max_attempts > 1 && outcome.is_region_failure() {
+                if regions.is_none() && self.inner.regions.enabled() {
+                    regions = Some(self.discover(rpc, scope, call).await?);
+                }
+                let list = regions.as_deref().unwrap_or_default();
+                let from = current.map_or(0, |i| i + 1);
+                match (from..list.len()).find(|&i| list[i].base != self.inner.base) {
+                    Some(next) => next_region = Some(next),
+                    // Every region failed: the list may be stale.
+                    None if current.is_some() => {
+                        self.inner.regions.expire().await;
+                        delay = None;
+                    }
+                    // No other region known: retry here, as without failover.
+                    None => {}
+                }
+            }
+            if next_region.is_none() && attempt >= call.max_attempts {
+                delay = None;
+            }
             let Some(delay) = delay else {
-                return Err(outcome.into_error());
+                return Err(self.fail(outcome, current, regions.as_deref(), failed));
             };
             if call.deadline.is_some_and(|d| Instant::now() + delay >= d) {
                 // Waiting would cross the deadline: give up now with what we know.
-                return Err(outcome.into_error());
+                return Err(self.fail(outcome, current, regions.as_deref(), failed));
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, reason = ?outcome, "retrying");
-            last = Some(outcome);
+            if let Some(next) = next_region {
+                let error = outcome.into_error();
+                failed.push(self.region_error(current, regions.as_deref(), error));
+                current = Some(next);
+            } else {
+                last = Some(outcome);
+            }
             tokio::time::sleep(delay).await;
         }
     }
 
-    /// One attempt's request, built by the codec: its route, body and headers, a token made
-    /// for this attempt, the call's request id and the attempt's time budget, then the
-    /// `User-Agent` suffix and the caller's headers.
+    /// The regions of the client's URL, with a token for `rpc` (see [`Regions::get`]).
+    async fn discover(
+        &self,
+        rpc: &Rpc,
+        scope: Scope<'_>,
+        call: &CallState,
+    ) -> Result<Arc<[Region]>, Error> {
+        let inner = &*self.inner;
+        let token = inner.credentials.token_for(rpc, scope, inner.token_ttl)?;
+        let now = Instant::now();
+        let remaining = call
+            .deadline
+            .map_or(Duration::MAX, |d| d.saturating_duration_since(now));
+        let agent = inner.user_agent.as_ref();
+        Ok(inner
+            .regions
+            .get(&*inner.transport, &token, agent, remaining)
+            .await)
+    }
+
+    /// `error` in region `current` of `regions` (`None`: the client's URL).
+    fn region_error(
+        &self,
+        current: Option<usize>,
+        regions: Option<&[Region]>,
+        error: Error,
+    ) -> RegionError {
+        let region = current.and_then(|i| regions?.get(i));
+        RegionError {
+            region: region.map(|r| r.name.clone()).filter(|n| !n.is_empty()),
+            url: region
+                .map_or(&self.inner.base, |r| &r.base)
+                .to_string()
+                .into(),
+            error,
+        }
+    }
+
+    /// The call's error: `outcome`'s, naming every region tried if it failed over.
+    fn fail(
+        &self,
+        outcome: Failure,
+        current: Option<usize>,
+        regions: Option<&[Region]>,
+        mut failed: Vec<RegionError>,
+    ) -> Error {
+        if failed.is_empty() {
+            return outcome.into_error();
+        }
+        failed.push(self.region_error(current, regions, outcome.into_error()));
+        Error::failed_everywhere(failed)
+    }
+
+    /// One attempt's request to `base`, built by the codec: its route, body and headers, a
+    /// token made for this attempt, the call's request id and the attempt's time budget,
+    /// then the `User-Agent` suffix and the caller's headers.
+    #[allow(clippy::too_many_arguments)]
     fn request<M: prost::Message>(
         &self,
+        base: &BaseUrl,
         rpc: &Rpc,
         scope: Scope<'_>,
         message: &M,
@@ -289,8 +386,7 @@ impl Client {
         let inner = &*self.inner;
         let token = inner.credentials.token_for(rpc, scope, inner.token_ttl)?;
         let invalid = |e| Error::config_source("invalid request", e);
-        let mut request =
-            twirp::build_request(&inner.base, rpc.path, message, &token).map_err(invalid)?;
+        let mut request = twirp::build_request(base, rpc.path, message, &token).map_err(invalid)?;
         twirp::set_request_id(&mut request, request_id).map_err(invalid)?;
         twirp::set_timeout(&mut request, budget);
         let headers = request.headers_mut();
@@ -334,6 +430,17 @@ enum Failure {
 }
 
 impl Failure {
+    /// Whether the region failed rather than the request: no answer, or 5xx/`unavailable`.
+    fn is_region_failure(&self) -> bool {
+        match self {
+            Failure::Twirp(e) => {
+                e.http_status().is_some_and(|s| s.is_server_error())
+                    || e.code() == twirp::TwirpCode::Unavailable
+            }
+            _ => true,
+        }
+    }
+
     fn into_error(self) -> Error {
         match self {
             Failure::Transport(t) => Error::transport(t),
@@ -466,6 +573,7 @@ pub struct ClientBuilder {
     max_error_body_bytes: usize,
     token_ttl: Duration,
     user_agent_suffix: Option<String>,
+    region_failover: RegionFailover,
 }
 
 enum CredentialSpec {
@@ -496,6 +604,7 @@ impl Default for ClientBuilder {
             max_error_body_bytes: DEFAULT_MAX_ERROR_BODY,
             token_ttl: DEFAULT_TOKEN_TTL,
             user_agent_suffix: None,
+            region_failover: RegionFailover::default(),
         }
     }
 }
@@ -589,6 +698,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Where regions are discovered and failed over to (default [`RegionFailover::Cloud`]:
+    /// `*.livekit.cloud` hosts only; [`RegionFailover::Off`] turns it off).
+    #[must_use]
+    pub fn region_failover(mut self, mode: RegionFailover) -> Self {
+        self.region_failover = mode;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -630,6 +747,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 url: base.to_string(),
+                regions: Arc::new(Regions::new(self.region_failover, &base)),
                 base,
                 credentials: Arc::new(credentials),
                 transport,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::StatusCode;
 use livekit_server_twirp::{TwirpCode, TwirpError};
 
+use crate::regions::RegionError;
 use crate::transport::TransportError;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -75,6 +76,9 @@ enum Kind {
     /// A client-side helper built on a call failed on its own (for example a participant's
     /// RPC answered with a payload the helper could not read).
     Local(Box<str>),
+    /// The call failed over between regions and failed in each (never empty; the last
+    /// region's error answers the predicates).
+    Regions(Box<[RegionError]>),
 }
 
 impl Error {
@@ -130,6 +134,29 @@ impl Error {
         Self::from_kind(Kind::Twirp(error))
     }
 
+    /// A call that failed in every region of `tried` (in order; not empty).
+    pub(crate) fn failed_everywhere(tried: Vec<RegionError>) -> Self {
+        Self::from_kind(Kind::Regions(tried.into()))
+    }
+
+    /// What went wrong: for a call that failed over, in the last region tried.
+    fn kind(&self) -> &Kind {
+        match &self.inner.kind {
+            Kind::Regions(tried) => tried.last().map_or(&self.inner.kind, |r| r.error.kind()),
+            kind => kind,
+        }
+    }
+
+    /// The regions a call failed over between, each with how it failed there, in the order
+    /// tried (empty when the call did not fail over). The predicates of this error describe
+    /// the last one, except [`outcome_unknown`](Self::outcome_unknown), true if it is in any.
+    pub fn regions(&self) -> &[RegionError] {
+        match &self.inner.kind {
+            Kind::Regions(tried) => tried,
+            _ => &[],
+        }
+    }
+
     /// An error raised by a helper built on top of calls (in a service crate or your own
     /// code), not by the transport or the server: for instance a participant RPC whose
     /// payload is not what the helper expects. The message must not contain secrets.
@@ -139,7 +166,7 @@ impl Error {
 
     /// Whether the error was raised by a helper on the client side ([`Error::local`]).
     pub fn is_local(&self) -> bool {
-        matches!(self.inner.kind, Kind::Local(_))
+        matches!(self.kind(), Kind::Local(_))
     }
 
     /// Attaches the call's identity.
@@ -153,12 +180,12 @@ impl Error {
     /// Whether the client could not be built or the request could not be formed (an
     /// invalid URL, an empty API key, an invalid header value).
     pub fn is_config(&self) -> bool {
-        matches!(self.inner.kind, Kind::Config { .. })
+        matches!(self.kind(), Kind::Config { .. })
     }
 
     /// Whether signing the per-call token failed.
     pub fn is_token(&self) -> bool {
-        matches!(self.inner.kind, Kind::Token(_))
+        matches!(self.kind(), Kind::Token(_))
     }
 
     /// Whether no complete response was received: a connect failure, a reset, a body cut
@@ -167,7 +194,7 @@ impl Error {
     /// [`is_timeout`](Self::is_timeout)).
     pub fn is_transport(&self) -> bool {
         matches!(
-            self.inner.kind,
+            self.kind(),
             Kind::Transport(_) | Kind::Timeout { answer: None, .. }
         )
     }
@@ -175,7 +202,7 @@ impl Error {
     /// Whether the connection could not be established (refused, DNS, TLS handshake, connect
     /// timeout): the request never reached the server.
     pub fn is_connect(&self) -> bool {
-        matches!(&self.inner.kind, Kind::Transport(t) if t.is_connect())
+        matches!(self.kind(), Kind::Transport(t) if t.is_connect())
     }
 
     /// Whether the call ran out of time (the attempt's timeout or the call's deadline).
@@ -186,7 +213,7 @@ impl Error {
     /// replayable RPCs. When the server's answer came first (Twirp `canceled` or
     /// `deadline_exceeded`), [`twirp`](Self::twirp) and [`status`](Self::status) keep it.
     pub fn is_timeout(&self) -> bool {
-        match &self.inner.kind {
+        match self.kind() {
             Kind::Timeout { .. } => true,
             Kind::Transport(t) => t.is_timeout(),
             _ => false,
@@ -195,7 +222,7 @@ impl Error {
 
     /// Whether a success response body exceeded the configured maximum.
     pub fn is_body_too_large(&self) -> bool {
-        matches!(&self.inner.kind, Kind::Transport(t) if t.is_body_too_large())
+        matches!(self.kind(), Kind::Transport(t) if t.is_body_too_large())
     }
 
     /// Whether a `200 OK` protobuf response could not be decoded as the expected message
@@ -219,7 +246,7 @@ impl Error {
     /// message, metadata), an intermediary's answer (HTTP status, redacted body snippet), a
     /// success with the wrong content type, or an undecodable success.
     pub fn twirp(&self) -> Option<&TwirpError> {
-        match &self.inner.kind {
+        match self.kind() {
             Kind::Twirp(e) => Some(e),
             Kind::Timeout { answer, .. } => answer.as_ref(),
             _ => None,
@@ -253,7 +280,7 @@ impl Error {
     /// For a non-idempotent RPC, also check [`outcome_unknown`](Self::outcome_unknown) and
     /// reuse the [`request_id`](Self::request_id).
     pub fn is_retryable(&self) -> bool {
-        match &self.inner.kind {
+        match self.kind() {
             Kind::Transport(t) => t.is_transient(),
             Kind::Timeout { .. } => true,
             Kind::Twirp(e) => e.is_retryable(),
@@ -264,9 +291,11 @@ impl Error {
     /// Whether the server may have acted on the request although the call failed: a
     /// timeout or a connection lost after sending, a gateway error (502/504), the Twirp code
     /// `deadline_exceeded`, or a `200 OK` that could not be read. Check before replaying a
-    /// non-idempotent RPC yourself (and reuse the [`request_id`](Self::request_id)).
+    /// non-idempotent RPC yourself (and reuse the [`request_id`](Self::request_id)). For a
+    /// call that failed over, true if it is in any region tried.
     pub fn outcome_unknown(&self) -> bool {
         match &self.inner.kind {
+            Kind::Regions(tried) => tried.iter().any(|r| r.error.outcome_unknown()),
             Kind::Transport(t) => t.outcome_unknown(),
             Kind::Timeout { sent, .. } => *sent,
             Kind::Twirp(e) => {
@@ -282,7 +311,7 @@ impl Error {
 
     /// The transport failure, if that is what happened.
     pub fn transport_error(&self) -> Option<&TransportError> {
-        match &self.inner.kind {
+        match self.kind() {
             Kind::Transport(t) => Some(t),
             _ => None,
         }
@@ -310,6 +339,15 @@ impl fmt::Display for Error {
             } => write!(f, "timed out after {budget:?}: the server gave up, {e}"),
             Kind::Twirp(e) => fmt::Display::fmt(e, f),
             Kind::Local(message) => f.write_str(message),
+            Kind::Regions(tried) => {
+                f.write_str("failed in every region tried")?;
+                for (i, r) in tried.iter().enumerate() {
+                    let sep = if i == 0 { ": " } else { "; " };
+                    let name = r.region().map(|n| format!(" ({n})")).unwrap_or_default();
+                    write!(f, "{sep}{}{name}: {}", r.url(), r.error())?;
+                }
+                Ok(())
+            }
         }?;
         if self.inner.attempts > 1 {
             write!(f, " (after {} attempts)", self.inner.attempts)?;
@@ -331,6 +369,7 @@ impl StdError for Error {
             Kind::Timeout {
                 answer: Some(e), ..
             } => e.source(),
+            Kind::Regions(tried) => tried.last().and_then(|r| r.error.source()),
             Kind::Timeout { answer: None, .. } | Kind::Local(_) => None,
         }
     }

@@ -25,6 +25,12 @@
 //!   errors, timeouts, 502/503/504 and `unavailable` (429 only with `Retry-After`), with
 //!   jittered exponential back-off, at most 3 attempts; non-idempotent RPCs only when the
 //!   request provably never left (connection refused, DNS, TLS handshake).
+//! * Regions ([`RegionFailover`]): a call to a `*.livekit.cloud` host that fails for the
+//!   region's sake (no answer, 502/503/504, `unavailable`) moves to the project's next region
+//!   from `GET /settings/regions` (cached by `max-age`, fetched lazily at a failure), within
+//!   the same retry classes: a non-idempotent RPC moves only when its request never left.
+//!   [`Error::regions`] names each region a failed call tried. Self-hosted URLs never look
+//!   regions up.
 //! * Responses: only `200 application/protobuf` is a success; everything else becomes a
 //!   typed [`Error`] that keeps the HTTP status, the Twirp code (derived from the status
 //!   when a proxy answered), the message and metadata, and `Retry-After`. Redirects are
@@ -115,6 +121,7 @@ mod hyper_transport;
 mod options;
 mod pager;
 mod random;
+mod regions;
 mod retry;
 mod rpc;
 mod transport;
@@ -128,6 +135,7 @@ pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use livekit_server_twirp::{TwirpCode, TwirpError};
 pub use options::CallOptions;
 pub use pager::{Pages, paginate};
+pub use regions::{RegionError, RegionFailover};
 pub use retry::RetryPolicy;
 pub use rpc::{Grant, Idempotency, Rpc, Scope};
 pub use transport::{Transport, TransportError, TransportLimits};

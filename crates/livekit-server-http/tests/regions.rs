@@ -1,0 +1,348 @@
+//! Region discovery and failover against in-process servers: a "project" server that serves
+//! `/settings/regions` listing local "regions" that refuse connections, hang, answer 503 or
+//! work. Which calls move, which do not, the discovery request's token, the cache.
+
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use livekit_server_http::auth::{TokenVerifier, VideoGrants};
+use livekit_server_http::{
+    CallOptions, Client, Error, HyperTransportBuilder, RegionFailover, Scope, TwirpCode,
+};
+use support::rooms::{LIST_ROOMS, ListRoomsRequest, ListRoomsResponse, MOVE_PARTICIPANT};
+use support::{KEY, Reply, SECRET, Seen, Server, closed_port};
+
+const REGIONS: &str = "/settings/regions";
+
+/// A region that works: it answers every call with an empty success.
+fn healthy() -> Server {
+    Server::http(|_, _| Reply::protobuf(Bytes::new()))
+}
+
+/// A region that answers every call with `503 unavailable`.
+fn unavailable() -> Server {
+    Server::http(|_, _| Reply::twirp(503, "unavailable", "region draining"))
+}
+
+/// A region that accepts calls and never answers.
+fn hanging() -> Server {
+    Server::http(|_, _| Reply::Stall)
+}
+
+/// `{"regions":[...]}` naming `urls` as regions `r0`, `r1`, ... in that order.
+fn region_list(urls: &[String]) -> String {
+    let entries: Vec<String> = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| format!(r#"{{"region":"r{i}","url":"{url}","distance":"{i}"}}"#))
+        .collect();
+    format!(r#"{{"regions":[{}]}}"#, entries.join(","))
+}
+
+/// The project server: serves `list` at `/settings/regions` with `cache_control`, and
+/// answers calls with `calls` (503 `unavailable` when `None`).
+fn project(list: String, cache_control: &'static str, calls: Option<fn() -> Reply>) -> Server {
+    Server::http(move |seen, _| {
+        if seen.path == REGIONS {
+            Reply::new(
+                200,
+                &[
+                    ("content-type", "application/json"),
+                    ("cache-control", cache_control),
+                ],
+                list.clone(),
+            )
+        } else {
+            calls.map_or_else(|| Reply::twirp(503, "unavailable", "down"), |f| f())
+        }
+    })
+}
+
+/// A client of `url` with region failover for any host, no pooled connections (a stopped
+/// server then refuses the next call instead of failing it on a stale connection), short
+/// attempt timeouts and quick back-off.
+fn client(url: &str, mode: RegionFailover) -> Client {
+    Client::builder()
+        .url(url)
+        .credentials(KEY, SECRET)
+        .region_failover(mode)
+        .hyper_transport(HyperTransportBuilder::default().pool_max_idle_per_host(0))
+        .timeout(Duration::from_millis(800))
+        .total_timeout(Duration::from_secs(20))
+        .retry_policy(
+            livekit_server_http::RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap()
+}
+
+async fn list_rooms(client: &Client) -> Result<ListRoomsResponse, Error> {
+    let request = ListRoomsRequest::default();
+    client
+        .call(&LIST_ROOMS, Scope::NONE, &request, &CallOptions::new())
+        .await
+}
+
+async fn move_participant(client: &Client) -> Result<ListRoomsResponse, Error> {
+    let request = ListRoomsRequest::default();
+    client
+        .call(
+            &MOVE_PARTICIPANT,
+            Scope::room("lobby"),
+            &request,
+            &CallOptions::new(),
+        )
+        .await
+}
+
+/// The Twirp calls (not discovery requests) a server received.
+fn calls(server: &Server) -> Vec<Seen> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path != REGIONS)
+        .collect()
+}
+
+fn discoveries(server: &Server) -> Vec<Seen> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == REGIONS)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_read_moves_past_refusing_and_unavailable_regions_with_one_request_id() {
+    let down = closed_port();
+    let (busy, good) = (unavailable(), healthy());
+    let list = region_list(&[format!("http://{down}"), busy.url(), good.url()]);
+    let project = project(list, "max-age=60", None);
+    let client = client(&project.url(), RegionFailover::AnyHost);
+
+    list_rooms(&client).await.unwrap();
+
+    // The project answered 503 once, then each region was tried once, in the listed order.
+    let tried: Vec<Seen> = [&project, &busy, &good]
+        .iter()
+        .flat_map(|s| calls(s))
+        .collect();
+    assert_eq!(tried.len(), 3);
+    let id = tried[0].request_id();
+    assert!(tried.iter().all(|r| r.request_id() == id));
+    assert!(tried.iter().all(|r| r.path == LIST_ROOMS.path));
+
+    // One discovery request, to the project, with a valid token carrying the call's grants.
+    let found = discoveries(&project);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].method, "GET");
+    let claims = TokenVerifier::new(KEY, SECRET)
+        .unwrap()
+        .verify(found[0].bearer())
+        .unwrap();
+    assert_eq!(claims.iss, KEY);
+    assert_eq!(
+        claims.video,
+        Some(VideoGrants {
+            room_list: true,
+            ..Default::default()
+        })
+    );
+    assert!(discoveries(&busy).is_empty() && discoveries(&good).is_empty());
+}
+
+#[tokio::test]
+async fn the_region_list_is_cached_for_its_max_age_and_refetched_without_one() {
+    let good = healthy();
+    let cached = project(region_list(&[good.url()]), "public, max-age=300", None);
+    let client_a = client(&cached.url(), RegionFailover::AnyHost);
+    for _ in 0..4 {
+        list_rooms(&client_a).await.unwrap();
+    }
+    assert_eq!(discoveries(&cached).len(), 1);
+    assert_eq!((calls(&cached).len(), calls(&good).len()), (4, 4));
+    // Clones share the cache.
+    list_rooms(&client_a.clone()).await.unwrap();
+    assert_eq!(discoveries(&cached).len(), 1);
+
+    // `max-age=0`: fetched at every failure.
+    let uncached = project(region_list(&[good.url()]), "max-age=0", None);
+    let client_b = client(&uncached.url(), RegionFailover::AnyHost);
+    for _ in 0..3 {
+        list_rooms(&client_b).await.unwrap();
+    }
+    assert_eq!(discoveries(&uncached).len(), 3);
+
+    // A healthy project never asks for regions.
+    let fine = project(
+        region_list(&[good.url()]),
+        "max-age=0",
+        Some(|| Reply::protobuf(Bytes::new())),
+    );
+    let client_c = client(&fine.url(), RegionFailover::AnyHost);
+    for _ in 0..3 {
+        list_rooms(&client_c).await.unwrap();
+    }
+    assert!(discoveries(&fine).is_empty());
+    assert_eq!(calls(&fine).len(), 3);
+}
+
+#[tokio::test]
+async fn a_non_idempotent_call_is_not_moved_after_a_503() {
+    let good = healthy();
+    let project = project(region_list(&[good.url()]), "max-age=60", None);
+    let client = client(&project.url(), RegionFailover::AnyHost);
+
+    let error = move_participant(&client).await.unwrap_err();
+    assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+    assert!(error.regions().is_empty(), "{error}");
+    // Sent once, to the project only; no region was even looked up.
+    assert_eq!(calls(&project).len(), 1);
+    assert!(discoveries(&project).is_empty());
+    assert!(calls(&good).is_empty());
+}
+
+/// A project whose list is cached by a read, then stopped: a non-idempotent call finds it
+/// refusing and moves along the cached list while connections are refused.
+async fn stopped_project_with(regions: &[String]) -> (Client, Server) {
+    let project = project(region_list(regions), "max-age=300", None);
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    // A read fills the cache (it succeeds in the first region that works, if any).
+    let _ = list_rooms(&client).await;
+    assert_eq!(discoveries(&project).len(), 1);
+    (client, project)
+}
+
+#[tokio::test]
+async fn a_non_idempotent_call_moves_only_past_regions_it_never_reached() {
+    let down = closed_port();
+    let good = healthy();
+    let (client, project) = stopped_project_with(&[format!("http://{down}"), good.url()]).await;
+    drop(project);
+    let before = calls(&good).len();
+
+    move_participant(&client).await.unwrap();
+    let moved = calls(&good);
+    assert_eq!(moved.len(), before + 1);
+    assert_eq!(moved.last().unwrap().path, MOVE_PARTICIPANT.path);
+
+    // The same with a region that takes the request and hangs: the call stops there with an
+    // unknown outcome, never reaching the region after it, and names every region tried.
+    let stall = hanging();
+    let good = healthy();
+    let (client, project) =
+        stopped_project_with(&[format!("http://{down}"), stall.url(), good.url()]).await;
+    let project_url_2 = project.url();
+    drop(project);
+    let before = calls(&good).len();
+    let error = move_participant(&client).await.unwrap_err();
+    assert!(error.outcome_unknown() && error.is_timeout(), "{error:?}");
+    assert_eq!(calls(&good).len(), before, "replayed after a hang: {error}");
+    let stalled = calls(&stall);
+    assert_eq!(stalled.last().unwrap().path, MOVE_PARTICIPANT.path);
+    assert_eq!(
+        stalled
+            .iter()
+            .filter(|r| r.path == MOVE_PARTICIPANT.path)
+            .count(),
+        1
+    );
+
+    let tried: Vec<(Option<&str>, &str, bool, bool)> = error
+        .regions()
+        .iter()
+        .map(|r| {
+            (
+                r.region(),
+                r.url(),
+                r.error().is_connect(),
+                r.error().is_timeout(),
+            )
+        })
+        .collect();
+    let stall_url = stall.url();
+    let down_url = format!("http://{down}");
+    assert_eq!(
+        tried,
+        [
+            (None, project_url_2.as_str(), true, false),
+            (Some("r0"), down_url.as_str(), true, false),
+            (Some("r1"), stall_url.as_str(), false, true),
+        ]
+    );
+    let text = error.to_string();
+    assert!(
+        text.starts_with("livekit.RoomService/MoveParticipant: failed in every region tried: "),
+        "{text}"
+    );
+    for part in [
+        &project_url_2,
+        &down_url,
+        &stall_url,
+        "(r0): could not connect",
+        "(r1): timed out",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    assert!(!text.contains("Bearer") && !format!("{error:?}").contains("eyJ"));
+}
+
+#[tokio::test]
+async fn a_read_that_fails_everywhere_names_each_region_and_refetches_the_list() {
+    let down = closed_port();
+    let busy = unavailable();
+    let project = project(
+        region_list(&[format!("http://{down}"), busy.url()]),
+        "max-age=300",
+        None,
+    );
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    let error = list_rooms(&client).await.unwrap_err();
+    let reasons: Vec<(Option<&str>, Option<TwirpCode>, bool)> = error
+        .regions()
+        .iter()
+        .map(|r| (r.region(), r.error().twirp_code(), r.error().is_connect()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (None, Some(TwirpCode::Unavailable), false),
+            (Some("r0"), None, true),
+            (Some("r1"), Some(TwirpCode::Unavailable), false),
+        ]
+    );
+    // The error's own predicates are the last region's.
+    assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+    assert!(error.is_retryable());
+    assert_eq!(error.attempts(), 3);
+    // Every listed region failed: the list is fetched again at the next failure.
+    let _ = list_rooms(&client).await.unwrap_err();
+    assert_eq!(discoveries(&project).len(), 2);
+}
+
+#[tokio::test]
+async fn self_hosted_urls_and_a_disabled_client_never_look_regions_up() {
+    let good = healthy();
+    // Default mode: a loopback URL is not a LiveKit Cloud host.
+    let project_a = project(region_list(&[good.url()]), "max-age=60", None);
+    let project_b = project(region_list(&[good.url()]), "max-age=60", None);
+    for (project, mode) in [
+        (&project_a, RegionFailover::Cloud),
+        (&project_b, RegionFailover::Off),
+    ] {
+        let client = client(&project.url(), mode);
+        let error = list_rooms(&client).await.unwrap_err();
+        assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+        assert!(error.regions().is_empty());
+        // Retried as always, on the same host.
+        assert_eq!(calls(project).len(), 3);
+        assert!(discoveries(project).is_empty(), "{mode:?}");
+    }
+    assert!(calls(&good).is_empty());
+}
