@@ -53,6 +53,12 @@ pub enum EnvError {
         /// What was wrong.
         source: Error,
     },
+    /// The variables were fine, but the runtime of the blocking clients could not be started
+    /// (`blocking::LiveKitApi::from_env`).
+    Runtime {
+        /// Why the runtime did not start.
+        source: Error,
+    },
 }
 
 impl fmt::Display for EnvError {
@@ -64,6 +70,9 @@ impl fmt::Display for EnvError {
             EnvError::Invalid { variable, .. } => {
                 write!(f, "environment variable {variable} is invalid")
             }
+            EnvError::Runtime { .. } => {
+                f.write_str("the runtime of the blocking clients could not be started")
+            }
         }
     }
 }
@@ -72,7 +81,7 @@ impl std::error::Error for EnvError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             EnvError::Missing { .. } => None,
-            EnvError::Invalid { source, .. } => Some(source),
+            EnvError::Invalid { source, .. } | EnvError::Runtime { source } => Some(source),
         }
     }
 }

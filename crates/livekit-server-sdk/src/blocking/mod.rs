@@ -148,14 +148,11 @@ impl LiveKitApi {
     ///
     /// # Errors
     ///
-    /// As [`crate::LiveKitApi::from_env`]; a runtime that cannot be started is reported as
-    /// [`EnvError::Invalid`] of `LIVEKIT_URL`'s client.
+    /// As [`crate::LiveKitApi::from_env`]; [`EnvError::Runtime`] if the runtime cannot be
+    /// started.
     pub fn from_env() -> Result<Self, EnvError> {
         let api = crate::LiveKitApi::from_env()?;
-        Self::from_async(api).map_err(|source| EnvError::Invalid {
-            variable: "LIVEKIT_URL",
-            source,
-        })
+        Self::from_async(api).map_err(|source| EnvError::Runtime { source })
     }
 
     /// Blocking clients driving these async ones (they keep their options and connection pool).
