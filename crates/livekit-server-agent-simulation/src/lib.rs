@@ -22,9 +22,9 @@ impl AgentSimulationClient {
     /// Streams every simulation run matching `request`, following `next_page_token` from page to page.
     pub fn simulation_runs(
         &self,
-        request: proto::simulation_run::list::Request,
+        request: impl Into<proto::simulation_run::list::Request>,
     ) -> impl Stream<Item = Result<proto::SimulationRun, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_simulation_runs(request.clone()).await?;
             Ok(request.advance(response))
         })

@@ -69,8 +69,9 @@ impl ConnectorClient {
     /// A typed [`Error`].
     pub async fn dial_whatsapp_call(
         &self,
-        mut request: proto::DialWhatsAppCallRequest,
+        request: impl Into<proto::DialWhatsAppCallRequest>,
     ) -> Result<proto::DialWhatsAppCallResponse, Error> {
+        let mut request = request.into();
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
         self.dial_whatsapp_call_with(request, &self.dialing(ring))
@@ -87,8 +88,9 @@ impl ConnectorClient {
     /// A typed [`Error`].
     pub async fn accept_whatsapp_call(
         &self,
-        mut request: proto::AcceptWhatsAppCallRequest,
+        request: impl Into<proto::AcceptWhatsAppCallRequest>,
     ) -> Result<proto::AcceptWhatsAppCallResponse, Error> {
+        let mut request = request.into();
         let options = if request.wait_until_answered {
             let ring =
                 ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);

@@ -23,9 +23,9 @@ impl EgressClient {
     /// Streams every egress matching `request`'s filters (room, egress id, active only), following `next_page_token` from page to page.
     pub fn egress(
         &self,
-        request: proto::ListEgressRequest,
+        request: impl Into<proto::ListEgressRequest>,
     ) -> impl Stream<Item = Result<proto::EgressInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_egress(request.clone()).await?;
             Ok(request.advance(response))
         })

@@ -23,9 +23,9 @@ impl IngressClient {
     /// Streams every ingress matching `request`'s filters (room, ingress id), following `next_page_token` from page to page.
     pub fn ingresses(
         &self,
-        request: proto::ListIngressRequest,
+        request: impl Into<proto::ListIngressRequest>,
     ) -> impl Stream<Item = Result<proto::IngressInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_ingress(request.clone()).await?;
             Ok(request.advance(response))
         })

@@ -23,9 +23,9 @@ impl PhoneNumberClient {
     /// Streams every phone number of the project matching `request`'s filters, following `next_page_token` from page to page.
     pub fn phone_numbers(
         &self,
-        request: proto::ListPhoneNumbersRequest,
+        request: impl Into<proto::ListPhoneNumbersRequest>,
     ) -> impl Stream<Item = Result<proto::PhoneNumber, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_phone_numbers(request.clone()).await?;
             Ok(request.advance(response))
         })
@@ -33,9 +33,9 @@ impl PhoneNumberClient {
     /// Streams the phone numbers available for purchase that match `request`, following `next_page_token` from page to page.
     pub fn available_phone_numbers(
         &self,
-        request: proto::SearchPhoneNumbersRequest,
+        request: impl Into<proto::SearchPhoneNumbersRequest>,
     ) -> impl Stream<Item = Result<proto::PhoneNumber, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.search_phone_numbers(request.clone()).await?;
             Ok(request.advance(response))
         })

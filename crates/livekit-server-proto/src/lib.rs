@@ -131,6 +131,11 @@ mod generated {
     mod token_paged {
         include!("generated/token_paged.rs");
     }
+
+    /// `From<&str>`/`From<String>` for every request whose only field is the room name.
+    mod room_name {
+        include!("generated/room_name.rs");
+    }
 }
 
 pub use generated::livekit::*;

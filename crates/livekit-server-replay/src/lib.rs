@@ -22,9 +22,9 @@ impl ReplayClient {
     /// Streams every replay matching `request` (optionally one room's), following `next_page_token` from page to page.
     pub fn replays(
         &self,
-        request: proto::ListReplaysRequest,
+        request: impl Into<proto::ListReplaysRequest>,
     ) -> impl Stream<Item = Result<proto::ReplayInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_replays(request.clone()).await?;
             Ok(request.advance(response))
         })

@@ -57,8 +57,9 @@ impl RoomClient {
     /// A typed [`Error`] from the server, an intermediary, a timeout or the transport.
     pub async fn send_data(
         &self,
-        mut request: proto::SendDataRequest,
+        request: impl Into<proto::SendDataRequest>,
     ) -> Result<proto::SendDataResponse, Error> {
+        let mut request = request.into();
         if request.nonce.is_empty() {
             request.nonce = new_nonce()?.to_vec();
         }

@@ -97,8 +97,9 @@ impl SipClient {
     /// A typed [`Error`]; [`SipStatus::from_error`] gives the SIP status of a failed call.
     pub async fn create_sip_participant(
         &self,
-        mut request: proto::CreateSipParticipantRequest,
+        request: impl Into<proto::CreateSipParticipantRequest>,
     ) -> Result<proto::SipParticipantInfo, Error> {
+        let mut request = request.into();
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
         self.create_sip_participant_with(request, &dialing(self.call_options(), ring))
@@ -113,8 +114,9 @@ impl SipClient {
     /// A typed [`Error`]; [`SipStatus::from_error`] gives the SIP status of a failed transfer.
     pub async fn transfer_sip_participant(
         &self,
-        mut request: proto::TransferSipParticipantRequest,
+        request: impl Into<proto::TransferSipParticipantRequest>,
     ) -> Result<proto::TransferSipParticipantResponse, Error> {
+        let mut request = request.into();
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
         self.transfer_sip_participant_with(request, &dialing(self.call_options(), ring))
@@ -125,10 +127,10 @@ impl SipClient {
     /// (`page.limit` sets the page size; the server's default otherwise).
     pub fn inbound_trunks(
         &self,
-        request: proto::ListSipInboundTrunkRequest,
+        request: impl Into<proto::ListSipInboundTrunkRequest>,
     ) -> impl Stream<Item = Result<proto::SipInboundTrunkInfo, Error>> + Send + '_ {
         keyset_pages(
-            request,
+            request.into(),
             |r| &mut r.page,
             move |r| async move { Ok(self.list_sip_inbound_trunk(r).await?.items) },
             |t| &t.sip_trunk_id,
@@ -138,10 +140,10 @@ impl SipClient {
     /// Every outbound trunk matching `request`'s filters, following the `after_id` pagination.
     pub fn outbound_trunks(
         &self,
-        request: proto::ListSipOutboundTrunkRequest,
+        request: impl Into<proto::ListSipOutboundTrunkRequest>,
     ) -> impl Stream<Item = Result<proto::SipOutboundTrunkInfo, Error>> + Send + '_ {
         keyset_pages(
-            request,
+            request.into(),
             |r| &mut r.page,
             move |r| async move { Ok(self.list_sip_outbound_trunk(r).await?.items) },
             |t| &t.sip_trunk_id,
@@ -151,10 +153,10 @@ impl SipClient {
     /// Every dispatch rule matching `request`'s filters, following the `after_id` pagination.
     pub fn dispatch_rules(
         &self,
-        request: proto::ListSipDispatchRuleRequest,
+        request: impl Into<proto::ListSipDispatchRuleRequest>,
     ) -> impl Stream<Item = Result<proto::SipDispatchRuleInfo, Error>> + Send + '_ {
         keyset_pages(
-            request,
+            request.into(),
             |r| &mut r.page,
             move |r| async move { Ok(self.list_sip_dispatch_rule(r).await?.items) },
             |r| &r.sip_dispatch_rule_id,
@@ -174,7 +176,7 @@ where
     R: Clone,
     Fut: Future<Output = Result<Vec<T>, Error>>,
 {
-    livekit_server_http::paginate(request, move |mut request| {
+    livekit_server_http::paginate(request.into(), move |mut request| {
         let limit = page_limit(page(&mut request));
         let items = list(request.clone());
         async move {
