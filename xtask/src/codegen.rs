@@ -10,8 +10,8 @@
 //!   per-RPC policy of `proto/rpc-policy.txt` (idempotency class and grants);
 //! - `token_paged.rs`: the `TokenPaged` impl of every token-paged list request (see
 //!   `paging.rs`);
-//! - `room_name.rs`: `From<&str>`/`From<String>` for every request whose only field is the room
-//!   name (see `conversions.rs`).
+//! - `from_string.rs`: `From<&str>`/`From<String>` for every request whose only field is a
+//!   string, such as a room name or an id (see `conversions.rs`).
 //!
 //! With `--check` nothing is written and any difference is an error (CI runs this, and so does
 //! the `codegen_is_fresh` test).
@@ -173,10 +173,10 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         paging::token_paged_impls(&fds, &descriptors::services(&fds))?,
     );
 
-    // Requests made from a room name.
+    // Requests made from their only string (a room name, an id).
     files.insert(
-        "room_name.rs".to_owned(),
-        conversions::room_name_impls(&fds, &descriptors::services(&fds))?,
+        "from_string.rs".to_owned(),
+        conversions::from_string_impls(&fds, &descriptors::services(&fds))?,
     );
 
     // Per-service client crates.

@@ -1,13 +1,15 @@
-//! Generation of the proto crate's room-name conversions (`src/generated/room_name.rs`).
+//! Generation of the proto crate's conversions from a string (`src/generated/from_string.rs`).
 //!
 //! The rule: the request message of a public RPC gets `From<&str>`, `From<&String>` and
 //! `From<String>` when its only field, not counting a `page_token` of type
 //! `livekit.TokenPagination` (a list's cursor, empty on the first page), is a singular `string`
-//! outside any oneof named `room` or `room_name`. The string is then the room name and every
-//! other field is left at its default, so `room.list_participants("demo")` cannot mean anything
-//! else. A request with any other field (a filter, a flag, a second name) gets no conversion
-//! here: its meaning would depend on which field the string went to; the hand-written
-//! constructors of the proto crate's `src/conversions.rs` cover the common ones.
+//! outside any oneof. That string is the one thing the request says (a room name, as in
+//! `ListParticipantsRequest.room` and `DeleteRoomRequest.room`, or the id of what the call acts
+//! on, as in `StopEgressRequest.egress_id`), so `room.list_participants("demo")` and
+//! `egress.stop_egress("EG_…")` cannot mean anything else. A request with any other field (a
+//! filter, a flag, a second name) gets no conversion here: its meaning would depend on which
+//! field the string went to; the hand-written constructors of the proto crate's
+//! `src/conversions.rs` cover the common ones.
 //!
 //! Detection is structural, so a protocol update that adds such a request gets its conversion
 //! without a change here.
@@ -21,12 +23,9 @@ use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorSet};
 use crate::descriptors::{ServiceInfo, messages, rust_type_in};
 use crate::paging::{PAGE_TOKEN, TOKEN};
 
-/// The names a field holding a room name has in the protocol's requests.
-const ROOM_FIELDS: &[&str] = &["room", "room_name"];
-
-/// The code of `room_name.rs`: the conversions from a room name of every request that fits
-/// the rule of this module, in name order.
-pub(crate) fn room_name_impls(
+/// The code of `from_string.rs`: the conversions from a string of every request that fits the
+/// rule of this module, in name order.
+pub(crate) fn from_string_impls(
     fds: &FileDescriptorSet,
     services: &[ServiceInfo],
 ) -> Result<String, String> {
@@ -36,7 +35,7 @@ pub(crate) fn room_name_impls(
         let request = messages
             .get(&format!(".{}", method.input))
             .ok_or_else(|| format!("message {} is not in the descriptors", method.input))?;
-        if let Some(field) = room_name_field(request) {
+        if let Some(field) = only_string_field(request) {
             fitting.insert((method.input.clone(), field.to_owned()));
         }
     }
@@ -50,14 +49,14 @@ pub(crate) fn room_name_impls(
         };
         let _ = writeln!(
             out,
-            "/// The request with `{field}` set to this room name and every other field unset\n\
-             /// (generated: the room name is the request's only field, its page cursor aside).\n\
+            "/// The request with `{field}` set to this string and every other field unset\n\
+             /// (generated: `{field}` is the request's only field, its page cursor aside).\n\
              impl From<&str> for {ty} {{\n    fn from({field}: &str) -> Self {{\n        \
              Self {{ {field}: {field}.to_owned(){rest} }}\n    }}\n}}\n\n\
-             /// The request with `{field}` set to this room name, every other field unset (generated).\n\
+             /// The request with `{field}` set to this string, every other field unset (generated).\n\
              impl From<&String> for {ty} {{\n    fn from({field}: &String) -> Self {{\n        \
              Self {{ {field}: {field}.clone(){rest} }}\n    }}\n}}\n\n\
-             /// The request with `{field}` set to this room name, every other field unset (generated).\n\
+             /// The request with `{field}` set to this string, every other field unset (generated).\n\
              impl From<String> for {ty} {{\n    fn from({field}: String) -> Self {{\n        \
              Self {{ {field}{rest} }}\n    }}\n}}\n"
         );
@@ -65,8 +64,8 @@ pub(crate) fn room_name_impls(
     Ok(out)
 }
 
-/// The room-name field of a request that fits the rule, if it does.
-fn room_name_field(request: &DescriptorProto) -> Option<&str> {
+/// The string field of a request that fits the rule, if it does.
+fn only_string_field(request: &DescriptorProto) -> Option<&str> {
     let mut fields = request
         .field
         .iter()
@@ -74,8 +73,7 @@ fn room_name_field(request: &DescriptorProto) -> Option<&str> {
     let (Some(only), None) = (fields.next(), fields.next()) else {
         return None;
     };
-    let fits = ROOM_FIELDS.contains(&only.name())
-        && only.r#type() == Type::String
+    let fits = only.r#type() == Type::String
         && only.label() != Label::Repeated
         && only.oneof_index.is_none()
         && !only.proto3_optional();
@@ -138,13 +136,13 @@ mod tests {
             doc: String::new(),
             methods,
         }];
-        let code = room_name_impls(&fds, &services).unwrap();
+        let code = from_string_impls(&fds, &services).unwrap();
         assert!(syn::parse_file(&code).is_ok(), "{code}");
         code
     }
 
     #[test]
-    fn only_a_lone_room_name_gets_conversions() {
+    fn only_a_lone_string_gets_conversions() {
         let token = FieldDescriptorProto {
             name: Some(PAGE_TOKEN.to_owned()),
             label: Some(Label::Optional as i32),
@@ -160,7 +158,7 @@ mod tests {
             message("DeleteThingRequest", vec![string("room")]),
             message("ListThingsRequest", vec![string("room_name"), token]),
             message("TwoFieldsRequest", vec![string("room"), string("identity")]),
-            message("OtherNameRequest", vec![string("egress_id")]),
+            message("StopThingRequest", vec![string("thing_id")]),
             message("RepeatedRequest", vec![repeated]),
             message("OneofRequest", vec![in_oneof]),
             message("EmptyRequest", vec![]),
@@ -171,15 +169,16 @@ mod tests {
         assert!(code.contains("Self { room: room.to_owned() }"), "{code}");
         assert!(code.contains("impl From<&str> for ListThingsRequest"));
         assert!(code.contains("Self { room_name, ..Default::default() }"));
+        assert!(code.contains("impl From<String> for StopThingRequest"));
+        assert!(code.contains("Self { thing_id }"));
         for absent in [
             "TwoFieldsRequest",
-            "OtherNameRequest",
             "RepeatedRequest",
             "OneofRequest",
             "EmptyRequest",
         ] {
             assert!(!code.contains(absent), "{absent}: {code}");
         }
-        assert_eq!(code.matches("impl From").count(), 6);
+        assert_eq!(code.matches("impl From").count(), 9);
     }
 }
