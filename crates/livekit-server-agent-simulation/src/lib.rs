@@ -1,8 +1,10 @@
 //! LiveKit server API client for `livekit.AgentSimulation`: LiveKit Cloud agent simulation runs.
 //!
-//! [`AgentSimulationClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message. It must never depend on an async runtime or
-//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//! [`AgentSimulationClient`] has one method per RPC of the service, named after the RPC in
+//! snake_case and taking the full protocol request message (`impl Into<Request>`: also the
+//! short forms of [`proto`], such as a string for a request whose only field it is). It must
+//! never depend on an async runtime or HTTP stack in its public API: the transport is
+//! `livekit-server-http`'s.
 //!
 //! # Features
 //!

@@ -1,7 +1,8 @@
 //! LiveKit server API client for `livekit.Connector`: WhatsApp and Twilio call connectors.
 //!
 //! [`ConnectorClient`] has one method per RPC of the service, named after the RPC in snake_case
-//! and taking the full protocol request message. Dialing calls
+//! and taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is). Dialing calls
 //! ([`ConnectorClient::dial_whatsapp_call`], and [`ConnectorClient::accept_whatsapp_call`] when
 //! it waits for the answer) get the ring window plus 2 s as their timeout and are never
 //! replayed, like SIP calls.

@@ -1,9 +1,11 @@
 //! LiveKit server API client for `livekit.Ingress`: RTMP, WHIP and URL ingress.
 //!
-//! [`IngressClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message; [`IngressClient::ingresses`] lists every ingress as a
-//! stream that follows the server's page tokens. It must never depend on an async runtime or
-//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//! [`IngressClient`] has one method per RPC of the service, named after the RPC in snake_case
+//! and taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is);
+//! [`IngressClient::ingresses`] lists every ingress as a stream that follows the server's page
+//! tokens. It must never depend on an async runtime or HTTP stack in its public API: the
+//! transport is `livekit-server-http`'s.
 //!
 //! # Features
 //!

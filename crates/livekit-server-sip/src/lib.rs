@@ -1,7 +1,9 @@
 //! LiveKit server API client for `livekit.SIP`: SIP trunks, dispatch rules and phone calls.
 //!
 //! [`SipClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message, plus what the other SDKs lack:
+//! taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is), plus what the other SDKs
+//! lack:
 //!
 //! - dial-aware timeouts: [`SipClient::create_sip_participant`] and
 //!   [`SipClient::transfer_sip_participant`] wait for the ring window plus 2 s instead of the
@@ -27,11 +29,8 @@
 //! let sip = SipClient::new("https://my-project.livekit.cloud", "APIkey", "secret")?;
 //! let call = sip
 //!     .create_sip_participant(proto::CreateSipParticipantRequest {
-//!         sip_trunk_id: "ST_xxx".into(),
-//!         sip_call_to: "+15105550100".into(),
-//!         room_name: "support".into(),
 //!         wait_until_answered: true,
-//!         ..Default::default()
+//!         ..proto::CreateSipParticipantRequest::new("ST_xxx", "+15105550100", "support", "caller")
 //!     })
 //!     .await;
 //! if let Err(error) = &call {
