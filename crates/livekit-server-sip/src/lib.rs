@@ -175,7 +175,7 @@ where
     R: Clone,
     Fut: Future<Output = Result<Vec<T>, Error>>,
 {
-    livekit_server_http::paginate(request.into(), move |mut request| {
+    livekit_server_http::paginate(request, move |mut request| {
         let limit = page_limit(page(&mut request));
         let items = list(request.clone());
         async move {
