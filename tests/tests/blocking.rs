@@ -97,16 +97,20 @@ fn cloud_only_services_fail_through_the_blocking_client_as_through_the_async_one
     let api = api(&env);
     let errors = [
         api.connector()
-            .connect_twilio_call(Default::default())
+            .connect_twilio_call(proto::ConnectTwilioCallRequest::default())
             .map(drop),
         api.phone_number()
-            .list_phone_numbers(Default::default())
+            .list_phone_numbers(proto::ListPhoneNumbersRequest::default())
             .map(drop),
-        api.cloud_agent().list_agents(Default::default()).map(drop),
+        api.cloud_agent()
+            .list_agents(proto::ListAgentsRequest::default())
+            .map(drop),
         api.agent_simulation()
-            .list_simulation_runs(Default::default())
+            .list_simulation_runs(proto::simulation_run::list::Request::default())
             .map(drop),
-        api.replay().list_replays(Default::default()).map(drop),
+        api.replay()
+            .list_replays(proto::ListReplaysRequest::default())
+            .map(drop),
     ];
     for result in errors {
         let error = result.unwrap_err();

@@ -17,6 +17,7 @@ use livekit_server_connector::ConnectorClient;
 use livekit_server_http::{Error, TwirpCode};
 use livekit_server_phone_number::PhoneNumberClient;
 use livekit_server_replay::ReplayClient;
+use livekit_server_replay::proto;
 use livekit_server_tests::TestEnv;
 use support::expect_err;
 
@@ -51,11 +52,11 @@ fn assert_not_served<T: Debug>(rpc: &str, result: Result<T, Error>) {
 
 /// Calls each listed RPC with a default request and checks the answer.
 macro_rules! not_served {
-    ($client:expr, $service:literal: $($method:ident => $rpc:literal),+ $(,)?) => {
+    ($client:expr, $service:literal: $($method:ident($request:ty) => $rpc:literal),+ $(,)?) => {
         $(
             assert_not_served(
                 concat!($service, "/", $rpc),
-                $client.$method(Default::default()).await,
+                $client.$method(<$request>::default()).await,
             );
         )+
     };
@@ -66,11 +67,11 @@ async fn connector_rpcs_get_bad_route() {
     let env = TestEnv::from_env();
     let client = ConnectorClient::from_client(support::client(&env));
     not_served!(client, "livekit.Connector":
-        dial_whatsapp_call => "DialWhatsAppCall",
-        disconnect_whatsapp_call => "DisconnectWhatsAppCall",
-        connect_whatsapp_call => "ConnectWhatsAppCall",
-        accept_whatsapp_call => "AcceptWhatsAppCall",
-        connect_twilio_call => "ConnectTwilioCall",
+        dial_whatsapp_call(proto::DialWhatsAppCallRequest) => "DialWhatsAppCall",
+        disconnect_whatsapp_call(proto::DisconnectWhatsAppCallRequest) => "DisconnectWhatsAppCall",
+        connect_whatsapp_call(proto::ConnectWhatsAppCallRequest) => "ConnectWhatsAppCall",
+        accept_whatsapp_call(proto::AcceptWhatsAppCallRequest) => "AcceptWhatsAppCall",
+        connect_twilio_call(proto::ConnectTwilioCallRequest) => "ConnectTwilioCall",
     );
 }
 
@@ -79,12 +80,12 @@ async fn phone_number_rpcs_get_bad_route() {
     let env = TestEnv::from_env();
     let client = PhoneNumberClient::from_client(support::client(&env));
     not_served!(client, "livekit.PhoneNumberService":
-        search_phone_numbers => "SearchPhoneNumbers",
-        purchase_phone_number => "PurchasePhoneNumber",
-        list_phone_numbers => "ListPhoneNumbers",
-        get_phone_number => "GetPhoneNumber",
-        update_phone_number => "UpdatePhoneNumber",
-        release_phone_numbers => "ReleasePhoneNumbers",
+        search_phone_numbers(proto::SearchPhoneNumbersRequest) => "SearchPhoneNumbers",
+        purchase_phone_number(proto::PurchasePhoneNumberRequest) => "PurchasePhoneNumber",
+        list_phone_numbers(proto::ListPhoneNumbersRequest) => "ListPhoneNumbers",
+        get_phone_number(proto::GetPhoneNumberRequest) => "GetPhoneNumber",
+        update_phone_number(proto::UpdatePhoneNumberRequest) => "UpdatePhoneNumber",
+        release_phone_numbers(proto::ReleasePhoneNumbersRequest) => "ReleasePhoneNumbers",
     );
 }
 
@@ -94,24 +95,24 @@ async fn cloud_agent_rpcs_get_bad_route() {
     // On the server's own URL (LiveKit Cloud serves this from the agents host).
     let client = CloudAgentClient::from_client(support::client(&env));
     not_served!(client, "livekit.CloudAgent":
-        create_agent => "CreateAgent",
-        create_agent_v2 => "CreateAgentV2",
-        promote_agent => "PromoteAgent",
-        list_agents => "ListAgents",
-        list_agent_versions => "ListAgentVersions",
-        list_agent_secrets => "ListAgentSecrets",
-        update_agent => "UpdateAgent",
-        restart_agent => "RestartAgent",
-        deploy_agent => "DeployAgent",
-        deploy_agent_v2 => "DeployAgentV2",
-        update_agent_secrets => "UpdateAgentSecrets",
-        rollback_agent => "RollbackAgent",
-        delete_agent => "DeleteAgent",
-        get_client_settings => "GetClientSettings",
-        create_private_link => "CreatePrivateLink",
-        destroy_private_link => "DestroyPrivateLink",
-        list_private_links => "ListPrivateLinks",
-        get_private_link_status => "GetPrivateLinkStatus",
+        create_agent(proto::CreateAgentRequest) => "CreateAgent",
+        create_agent_v2(proto::CreateAgentV2Request) => "CreateAgentV2",
+        promote_agent(proto::PromoteAgentRequest) => "PromoteAgent",
+        list_agents(proto::ListAgentsRequest) => "ListAgents",
+        list_agent_versions(proto::ListAgentVersionsRequest) => "ListAgentVersions",
+        list_agent_secrets(proto::ListAgentSecretsRequest) => "ListAgentSecrets",
+        update_agent(proto::UpdateAgentRequest) => "UpdateAgent",
+        restart_agent(proto::RestartAgentRequest) => "RestartAgent",
+        deploy_agent(proto::DeployAgentRequest) => "DeployAgent",
+        deploy_agent_v2(proto::DeployAgentV2Request) => "DeployAgentV2",
+        update_agent_secrets(proto::UpdateAgentSecretsRequest) => "UpdateAgentSecrets",
+        rollback_agent(proto::RollbackAgentRequest) => "RollbackAgent",
+        delete_agent(proto::DeleteAgentRequest) => "DeleteAgent",
+        get_client_settings(proto::ClientSettingsRequest) => "GetClientSettings",
+        create_private_link(proto::CreatePrivateLinkRequest) => "CreatePrivateLink",
+        destroy_private_link(proto::DestroyPrivateLinkRequest) => "DestroyPrivateLink",
+        list_private_links(proto::ListPrivateLinksRequest) => "ListPrivateLinks",
+        get_private_link_status(proto::GetPrivateLinkStatusRequest) => "GetPrivateLinkStatus",
     );
 }
 
@@ -120,13 +121,13 @@ async fn agent_simulation_rpcs_get_bad_route() {
     let env = TestEnv::from_env();
     let client = AgentSimulationClient::from_client(support::client(&env));
     not_served!(client, "livekit.AgentSimulation":
-        create_simulation_run => "CreateSimulationRun",
-        confirm_simulation_source_upload => "ConfirmSimulationSourceUpload",
-        get_simulation_run => "GetSimulationRun",
-        list_simulation_runs => "ListSimulationRuns",
-        count_simulation_runs => "CountSimulationRuns",
-        cancel_simulation_run => "CancelSimulationRun",
-        create_scenario_from_session => "CreateScenarioFromSession",
+        create_simulation_run(proto::simulation_run::create::Request) => "CreateSimulationRun",
+        confirm_simulation_source_upload(proto::simulation_run::confirm_source_upload::Request) => "ConfirmSimulationSourceUpload",
+        get_simulation_run(proto::simulation_run::get::Request) => "GetSimulationRun",
+        list_simulation_runs(proto::simulation_run::list::Request) => "ListSimulationRuns",
+        count_simulation_runs(proto::simulation_run::counts::Request) => "CountSimulationRuns",
+        cancel_simulation_run(proto::simulation_run::cancel::Request) => "CancelSimulationRun",
+        create_scenario_from_session(proto::scenario::create_from_session::Request) => "CreateScenarioFromSession",
     );
 }
 
@@ -135,11 +136,11 @@ async fn replay_rpcs_get_bad_route() {
     let env = TestEnv::from_env();
     let client = ReplayClient::from_client(support::client(&env));
     not_served!(client, "livekit.Replay":
-        list_replays => "ListReplays",
-        playback => "Playback",
-        seek => "Seek",
-        close => "Close",
-        export => "Export",
-        delete_replay => "DeleteReplay",
+        list_replays(proto::ListReplaysRequest) => "ListReplays",
+        playback(proto::PlaybackRequest) => "Playback",
+        seek(proto::SeekRequest) => "Seek",
+        close(proto::ClosePlaybackRequest) => "Close",
+        export(proto::ExportReplayRequest) => "Export",
+        delete_replay(proto::DeleteReplayRequest) => "DeleteReplay",
     );
 }

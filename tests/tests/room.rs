@@ -23,11 +23,7 @@ fn rooms(env: &TestEnv) -> RoomClient {
 }
 
 fn identity(room: &str, identity: &str) -> proto::RoomParticipantIdentity {
-    proto::RoomParticipantIdentity {
-        room: room.to_owned(),
-        identity: identity.to_owned(),
-        ..Default::default()
-    }
+    proto::RoomParticipantIdentity::new(room, identity)
 }
 
 /// Asserts a call about a participant who is not in the room gets the server's not_found.

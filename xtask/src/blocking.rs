@@ -45,7 +45,8 @@ pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &s
                 out,
                 "\n/// [`{client}::{name}`](crate::{module}::{client}::{name}), blocking.\n///\n\
                  /// # Errors\n///\n/// As the async method's.\n\
-                 {deprecated}pub fn {name}(&self, request: {input}) -> Result<{output}, Error> {{\n    \
+                 {deprecated}pub fn {name}(&self, request: impl Into<{input}>) -> Result<{output}, Error> {{\n    \
+                 let request: {input} = request.into();\n    \
                  let inner = self.inner.clone();\n    \
                  self.runtime.run(async move {{ inner.{name}(request).await }})\n}}",
                 input = rust_type(&method.input),

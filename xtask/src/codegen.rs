@@ -9,7 +9,9 @@
 //! - `services.rs`: one table of every public Twirp service and method, joined with the
 //!   per-RPC policy of `proto/rpc-policy.txt` (idempotency class and grants);
 //! - `token_paged.rs`: the `TokenPaged` impl of every token-paged list request (see
-//!   `paging.rs`).
+//!   `paging.rs`);
+//! - `from_string.rs`: `From<&str>`/`From<String>` for every request whose only field is a
+//!   string, such as a room name or an id (see `conversions.rs`).
 //!
 //! With `--check` nothing is written and any difference is an error (CI runs this, and so does
 //! the `codegen_is_fresh` test).
@@ -21,6 +23,7 @@ use std::path::Path;
 use prost_types::{FileDescriptorProto, FileDescriptorSet};
 
 use crate::clients;
+use crate::conversions;
 use crate::descriptors::{self, Policy, snake_case};
 use crate::paging;
 use crate::protojson;
@@ -168,6 +171,12 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     files.insert(
         "token_paged.rs".to_owned(),
         paging::token_paged_impls(&fds, &descriptors::services(&fds))?,
+    );
+
+    // Requests made from their only string (a room name, an id).
+    files.insert(
+        "from_string.rs".to_owned(),
+        conversions::from_string_impls(&fds, &descriptors::services(&fds))?,
     );
 
     // Per-service client crates.

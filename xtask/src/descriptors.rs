@@ -1,10 +1,11 @@
 //! What the generators read from the descriptors and `proto/rpc-policy.txt`, and the names
-//! prost gives to what it generates: shared by `codegen`, `clients`, `paging` and `protojson`.
+//! prost gives to what it generates: shared by `codegen`, `clients`,
+//! `paging`, `conversions` and `protojson`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use prost_types::{FileDescriptorProto, FileDescriptorSet};
+use prost_types::{DescriptorProto, FileDescriptorProto, FileDescriptorSet};
 
 use crate::util;
 
@@ -215,6 +216,32 @@ fn doc_comments(file: &FileDescriptorProto) -> BTreeMap<Vec<i32>, String> {
         }
     }
     docs
+}
+
+/// Every message of the descriptors, nested ones included, by fully qualified name
+/// (`.livekit.SimulationRun.List.Request`).
+pub(crate) fn messages(fds: &FileDescriptorSet) -> BTreeMap<String, &DescriptorProto> {
+    fn walk<'a>(
+        prefix: &str,
+        list: &'a [DescriptorProto],
+        out: &mut BTreeMap<String, &'a DescriptorProto>,
+    ) {
+        for message in list {
+            let name = format!("{prefix}.{}", message.name());
+            walk(&name, &message.nested_type, out);
+            out.insert(name, message);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for file in &fds.file {
+        let prefix = if file.package().is_empty() {
+            String::new()
+        } else {
+            format!(".{}", file.package())
+        };
+        walk(&prefix, &file.message_type, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod blocking;
 mod ci;
 mod clients;
 mod codegen;
+mod conversions;
 mod descriptors;
 mod env;
 mod fuzz;

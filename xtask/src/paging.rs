@@ -12,12 +12,12 @@ use std::fmt::Write as _;
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorSet};
 
-use crate::descriptors::{ServiceInfo, rust_type_in};
+use crate::descriptors::{ServiceInfo, messages, rust_type_in};
 
 /// The message every token-paged request and response carries.
-const TOKEN: &str = ".livekit.TokenPagination";
+pub(crate) const TOKEN: &str = ".livekit.TokenPagination";
 /// The request's field holding the token of the page asked for.
-const PAGE_TOKEN: &str = "page_token";
+pub(crate) const PAGE_TOKEN: &str = "page_token";
 /// The response's field holding the token of the next page.
 const NEXT_PAGE_TOKEN: &str = "next_page_token";
 
@@ -129,32 +129,6 @@ fn is_token(field: &FieldDescriptorProto) -> bool {
     field.label() != Label::Repeated
         && field.r#type() == Type::Message
         && field.type_name() == TOKEN
-}
-
-/// Every message of the descriptors, nested ones included, by fully qualified name
-/// (`.livekit.SimulationRun.List.Request`).
-fn messages(fds: &FileDescriptorSet) -> BTreeMap<String, &DescriptorProto> {
-    fn walk<'a>(
-        prefix: &str,
-        list: &'a [DescriptorProto],
-        out: &mut BTreeMap<String, &'a DescriptorProto>,
-    ) {
-        for message in list {
-            let name = format!("{prefix}.{}", message.name());
-            walk(&name, &message.nested_type, out);
-            out.insert(name, message);
-        }
-    }
-    let mut out = BTreeMap::new();
-    for file in &fds.file {
-        let prefix = if file.package().is_empty() {
-            String::new()
-        } else {
-            format!(".{}", file.package())
-        };
-        walk(&prefix, &file.message_type, &mut out);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -37,9 +37,12 @@ pub mod rpc {
 }
 /// Client for `livekit.AgentDispatchService`: explicit agent dispatch to rooms.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct AgentDispatchClient {
     client: Client,
@@ -100,8 +103,9 @@ impl AgentDispatchClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_dispatch(
         &self,
-        request: proto::CreateAgentDispatchRequest,
+        request: impl Into<proto::CreateAgentDispatchRequest>,
     ) -> Result<proto::AgentDispatch, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_DISPATCH,
@@ -122,8 +126,9 @@ impl AgentDispatchClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn delete_dispatch(
         &self,
-        request: proto::DeleteAgentDispatchRequest,
+        request: impl Into<proto::DeleteAgentDispatchRequest>,
     ) -> Result<proto::AgentDispatch, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DELETE_DISPATCH,
@@ -144,8 +149,9 @@ impl AgentDispatchClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_dispatch(
         &self,
-        request: proto::ListAgentDispatchRequest,
+        request: impl Into<proto::ListAgentDispatchRequest>,
     ) -> Result<proto::ListAgentDispatchResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_DISPATCH,

@@ -2,9 +2,10 @@
 //! rooms.
 //!
 //! [`AgentDispatchClient`] has one method per RPC of the service, named after the RPC in
-//! snake_case and taking the full protocol request message, plus
-//! [`AgentDispatchClient::get_dispatch`]. It never exposes an async runtime or an HTTP stack
-//! in its public API: the transport is `livekit-server-http`'s.
+//! snake_case and taking the full protocol request message (`impl Into<Request>`: also the
+//! short forms of [`proto`], such as a string for a request whose only field it is), plus
+//! [`AgentDispatchClient::get_dispatch`]. It never exposes an async runtime or an HTTP stack in
+//! its public API: the transport is `livekit-server-http`'s.
 //!
 //! # Features
 //!
@@ -19,12 +20,10 @@
 //! # async fn run() -> Result<(), livekit_server_agent_dispatch::Error> {
 //! let dispatch = AgentDispatchClient::new("http://localhost:7880", "devkey", "secret")?;
 //! let created = dispatch
-//!     .create_dispatch(proto::CreateAgentDispatchRequest {
-//!         agent_name: "support-agent".into(),
-//!         room: "my-room".into(),
-//!         ..Default::default()
-//!     })
+//!     .create_dispatch(proto::CreateAgentDispatchRequest::new("my-room", "support-agent"))
 //!     .await?;
+//! let all = dispatch.list_dispatch("my-room").await?;
+//! assert!(all.agent_dispatches.iter().any(|d| d.id == created.id));
 //! assert!(dispatch.get_dispatch(&created.id, "my-room").await?.is_some());
 //! # Ok(())
 //! # }

@@ -78,9 +78,12 @@ pub mod rpc {
 }
 /// Client for `livekit.AgentSimulation`: LiveKit Cloud agent simulation runs.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct AgentSimulationClient {
     client: Client,
@@ -141,8 +144,9 @@ impl AgentSimulationClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_simulation_run(
         &self,
-        request: proto::simulation_run::create::Request,
+        request: impl Into<proto::simulation_run::create::Request>,
     ) -> Result<proto::simulation_run::create::Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_SIMULATION_RUN,
@@ -163,8 +167,9 @@ impl AgentSimulationClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn confirm_simulation_source_upload(
         &self,
-        request: proto::simulation_run::confirm_source_upload::Request,
+        request: impl Into<proto::simulation_run::confirm_source_upload::Request>,
     ) -> Result<proto::simulation_run::confirm_source_upload::Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CONFIRM_SIMULATION_SOURCE_UPLOAD,
@@ -185,8 +190,9 @@ impl AgentSimulationClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn get_simulation_run(
         &self,
-        request: proto::simulation_run::get::Request,
+        request: impl Into<proto::simulation_run::get::Request>,
     ) -> Result<proto::simulation_run::get::Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::GET_SIMULATION_RUN,
@@ -207,8 +213,9 @@ impl AgentSimulationClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_simulation_runs(
         &self,
-        request: proto::simulation_run::list::Request,
+        request: impl Into<proto::simulation_run::list::Request>,
     ) -> Result<proto::simulation_run::list::Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_SIMULATION_RUNS,
@@ -229,8 +236,9 @@ impl AgentSimulationClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn count_simulation_runs(
         &self,
-        request: proto::simulation_run::counts::Request,
+        request: impl Into<proto::simulation_run::counts::Request>,
     ) -> Result<proto::simulation_run::counts::Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::COUNT_SIMULATION_RUNS,
@@ -251,8 +259,9 @@ impl AgentSimulationClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn cancel_simulation_run(
         &self,
-        request: proto::simulation_run::cancel::Request,
+        request: impl Into<proto::simulation_run::cancel::Request>,
     ) -> Result<proto::simulation_run::cancel::Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CANCEL_SIMULATION_RUN,
@@ -273,8 +282,9 @@ impl AgentSimulationClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_scenario_from_session(
         &self,
-        request: proto::scenario::create_from_session::Request,
+        request: impl Into<proto::scenario::create_from_session::Request>,
     ) -> Result<proto::scenario::create_from_session::Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_SCENARIO_FROM_SESSION,

@@ -1,8 +1,10 @@
 //! LiveKit server API client for `livekit.AgentSimulation`: LiveKit Cloud agent simulation runs.
 //!
-//! [`AgentSimulationClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message. It must never depend on an async runtime or
-//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//! [`AgentSimulationClient`] has one method per RPC of the service, named after the RPC in
+//! snake_case and taking the full protocol request message (`impl Into<Request>`: also the
+//! short forms of [`proto`], such as a string for a request whose only field it is). It must
+//! never depend on an async runtime or HTTP stack in its public API: the transport is
+//! `livekit-server-http`'s.
 //!
 //! # Features
 //!
@@ -22,9 +24,9 @@ impl AgentSimulationClient {
     /// Streams every simulation run matching `request`, following `next_page_token` from page to page.
     pub fn simulation_runs(
         &self,
-        request: proto::simulation_run::list::Request,
+        request: impl Into<proto::simulation_run::list::Request>,
     ) -> impl Stream<Item = Result<proto::SimulationRun, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_simulation_runs(request.clone()).await?;
             Ok(request.advance(response))
         })

@@ -176,9 +176,12 @@ pub mod rpc {
 }
 /// Client for `livekit.CloudAgent`: LiveKit Cloud agent deployments.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct CloudAgentClient {
     client: Client,
@@ -239,8 +242,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_agent(
         &self,
-        request: proto::CreateAgentRequest,
+        request: impl Into<proto::CreateAgentRequest>,
     ) -> Result<proto::CreateAgentResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_AGENT,
@@ -261,8 +265,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_agent_v2(
         &self,
-        request: proto::CreateAgentV2Request,
+        request: impl Into<proto::CreateAgentV2Request>,
     ) -> Result<proto::CreateAgentV2Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_AGENT_V2,
@@ -283,8 +288,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn promote_agent(
         &self,
-        request: proto::PromoteAgentRequest,
+        request: impl Into<proto::PromoteAgentRequest>,
     ) -> Result<proto::PromoteAgentResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::PROMOTE_AGENT,
@@ -305,8 +311,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_agents(
         &self,
-        request: proto::ListAgentsRequest,
+        request: impl Into<proto::ListAgentsRequest>,
     ) -> Result<proto::ListAgentsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_AGENTS,
@@ -327,8 +334,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_agent_versions(
         &self,
-        request: proto::ListAgentVersionsRequest,
+        request: impl Into<proto::ListAgentVersionsRequest>,
     ) -> Result<proto::ListAgentVersionsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_AGENT_VERSIONS,
@@ -349,8 +357,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_agent_secrets(
         &self,
-        request: proto::ListAgentSecretsRequest,
+        request: impl Into<proto::ListAgentSecretsRequest>,
     ) -> Result<proto::ListAgentSecretsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_AGENT_SECRETS,
@@ -371,8 +380,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_agent(
         &self,
-        request: proto::UpdateAgentRequest,
+        request: impl Into<proto::UpdateAgentRequest>,
     ) -> Result<proto::UpdateAgentResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_AGENT,
@@ -393,8 +403,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn restart_agent(
         &self,
-        request: proto::RestartAgentRequest,
+        request: impl Into<proto::RestartAgentRequest>,
     ) -> Result<proto::RestartAgentResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::RESTART_AGENT,
@@ -415,8 +426,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn deploy_agent(
         &self,
-        request: proto::DeployAgentRequest,
+        request: impl Into<proto::DeployAgentRequest>,
     ) -> Result<proto::DeployAgentResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DEPLOY_AGENT,
@@ -437,8 +449,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn deploy_agent_v2(
         &self,
-        request: proto::DeployAgentV2Request,
+        request: impl Into<proto::DeployAgentV2Request>,
     ) -> Result<proto::DeployAgentV2Response, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DEPLOY_AGENT_V2,
@@ -459,8 +472,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_agent_secrets(
         &self,
-        request: proto::UpdateAgentSecretsRequest,
+        request: impl Into<proto::UpdateAgentSecretsRequest>,
     ) -> Result<proto::UpdateAgentSecretsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_AGENT_SECRETS,
@@ -481,8 +495,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn rollback_agent(
         &self,
-        request: proto::RollbackAgentRequest,
+        request: impl Into<proto::RollbackAgentRequest>,
     ) -> Result<proto::RollbackAgentResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::ROLLBACK_AGENT,
@@ -503,8 +518,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn delete_agent(
         &self,
-        request: proto::DeleteAgentRequest,
+        request: impl Into<proto::DeleteAgentRequest>,
     ) -> Result<proto::DeleteAgentResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DELETE_AGENT,
@@ -525,8 +541,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn get_client_settings(
         &self,
-        request: proto::ClientSettingsRequest,
+        request: impl Into<proto::ClientSettingsRequest>,
     ) -> Result<proto::ClientSettingsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::GET_CLIENT_SETTINGS,
@@ -547,8 +564,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_private_link(
         &self,
-        request: proto::CreatePrivateLinkRequest,
+        request: impl Into<proto::CreatePrivateLinkRequest>,
     ) -> Result<proto::CreatePrivateLinkResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_PRIVATE_LINK,
@@ -569,8 +587,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn destroy_private_link(
         &self,
-        request: proto::DestroyPrivateLinkRequest,
+        request: impl Into<proto::DestroyPrivateLinkRequest>,
     ) -> Result<proto::DestroyPrivateLinkResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DESTROY_PRIVATE_LINK,
@@ -591,8 +610,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_private_links(
         &self,
-        request: proto::ListPrivateLinksRequest,
+        request: impl Into<proto::ListPrivateLinksRequest>,
     ) -> Result<proto::ListPrivateLinksResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_PRIVATE_LINKS,
@@ -613,8 +633,9 @@ impl CloudAgentClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn get_private_link_status(
         &self,
-        request: proto::GetPrivateLinkStatusRequest,
+        request: impl Into<proto::GetPrivateLinkStatusRequest>,
     ) -> Result<proto::GetPrivateLinkStatusResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::GET_PRIVATE_LINK_STATUS,

@@ -1,10 +1,12 @@
 //! LiveKit server API client for `livekit.CloudAgent`: LiveKit Cloud agent deployments.
 //!
 //! [`CloudAgentClient`] has one method per RPC of the service, named after the RPC in
-//! snake_case and taking the full protocol request message. LiveKit Cloud serves this service
-//! from the project's *agents* host rather than the project URL: [`agents_url`] derives it
-//! the way the Go SDK does, and [`CloudAgentClient::for_project`] builds a client for it on an
-//! existing [`Client`]'s transport and credentials. `LK_AGENTS_URL` overrides the derived URL.
+//! snake_case and taking the full protocol request message (`impl Into<Request>`: also the
+//! short forms of [`proto`], such as a string for a request whose only field it is). LiveKit
+//! Cloud serves this service from the project's *agents* host rather than the project URL:
+//! [`agents_url`] derives it the way the Go SDK does, and [`CloudAgentClient::for_project`]
+//! builds a client for it on an existing [`Client`]'s transport and credentials.
+//! `LK_AGENTS_URL` overrides the derived URL.
 //!
 //! This crate never exposes an async runtime or an HTTP stack in its API.
 //!

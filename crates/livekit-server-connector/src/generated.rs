@@ -59,9 +59,12 @@ pub mod rpc {
 }
 /// Client for `livekit.Connector`: WhatsApp and Twilio call connectors.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct ConnectorClient {
     client: Client,
@@ -145,8 +148,9 @@ impl ConnectorClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn disconnect_whatsapp_call(
         &self,
-        request: proto::DisconnectWhatsAppCallRequest,
+        request: impl Into<proto::DisconnectWhatsAppCallRequest>,
     ) -> Result<proto::DisconnectWhatsAppCallResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DISCONNECT_WHATSAPP_CALL,
@@ -167,8 +171,9 @@ impl ConnectorClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn connect_whatsapp_call(
         &self,
-        request: proto::ConnectWhatsAppCallRequest,
+        request: impl Into<proto::ConnectWhatsAppCallRequest>,
     ) -> Result<proto::ConnectWhatsAppCallResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CONNECT_WHATSAPP_CALL,
@@ -212,8 +217,9 @@ impl ConnectorClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn connect_twilio_call(
         &self,
-        request: proto::ConnectTwilioCallRequest,
+        request: impl Into<proto::ConnectTwilioCallRequest>,
     ) -> Result<proto::ConnectTwilioCallResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CONNECT_TWILIO_CALL,

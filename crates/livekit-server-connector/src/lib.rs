@@ -1,7 +1,8 @@
 //! LiveKit server API client for `livekit.Connector`: WhatsApp and Twilio call connectors.
 //!
 //! [`ConnectorClient`] has one method per RPC of the service, named after the RPC in snake_case
-//! and taking the full protocol request message. Dialing calls
+//! and taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is). Dialing calls
 //! ([`ConnectorClient::dial_whatsapp_call`], and [`ConnectorClient::accept_whatsapp_call`] when
 //! it waits for the answer) get the ring window plus 2 s as their timeout and are never
 //! replayed, like SIP calls.
@@ -69,8 +70,9 @@ impl ConnectorClient {
     /// A typed [`Error`].
     pub async fn dial_whatsapp_call(
         &self,
-        mut request: proto::DialWhatsAppCallRequest,
+        request: impl Into<proto::DialWhatsAppCallRequest>,
     ) -> Result<proto::DialWhatsAppCallResponse, Error> {
+        let mut request = request.into();
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
         self.dial_whatsapp_call_with(request, &self.dialing(ring))
@@ -87,8 +89,9 @@ impl ConnectorClient {
     /// A typed [`Error`].
     pub async fn accept_whatsapp_call(
         &self,
-        mut request: proto::AcceptWhatsAppCallRequest,
+        request: impl Into<proto::AcceptWhatsAppCallRequest>,
     ) -> Result<proto::AcceptWhatsAppCallResponse, Error> {
+        let mut request = request.into();
         let options = if request.wait_until_answered {
             let ring =
                 ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);

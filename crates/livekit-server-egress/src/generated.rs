@@ -104,9 +104,12 @@ pub mod rpc {
 }
 /// Client for `livekit.Egress`: recording and streaming rooms, participants and tracks.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct EgressClient {
     client: Client,
@@ -169,8 +172,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn start_egress(
         &self,
-        request: proto::StartEgressRequest,
+        request: impl Into<proto::StartEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::START_EGRESS,
@@ -193,8 +197,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_layout(
         &self,
-        request: proto::UpdateLayoutRequest,
+        request: impl Into<proto::UpdateLayoutRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_LAYOUT,
@@ -215,8 +220,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_stream(
         &self,
-        request: proto::UpdateStreamRequest,
+        request: impl Into<proto::UpdateStreamRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_STREAM,
@@ -239,8 +245,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_egress(
         &self,
-        request: proto::ListEgressRequest,
+        request: impl Into<proto::ListEgressRequest>,
     ) -> Result<proto::ListEgressResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_EGRESS,
@@ -263,8 +270,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn stop_egress(
         &self,
-        request: proto::StopEgressRequest,
+        request: impl Into<proto::StopEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::STOP_EGRESS,
@@ -287,8 +295,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn start_room_composite_egress(
         &self,
-        request: proto::RoomCompositeEgressRequest,
+        request: impl Into<proto::RoomCompositeEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::START_ROOM_COMPOSITE_EGRESS,
@@ -309,8 +318,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn start_web_egress(
         &self,
-        request: proto::WebEgressRequest,
+        request: impl Into<proto::WebEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::START_WEB_EGRESS,
@@ -331,8 +341,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn start_participant_egress(
         &self,
-        request: proto::ParticipantEgressRequest,
+        request: impl Into<proto::ParticipantEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::START_PARTICIPANT_EGRESS,
@@ -353,8 +364,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn start_track_composite_egress(
         &self,
-        request: proto::TrackCompositeEgressRequest,
+        request: impl Into<proto::TrackCompositeEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::START_TRACK_COMPOSITE_EGRESS,
@@ -375,8 +387,9 @@ impl EgressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn start_track_egress(
         &self,
-        request: proto::TrackEgressRequest,
+        request: impl Into<proto::TrackEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::START_TRACK_EGRESS,

@@ -1,9 +1,11 @@
 //! LiveKit server API client for `livekit.Egress`: recording and streaming rooms, participants and tracks.
 //!
-//! [`EgressClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message; [`EgressClient::egress`] lists every egress as a
-//! stream that follows the server's page tokens. It must never depend on an async runtime or
-//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//! [`EgressClient`] has one method per RPC of the service, named after the RPC in snake_case
+//! and taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is); [`EgressClient::egress`]
+//! lists every egress as a stream that follows the server's page tokens. It must never depend
+//! on an async runtime or HTTP stack in its public API: the transport is
+//! `livekit-server-http`'s.
 //!
 //! # Features
 //!
@@ -23,9 +25,9 @@ impl EgressClient {
     /// Streams every egress matching `request`'s filters (room, egress id, active only), following `next_page_token` from page to page.
     pub fn egress(
         &self,
-        request: proto::ListEgressRequest,
+        request: impl Into<proto::ListEgressRequest>,
     ) -> impl Stream<Item = Result<proto::EgressInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_egress(request.clone()).await?;
             Ok(request.advance(response))
         })

@@ -50,9 +50,12 @@ pub mod rpc {
 }
 /// Client for `livekit.Ingress`: RTMP, WHIP and URL ingress.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct IngressClient {
     client: Client,
@@ -115,8 +118,9 @@ impl IngressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_ingress(
         &self,
-        request: proto::CreateIngressRequest,
+        request: impl Into<proto::CreateIngressRequest>,
     ) -> Result<proto::IngressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_INGRESS,
@@ -139,8 +143,9 @@ impl IngressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_ingress(
         &self,
-        request: proto::UpdateIngressRequest,
+        request: impl Into<proto::UpdateIngressRequest>,
     ) -> Result<proto::IngressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_INGRESS,
@@ -161,8 +166,9 @@ impl IngressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_ingress(
         &self,
-        request: proto::ListIngressRequest,
+        request: impl Into<proto::ListIngressRequest>,
     ) -> Result<proto::ListIngressResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_INGRESS,
@@ -183,8 +189,9 @@ impl IngressClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn delete_ingress(
         &self,
-        request: proto::DeleteIngressRequest,
+        request: impl Into<proto::DeleteIngressRequest>,
     ) -> Result<proto::IngressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DELETE_INGRESS,

@@ -1,9 +1,11 @@
 //! LiveKit server API client for `livekit.Ingress`: RTMP, WHIP and URL ingress.
 //!
-//! [`IngressClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message; [`IngressClient::ingresses`] lists every ingress as a
-//! stream that follows the server's page tokens. It must never depend on an async runtime or
-//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//! [`IngressClient`] has one method per RPC of the service, named after the RPC in snake_case
+//! and taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is);
+//! [`IngressClient::ingresses`] lists every ingress as a stream that follows the server's page
+//! tokens. It must never depend on an async runtime or HTTP stack in its public API: the
+//! transport is `livekit-server-http`'s.
 //!
 //! # Features
 //!
@@ -23,9 +25,9 @@ impl IngressClient {
     /// Streams every ingress matching `request`'s filters (room, ingress id), following `next_page_token` from page to page.
     pub fn ingresses(
         &self,
-        request: proto::ListIngressRequest,
+        request: impl Into<proto::ListIngressRequest>,
     ) -> impl Stream<Item = Result<proto::IngressInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_ingress(request.clone()).await?;
             Ok(request.advance(response))
         })

@@ -70,9 +70,12 @@ pub mod rpc {
 ///
 /// Public Phone Number Service - External API for phone number management
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct PhoneNumberClient {
     client: Client,
@@ -135,8 +138,9 @@ impl PhoneNumberClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn search_phone_numbers(
         &self,
-        request: proto::SearchPhoneNumbersRequest,
+        request: impl Into<proto::SearchPhoneNumbersRequest>,
     ) -> Result<proto::SearchPhoneNumbersResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::SEARCH_PHONE_NUMBERS,
@@ -159,8 +163,9 @@ impl PhoneNumberClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn purchase_phone_number(
         &self,
-        request: proto::PurchasePhoneNumberRequest,
+        request: impl Into<proto::PurchasePhoneNumberRequest>,
     ) -> Result<proto::PurchasePhoneNumberResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::PURCHASE_PHONE_NUMBER,
@@ -183,8 +188,9 @@ impl PhoneNumberClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_phone_numbers(
         &self,
-        request: proto::ListPhoneNumbersRequest,
+        request: impl Into<proto::ListPhoneNumbersRequest>,
     ) -> Result<proto::ListPhoneNumbersResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_PHONE_NUMBERS,
@@ -207,8 +213,9 @@ impl PhoneNumberClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn get_phone_number(
         &self,
-        request: proto::GetPhoneNumberRequest,
+        request: impl Into<proto::GetPhoneNumberRequest>,
     ) -> Result<proto::GetPhoneNumberResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::GET_PHONE_NUMBER,
@@ -231,8 +238,9 @@ impl PhoneNumberClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_phone_number(
         &self,
-        request: proto::UpdatePhoneNumberRequest,
+        request: impl Into<proto::UpdatePhoneNumberRequest>,
     ) -> Result<proto::UpdatePhoneNumberResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_PHONE_NUMBER,
@@ -255,8 +263,9 @@ impl PhoneNumberClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn release_phone_numbers(
         &self,
-        request: proto::ReleasePhoneNumbersRequest,
+        request: impl Into<proto::ReleasePhoneNumbersRequest>,
     ) -> Result<proto::ReleasePhoneNumbersResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::RELEASE_PHONE_NUMBERS,

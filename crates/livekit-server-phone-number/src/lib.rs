@@ -1,9 +1,11 @@
 //! LiveKit server API client for `livekit.PhoneNumberService`: LiveKit Cloud phone numbers.
 //!
-//! [`PhoneNumberClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message; [`PhoneNumberClient::phone_numbers`] lists every phone number of the project as a
-//! stream that follows the server's page tokens. It must never depend on an async runtime or
-//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//! [`PhoneNumberClient`] has one method per RPC of the service, named after the RPC in
+//! snake_case and taking the full protocol request message (`impl Into<Request>`: also the
+//! short forms of [`proto`], such as a string for a request whose only field it is);
+//! [`PhoneNumberClient::phone_numbers`] lists every phone number of the project as a stream
+//! that follows the server's page tokens. It must never depend on an async runtime or HTTP
+//! stack in its public API: the transport is `livekit-server-http`'s.
 //!
 //! # Features
 //!
@@ -23,9 +25,9 @@ impl PhoneNumberClient {
     /// Streams every phone number of the project matching `request`'s filters, following `next_page_token` from page to page.
     pub fn phone_numbers(
         &self,
-        request: proto::ListPhoneNumbersRequest,
+        request: impl Into<proto::ListPhoneNumbersRequest>,
     ) -> impl Stream<Item = Result<proto::PhoneNumber, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_phone_numbers(request.clone()).await?;
             Ok(request.advance(response))
         })
@@ -33,9 +35,9 @@ impl PhoneNumberClient {
     /// Streams the phone numbers available for purchase that match `request`, following `next_page_token` from page to page.
     pub fn available_phone_numbers(
         &self,
-        request: proto::SearchPhoneNumbersRequest,
+        request: impl Into<proto::SearchPhoneNumbersRequest>,
     ) -> impl Stream<Item = Result<proto::PhoneNumber, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.search_phone_numbers(request.clone()).await?;
             Ok(request.advance(response))
         })

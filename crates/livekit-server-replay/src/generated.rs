@@ -68,9 +68,12 @@ pub mod rpc {
 }
 /// Client for `livekit.Replay`: LiveKit Cloud room replays.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct ReplayClient {
     client: Client,
@@ -133,8 +136,9 @@ impl ReplayClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_replays(
         &self,
-        request: proto::ListReplaysRequest,
+        request: impl Into<proto::ListReplaysRequest>,
     ) -> Result<proto::ListReplaysResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_REPLAYS,
@@ -157,8 +161,9 @@ impl ReplayClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn playback(
         &self,
-        request: proto::PlaybackRequest,
+        request: impl Into<proto::PlaybackRequest>,
     ) -> Result<proto::PlaybackResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::PLAYBACK,
@@ -179,8 +184,9 @@ impl ReplayClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn seek(
         &self,
-        request: proto::SeekRequest,
+        request: impl Into<proto::SeekRequest>,
     ) -> Result<proto::google::protobuf::Empty, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::SEEK,
@@ -201,8 +207,9 @@ impl ReplayClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn close(
         &self,
-        request: proto::ClosePlaybackRequest,
+        request: impl Into<proto::ClosePlaybackRequest>,
     ) -> Result<proto::google::protobuf::Empty, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CLOSE,
@@ -225,8 +232,9 @@ impl ReplayClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn export(
         &self,
-        request: proto::ExportReplayRequest,
+        request: impl Into<proto::ExportReplayRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::EXPORT,
@@ -249,8 +257,9 @@ impl ReplayClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn delete_replay(
         &self,
-        request: proto::DeleteReplayRequest,
+        request: impl Into<proto::DeleteReplayRequest>,
     ) -> Result<proto::google::protobuf::Empty, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DELETE_REPLAY,

@@ -1,8 +1,9 @@
 //! LiveKit server API client for `livekit.Replay`: LiveKit Cloud room replays.
 //!
-//! [`ReplayClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message. It must never depend on an async runtime or
-//! HTTP stack in its public API: the transport is `livekit-server-http`'s.
+//! [`ReplayClient`] has one method per RPC of the service, named after the RPC in snake_case
+//! and taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is). It must never depend on
+//! an async runtime or HTTP stack in its public API: the transport is `livekit-server-http`'s.
 //!
 //! # Features
 //!
@@ -22,9 +23,9 @@ impl ReplayClient {
     /// Streams every replay matching `request` (optionally one room's), following `next_page_token` from page to page.
     pub fn replays(
         &self,
-        request: proto::ListReplaysRequest,
+        request: impl Into<proto::ListReplaysRequest>,
     ) -> impl Stream<Item = Result<proto::ReplayInfo, Error>> + Send + '_ {
-        livekit_server_http::paginate(request, move |request| async move {
+        livekit_server_http::paginate(request.into(), move |request| async move {
             let response = self.list_replays(request.clone()).await?;
             Ok(request.advance(response))
         })

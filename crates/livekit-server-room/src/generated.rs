@@ -143,9 +143,12 @@ pub mod rpc {
 /// Room service that can be performed on any node
 /// they are Twirp-based HTTP req/responses
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct RoomClient {
     client: Client,
@@ -209,8 +212,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_room(
         &self,
-        request: proto::CreateRoomRequest,
+        request: impl Into<proto::CreateRoomRequest>,
     ) -> Result<proto::Room, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_ROOM,
@@ -233,8 +237,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_rooms(
         &self,
-        request: proto::ListRoomsRequest,
+        request: impl Into<proto::ListRoomsRequest>,
     ) -> Result<proto::ListRoomsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_ROOMS,
@@ -258,8 +263,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn delete_room(
         &self,
-        request: proto::DeleteRoomRequest,
+        request: impl Into<proto::DeleteRoomRequest>,
     ) -> Result<proto::DeleteRoomResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DELETE_ROOM,
@@ -282,8 +288,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_participants(
         &self,
-        request: proto::ListParticipantsRequest,
+        request: impl Into<proto::ListParticipantsRequest>,
     ) -> Result<proto::ListParticipantsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_PARTICIPANTS,
@@ -306,8 +313,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn get_participant(
         &self,
-        request: proto::RoomParticipantIdentity,
+        request: impl Into<proto::RoomParticipantIdentity>,
     ) -> Result<proto::ParticipantInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::GET_PARTICIPANT,
@@ -330,8 +338,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn remove_participant(
         &self,
-        request: proto::RoomParticipantIdentity,
+        request: impl Into<proto::RoomParticipantIdentity>,
     ) -> Result<proto::RemoveParticipantResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::REMOVE_PARTICIPANT,
@@ -354,8 +363,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn mute_published_track(
         &self,
-        request: proto::MuteRoomTrackRequest,
+        request: impl Into<proto::MuteRoomTrackRequest>,
     ) -> Result<proto::MuteRoomTrackResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::MUTE_PUBLISHED_TRACK,
@@ -378,8 +388,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_participant(
         &self,
-        request: proto::UpdateParticipantRequest,
+        request: impl Into<proto::UpdateParticipantRequest>,
     ) -> Result<proto::ParticipantInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_PARTICIPANT,
@@ -402,8 +413,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_subscriptions(
         &self,
-        request: proto::UpdateSubscriptionsRequest,
+        request: impl Into<proto::UpdateSubscriptionsRequest>,
     ) -> Result<proto::UpdateSubscriptionsResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_SUBSCRIPTIONS,
@@ -451,8 +463,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_room_metadata(
         &self,
-        request: proto::UpdateRoomMetadataRequest,
+        request: impl Into<proto::UpdateRoomMetadataRequest>,
     ) -> Result<proto::Room, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_ROOM_METADATA,
@@ -478,8 +491,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn forward_participant(
         &self,
-        request: proto::ForwardParticipantRequest,
+        request: impl Into<proto::ForwardParticipantRequest>,
     ) -> Result<proto::ForwardParticipantResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::FORWARD_PARTICIPANT,
@@ -505,8 +519,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn move_participant(
         &self,
-        request: proto::MoveParticipantRequest,
+        request: impl Into<proto::MoveParticipantRequest>,
     ) -> Result<proto::MoveParticipantResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::MOVE_PARTICIPANT,
@@ -527,8 +542,9 @@ impl RoomClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn perform_rpc(
         &self,
-        request: proto::PerformRpcRequest,
+        request: impl Into<proto::PerformRpcRequest>,
     ) -> Result<proto::PerformRpcResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::PERFORM_RPC,

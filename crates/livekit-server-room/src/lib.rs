@@ -2,7 +2,9 @@
 //! participant RPC.
 //!
 //! [`RoomClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message, plus helpers: [`RoomClient::send_data`] adds the
+//! taking the full protocol request message or anything that converts into it (a room name for
+//! `list_participants("demo")`, `delete_room("demo")` and `create_room("demo")`; the short
+//! constructors of [`proto`] such as [`proto::MuteRoomTrackRequest::new`]), plus helpers: [`RoomClient::send_data`] adds the
 //! random 16-byte nonce receivers de-duplicate on, and [`RoomClient::sip_get_remote_headers`] /
 //! [`RoomClient::sip_end_call`] are typed calls of the RPC methods a SIP participant registers
 //! (`lk.sip.GetRemoteHeaders`, `lk.sip.EndCall`), made through `PerformRpc`.
@@ -22,11 +24,18 @@
 //!
 //! # async fn run() -> Result<(), livekit_server_room::Error> {
 //! let rooms = RoomClient::new("https://my-project.livekit.cloud", "APIkey", "secret")?;
-//! let room = rooms
-//!     .create_room(proto::CreateRoomRequest { name: "demo".into(), ..Default::default() })
-//!     .await?;
-//! let listed = rooms.list_rooms(proto::ListRoomsRequest::default()).await?;
+//! let room = rooms.create_room("demo").await?;
+//! let listed = rooms.list_rooms(proto::ListRoomsRequest::all()).await?;
 //! assert!(listed.rooms.iter().any(|r| r.name == room.name));
+//! for participant in rooms.list_participants("demo").await?.participants {
+//!     let update = proto::UpdateParticipantRequest::new("demo", &participant.identity)
+//!         .with_metadata(r#"{"role":"guest"}"#);
+//!     rooms.update_participant(update).await?;
+//! }
+//! rooms
+//!     .update_room_metadata(proto::UpdateRoomMetadataRequest::new("demo", "open"))
+//!     .await?;
+//! rooms.delete_room("demo").await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -57,8 +66,9 @@ impl RoomClient {
     /// A typed [`Error`] from the server, an intermediary, a timeout or the transport.
     pub async fn send_data(
         &self,
-        mut request: proto::SendDataRequest,
+        request: impl Into<proto::SendDataRequest>,
     ) -> Result<proto::SendDataResponse, Error> {
+        let mut request = request.into();
         if request.nonce.is_empty() {
             request.nonce = new_nonce()?.to_vec();
         }

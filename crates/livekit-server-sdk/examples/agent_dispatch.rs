@@ -12,19 +12,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dispatch = api.agent_dispatch();
 
     let created = dispatch
-        .create_dispatch(proto::CreateAgentDispatchRequest {
-            agent_name: "support-agent".into(),
-            room: "my-room".into(),
-            metadata: r#"{"language":"en"}"#.into(),
-            ..Default::default()
-        })
+        .create_dispatch(
+            proto::CreateAgentDispatchRequest::new("my-room", "support-agent")
+                .with_metadata(r#"{"language":"en"}"#),
+        )
         .await?;
-    let all = dispatch
-        .list_dispatch(proto::ListAgentDispatchRequest {
-            room: "my-room".into(),
-            ..Default::default()
-        })
-        .await?;
+    let all = dispatch.list_dispatch("my-room").await?;
     println!("{} dispatch(es) in my-room", all.agent_dispatches.len());
     let one = dispatch
         .list_dispatch(proto::ListAgentDispatchRequest {
@@ -34,10 +27,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     assert_eq!(one.agent_dispatches.len(), 1);
     dispatch
-        .delete_dispatch(proto::DeleteAgentDispatchRequest {
-            dispatch_id: created.id,
-            room: "my-room".into(),
-        })
+        .delete_dispatch(proto::DeleteAgentDispatchRequest::new(
+            created.id, "my-room",
+        ))
         .await?;
     Ok(())
 }

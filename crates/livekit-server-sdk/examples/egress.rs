@@ -1,5 +1,6 @@
-//! Egress: record a room to S3 (room composite) and stream a track pair to RTMP (track
-//! composite), then list and stop.
+//! Egress: record a room to the egress service's storage in one line, to S3 with the full
+//! request (room composite), export one track as it was published, stream a track pair to RTMP
+//! (track composite), then list and stop.
 //!
 //! Needs an egress worker on the server. `cargo run -p livekit-server-sdk --example egress`.
 
@@ -13,6 +14,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let api = LiveKitApi::from_env()?;
     let egress = api.egress();
 
+    // The short forms: a room to one file, a track as published, where the egress service is
+    // configured to upload.
+    let simple = egress
+        .start_room_composite_egress(proto::RoomCompositeEgressRequest::to_file(
+            "my-room",
+            "recordings/{room_name}-{time}.mp4",
+        ))
+        .await?;
+    let track = egress
+        .start_track_egress(proto::TrackEgressRequest::to_file(
+            "my-room", "TR_audio", "tracks/",
+        ))
+        .await?;
+
+    // The full request: any layout, output and upload the protocol offers.
     let recording = egress
         .start_room_composite_egress(proto::RoomCompositeEgressRequest {
             room_name: "my-room".into(),
@@ -48,18 +64,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
 
     let active = egress
-        .list_egress(proto::ListEgressRequest {
-            room_name: "my-room".into(),
-            active: true,
-            ..Default::default()
-        })
+        .list_egress(proto::ListEgressRequest::for_room("my-room").active_only())
         .await?;
     println!("{} active egress(es)", active.items.len());
 
-    for id in [recording.egress_id, stream.egress_id] {
-        egress
-            .stop_egress(proto::StopEgressRequest { egress_id: id })
-            .await?;
+    for id in [
+        simple.egress_id,
+        track.egress_id,
+        recording.egress_id,
+        stream.egress_id,
+    ] {
+        egress.stop_egress(id).await?;
     }
     Ok(())
 }

@@ -41,9 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{} ingress(es) in my-room", listed.items.len());
 
     for id in [url.ingress_id, rtmp.ingress_id] {
-        ingress
-            .delete_ingress(proto::DeleteIngressRequest { ingress_id: id })
-            .await?;
+        ingress.delete_ingress(id).await?;
     }
     Ok(())
 }

@@ -15,59 +15,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let room = rooms
         .create_room(proto::CreateRoomRequest {
-            name: "example-room".into(),
             empty_timeout: 300,
             max_participants: 20,
-            ..Default::default()
+            ..proto::CreateRoomRequest::new("example-room")
         })
         .await?;
     println!("created {} ({})", room.name, room.sid);
 
     for room in rooms
-        .list_rooms(proto::ListRoomsRequest::default())
+        .list_rooms(proto::ListRoomsRequest::all())
         .await?
         .rooms
     {
-        let participants = rooms
-            .list_participants(proto::ListParticipantsRequest {
-                room: room.name.clone(),
-            })
-            .await?
-            .participants;
+        let participants = rooms.list_participants(&room.name).await?.participants;
         println!("{}: {} participant(s)", room.name, participants.len());
         for participant in participants {
             // Mute every published track, then say goodbye and remove the participant.
             for track in &participant.tracks {
-                rooms
-                    .mute_published_track(proto::MuteRoomTrackRequest {
-                        room: room.name.clone(),
-                        identity: participant.identity.clone(),
-                        track_sid: track.sid.clone(),
-                        muted: true,
-                    })
-                    .await?;
+                let mute = proto::MuteRoomTrackRequest::new(
+                    &room.name,
+                    &participant.identity,
+                    &track.sid,
+                    true,
+                );
+                rooms.mute_published_track(mute).await?;
             }
+            let goodbye = proto::SendDataRequest::new(
+                &room.name,
+                "goodbye",
+                proto::data_packet::Kind::Reliable,
+            )
+            .with_destination_identities([&participant.identity])
+            .with_topic("notices");
+            rooms.send_data(goodbye).await?;
             rooms
-                .send_data(proto::SendDataRequest {
-                    room: room.name.clone(),
-                    data: b"goodbye".to_vec(),
-                    destination_identities: vec![participant.identity.clone()],
-                    topic: Some("notices".into()),
-                    ..Default::default()
-                })
-                .await?;
-            rooms
-                .remove_participant(proto::RoomParticipantIdentity {
-                    room: room.name.clone(),
-                    identity: participant.identity.clone(),
-                    ..Default::default()
-                })
+                .remove_participant(proto::RoomParticipantIdentity::new(
+                    &room.name,
+                    &participant.identity,
+                ))
                 .await?;
         }
     }
 
-    rooms
-        .delete_room(proto::DeleteRoomRequest { room: room.name })
-        .await?;
+    rooms.delete_room(room.name).await?;
     Ok(())
 }

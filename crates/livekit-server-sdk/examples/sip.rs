@@ -60,12 +60,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Dialing waits for the ring window + 2 s, and is never replayed automatically.
     let call = sip
         .create_sip_participant(proto::CreateSipParticipantRequest {
-            sip_trunk_id: outbound.sip_trunk_id,
-            sip_call_to: "+15105550199".into(),
-            room_name: "support".into(),
-            participant_identity: "caller".into(),
             wait_until_answered: true,
-            ..Default::default()
+            ..proto::CreateSipParticipantRequest::new(
+                outbound.sip_trunk_id,
+                "+15105550199",
+                "support",
+                "caller",
+            )
         })
         .await;
     match call {

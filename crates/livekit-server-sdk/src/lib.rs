@@ -54,7 +54,14 @@
 //!
 //! // The server APIs (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET).
 //! let api = LiveKitApi::from_env()?;
-//! api.room().create_room(proto::CreateRoomRequest { name: "demo".into(), ..Default::default() }).await?;
+//! api.room().create_room("demo").await?;
+//! let participants = api.room().list_participants("demo").await?.participants;
+//! for p in &participants {
+//!     for track in &p.tracks {
+//!         let mute = proto::MuteRoomTrackRequest::new("demo", &p.identity, &track.sid, true);
+//!         api.room().mute_published_track(mute).await?;
+//!     }
+//! }
 //! # let _ = token;
 //! # Ok(())
 //! # }

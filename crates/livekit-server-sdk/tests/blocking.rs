@@ -102,7 +102,7 @@ fn a_blocking_call_inside_its_own_block_on_is_refused_not_deadlocked() {
     let error = api
         .block_on(move |_| async move {
             // A task on the client's runtime: a blocking call here would wait for itself.
-            tokio::spawn(async move { inner.room().list_rooms(Default::default()) })
+            tokio::spawn(async move { inner.room().list_rooms(proto::ListRoomsRequest::default()) })
                 .await
                 .unwrap()
         })

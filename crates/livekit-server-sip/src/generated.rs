@@ -158,9 +158,12 @@ pub mod rpc {
 }
 /// Client for `livekit.SIP`: SIP trunks, dispatch rules and phone calls.
 ///
-/// Every method is the snake_case name of an RPC and takes the full protocol request. Each call
-/// signs a short-lived token with exactly the grants of its RPC (see [`rpc`]). Clones are cheap
-/// and share one connection pool.
+/// Every method is the snake_case name of an RPC and takes anything that converts into its
+/// protocol request (`impl Into<Request>`): the full request message itself, a room name for a
+/// request whose only field is the room (`list_participants("demo")`), or a constructor of
+/// the proto crate (`MuteRoomTrackRequest::new(..)`). Each call signs a short-lived token
+/// with exactly the grants of its RPC (see [`rpc`]). Clones are cheap and share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct SipClient {
     client: Client,
@@ -222,8 +225,9 @@ impl SipClient {
     #[deprecated(note = "deprecated in the LiveKit protocol")]
     pub async fn list_sip_trunk(
         &self,
-        request: proto::ListSipTrunkRequest,
+        request: impl Into<proto::ListSipTrunkRequest>,
     ) -> Result<proto::ListSipTrunkResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_SIP_TRUNK,
@@ -244,8 +248,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_sip_inbound_trunk(
         &self,
-        request: proto::CreateSipInboundTrunkRequest,
+        request: impl Into<proto::CreateSipInboundTrunkRequest>,
     ) -> Result<proto::SipInboundTrunkInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_SIP_INBOUND_TRUNK,
@@ -266,8 +271,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_sip_outbound_trunk(
         &self,
-        request: proto::CreateSipOutboundTrunkRequest,
+        request: impl Into<proto::CreateSipOutboundTrunkRequest>,
     ) -> Result<proto::SipOutboundTrunkInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_SIP_OUTBOUND_TRUNK,
@@ -288,8 +294,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_sip_inbound_trunk(
         &self,
-        request: proto::UpdateSipInboundTrunkRequest,
+        request: impl Into<proto::UpdateSipInboundTrunkRequest>,
     ) -> Result<proto::SipInboundTrunkInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_SIP_INBOUND_TRUNK,
@@ -310,8 +317,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_sip_outbound_trunk(
         &self,
-        request: proto::UpdateSipOutboundTrunkRequest,
+        request: impl Into<proto::UpdateSipOutboundTrunkRequest>,
     ) -> Result<proto::SipOutboundTrunkInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_SIP_OUTBOUND_TRUNK,
@@ -332,8 +340,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn get_sip_inbound_trunk(
         &self,
-        request: proto::GetSipInboundTrunkRequest,
+        request: impl Into<proto::GetSipInboundTrunkRequest>,
     ) -> Result<proto::GetSipInboundTrunkResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::GET_SIP_INBOUND_TRUNK,
@@ -354,8 +363,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn get_sip_outbound_trunk(
         &self,
-        request: proto::GetSipOutboundTrunkRequest,
+        request: impl Into<proto::GetSipOutboundTrunkRequest>,
     ) -> Result<proto::GetSipOutboundTrunkResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::GET_SIP_OUTBOUND_TRUNK,
@@ -376,8 +386,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_sip_inbound_trunk(
         &self,
-        request: proto::ListSipInboundTrunkRequest,
+        request: impl Into<proto::ListSipInboundTrunkRequest>,
     ) -> Result<proto::ListSipInboundTrunkResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_SIP_INBOUND_TRUNK,
@@ -398,8 +409,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_sip_outbound_trunk(
         &self,
-        request: proto::ListSipOutboundTrunkRequest,
+        request: impl Into<proto::ListSipOutboundTrunkRequest>,
     ) -> Result<proto::ListSipOutboundTrunkResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_SIP_OUTBOUND_TRUNK,
@@ -420,8 +432,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn delete_sip_trunk(
         &self,
-        request: proto::DeleteSipTrunkRequest,
+        request: impl Into<proto::DeleteSipTrunkRequest>,
     ) -> Result<proto::SipTrunkInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DELETE_SIP_TRUNK,
@@ -442,8 +455,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn create_sip_dispatch_rule(
         &self,
-        request: proto::CreateSipDispatchRuleRequest,
+        request: impl Into<proto::CreateSipDispatchRuleRequest>,
     ) -> Result<proto::SipDispatchRuleInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::CREATE_SIP_DISPATCH_RULE,
@@ -464,8 +478,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn update_sip_dispatch_rule(
         &self,
-        request: proto::UpdateSipDispatchRuleRequest,
+        request: impl Into<proto::UpdateSipDispatchRuleRequest>,
     ) -> Result<proto::SipDispatchRuleInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::UPDATE_SIP_DISPATCH_RULE,
@@ -486,8 +501,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn list_sip_dispatch_rule(
         &self,
-        request: proto::ListSipDispatchRuleRequest,
+        request: impl Into<proto::ListSipDispatchRuleRequest>,
     ) -> Result<proto::ListSipDispatchRuleResponse, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::LIST_SIP_DISPATCH_RULE,
@@ -508,8 +524,9 @@ impl SipClient {
     /// intermediary (status kept), a timeout, or a transport failure.
     pub async fn delete_sip_dispatch_rule(
         &self,
-        request: proto::DeleteSipDispatchRuleRequest,
+        request: impl Into<proto::DeleteSipDispatchRuleRequest>,
     ) -> Result<proto::SipDispatchRuleInfo, Error> {
+        let request = request.into();
         self.client
             .call(
                 &rpc::DELETE_SIP_DISPATCH_RULE,

@@ -1,7 +1,9 @@
 //! LiveKit server API client for `livekit.SIP`: SIP trunks, dispatch rules and phone calls.
 //!
 //! [`SipClient`] has one method per RPC of the service, named after the RPC in snake_case and
-//! taking the full protocol request message, plus what the other SDKs lack:
+//! taking the full protocol request message (`impl Into<Request>`: also the short forms of
+//! [`proto`], such as a string for a request whose only field it is), plus what the other SDKs
+//! lack:
 //!
 //! - dial-aware timeouts: [`SipClient::create_sip_participant`] and
 //!   [`SipClient::transfer_sip_participant`] wait for the ring window plus 2 s instead of the
@@ -27,11 +29,8 @@
 //! let sip = SipClient::new("https://my-project.livekit.cloud", "APIkey", "secret")?;
 //! let call = sip
 //!     .create_sip_participant(proto::CreateSipParticipantRequest {
-//!         sip_trunk_id: "ST_xxx".into(),
-//!         sip_call_to: "+15105550100".into(),
-//!         room_name: "support".into(),
 //!         wait_until_answered: true,
-//!         ..Default::default()
+//!         ..proto::CreateSipParticipantRequest::new("ST_xxx", "+15105550100", "support", "caller")
 //!     })
 //!     .await;
 //! if let Err(error) = &call {
@@ -97,8 +96,9 @@ impl SipClient {
     /// A typed [`Error`]; [`SipStatus::from_error`] gives the SIP status of a failed call.
     pub async fn create_sip_participant(
         &self,
-        mut request: proto::CreateSipParticipantRequest,
+        request: impl Into<proto::CreateSipParticipantRequest>,
     ) -> Result<proto::SipParticipantInfo, Error> {
+        let mut request = request.into();
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
         self.create_sip_participant_with(request, &dialing(self.call_options(), ring))
@@ -113,8 +113,9 @@ impl SipClient {
     /// A typed [`Error`]; [`SipStatus::from_error`] gives the SIP status of a failed transfer.
     pub async fn transfer_sip_participant(
         &self,
-        mut request: proto::TransferSipParticipantRequest,
+        request: impl Into<proto::TransferSipParticipantRequest>,
     ) -> Result<proto::TransferSipParticipantResponse, Error> {
+        let mut request = request.into();
         let ring =
             ProtoDuration::pin_positive(&mut request.ringing_timeout, DEFAULT_RINGING_TIMEOUT);
         self.transfer_sip_participant_with(request, &dialing(self.call_options(), ring))
@@ -125,10 +126,10 @@ impl SipClient {
     /// (`page.limit` sets the page size; the server's default otherwise).
     pub fn inbound_trunks(
         &self,
-        request: proto::ListSipInboundTrunkRequest,
+        request: impl Into<proto::ListSipInboundTrunkRequest>,
     ) -> impl Stream<Item = Result<proto::SipInboundTrunkInfo, Error>> + Send + '_ {
         keyset_pages(
-            request,
+            request.into(),
             |r| &mut r.page,
             move |r| async move { Ok(self.list_sip_inbound_trunk(r).await?.items) },
             |t| &t.sip_trunk_id,
@@ -138,10 +139,10 @@ impl SipClient {
     /// Every outbound trunk matching `request`'s filters, following the `after_id` pagination.
     pub fn outbound_trunks(
         &self,
-        request: proto::ListSipOutboundTrunkRequest,
+        request: impl Into<proto::ListSipOutboundTrunkRequest>,
     ) -> impl Stream<Item = Result<proto::SipOutboundTrunkInfo, Error>> + Send + '_ {
         keyset_pages(
-            request,
+            request.into(),
             |r| &mut r.page,
             move |r| async move { Ok(self.list_sip_outbound_trunk(r).await?.items) },
             |t| &t.sip_trunk_id,
@@ -151,10 +152,10 @@ impl SipClient {
     /// Every dispatch rule matching `request`'s filters, following the `after_id` pagination.
     pub fn dispatch_rules(
         &self,
-        request: proto::ListSipDispatchRuleRequest,
+        request: impl Into<proto::ListSipDispatchRuleRequest>,
     ) -> impl Stream<Item = Result<proto::SipDispatchRuleInfo, Error>> + Send + '_ {
         keyset_pages(
-            request,
+            request.into(),
             |r| &mut r.page,
             move |r| async move { Ok(self.list_sip_dispatch_rule(r).await?.items) },
             |r| &r.sip_dispatch_rule_id,

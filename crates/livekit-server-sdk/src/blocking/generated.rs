@@ -29,8 +29,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn start_egress(
         &self,
-        request: proto::StartEgressRequest,
+        request: impl Into<proto::StartEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::StartEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.start_egress(request).await })
     }
@@ -41,8 +42,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn update_layout(
         &self,
-        request: proto::UpdateLayoutRequest,
+        request: impl Into<proto::UpdateLayoutRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::UpdateLayoutRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_layout(request).await })
     }
@@ -53,8 +55,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn update_stream(
         &self,
-        request: proto::UpdateStreamRequest,
+        request: impl Into<proto::UpdateStreamRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::UpdateStreamRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_stream(request).await })
     }
@@ -65,8 +68,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn list_egress(
         &self,
-        request: proto::ListEgressRequest,
+        request: impl Into<proto::ListEgressRequest>,
     ) -> Result<proto::ListEgressResponse, Error> {
+        let request: proto::ListEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_egress(request).await })
     }
@@ -77,8 +81,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn stop_egress(
         &self,
-        request: proto::StopEgressRequest,
+        request: impl Into<proto::StopEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::StopEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.stop_egress(request).await })
     }
@@ -89,8 +94,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn start_room_composite_egress(
         &self,
-        request: proto::RoomCompositeEgressRequest,
+        request: impl Into<proto::RoomCompositeEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::RoomCompositeEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.start_room_composite_egress(request).await })
     }
@@ -101,8 +107,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn start_web_egress(
         &self,
-        request: proto::WebEgressRequest,
+        request: impl Into<proto::WebEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::WebEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.start_web_egress(request).await })
     }
@@ -113,8 +120,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn start_participant_egress(
         &self,
-        request: proto::ParticipantEgressRequest,
+        request: impl Into<proto::ParticipantEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::ParticipantEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.start_participant_egress(request).await })
     }
@@ -125,8 +133,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn start_track_composite_egress(
         &self,
-        request: proto::TrackCompositeEgressRequest,
+        request: impl Into<proto::TrackCompositeEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::TrackCompositeEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime
             .run(async move { inner.start_track_composite_egress(request).await })
@@ -138,8 +147,9 @@ impl EgressClient {
     /// As the async method's.
     pub fn start_track_egress(
         &self,
-        request: proto::TrackEgressRequest,
+        request: impl Into<proto::TrackEgressRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::TrackEgressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.start_track_egress(request).await })
     }
@@ -170,8 +180,9 @@ impl ReplayClient {
     /// As the async method's.
     pub fn list_replays(
         &self,
-        request: proto::ListReplaysRequest,
+        request: impl Into<proto::ListReplaysRequest>,
     ) -> Result<proto::ListReplaysResponse, Error> {
+        let request: proto::ListReplaysRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_replays(request).await })
     }
@@ -182,8 +193,9 @@ impl ReplayClient {
     /// As the async method's.
     pub fn playback(
         &self,
-        request: proto::PlaybackRequest,
+        request: impl Into<proto::PlaybackRequest>,
     ) -> Result<proto::PlaybackResponse, Error> {
+        let request: proto::PlaybackRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.playback(request).await })
     }
@@ -194,8 +206,9 @@ impl ReplayClient {
     /// As the async method's.
     pub fn seek(
         &self,
-        request: proto::SeekRequest,
+        request: impl Into<proto::SeekRequest>,
     ) -> Result<proto::google::protobuf::Empty, Error> {
+        let request: proto::SeekRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.seek(request).await })
     }
@@ -206,8 +219,9 @@ impl ReplayClient {
     /// As the async method's.
     pub fn close(
         &self,
-        request: proto::ClosePlaybackRequest,
+        request: impl Into<proto::ClosePlaybackRequest>,
     ) -> Result<proto::google::protobuf::Empty, Error> {
+        let request: proto::ClosePlaybackRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.close(request).await })
     }
@@ -218,8 +232,9 @@ impl ReplayClient {
     /// As the async method's.
     pub fn export(
         &self,
-        request: proto::ExportReplayRequest,
+        request: impl Into<proto::ExportReplayRequest>,
     ) -> Result<proto::EgressInfo, Error> {
+        let request: proto::ExportReplayRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.export(request).await })
     }
@@ -230,8 +245,9 @@ impl ReplayClient {
     /// As the async method's.
     pub fn delete_replay(
         &self,
-        request: proto::DeleteReplayRequest,
+        request: impl Into<proto::DeleteReplayRequest>,
     ) -> Result<proto::google::protobuf::Empty, Error> {
+        let request: proto::DeleteReplayRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.delete_replay(request).await })
     }
@@ -265,8 +281,9 @@ impl AgentDispatchClient {
     /// As the async method's.
     pub fn create_dispatch(
         &self,
-        request: proto::CreateAgentDispatchRequest,
+        request: impl Into<proto::CreateAgentDispatchRequest>,
     ) -> Result<proto::AgentDispatch, Error> {
+        let request: proto::CreateAgentDispatchRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_dispatch(request).await })
     }
@@ -277,8 +294,9 @@ impl AgentDispatchClient {
     /// As the async method's.
     pub fn delete_dispatch(
         &self,
-        request: proto::DeleteAgentDispatchRequest,
+        request: impl Into<proto::DeleteAgentDispatchRequest>,
     ) -> Result<proto::AgentDispatch, Error> {
+        let request: proto::DeleteAgentDispatchRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.delete_dispatch(request).await })
     }
@@ -289,8 +307,9 @@ impl AgentDispatchClient {
     /// As the async method's.
     pub fn list_dispatch(
         &self,
-        request: proto::ListAgentDispatchRequest,
+        request: impl Into<proto::ListAgentDispatchRequest>,
     ) -> Result<proto::ListAgentDispatchResponse, Error> {
+        let request: proto::ListAgentDispatchRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_dispatch(request).await })
     }
@@ -324,8 +343,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn create_agent(
         &self,
-        request: proto::CreateAgentRequest,
+        request: impl Into<proto::CreateAgentRequest>,
     ) -> Result<proto::CreateAgentResponse, Error> {
+        let request: proto::CreateAgentRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_agent(request).await })
     }
@@ -336,8 +356,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn create_agent_v2(
         &self,
-        request: proto::CreateAgentV2Request,
+        request: impl Into<proto::CreateAgentV2Request>,
     ) -> Result<proto::CreateAgentV2Response, Error> {
+        let request: proto::CreateAgentV2Request = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_agent_v2(request).await })
     }
@@ -348,8 +369,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn promote_agent(
         &self,
-        request: proto::PromoteAgentRequest,
+        request: impl Into<proto::PromoteAgentRequest>,
     ) -> Result<proto::PromoteAgentResponse, Error> {
+        let request: proto::PromoteAgentRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.promote_agent(request).await })
     }
@@ -360,8 +382,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn list_agents(
         &self,
-        request: proto::ListAgentsRequest,
+        request: impl Into<proto::ListAgentsRequest>,
     ) -> Result<proto::ListAgentsResponse, Error> {
+        let request: proto::ListAgentsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_agents(request).await })
     }
@@ -372,8 +395,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn list_agent_versions(
         &self,
-        request: proto::ListAgentVersionsRequest,
+        request: impl Into<proto::ListAgentVersionsRequest>,
     ) -> Result<proto::ListAgentVersionsResponse, Error> {
+        let request: proto::ListAgentVersionsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_agent_versions(request).await })
     }
@@ -384,8 +408,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn list_agent_secrets(
         &self,
-        request: proto::ListAgentSecretsRequest,
+        request: impl Into<proto::ListAgentSecretsRequest>,
     ) -> Result<proto::ListAgentSecretsResponse, Error> {
+        let request: proto::ListAgentSecretsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_agent_secrets(request).await })
     }
@@ -396,8 +421,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn update_agent(
         &self,
-        request: proto::UpdateAgentRequest,
+        request: impl Into<proto::UpdateAgentRequest>,
     ) -> Result<proto::UpdateAgentResponse, Error> {
+        let request: proto::UpdateAgentRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_agent(request).await })
     }
@@ -408,8 +434,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn restart_agent(
         &self,
-        request: proto::RestartAgentRequest,
+        request: impl Into<proto::RestartAgentRequest>,
     ) -> Result<proto::RestartAgentResponse, Error> {
+        let request: proto::RestartAgentRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.restart_agent(request).await })
     }
@@ -420,8 +447,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn deploy_agent(
         &self,
-        request: proto::DeployAgentRequest,
+        request: impl Into<proto::DeployAgentRequest>,
     ) -> Result<proto::DeployAgentResponse, Error> {
+        let request: proto::DeployAgentRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.deploy_agent(request).await })
     }
@@ -432,8 +460,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn deploy_agent_v2(
         &self,
-        request: proto::DeployAgentV2Request,
+        request: impl Into<proto::DeployAgentV2Request>,
     ) -> Result<proto::DeployAgentV2Response, Error> {
+        let request: proto::DeployAgentV2Request = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.deploy_agent_v2(request).await })
     }
@@ -444,8 +473,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn update_agent_secrets(
         &self,
-        request: proto::UpdateAgentSecretsRequest,
+        request: impl Into<proto::UpdateAgentSecretsRequest>,
     ) -> Result<proto::UpdateAgentSecretsResponse, Error> {
+        let request: proto::UpdateAgentSecretsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_agent_secrets(request).await })
     }
@@ -456,8 +486,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn rollback_agent(
         &self,
-        request: proto::RollbackAgentRequest,
+        request: impl Into<proto::RollbackAgentRequest>,
     ) -> Result<proto::RollbackAgentResponse, Error> {
+        let request: proto::RollbackAgentRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.rollback_agent(request).await })
     }
@@ -468,8 +499,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn delete_agent(
         &self,
-        request: proto::DeleteAgentRequest,
+        request: impl Into<proto::DeleteAgentRequest>,
     ) -> Result<proto::DeleteAgentResponse, Error> {
+        let request: proto::DeleteAgentRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.delete_agent(request).await })
     }
@@ -480,8 +512,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn get_client_settings(
         &self,
-        request: proto::ClientSettingsRequest,
+        request: impl Into<proto::ClientSettingsRequest>,
     ) -> Result<proto::ClientSettingsResponse, Error> {
+        let request: proto::ClientSettingsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.get_client_settings(request).await })
     }
@@ -492,8 +525,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn create_private_link(
         &self,
-        request: proto::CreatePrivateLinkRequest,
+        request: impl Into<proto::CreatePrivateLinkRequest>,
     ) -> Result<proto::CreatePrivateLinkResponse, Error> {
+        let request: proto::CreatePrivateLinkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_private_link(request).await })
     }
@@ -504,8 +538,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn destroy_private_link(
         &self,
-        request: proto::DestroyPrivateLinkRequest,
+        request: impl Into<proto::DestroyPrivateLinkRequest>,
     ) -> Result<proto::DestroyPrivateLinkResponse, Error> {
+        let request: proto::DestroyPrivateLinkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.destroy_private_link(request).await })
     }
@@ -516,8 +551,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn list_private_links(
         &self,
-        request: proto::ListPrivateLinksRequest,
+        request: impl Into<proto::ListPrivateLinksRequest>,
     ) -> Result<proto::ListPrivateLinksResponse, Error> {
+        let request: proto::ListPrivateLinksRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_private_links(request).await })
     }
@@ -528,8 +564,9 @@ impl CloudAgentClient {
     /// As the async method's.
     pub fn get_private_link_status(
         &self,
-        request: proto::GetPrivateLinkStatusRequest,
+        request: impl Into<proto::GetPrivateLinkStatusRequest>,
     ) -> Result<proto::GetPrivateLinkStatusResponse, Error> {
+        let request: proto::GetPrivateLinkStatusRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.get_private_link_status(request).await })
     }
@@ -563,8 +600,9 @@ impl AgentSimulationClient {
     /// As the async method's.
     pub fn create_simulation_run(
         &self,
-        request: proto::simulation_run::create::Request,
+        request: impl Into<proto::simulation_run::create::Request>,
     ) -> Result<proto::simulation_run::create::Response, Error> {
+        let request: proto::simulation_run::create::Request = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_simulation_run(request).await })
     }
@@ -575,8 +613,10 @@ impl AgentSimulationClient {
     /// As the async method's.
     pub fn confirm_simulation_source_upload(
         &self,
-        request: proto::simulation_run::confirm_source_upload::Request,
+        request: impl Into<proto::simulation_run::confirm_source_upload::Request>,
     ) -> Result<proto::simulation_run::confirm_source_upload::Response, Error> {
+        let request: proto::simulation_run::confirm_source_upload::Request = request
+            .into();
         let inner = self.inner.clone();
         self.runtime
             .run(async move { inner.confirm_simulation_source_upload(request).await })
@@ -588,8 +628,9 @@ impl AgentSimulationClient {
     /// As the async method's.
     pub fn get_simulation_run(
         &self,
-        request: proto::simulation_run::get::Request,
+        request: impl Into<proto::simulation_run::get::Request>,
     ) -> Result<proto::simulation_run::get::Response, Error> {
+        let request: proto::simulation_run::get::Request = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.get_simulation_run(request).await })
     }
@@ -600,8 +641,9 @@ impl AgentSimulationClient {
     /// As the async method's.
     pub fn list_simulation_runs(
         &self,
-        request: proto::simulation_run::list::Request,
+        request: impl Into<proto::simulation_run::list::Request>,
     ) -> Result<proto::simulation_run::list::Response, Error> {
+        let request: proto::simulation_run::list::Request = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_simulation_runs(request).await })
     }
@@ -612,8 +654,9 @@ impl AgentSimulationClient {
     /// As the async method's.
     pub fn count_simulation_runs(
         &self,
-        request: proto::simulation_run::counts::Request,
+        request: impl Into<proto::simulation_run::counts::Request>,
     ) -> Result<proto::simulation_run::counts::Response, Error> {
+        let request: proto::simulation_run::counts::Request = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.count_simulation_runs(request).await })
     }
@@ -624,8 +667,9 @@ impl AgentSimulationClient {
     /// As the async method's.
     pub fn cancel_simulation_run(
         &self,
-        request: proto::simulation_run::cancel::Request,
+        request: impl Into<proto::simulation_run::cancel::Request>,
     ) -> Result<proto::simulation_run::cancel::Response, Error> {
+        let request: proto::simulation_run::cancel::Request = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.cancel_simulation_run(request).await })
     }
@@ -636,8 +680,9 @@ impl AgentSimulationClient {
     /// As the async method's.
     pub fn create_scenario_from_session(
         &self,
-        request: proto::scenario::create_from_session::Request,
+        request: impl Into<proto::scenario::create_from_session::Request>,
     ) -> Result<proto::scenario::create_from_session::Response, Error> {
+        let request: proto::scenario::create_from_session::Request = request.into();
         let inner = self.inner.clone();
         self.runtime
             .run(async move { inner.create_scenario_from_session(request).await })
@@ -672,8 +717,9 @@ impl ConnectorClient {
     /// As the async method's.
     pub fn dial_whatsapp_call(
         &self,
-        request: proto::DialWhatsAppCallRequest,
+        request: impl Into<proto::DialWhatsAppCallRequest>,
     ) -> Result<proto::DialWhatsAppCallResponse, Error> {
+        let request: proto::DialWhatsAppCallRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.dial_whatsapp_call(request).await })
     }
@@ -684,8 +730,9 @@ impl ConnectorClient {
     /// As the async method's.
     pub fn disconnect_whatsapp_call(
         &self,
-        request: proto::DisconnectWhatsAppCallRequest,
+        request: impl Into<proto::DisconnectWhatsAppCallRequest>,
     ) -> Result<proto::DisconnectWhatsAppCallResponse, Error> {
+        let request: proto::DisconnectWhatsAppCallRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.disconnect_whatsapp_call(request).await })
     }
@@ -696,8 +743,9 @@ impl ConnectorClient {
     /// As the async method's.
     pub fn connect_whatsapp_call(
         &self,
-        request: proto::ConnectWhatsAppCallRequest,
+        request: impl Into<proto::ConnectWhatsAppCallRequest>,
     ) -> Result<proto::ConnectWhatsAppCallResponse, Error> {
+        let request: proto::ConnectWhatsAppCallRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.connect_whatsapp_call(request).await })
     }
@@ -708,8 +756,9 @@ impl ConnectorClient {
     /// As the async method's.
     pub fn accept_whatsapp_call(
         &self,
-        request: proto::AcceptWhatsAppCallRequest,
+        request: impl Into<proto::AcceptWhatsAppCallRequest>,
     ) -> Result<proto::AcceptWhatsAppCallResponse, Error> {
+        let request: proto::AcceptWhatsAppCallRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.accept_whatsapp_call(request).await })
     }
@@ -720,8 +769,9 @@ impl ConnectorClient {
     /// As the async method's.
     pub fn connect_twilio_call(
         &self,
-        request: proto::ConnectTwilioCallRequest,
+        request: impl Into<proto::ConnectTwilioCallRequest>,
     ) -> Result<proto::ConnectTwilioCallResponse, Error> {
+        let request: proto::ConnectTwilioCallRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.connect_twilio_call(request).await })
     }
@@ -752,8 +802,9 @@ impl IngressClient {
     /// As the async method's.
     pub fn create_ingress(
         &self,
-        request: proto::CreateIngressRequest,
+        request: impl Into<proto::CreateIngressRequest>,
     ) -> Result<proto::IngressInfo, Error> {
+        let request: proto::CreateIngressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_ingress(request).await })
     }
@@ -764,8 +815,9 @@ impl IngressClient {
     /// As the async method's.
     pub fn update_ingress(
         &self,
-        request: proto::UpdateIngressRequest,
+        request: impl Into<proto::UpdateIngressRequest>,
     ) -> Result<proto::IngressInfo, Error> {
+        let request: proto::UpdateIngressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_ingress(request).await })
     }
@@ -776,8 +828,9 @@ impl IngressClient {
     /// As the async method's.
     pub fn list_ingress(
         &self,
-        request: proto::ListIngressRequest,
+        request: impl Into<proto::ListIngressRequest>,
     ) -> Result<proto::ListIngressResponse, Error> {
+        let request: proto::ListIngressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_ingress(request).await })
     }
@@ -788,8 +841,9 @@ impl IngressClient {
     /// As the async method's.
     pub fn delete_ingress(
         &self,
-        request: proto::DeleteIngressRequest,
+        request: impl Into<proto::DeleteIngressRequest>,
     ) -> Result<proto::IngressInfo, Error> {
+        let request: proto::DeleteIngressRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.delete_ingress(request).await })
     }
@@ -823,8 +877,9 @@ impl PhoneNumberClient {
     /// As the async method's.
     pub fn search_phone_numbers(
         &self,
-        request: proto::SearchPhoneNumbersRequest,
+        request: impl Into<proto::SearchPhoneNumbersRequest>,
     ) -> Result<proto::SearchPhoneNumbersResponse, Error> {
+        let request: proto::SearchPhoneNumbersRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.search_phone_numbers(request).await })
     }
@@ -835,8 +890,9 @@ impl PhoneNumberClient {
     /// As the async method's.
     pub fn purchase_phone_number(
         &self,
-        request: proto::PurchasePhoneNumberRequest,
+        request: impl Into<proto::PurchasePhoneNumberRequest>,
     ) -> Result<proto::PurchasePhoneNumberResponse, Error> {
+        let request: proto::PurchasePhoneNumberRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.purchase_phone_number(request).await })
     }
@@ -847,8 +903,9 @@ impl PhoneNumberClient {
     /// As the async method's.
     pub fn list_phone_numbers(
         &self,
-        request: proto::ListPhoneNumbersRequest,
+        request: impl Into<proto::ListPhoneNumbersRequest>,
     ) -> Result<proto::ListPhoneNumbersResponse, Error> {
+        let request: proto::ListPhoneNumbersRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_phone_numbers(request).await })
     }
@@ -859,8 +916,9 @@ impl PhoneNumberClient {
     /// As the async method's.
     pub fn get_phone_number(
         &self,
-        request: proto::GetPhoneNumberRequest,
+        request: impl Into<proto::GetPhoneNumberRequest>,
     ) -> Result<proto::GetPhoneNumberResponse, Error> {
+        let request: proto::GetPhoneNumberRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.get_phone_number(request).await })
     }
@@ -871,8 +929,9 @@ impl PhoneNumberClient {
     /// As the async method's.
     pub fn update_phone_number(
         &self,
-        request: proto::UpdatePhoneNumberRequest,
+        request: impl Into<proto::UpdatePhoneNumberRequest>,
     ) -> Result<proto::UpdatePhoneNumberResponse, Error> {
+        let request: proto::UpdatePhoneNumberRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_phone_number(request).await })
     }
@@ -883,8 +942,9 @@ impl PhoneNumberClient {
     /// As the async method's.
     pub fn release_phone_numbers(
         &self,
-        request: proto::ReleasePhoneNumbersRequest,
+        request: impl Into<proto::ReleasePhoneNumbersRequest>,
     ) -> Result<proto::ReleasePhoneNumbersResponse, Error> {
+        let request: proto::ReleasePhoneNumbersRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.release_phone_numbers(request).await })
     }
@@ -915,8 +975,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn create_room(
         &self,
-        request: proto::CreateRoomRequest,
+        request: impl Into<proto::CreateRoomRequest>,
     ) -> Result<proto::Room, Error> {
+        let request: proto::CreateRoomRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_room(request).await })
     }
@@ -927,8 +988,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn list_rooms(
         &self,
-        request: proto::ListRoomsRequest,
+        request: impl Into<proto::ListRoomsRequest>,
     ) -> Result<proto::ListRoomsResponse, Error> {
+        let request: proto::ListRoomsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_rooms(request).await })
     }
@@ -939,8 +1001,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn delete_room(
         &self,
-        request: proto::DeleteRoomRequest,
+        request: impl Into<proto::DeleteRoomRequest>,
     ) -> Result<proto::DeleteRoomResponse, Error> {
+        let request: proto::DeleteRoomRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.delete_room(request).await })
     }
@@ -951,8 +1014,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn list_participants(
         &self,
-        request: proto::ListParticipantsRequest,
+        request: impl Into<proto::ListParticipantsRequest>,
     ) -> Result<proto::ListParticipantsResponse, Error> {
+        let request: proto::ListParticipantsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_participants(request).await })
     }
@@ -963,8 +1027,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn get_participant(
         &self,
-        request: proto::RoomParticipantIdentity,
+        request: impl Into<proto::RoomParticipantIdentity>,
     ) -> Result<proto::ParticipantInfo, Error> {
+        let request: proto::RoomParticipantIdentity = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.get_participant(request).await })
     }
@@ -975,8 +1040,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn remove_participant(
         &self,
-        request: proto::RoomParticipantIdentity,
+        request: impl Into<proto::RoomParticipantIdentity>,
     ) -> Result<proto::RemoveParticipantResponse, Error> {
+        let request: proto::RoomParticipantIdentity = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.remove_participant(request).await })
     }
@@ -987,8 +1053,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn mute_published_track(
         &self,
-        request: proto::MuteRoomTrackRequest,
+        request: impl Into<proto::MuteRoomTrackRequest>,
     ) -> Result<proto::MuteRoomTrackResponse, Error> {
+        let request: proto::MuteRoomTrackRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.mute_published_track(request).await })
     }
@@ -999,8 +1066,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn update_participant(
         &self,
-        request: proto::UpdateParticipantRequest,
+        request: impl Into<proto::UpdateParticipantRequest>,
     ) -> Result<proto::ParticipantInfo, Error> {
+        let request: proto::UpdateParticipantRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_participant(request).await })
     }
@@ -1011,8 +1079,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn update_subscriptions(
         &self,
-        request: proto::UpdateSubscriptionsRequest,
+        request: impl Into<proto::UpdateSubscriptionsRequest>,
     ) -> Result<proto::UpdateSubscriptionsResponse, Error> {
+        let request: proto::UpdateSubscriptionsRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_subscriptions(request).await })
     }
@@ -1023,8 +1092,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn send_data(
         &self,
-        request: proto::SendDataRequest,
+        request: impl Into<proto::SendDataRequest>,
     ) -> Result<proto::SendDataResponse, Error> {
+        let request: proto::SendDataRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.send_data(request).await })
     }
@@ -1035,8 +1105,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn update_room_metadata(
         &self,
-        request: proto::UpdateRoomMetadataRequest,
+        request: impl Into<proto::UpdateRoomMetadataRequest>,
     ) -> Result<proto::Room, Error> {
+        let request: proto::UpdateRoomMetadataRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_room_metadata(request).await })
     }
@@ -1047,8 +1118,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn forward_participant(
         &self,
-        request: proto::ForwardParticipantRequest,
+        request: impl Into<proto::ForwardParticipantRequest>,
     ) -> Result<proto::ForwardParticipantResponse, Error> {
+        let request: proto::ForwardParticipantRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.forward_participant(request).await })
     }
@@ -1059,8 +1131,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn move_participant(
         &self,
-        request: proto::MoveParticipantRequest,
+        request: impl Into<proto::MoveParticipantRequest>,
     ) -> Result<proto::MoveParticipantResponse, Error> {
+        let request: proto::MoveParticipantRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.move_participant(request).await })
     }
@@ -1071,8 +1144,9 @@ impl RoomClient {
     /// As the async method's.
     pub fn perform_rpc(
         &self,
-        request: proto::PerformRpcRequest,
+        request: impl Into<proto::PerformRpcRequest>,
     ) -> Result<proto::PerformRpcResponse, Error> {
+        let request: proto::PerformRpcRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.perform_rpc(request).await })
     }
@@ -1105,8 +1179,9 @@ impl SipClient {
     #[allow(deprecated)]
     pub fn list_sip_trunk(
         &self,
-        request: proto::ListSipTrunkRequest,
+        request: impl Into<proto::ListSipTrunkRequest>,
     ) -> Result<proto::ListSipTrunkResponse, Error> {
+        let request: proto::ListSipTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_sip_trunk(request).await })
     }
@@ -1117,8 +1192,9 @@ impl SipClient {
     /// As the async method's.
     pub fn create_sip_inbound_trunk(
         &self,
-        request: proto::CreateSipInboundTrunkRequest,
+        request: impl Into<proto::CreateSipInboundTrunkRequest>,
     ) -> Result<proto::SipInboundTrunkInfo, Error> {
+        let request: proto::CreateSipInboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_sip_inbound_trunk(request).await })
     }
@@ -1129,8 +1205,9 @@ impl SipClient {
     /// As the async method's.
     pub fn create_sip_outbound_trunk(
         &self,
-        request: proto::CreateSipOutboundTrunkRequest,
+        request: impl Into<proto::CreateSipOutboundTrunkRequest>,
     ) -> Result<proto::SipOutboundTrunkInfo, Error> {
+        let request: proto::CreateSipOutboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_sip_outbound_trunk(request).await })
     }
@@ -1141,8 +1218,9 @@ impl SipClient {
     /// As the async method's.
     pub fn update_sip_inbound_trunk(
         &self,
-        request: proto::UpdateSipInboundTrunkRequest,
+        request: impl Into<proto::UpdateSipInboundTrunkRequest>,
     ) -> Result<proto::SipInboundTrunkInfo, Error> {
+        let request: proto::UpdateSipInboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_sip_inbound_trunk(request).await })
     }
@@ -1153,8 +1231,9 @@ impl SipClient {
     /// As the async method's.
     pub fn update_sip_outbound_trunk(
         &self,
-        request: proto::UpdateSipOutboundTrunkRequest,
+        request: impl Into<proto::UpdateSipOutboundTrunkRequest>,
     ) -> Result<proto::SipOutboundTrunkInfo, Error> {
+        let request: proto::UpdateSipOutboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_sip_outbound_trunk(request).await })
     }
@@ -1165,8 +1244,9 @@ impl SipClient {
     /// As the async method's.
     pub fn get_sip_inbound_trunk(
         &self,
-        request: proto::GetSipInboundTrunkRequest,
+        request: impl Into<proto::GetSipInboundTrunkRequest>,
     ) -> Result<proto::GetSipInboundTrunkResponse, Error> {
+        let request: proto::GetSipInboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.get_sip_inbound_trunk(request).await })
     }
@@ -1177,8 +1257,9 @@ impl SipClient {
     /// As the async method's.
     pub fn get_sip_outbound_trunk(
         &self,
-        request: proto::GetSipOutboundTrunkRequest,
+        request: impl Into<proto::GetSipOutboundTrunkRequest>,
     ) -> Result<proto::GetSipOutboundTrunkResponse, Error> {
+        let request: proto::GetSipOutboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.get_sip_outbound_trunk(request).await })
     }
@@ -1189,8 +1270,9 @@ impl SipClient {
     /// As the async method's.
     pub fn list_sip_inbound_trunk(
         &self,
-        request: proto::ListSipInboundTrunkRequest,
+        request: impl Into<proto::ListSipInboundTrunkRequest>,
     ) -> Result<proto::ListSipInboundTrunkResponse, Error> {
+        let request: proto::ListSipInboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_sip_inbound_trunk(request).await })
     }
@@ -1201,8 +1283,9 @@ impl SipClient {
     /// As the async method's.
     pub fn list_sip_outbound_trunk(
         &self,
-        request: proto::ListSipOutboundTrunkRequest,
+        request: impl Into<proto::ListSipOutboundTrunkRequest>,
     ) -> Result<proto::ListSipOutboundTrunkResponse, Error> {
+        let request: proto::ListSipOutboundTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_sip_outbound_trunk(request).await })
     }
@@ -1213,8 +1296,9 @@ impl SipClient {
     /// As the async method's.
     pub fn delete_sip_trunk(
         &self,
-        request: proto::DeleteSipTrunkRequest,
+        request: impl Into<proto::DeleteSipTrunkRequest>,
     ) -> Result<proto::SipTrunkInfo, Error> {
+        let request: proto::DeleteSipTrunkRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.delete_sip_trunk(request).await })
     }
@@ -1225,8 +1309,9 @@ impl SipClient {
     /// As the async method's.
     pub fn create_sip_dispatch_rule(
         &self,
-        request: proto::CreateSipDispatchRuleRequest,
+        request: impl Into<proto::CreateSipDispatchRuleRequest>,
     ) -> Result<proto::SipDispatchRuleInfo, Error> {
+        let request: proto::CreateSipDispatchRuleRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_sip_dispatch_rule(request).await })
     }
@@ -1237,8 +1322,9 @@ impl SipClient {
     /// As the async method's.
     pub fn update_sip_dispatch_rule(
         &self,
-        request: proto::UpdateSipDispatchRuleRequest,
+        request: impl Into<proto::UpdateSipDispatchRuleRequest>,
     ) -> Result<proto::SipDispatchRuleInfo, Error> {
+        let request: proto::UpdateSipDispatchRuleRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.update_sip_dispatch_rule(request).await })
     }
@@ -1249,8 +1335,9 @@ impl SipClient {
     /// As the async method's.
     pub fn list_sip_dispatch_rule(
         &self,
-        request: proto::ListSipDispatchRuleRequest,
+        request: impl Into<proto::ListSipDispatchRuleRequest>,
     ) -> Result<proto::ListSipDispatchRuleResponse, Error> {
+        let request: proto::ListSipDispatchRuleRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.list_sip_dispatch_rule(request).await })
     }
@@ -1261,8 +1348,9 @@ impl SipClient {
     /// As the async method's.
     pub fn delete_sip_dispatch_rule(
         &self,
-        request: proto::DeleteSipDispatchRuleRequest,
+        request: impl Into<proto::DeleteSipDispatchRuleRequest>,
     ) -> Result<proto::SipDispatchRuleInfo, Error> {
+        let request: proto::DeleteSipDispatchRuleRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.delete_sip_dispatch_rule(request).await })
     }
@@ -1273,8 +1361,9 @@ impl SipClient {
     /// As the async method's.
     pub fn create_sip_participant(
         &self,
-        request: proto::CreateSipParticipantRequest,
+        request: impl Into<proto::CreateSipParticipantRequest>,
     ) -> Result<proto::SipParticipantInfo, Error> {
+        let request: proto::CreateSipParticipantRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.create_sip_participant(request).await })
     }
@@ -1285,8 +1374,9 @@ impl SipClient {
     /// As the async method's.
     pub fn transfer_sip_participant(
         &self,
-        request: proto::TransferSipParticipantRequest,
+        request: impl Into<proto::TransferSipParticipantRequest>,
     ) -> Result<proto::TransferSipParticipantResponse, Error> {
+        let request: proto::TransferSipParticipantRequest = request.into();
         let inner = self.inner.clone();
         self.runtime.run(async move { inner.transfer_sip_participant(request).await })
     }

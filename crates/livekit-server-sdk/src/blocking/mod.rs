@@ -22,8 +22,9 @@
 //! use livekit_server_sdk::{blocking, proto};
 //!
 //! let api = blocking::LiveKitApi::from_env()?; // LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET
-//! let rooms = api.room().list_rooms(proto::ListRoomsRequest::default())?;
-//! # let _ = rooms;
+//! let rooms = api.room().list_rooms(proto::ListRoomsRequest::all())?;
+//! let participants = api.room().list_participants("demo")?;
+//! # let _ = (rooms, participants);
 //! # Ok(())
 //! # }
 //! ```
