@@ -60,7 +60,7 @@ struct Environment {
 
 impl Environment {
     fn start(root: &Path) -> Result<Environment, String> {
-        remove_leftovers(Leftovers::OfDeadRuns);
+        let _ = remove_leftovers(Leftovers::OfDeadRuns);
         let run_dir = new_run_dir(root)?;
         let run = std::process::id().to_string();
         let api_key = format!("API{}", random_alphanumeric(12)?);
@@ -180,33 +180,45 @@ pub(crate) enum Leftovers {
     OfDeadRuns,
     /// Those of this run (started by test processes that died without dropping them).
     OfThisRun,
+    /// Every container of `livekit-server-testcontainers` (its label) that no live xtask run
+    /// owns: what `cargo xtask test` leaves behind, should a test of the crate itself have
+    /// died without dropping its container.
+    AllButLiveRuns,
 }
 
-/// Removes containers carrying [`RUN_LABEL`] (best effort: a missing engine is not an error
-/// here, starting the environment reports it).
-pub(crate) fn remove_leftovers(which: Leftovers) {
+/// Removes containers carrying [`RUN_LABEL`] (or, for [`Leftovers::AllButLiveRuns`], the
+/// crate's label) and returns how many (best effort: a missing engine is not an error here,
+/// starting the environment reports it).
+pub(crate) fn remove_leftovers(which: Leftovers) -> usize {
+    let filter = match which {
+        Leftovers::AllButLiveRuns => livekit_server_testcontainers::LABEL,
+        Leftovers::OfDeadRuns | Leftovers::OfThisRun => RUN_LABEL,
+    };
     let Ok(listing) = util::output(Command::new("docker").args([
         "ps",
         "--all",
         "--filter",
-        &format!("label={RUN_LABEL}"),
+        &format!("label={filter}"),
         "--format",
         &format!("{{{{.ID}}}} {{{{.Label \"{RUN_LABEL}\"}}}}"),
     ])) else {
-        return;
+        return 0;
     };
     let own = std::process::id().to_string();
+    let live = |run: &str| !run.is_empty() && Path::new("/proc").join(run).exists();
     let doomed: Vec<&str> = listing
         .lines()
-        .filter_map(|line| line.split_once(' '))
+        .map(|line| line.split_once(' ').unwrap_or((line, "")))
+        .map(|(id, run)| (id, run.trim()))
         .filter(|(_, run)| match which {
             Leftovers::OfThisRun => *run == own,
-            Leftovers::OfDeadRuns => *run != own && !Path::new("/proc").join(run.trim()).exists(),
+            Leftovers::OfDeadRuns => !run.is_empty() && *run != own && !live(run),
+            Leftovers::AllButLiveRuns => !live(run),
         })
         .map(|(id, _)| id)
         .collect();
     if doomed.is_empty() {
-        return;
+        return 0;
     }
     util::note(&format!(
         "removing {} leftover test container(s)",
@@ -218,6 +230,7 @@ pub(crate) fn remove_leftovers(which: Leftovers) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
+    doomed.len()
 }
 
 /// `export NAME='value'` lines, for `source`.
@@ -286,7 +299,7 @@ pub(crate) fn integration(root: &Path, args: &[&str]) -> Result<ExitCode, String
         .map_err(|error| format!("cannot run cargo test: {error}"));
     let alive = env.check_alive();
     drop(env);
-    remove_leftovers(Leftovers::OfThisRun);
+    let _ = remove_leftovers(Leftovers::OfThisRun);
     let status = status?;
     if let Err(problem) = alive {
         util::note(&format!(
