@@ -12,7 +12,7 @@
 //! Nothing outlives the xtask: the containers are removed when their handles drop (a normal
 //! end, an error, a panic), on SIGINT/SIGTERM/SIGQUIT (testcontainers' watchdog), and, after a
 //! SIGKILL, by the next xtask, which removes the containers labelled with a run whose xtask is
-//! gone. Containers the tests start themselves ([`livekit_server_tests::PrivateServer`]) carry
+//! gone. Containers the tests start themselves (`livekit_server_tests::PrivateServer`) carry
 //! the same run label and are removed at the end of the run if a test process died without
 //! dropping them.
 

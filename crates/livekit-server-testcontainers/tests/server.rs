@@ -235,3 +235,21 @@ fn the_blocking_handle_pauses_and_resumes_the_server() {
         .list_rooms(proto::ListRoomsRequest::default())
         .unwrap();
 }
+
+#[cfg(feature = "blocking")]
+#[test]
+fn a_test_that_panics_still_removes_its_server() {
+    use livekit_server_testcontainers::blocking::LiveKitContainer;
+
+    let ports = Ports::free().unwrap();
+    let failed = std::panic::catch_unwind(|| {
+        let lk = LiveKitContainer::start(LiveKitServer::default().with_host_network(ports))
+            .expect(NEEDS);
+        assert!(std::net::TcpStream::connect(lk.url().trim_start_matches("http://")).is_ok());
+        panic!("a failing assertion");
+    });
+    assert!(failed.is_err());
+    // The unwinding dropped the handle, which removed the container before returning: its
+    // port refuses connections now.
+    assert!(std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, ports.http)).is_err());
+}
