@@ -205,7 +205,7 @@ pub(crate) fn remove_leftovers(which: Leftovers) -> usize {
         return 0;
     };
     let own = std::process::id().to_string();
-    let live = |run: &str| !run.is_empty() && Path::new("/proc").join(run).exists();
+    let live = |run: &str| !run.is_empty() && process_alive(run);
     let doomed: Vec<&str> = listing
         .lines()
         .map(|line| line.split_once(' ').unwrap_or((line, "")))
@@ -231,6 +231,18 @@ pub(crate) fn remove_leftovers(which: Leftovers) -> usize {
         .stderr(Stdio::null())
         .status();
     doomed.len()
+}
+
+/// Whether the process `pid` runs (judged by `/proc`; a zombie, killed but not yet reaped by
+/// its parent, does not).
+fn process_alive(pid: &str) -> bool {
+    match std::fs::read_to_string(Path::new("/proc").join(pid).join("stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
 }
 
 /// `export NAME='value'` lines, for `source`.
@@ -406,6 +418,13 @@ mod tests {
         assert_eq!(a.len(), 48);
         assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_a_nonsense_pid_is_not() {
+        assert!(process_alive(&std::process::id().to_string()));
+        assert!(!process_alive("999999999"));
+        assert!(!process_alive("self-not-a-pid"));
     }
 
     #[test]
