@@ -2,8 +2,8 @@
 //! read-only check that `cargo xtask integration` and `cargo xtask up` run first.
 //!
 //! What is installed, and from where (docs/integration.md explains it for people):
-//! - Debian packages `docker.io`, `redis-server` and `chromium` (apt-get, when their programs
-//!   are missing); the Docker daemon is started when it does not answer;
+//! - Debian packages `docker.io`, `ca-certificates`, `redis-server` and `chromium` (apt-get,
+//!   when their programs are missing); the Docker daemon is started when it does not answer;
 //! - a Python virtual environment in `.venv/` with `tests/peers/python/requirements.txt`
 //!   (pip, when a pinned version is not installed);
 //! - the Node peers' `node_modules/` (`npm ci` in `tests/peers/node`, when missing or older
@@ -59,6 +59,11 @@ const APT_PACKAGES: &[AptPackage] = &[
     AptPackage {
         package: "docker.io",
         programs: &["dockerd"],
+    },
+    // The CA bundle the LiveKit image carries (/etc/ssl/certs/ca-certificates.crt).
+    AptPackage {
+        package: "ca-certificates",
+        programs: &["update-ca-certificates"],
     },
     // The binary the Redis image is made of.
     AptPackage {
