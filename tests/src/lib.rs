@@ -6,18 +6,22 @@
 //! - [`Participant`]: a real client in a room (the Python `livekit` package, driven through
 //!   `peers/python/participant.py`), with its events as JSON lines.
 //! - [`WebhookReceiver`]: the HTTP endpoint the server's webhooks are configured to reach.
-//! - [`PrivateServer`]: a second LiveKit server owned by one test, which may stop and restart
-//!   it (fault tests) without disturbing the shared one.
+//! - [`PrivateServer`]: a second LiveKit server in a container owned by one test
+//!   (`livekit-server-testcontainers`), which may kill, restart, pause and resume it (fault
+//!   tests) without disturbing the shared one.
 //!
 //! Besides the variables `cargo xtask integration` sets (see [`TestEnv`]), two are read:
-//! `LIVEKIT_TEST_SERVER_BIN` (set by the native environment) is the server binary a
-//! [`PrivateServer`] runs, and `LIVEKIT_TEST_UPDATE_FIXTURES=1` makes `tests/webhooks.rs` record
-//! the webhooks it receives into `tests/fixtures/webhooks/`.
+//! `LIVEKIT_TEST_RUN` (set by the xtask) labels a [`PrivateServer`]'s container with the run, so
+//! that the xtask removes it should the test process die, and `LIVEKIT_TEST_UPDATE_FIXTURES=1`
+//! makes `tests/webhooks.rs` record the webhooks it receives into `tests/fixtures/webhooks/`.
 //!
 //! It depends on no SDK crate on purpose: it checks the SDK against independent
-//! implementations (the server itself and LiveKit's own Python packages).
+//! implementations (the server itself and LiveKit's own Python packages). (Its one workspace
+//! dependency, `livekit-server-testcontainers` without the `sdk` feature, is container
+//! plumbing.)
 //!
-//! It never depends on tokio or any async runtime: the helpers use threads and blocking I/O.
+//! Its helpers use threads and blocking I/O, no async runtime of their own (the containers of a
+//! [`PrivateServer`] are driven through testcontainers' blocking API).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -71,9 +75,6 @@ pub struct TestEnv {
     pub server_log: Option<PathBuf>,
     /// A Chromium for browser tests, when installed (`LIVEKIT_TEST_CHROMIUM`).
     pub chromium: Option<PathBuf>,
-    /// The LiveKit server binary the environment runs, for [`PrivateServer`]
-    /// (`LIVEKIT_TEST_SERVER_BIN`; set by the native environment).
-    pub server_bin: Option<PathBuf>,
 }
 
 impl TestEnv {
@@ -115,7 +116,6 @@ impl TestEnv {
             python: PathBuf::from(required("LIVEKIT_TEST_PYTHON")),
             server_log: optional("LIVEKIT_TEST_SERVER_LOG"),
             chromium: optional("LIVEKIT_TEST_CHROMIUM"),
-            server_bin: optional("LIVEKIT_TEST_SERVER_BIN"),
         }
     }
 

@@ -1,10 +1,12 @@
-//! Faults with real processes and sockets: a private LiveKit server (not the shared one) is
-//! killed in the middle of a run of read calls and started again on the same port, and a
-//! listener that accepts connections but never answers stands in for a hung server.
+//! Faults with real processes and sockets: a private LiveKit server in its own container (not
+//! the shared one) is killed in the middle of a run of read calls and started again on the same
+//! port; the same server is paused (its processes frozen: a hung server whose kernel still
+//! accepts connections) and resumed; and a listener that accepts connections but never answers
+//! stands in for a hung server too.
 //!
 //! What must hold: while the server is down, calls fail fast with typed connect errors, never
 //! later than their deadline; once it is back, the same client (same pool, nothing rebuilt)
-//! succeeds again; against a silent server a call ends at its configured deadline, within a
+//! succeeds again; against a frozen or silent server a call ends at its configured deadline, within a
 //! small tolerance, and a non-idempotent call is not replayed.
 
 #![allow(clippy::unwrap_used)]
@@ -148,6 +150,57 @@ async fn a_killed_server_fails_calls_fast_and_the_same_client_recovers_after_a_r
     for (elapsed, result) in &outcomes {
         assert!(*elapsed < CALL + MARGIN, "{elapsed:?}: {result:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_server_fails_calls_at_their_deadline_and_the_same_client_recovers_when_it_resumes()
+ {
+    let env = TestEnv::from_env();
+    let server = PrivateServer::start_new(&env);
+    let rooms = client_for(&server.url(), &server.api_key, &server.api_secret);
+    let room = unique_name("hung");
+    support::create_room(&rooms, &room, 300).await;
+    let (_, result) = timed_list(&rooms).await;
+    assert!(result.unwrap().rooms.iter().any(|r| r.name == room));
+
+    // Frozen: connections (pooled or new) are accepted by the kernel, nothing answers.
+    tokio::task::block_in_place(|| server.pause());
+
+    // A read: attempts of 2 s are retried until the call's 4 s deadline.
+    let (elapsed, result) = timed_list(&rooms).await;
+    let error = expect_err(result);
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.outcome_unknown(), "the request was sent");
+    assert!(error.attempts() >= 2, "{error:?}");
+    assert!(
+        elapsed >= CALL - Duration::from_millis(50) && elapsed < CALL + MARGIN,
+        "{elapsed:?}: {error:?}"
+    );
+
+    // A non-idempotent call is not replayed after a timeout: its outcome is unknown.
+    let started = Instant::now();
+    let error = expect_err(
+        rooms
+            .send_data(proto::SendDataRequest {
+                room: room.clone(),
+                data: b"x".to_vec(),
+                ..Default::default()
+            })
+            .await,
+    );
+    let elapsed = started.elapsed();
+    assert!(error.is_timeout() && error.outcome_unknown(), "{error:?}");
+    assert_eq!(error.attempts(), 1, "{error:?}");
+    assert!(
+        elapsed >= ATTEMPT - Duration::from_millis(50) && elapsed < ATTEMPT + MARGIN,
+        "{elapsed:?}"
+    );
+
+    // Resumed (it answers its health check again): the same client works, and the room is
+    // still there, the process having been frozen, not restarted.
+    tokio::task::block_in_place(|| server.resume());
+    let (_, result) = timed_list(&rooms).await;
+    assert!(result.unwrap().rooms.iter().any(|r| r.name == room));
 }
 
 /// A listener that accepts every connection and never reads or answers.

@@ -3,7 +3,8 @@
 //! Steps, each failing the run: set-up of the real components (`cargo xtask setup`,
 //! idempotent), formatting, clippy on all targets with warnings denied, documentation with
 //! warnings denied, the codegen drift check, the repository rules, the unit and peer tests of
-//! every crate, the fuzz seeds and regressions run as a stable test (`fuzz/tests/corpus.rs`;
+//! every crate (those of `livekit-server-testcontainers` start containers: setup has started
+//! Docker and built the images), the fuzz seeds and regressions run as a stable test (`fuzz/tests/corpus.rs`;
 //! fuzzing itself, on nightly, is `cargo xtask fuzz`), and the integration tests against a
 //! real LiveKit server (`cargo xtask integration`).
 
@@ -11,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{codegen, tidy, util};
+use crate::{codegen, env, tidy, util};
 
 /// Options of `cargo xtask test`.
 #[derive(Debug, Default)]
@@ -38,6 +39,19 @@ impl Options {
 
 pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
     let started = Instant::now();
+    let result = steps(root, options);
+    // Whatever happened, no test container outlives the run (each is removed when its handle
+    // drops; this catches those of a test process that died first).
+    let left = env::remove_leftovers(env::Leftovers::AllButLiveRuns);
+    if left > 0 {
+        util::note(&format!("removed {left} test container(s) left by the run"));
+    }
+    result?;
+    util::note(&format!("all checks passed in {:.0?}", started.elapsed()));
+    Ok(())
+}
+
+fn steps(root: &Path, options: &Options) -> Result<(), String> {
     if !options.skip_setup {
         step("setup", || self_command(root, &["setup"]))?;
     }
@@ -95,7 +109,6 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
     if !options.skip_integration {
         step("integration tests", || self_command(root, &["integration"]))?;
     }
-    util::note(&format!("all checks passed in {:.0?}", started.elapsed()));
     Ok(())
 }
 

@@ -10,10 +10,10 @@ mod clients;
 mod codegen;
 mod conversions;
 mod descriptors;
+mod docker;
 mod env;
 mod fuzz;
 mod paging;
-mod procs;
 mod protojson;
 mod setup;
 mod sync;
@@ -35,11 +35,13 @@ commands:
   test [--skip-setup] [--skip-integration]
                      the whole test suite as CI runs it: setup, fmt, clippy, doc, codegen
                      check, tidy, unit and peer tests, integration tests
-  setup              install what the integration tests need, when missing: redis-server and
-                     chromium (apt-get), .venv/ with tests/peers/python/requirements.txt,
-                     tests/peers/node/node_modules (npm ci), the pinned LiveKit server (go install)
-  up                 start a LiveKit server + redis on free loopback ports and print how to
-                     reach them (LIVEKIT_URL, ...) until Ctrl-C (LIVEKIT_TEST_DOCKER=1: docker)
+  setup              install what the integration tests need, when missing: docker.io,
+                     redis-server and chromium (apt-get), .venv/ with
+                     tests/peers/python/requirements.txt, tests/peers/node/node_modules (npm ci),
+                     the pinned LiveKit server (go install, static); start dockerd if it does
+                     not answer; build the images livekit/livekit-server:<pin> and redis:7.0
+  up                 start a LiveKit server + redis (containers on the host network, free
+                     loopback ports) and print how to reach them (LIVEKIT_URL, ...) until Ctrl-C
   fuzz seed          write the fuzz seed corpora to fuzz/corpus/<target>/ (fuzz/README.md)
   fuzz [--seconds N] [TARGET...]
                      install cargo-fuzz if missing, run each fuzz target (default: all) for N

@@ -2,13 +2,17 @@
 //! read-only check that `cargo xtask integration` and `cargo xtask up` run first.
 //!
 //! What is installed, and from where (docs/integration.md explains it for people):
-//! - Debian packages `redis-server` and `chromium` (apt-get, when their programs are missing);
+//! - Debian packages `docker.io`, `ca-certificates`, `redis-server` and `chromium` (apt-get,
+//!   when their programs are missing); the Docker daemon is started when it does not answer;
 //! - a Python virtual environment in `.venv/` with `tests/peers/python/requirements.txt`
 //!   (pip, when a pinned version is not installed);
 //! - the Node peers' `node_modules/` (`npm ci` in `tests/peers/node`, when missing or older
 //!   than its `package-lock.json`);
-//! - the LiveKit server [`LIVEKIT_SERVER_VERSION`], built with `go install` into
-//!   `target/livekit-server/<version>/server` (when not there yet);
+//! - the LiveKit server [`LIVEKIT_SERVER_VERSION`], built with `go install` and
+//!   `CGO_ENABLED=0` (a static binary, for a `FROM scratch` image) into
+//!   `target/livekit-server/<version>/static/server` (when not there yet);
+//! - the container images of the integration environment, `livekit/livekit-server:<version>`
+//!   and `redis:7.0`, built locally when missing (see `docker.rs`);
 //! - the Go protojson oracle of `tests/peers/go` (the protocol's Go types and Go's protojson,
 //!   which `livekit-server-proto`'s differential test decodes with), built with `go build`
 //!   into `target/protojson-oracle/` (Go's build cache makes an unchanged rebuild quick).
@@ -17,12 +21,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-use crate::util;
+use crate::{docker, util};
 
-/// The LiveKit server release the integration tests run against: the single place it is
-/// pinned (the Docker image tag is derived from it too). v1.13.6 and later cannot be built
-/// through the Go module proxy (their `replace` directives point at forks it refuses).
-pub(crate) const LIVEKIT_SERVER_VERSION: &str = "v1.13.5";
+/// The LiveKit server release the integration tests run against: pinned once, in
+/// `livekit-server-testcontainers` (the default image tag of its users' tests too). v1.13.6
+/// and later cannot be built through the Go module proxy (their `replace` directives point at
+/// forks it refuses).
+pub(crate) const LIVEKIT_SERVER_VERSION: &str =
+    livekit_server_testcontainers::LIVEKIT_SERVER_VERSION;
+
+/// What to run when the environment is incomplete.
+pub(crate) const RUN_SETUP: &str = "run `cargo xtask setup` to install it (Docker, the images, \
+     the peers; docs/integration.md)";
 
 /// The Go package that `go install` builds into a binary named `server`.
 const LIVEKIT_SERVER_PACKAGE: &str = "github.com/livekit/livekit-server/cmd/server";
@@ -42,20 +52,27 @@ const NODE_PACKAGES: &[&str] = &["tests/peers/node", "crates/livekit-app-server/
 struct AptPackage {
     package: &'static str,
     programs: &'static [&'static str],
-    /// Needed by the native environment only (the Docker one brings its own).
-    native_only: bool,
 }
 
 const APT_PACKAGES: &[AptPackage] = &[
+    // The engine the containers run in (the CLI is checked by `docker info`).
+    AptPackage {
+        package: "docker.io",
+        programs: &["dockerd"],
+    },
+    // The CA bundle the LiveKit image carries (/etc/ssl/certs/ca-certificates.crt).
+    AptPackage {
+        package: "ca-certificates",
+        programs: &["update-ca-certificates"],
+    },
+    // The binary the Redis image is made of.
     AptPackage {
         package: "redis-server",
         programs: &["redis-server"],
-        native_only: true,
     },
     AptPackage {
         package: "chromium",
         programs: &["chromium", "chromium-browser", "google-chrome"],
-        native_only: false,
     },
 ];
 
@@ -67,22 +84,18 @@ pub(crate) fn protojson_oracle(root: &Path) -> PathBuf {
     root.join("target/protojson-oracle/protojson-oracle")
 }
 
-/// Where the pinned server binary is cached.
+/// Where the pinned server binary is cached (static: it goes into a `FROM scratch` image).
 pub(crate) fn server_binary(root: &Path) -> PathBuf {
     root.join("target/livekit-server")
         .join(LIVEKIT_SERVER_VERSION)
-        .join("server")
+        .join("static/server")
 }
 
-/// The programs the environment runs, as found by [`check`].
+/// The programs the tests run besides the containers, as found by [`check`].
 #[derive(Debug)]
 pub(crate) struct Tools {
     /// The virtual environment's interpreter, with the Python peers' packages.
     pub(crate) python: PathBuf,
-    /// `redis-server` (native environment only).
-    pub(crate) redis: Option<PathBuf>,
-    /// The pinned LiveKit server (native environment only).
-    pub(crate) server: Option<PathBuf>,
     /// A Chromium for the browser tests.
     pub(crate) chromium: Option<PathBuf>,
 }
@@ -94,25 +107,33 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
     install_node(root)?;
     install_server(root)?;
     install_protojson_oracle(root)?;
-    check(root, false)
-        .map(|_| util::note("setup: everything the integration tests need is installed"))
+    docker::ensure_engine(root)?;
+    docker::build_images(root)?;
+    check(root).map(|_| util::note("setup: everything the integration tests need is installed"))
 }
 
-/// Checks, without installing anything, that the environment can start. `docker` leaves out
-/// what the containers bring (redis-server and the server binary). The error lists every
-/// missing piece and names `cargo xtask setup`.
-pub(crate) fn check(root: &Path, docker: bool) -> Result<Tools, String> {
+/// Checks, without installing anything, that the environment can start: the engine answers and
+/// has both images, the peers are installed. The error lists every missing piece and names
+/// `cargo xtask setup`.
+pub(crate) fn check(root: &Path) -> Result<Tools, String> {
     let mut missing = Vec::new();
-    let mut found = |package: &AptPackage| {
-        let path = package.programs.iter().find_map(|p| which(p));
-        if path.is_none() && !(docker && package.native_only) {
-            missing.push(format!("the Debian package {}", package.package));
+    let chromium = APT_PACKAGES
+        .iter()
+        .find(|p| p.package == "chromium")
+        .and_then(|package| package.programs.iter().find_map(|p| which(p)));
+    if chromium.is_none() {
+        missing.push("the Debian package chromium".to_owned());
+    }
+    match docker::engine_answers() {
+        Ok(()) => {
+            for image in [docker::livekit_image(), docker::redis_image()] {
+                if !docker::image_present(&image) {
+                    missing.push(format!("the container image {image}"));
+                }
+            }
         }
-        path
-    };
-    let redis = found(&APT_PACKAGES[0]);
-    let chromium = found(&APT_PACKAGES[1]);
-
+        Err(error) => missing.push(error),
+    }
     let python = venv_python(root);
     match python_drift(root) {
         Ok(drift) if drift.is_empty() => {}
@@ -120,10 +141,6 @@ pub(crate) fn check(root: &Path, docker: bool) -> Result<Tools, String> {
         Err(error) => missing.push(error),
     }
     if let Err(error) = node_fresh(root) {
-        missing.push(error);
-    }
-    let server = server_binary(root);
-    if !docker && let Err(error) = server_works(&server) {
         missing.push(error);
     }
     if !protojson_oracle(root).is_file() {
@@ -134,16 +151,11 @@ pub(crate) fn check(root: &Path, docker: bool) -> Result<Tools, String> {
     }
     if !missing.is_empty() {
         return Err(format!(
-            "the integration environment is incomplete:\n  - {}\nrun `cargo xtask setup` to install it",
+            "the integration environment is incomplete:\n  - {}\n{RUN_SETUP}",
             missing.join("\n  - ")
         ));
     }
-    Ok(Tools {
-        python,
-        redis,
-        server: (!docker).then_some(server),
-        chromium,
-    })
+    Ok(Tools { python, chromium })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,8 +384,8 @@ fn install_server(root: &Path) -> Result<(), String> {
         return Ok(());
     }
     let go = which("go").ok_or(
-        "the Go toolchain is not installed; it builds the LiveKit server (or run the tests \
-         against Docker: LIVEKIT_TEST_DOCKER=1, see docs/integration.md)",
+        "the Go toolchain is not installed; it builds the LiveKit server \
+         whose static build goes into the local image (docs/integration.md)",
     )?;
     let dir = server.parent().ok_or("odd server path")?;
     // Build into a scratch folder of this process and move the result, so an interrupted
@@ -387,7 +399,8 @@ fn install_server(root: &Path) -> Result<(), String> {
     std::fs::create_dir_all(&scratch)
         .map_err(|error| format!("cannot create {}: {error}", scratch.display()))?;
     util::note(&format!(
-        "setup: building the LiveKit server {LIVEKIT_SERVER_VERSION} with go install (a few minutes)"
+        "setup: building the LiveKit server {LIVEKIT_SERVER_VERSION} with go install, CGO_ENABLED=0 \
+         (a few minutes)"
     ));
     let built = util::run(
         Command::new(go)
@@ -395,7 +408,8 @@ fn install_server(root: &Path) -> Result<(), String> {
                 "install",
                 &format!("{LIVEKIT_SERVER_PACKAGE}@{LIVEKIT_SERVER_VERSION}"),
             ])
-            .env("GOBIN", &scratch),
+            .env("GOBIN", &scratch)
+            .env("CGO_ENABLED", "0"),
     );
     if let Err(error) = built {
         let _ = std::fs::remove_dir_all(&scratch);

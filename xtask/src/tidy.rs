@@ -93,6 +93,14 @@ const RULES: &[Rule] = &[
         workspace: &["*"],
         optional: &[],
     },
+    // The testcontainers module: the Docker engine is driven by testcontainers (bollard, over
+    // the engine's socket); the SDK only behind `sdk`, for a ready client.
+    Rule {
+        krate: "livekit-server-testcontainers",
+        forbidden: SECOND_HTTP_STACK,
+        workspace: &["livekit-server-sdk"],
+        optional: &[],
+    },
     Rule {
         krate: "livekit-server-tests",
         forbidden: &[],

@@ -1,0 +1,463 @@
+//! [`LiveKitServer`]: the image and its options; [`LiveKitContainer`]: a running server.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+
+use testcontainers::core::{ContainerPort, Host, WaitFor};
+use testcontainers::runners::AsyncRunner as _;
+use testcontainers::{ContainerAsync, ContainerRequest, Image, ImageExt as _};
+
+use crate::config::{self, Settings};
+use crate::redis::RedisContainer;
+use crate::{
+    DEV_API_KEY, DEV_API_SECRET, Error, ErrorKind, LABEL, LIVEKIT_SERVER_IMAGE,
+    LIVEKIT_SERVER_VERSION,
+};
+
+/// The ports of a server inside its container (the image's defaults), used on a bridge
+/// network where Docker maps them to free host ports.
+const HTTP_PORT: u16 = 7880;
+const RTC_TCP_PORT: u16 = 7881;
+const RTC_UDP_PORT: u16 = 7882;
+
+/// What the server logs once its HTTP and RTC listeners are bound (`pkg/service/server.go`):
+/// connections made from then on are queued and served.
+const READY_LINE: &str = "starting LiveKit server";
+
+/// The host ports of a server on the host network: HTTP (API and signalling), RTC over TCP,
+/// and RTC over UDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ports {
+    /// HTTP: the API and the WebSocket signalling.
+    pub http: u16,
+    /// ICE over TCP.
+    pub rtc_tcp: u16,
+    /// ICE over UDP (a single port, muxed).
+    pub rtc_udp: u16,
+}
+
+impl Ports {
+    /// Three distinct loopback ports that are free now (each for both TCP and UDP). Another
+    /// process can still take one before the server binds it; the start then fails with the
+    /// server's bind error.
+    ///
+    /// # Errors
+    ///
+    /// When the operating system gives no such port.
+    pub fn free() -> Result<Ports, Error> {
+        let mut held = Vec::new();
+        let mut pick = || -> Result<u16, Error> {
+            for _ in 0..20 {
+                let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|error| {
+                    Error::new(ErrorKind::Ports, "cannot bind a loopback port").with_source(error)
+                })?;
+                let port = tcp
+                    .local_addr()
+                    .map_err(|error| {
+                        Error::new(ErrorKind::Ports, "no local address").with_source(error)
+                    })?
+                    .port();
+                if let Ok(udp) = UdpSocket::bind((Ipv4Addr::LOCALHOST, port)) {
+                    held.push((tcp, udp));
+                    return Ok(port);
+                }
+            }
+            Err(Error::new(
+                ErrorKind::Ports,
+                "found no loopback port free for both TCP and UDP",
+            ))
+        };
+        Ok(Ports {
+            http: pick()?,
+            rtc_tcp: pick()?,
+            rtc_udp: pick()?,
+        })
+    }
+}
+
+/// A LiveKit server image and its configuration: a [`testcontainers::Image`].
+///
+/// [`LiveKitServer::default`] is the official image at [`LIVEKIT_SERVER_VERSION`], the
+/// development keys, no Redis (a single node keeping rooms in memory), no webhooks, on
+/// Docker's default bridge network (the HTTP port is published on a free host port; media
+/// needs [`LiveKitServer::with_host_network`]).
+#[derive(Clone)]
+pub struct LiveKitServer {
+    image: String,
+    tag: String,
+    keys: Vec<(String, String)>,
+    webhook_urls: Vec<String>,
+    redis: Option<String>,
+    redis_db: u8,
+    network: Option<String>,
+    host_ports: Option<Ports>,
+    extra_config: String,
+    /// The configuration, rendered when an option changes (the image hands out borrows).
+    config: String,
+    ready: Vec<String>,
+}
+
+impl Default for LiveKitServer {
+    fn default() -> LiveKitServer {
+        LiveKitServer {
+            image: LIVEKIT_SERVER_IMAGE.to_owned(),
+            tag: LIVEKIT_SERVER_VERSION.to_owned(),
+            keys: vec![(DEV_API_KEY.to_owned(), DEV_API_SECRET.to_owned())],
+            webhook_urls: Vec::new(),
+            redis: None,
+            redis_db: 0,
+            network: None,
+            host_ports: None,
+            extra_config: String::new(),
+            config: String::new(),
+            ready: vec![READY_LINE.to_owned()],
+        }
+        .rendered()
+    }
+}
+
+impl fmt::Debug for LiveKitServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The secrets stay out: only the key names.
+        f.debug_struct("LiveKitServer")
+            .field("image", &format_args!("{}:{}", self.image, self.tag))
+            .field(
+                "api_keys",
+                &self.keys.iter().map(|(key, _)| key).collect::<Vec<_>>(),
+            )
+            .field("webhook_urls", &self.webhook_urls)
+            .field("redis", &self.redis)
+            .field("network", &self.network)
+            .field("host_ports", &self.host_ports)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveKitServer {
+    fn rendered(mut self) -> LiveKitServer {
+        let (http_port, rtc_tcp_port, rtc_udp_port) = match self.host_ports {
+            Some(ports) => (ports.http, ports.rtc_tcp, ports.rtc_udp),
+            None => (HTTP_PORT, RTC_TCP_PORT, RTC_UDP_PORT),
+        };
+        self.config = config::render(&Settings {
+            http_port,
+            rtc_tcp_port,
+            rtc_udp_port,
+            host_network: self.host_ports.is_some(),
+            keys: &self.keys,
+            webhook_urls: &self.webhook_urls,
+            redis: self.redis.as_deref(),
+            redis_db: self.redis_db,
+            extra: &self.extra_config,
+        });
+        self
+    }
+
+    /// Another image or tag: a registry mirror, or an image built locally. Its entry point
+    /// must be the `livekit-server` binary (it reads its configuration from `LIVEKIT_CONFIG`).
+    #[must_use]
+    pub fn with_image(mut self, name: impl Into<String>, tag: impl Into<String>) -> Self {
+        self.image = name.into();
+        self.tag = tag.into();
+        self
+    }
+
+    /// The one API key and secret the server accepts (replacing the development pair).
+    #[must_use]
+    pub fn with_keys(mut self, api_key: impl Into<String>, api_secret: impl Into<String>) -> Self {
+        self.keys = vec![(api_key.into(), api_secret.into())];
+        self.rendered()
+    }
+
+    /// A URL the server posts its webhooks to, signed with the API key. It must be reachable
+    /// from inside the container: on the host network `http://127.0.0.1:PORT/...`; on a bridge
+    /// network `http://host.docker.internal:PORT/...` (mapped to the host's gateway address,
+    /// so the receiver must listen on that interface, e.g. `0.0.0.0`).
+    #[must_use]
+    pub fn with_webhook_url(mut self, url: impl Into<String>) -> Self {
+        self.webhook_urls.push(url.into());
+        self.rendered()
+    }
+
+    /// A Redis the server keeps its state in (`host:port` as seen from the container), making it
+    /// one node of a cluster that other servers on the same Redis can join.
+    #[must_use]
+    pub fn with_redis_address(mut self, address: impl Into<String>) -> Self {
+        self.redis = Some(address.into());
+        self.rendered()
+    }
+
+    /// The Redis database the server uses (default 0): servers on one Redis form one cluster
+    /// per database, so that several clusters can share one Redis.
+    #[must_use]
+    pub fn with_redis_db(mut self, db: u8) -> Self {
+        self.redis_db = db;
+        self.rendered()
+    }
+
+    /// A [`Redis`](crate::Redis) container: its address as the server sees it, and its network.
+    #[must_use]
+    pub fn with_redis(mut self, redis: &RedisContainer) -> Self {
+        self.redis = Some(redis.address_for_containers());
+        if let Some(network) = redis.network() {
+            self.network = Some(network.to_owned());
+        }
+        self.rendered()
+    }
+
+    /// YAML appended to the configuration, for every other server option (`room:`, `rtc:`
+    /// beyond the ports, `logging:`, ...). It must not repeat a top-level key that the options
+    /// above write (`port`, `bind_addresses`, `rtc`, `keys`, `webhook`, `redis`); the server
+    /// rejects unknown keys, so a typo fails the start.
+    #[must_use]
+    pub fn with_config_yaml(mut self, yaml: impl Into<String>) -> Self {
+        self.extra_config = yaml.into();
+        self.rendered()
+    }
+
+    /// Runs the container on the host's network, the server listening on `ports` of
+    /// `127.0.0.1` and announcing `127.0.0.1` as its media address: what WebRTC clients on this
+    /// host (a browser, a client SDK) need. See [`Ports::free`].
+    #[must_use]
+    pub fn with_host_network(mut self, ports: Ports) -> Self {
+        self.host_ports = Some(ports);
+        self.network = None;
+        self.rendered()
+    }
+
+    /// Runs the container on a user-defined Docker network (created if missing), so that it
+    /// reaches other containers there by name (see [`Redis::with_network`](crate::Redis)).
+    #[must_use]
+    pub fn with_network(mut self, network: impl Into<String>) -> Self {
+        self.network = Some(network.into());
+        self.host_ports = None;
+        self.rendered()
+    }
+
+    /// The first API key.
+    #[must_use]
+    pub fn api_key(&self) -> &str {
+        self.keys.first().map_or("", |(key, _)| key)
+    }
+
+    /// Its secret.
+    #[must_use]
+    pub fn api_secret(&self) -> &str {
+        self.keys.first().map_or("", |(_, secret)| secret)
+    }
+
+    /// The configuration the server gets (it contains the secrets).
+    #[must_use]
+    pub fn config_yaml(&self) -> &str {
+        &self.config
+    }
+
+    /// The host ports, when on the host network.
+    #[must_use]
+    pub fn host_ports(&self) -> Option<Ports> {
+        self.host_ports
+    }
+
+    /// The container request: this image with its network, the [`LABEL`], and on a bridge
+    /// network `host.docker.internal` mapped to the host. Add your own
+    /// [`ImageExt`](testcontainers::ImageExt) options (a log consumer, labels, a name), start
+    /// it, and wrap it with [`LiveKitContainer::from_container`].
+    pub fn into_request(self) -> ContainerRequest<LiveKitServer> {
+        let network = if self.host_ports.is_some() {
+            Some("host".to_owned())
+        } else {
+            self.network.clone()
+        };
+        let host_network = self.host_ports.is_some();
+        let mut request = self.with_label(LABEL, env!("CARGO_PKG_VERSION"));
+        if !host_network {
+            request = request.with_host("host.docker.internal", Host::HostGateway);
+        }
+        match network {
+            Some(network) => request.with_network(network),
+            None => request,
+        }
+    }
+
+    /// Starts the server and returns once it has bound its ports.
+    ///
+    /// # Errors
+    ///
+    /// When the Docker engine cannot be reached, the image is missing and cannot be pulled, or
+    /// the server exits before it is ready (a bad configuration: the error has its output).
+    pub async fn start(self) -> Result<LiveKitContainer, Error> {
+        let container = self
+            .into_request()
+            .start()
+            .await
+            .map_err(|error| Error::container("cannot start the LiveKit server", error))?;
+        LiveKitContainer::from_container(container).await
+    }
+}
+
+impl Image for LiveKitServer {
+    fn name(&self) -> &str {
+        &self.image
+    }
+
+    fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    fn ready_conditions(&self) -> Vec<WaitFor> {
+        self.ready
+            .iter()
+            .map(|line| WaitFor::message_on_either_std(line.as_str()))
+            .collect()
+    }
+
+    fn env_vars(
+        &self,
+    ) -> impl IntoIterator<Item = (impl Into<Cow<'_, str>>, impl Into<Cow<'_, str>>)> {
+        [("LIVEKIT_CONFIG", self.config.as_str())]
+    }
+
+    fn expose_ports(&self) -> &[ContainerPort] {
+        const BRIDGED: &[ContainerPort] = &[
+            ContainerPort::Tcp(HTTP_PORT),
+            ContainerPort::Tcp(RTC_TCP_PORT),
+            ContainerPort::Udp(RTC_UDP_PORT),
+        ];
+        if self.host_ports.is_some() {
+            &[]
+        } else {
+            BRIDGED
+        }
+    }
+}
+
+/// A running LiveKit server. Dropping it removes the container.
+#[derive(Debug)]
+pub struct LiveKitContainer {
+    container: ContainerAsync<LiveKitServer>,
+    url: String,
+}
+
+impl LiveKitContainer {
+    /// Wraps a container started from [`LiveKitServer::into_request`].
+    ///
+    /// # Errors
+    ///
+    /// When the engine does not say which host port the HTTP port is published on.
+    pub async fn from_container(
+        container: ContainerAsync<LiveKitServer>,
+    ) -> Result<LiveKitContainer, Error> {
+        let url = match container.image().host_ports {
+            Some(ports) => format!("http://127.0.0.1:{}", ports.http),
+            None => {
+                let host = container
+                    .get_host()
+                    .await
+                    .map_err(|error| Error::container("no host for the container", error))?;
+                let port = container
+                    .get_host_port_ipv4(HTTP_PORT)
+                    .await
+                    .map_err(|error| Error::container("the HTTP port is not published", error))?;
+                format!("http://{host}:{port}")
+            }
+        };
+        Ok(LiveKitContainer { container, url })
+    }
+
+    /// The server's HTTP URL, `http://host:port` (the API, and `ws://` signalling).
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// [`LiveKitContainer::url`] as `ws://host:port`, as client SDKs take it.
+    #[must_use]
+    pub fn ws_url(&self) -> String {
+        self.url.replacen("http://", "ws://", 1)
+    }
+
+    /// The API key the server accepts.
+    #[must_use]
+    pub fn api_key(&self) -> &str {
+        self.container.image().api_key()
+    }
+
+    /// Its secret.
+    #[must_use]
+    pub fn api_secret(&self) -> &str {
+        self.container.image().api_secret()
+    }
+
+    /// The testcontainers handle: stop, start, pause, logs, ...
+    #[must_use]
+    pub fn container(&self) -> &ContainerAsync<LiveKitServer> {
+        &self.container
+    }
+
+    /// A `LiveKitApi` for this server with its key and secret.
+    ///
+    /// # Errors
+    ///
+    /// When the client cannot be built (it can: the URL and credentials are checked).
+    #[cfg(feature = "sdk")]
+    pub fn api(&self) -> Result<livekit_server_sdk::LiveKitApi, Error> {
+        livekit_server_sdk::LiveKitApi::new(&self.url, self.api_key(), self.api_secret()).map_err(
+            |error| Error::new(ErrorKind::Client, "cannot build the client").with_source(error),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_the_secret_out() {
+        let server = LiveKitServer::default().with_keys("APIk", "very-secret-value");
+        let debug = format!("{server:?}");
+        assert!(debug.contains("APIk"), "{debug}");
+        assert!(!debug.contains("very-secret-value"), "{debug}");
+        assert!(server.config_yaml().contains("very-secret-value"));
+    }
+
+    #[test]
+    fn defaults_are_the_pinned_image_and_the_dev_keys() {
+        let server = LiveKitServer::default();
+        assert_eq!(server.name(), "livekit/livekit-server");
+        assert_eq!(server.tag(), LIVEKIT_SERVER_VERSION);
+        assert_eq!(server.api_key(), "devkey");
+        assert_eq!(server.api_secret(), "secret");
+        assert_eq!(server.expose_ports().len(), 3);
+        assert!(server.config_yaml().contains("port: 7880\n"));
+    }
+
+    #[test]
+    fn host_network_uses_the_given_ports_and_publishes_none() {
+        let ports = Ports::free().expect("ports");
+        let server = LiveKitServer::default().with_host_network(ports);
+        assert!(server.expose_ports().is_empty());
+        let yaml = server.config_yaml();
+        assert!(yaml.contains(&format!("port: {}\n", ports.http)), "{yaml}");
+        assert!(yaml.contains(&format!("udp_port: {}\n", ports.rtc_udp)));
+        let mut all = [ports.http, ports.rtc_tcp, ports.rtc_udp];
+        all.sort_unstable();
+        assert!(all[0] != all[1] && all[1] != all[2]);
+    }
+
+    #[test]
+    fn options_reach_the_configuration() {
+        let server = LiveKitServer::default()
+            .with_webhook_url("http://127.0.0.1:9/h")
+            .with_redis_address("10.0.0.1:6379")
+            .with_config_yaml("room:\n  auto_create: false\n");
+        let yaml = server.config_yaml();
+        for needle in [
+            "- \"http://127.0.0.1:9/h\"",
+            "address: \"10.0.0.1:6379\"",
+            "auto_create: false",
+        ] {
+            assert!(yaml.contains(needle), "{needle} missing from {yaml}");
+        }
+    }
+}
