@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use livekit_server_http::{Error, TwirpCode};
 use livekit_server_room::{RoomClient, proto};
 use livekit_server_tests::{Participant, TestEnv, unique_name};
-use support::{JOIN, assert_twirp, expect_twirp, join_token, rooms_named};
+use support::{JOIN, assert_twirp, expect_twirp, join_token, participant_until, rooms_named};
 
 /// The server's answer for a room it does not have.
 const NO_ROOM: &str = "twirp error unknown: requested room does not exist";
@@ -48,26 +48,6 @@ fn assert_not_implemented<T: Debug>(result: Result<T, Error>) {
         "twirp error unknown: not implemented",
     );
     assert_eq!(error.attempts(), 1);
-}
-
-/// Polls `GetParticipant` until `check` holds: the server stores what its RTC side learns
-/// (tracks, mutes) a moment after the participant's own events.
-async fn participant_until(
-    rooms: &RoomClient,
-    room: &str,
-    who: &str,
-    what: &str,
-    check: impl Fn(&proto::ParticipantInfo) -> bool,
-) -> proto::ParticipantInfo {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let info = rooms.get_participant(identity(room, who)).await.unwrap();
-        if check(&info) {
-            return info;
-        }
-        assert!(Instant::now() < deadline, "{what}: never seen in {info:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Calls the participant's `echo` RPC method through `PerformRpc` once the server can reach

@@ -16,36 +16,13 @@ use livekit_server_http::TwirpCode;
 use livekit_server_room::{RoomClient, proto};
 use livekit_server_sip::SipClient;
 use livekit_server_tests::{Participant, TestEnv, unique_name};
-use support::{JOIN, assert_twirp, expect_twirp, join_token, rooms_named};
+use support::{JOIN, assert_twirp, expect_twirp, join_token, participant_until, rooms_named};
 
 /// The server's answer for a room it does not have.
 const NO_ROOM: &str = "twirp error unknown: requested room does not exist";
 
 fn rooms(env: &TestEnv) -> RoomClient {
     RoomClient::from_client(support::client(env))
-}
-
-/// `GetParticipant` (by `RoomParticipantIdentity::new`) until `check` holds: the server
-/// stores what its RTC side learns (tracks, mutes) a moment after the participant's events.
-async fn participant_until(
-    rooms: &RoomClient,
-    room: &str,
-    who: &str,
-    what: &str,
-    check: impl Fn(&proto::ParticipantInfo) -> bool,
-) -> proto::ParticipantInfo {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let info = rooms
-            .get_participant(proto::RoomParticipantIdentity::new(room, who))
-            .await
-            .unwrap();
-        if check(&info) {
-            return info;
-        }
-        assert!(Instant::now() < deadline, "{what}: never seen in {info:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// `PerformRpc` (by `PerformRpcRequest::new`) of the participant's `echo` method once its data

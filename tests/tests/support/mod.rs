@@ -10,7 +10,7 @@
 pub(crate) mod load_mix;
 
 use std::fmt::Debug;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{Stream, TryStreamExt as _};
 use livekit_server_auth::{AccessToken, VideoGrants};
@@ -112,4 +112,28 @@ pub(crate) fn expect_twirp<T: Debug>(
     let error = expect_err(result);
     assert_twirp(&error, code, status, message);
     error
+}
+
+/// `GetParticipant` (by `RoomParticipantIdentity::new`) until `check` holds: the server stores
+/// what its RTC side learns (tracks, mutes) a moment after the participant's own events.
+/// Fails after 10 s naming `what`.
+pub(crate) async fn participant_until(
+    rooms: &RoomClient,
+    room: &str,
+    who: &str,
+    what: &str,
+    check: impl Fn(&proto::ParticipantInfo) -> bool,
+) -> proto::ParticipantInfo {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = rooms
+            .get_participant(proto::RoomParticipantIdentity::new(room, who))
+            .await
+            .unwrap();
+        if check(&info) {
+            return info;
+        }
+        assert!(Instant::now() < deadline, "{what}: never seen in {info:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
