@@ -1,7 +1,8 @@
 //! Throughput and latency of `POST /token`, in one run: `livekit-app-server` (ours, logging
 //! its `token issued` line at `info`) against a minimal axum server on the official
 //! `livekit-api` crate (`token-official`) and a minimal Express + `livekit-server-sdk` server
-//! (`express/server.js`). The load generator is `wrk` (Debian's package), with keep-alive.
+//! (`express/server.js`), with the floor of the stack (`floor`: hyper answering a fixed body,
+//! no work at all) for scale. The load generator is `wrk` (Debian's package), with keep-alive.
 //!
 //! Each server runs pinned to one core (`taskset -c <server-core>`), `wrk` (one thread) on
 //! another (`taskset -c <load-core>`). All servers are started and warmed up first; then, in
@@ -275,6 +276,7 @@ fn main() {
     let official = std::env::current_exe()
         .expect("current exe")
         .with_file_name("token-official");
+    let floor = official.with_file_name("floor");
     let express = bench.join("express/server.js");
     assert!(
         options.ours.exists(),
@@ -305,7 +307,8 @@ fn main() {
 
     let node = PathBuf::from("node");
     let express_arg = express.to_string_lossy().into_owned();
-    let contenders: [(&str, &Path, Vec<&str>, &str); 4] = [
+    let contenders: [(&str, &Path, Vec<&str>, &str); 5] = [
+        ("floor: hyper, a fixed answer", &floor, vec![], "info"),
         ("ours (RUST_LOG=info)", &options.ours, vec![], "info"),
         ("ours (RUST_LOG=warn)", &options.ours, vec![], "warn"),
         ("axum + livekit-api 0.10.0", &official, vec![], "info"),
