@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use livekit_server_http::{Error, TwirpCode};
 use livekit_server_room::{RoomClient, proto};
 use livekit_server_tests::{Participant, TestEnv, unique_name};
-use support::{JOIN, assert_twirp, expect_twirp, join_token, participant_until, rooms_named};
+use support::{
+    JOIN, echo_when_reachable, expect_twirp, join_token, participant_until, rooms_named,
+};
 
 /// The server's answer for a room it does not have.
 const NO_ROOM: &str = "twirp error unknown: requested room does not exist";
@@ -48,43 +50,6 @@ fn assert_not_implemented<T: Debug>(result: Result<T, Error>) {
         "twirp error unknown: not implemented",
     );
     assert_eq!(error.attempts(), 1);
-}
-
-/// Calls the participant's `echo` RPC method through `PerformRpc` once the server can reach
-/// it: a participant that has just connected opens its data channel a moment later, and until
-/// then the server answers `internal` "data channel is not available" (asserted, and tried
-/// again).
-async fn echo_when_reachable(
-    rooms: &RoomClient,
-    room: &str,
-    who: &str,
-    payload: &str,
-) -> proto::PerformRpcResponse {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let result = rooms
-            .perform_rpc(proto::PerformRpcRequest {
-                room: room.to_owned(),
-                destination_identity: who.to_owned(),
-                method: "echo".into(),
-                payload: payload.to_owned(),
-                response_timeout_ms: 10_000,
-            })
-            .await;
-        match result {
-            Ok(response) => return response,
-            Err(error) => {
-                assert_twirp(
-                    &error,
-                    TwirpCode::Internal,
-                    500,
-                    "twirp error unknown: data channel is not available",
-                );
-                assert!(Instant::now() < deadline, "never reachable: {error:?}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    }
 }
 
 /// The audio frames `participant` received so far on `track`.

@@ -8,46 +8,22 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use livekit_server_agent_dispatch::AgentDispatchClient;
 use livekit_server_egress::EgressClient;
 use livekit_server_http::TwirpCode;
 use livekit_server_room::{RoomClient, proto};
 use livekit_server_sip::SipClient;
 use livekit_server_tests::{Participant, TestEnv, unique_name};
-use support::{JOIN, assert_twirp, expect_twirp, join_token, participant_until, rooms_named};
+use support::{
+    JOIN, assert_twirp, echo_when_reachable, expect_twirp, join_token, participant_until,
+    rooms_named,
+};
 
 /// The server's answer for a room it does not have.
 const NO_ROOM: &str = "twirp error unknown: requested room does not exist";
 
 fn rooms(env: &TestEnv) -> RoomClient {
     RoomClient::from_client(support::client(env))
-}
-
-/// `PerformRpc` (by `PerformRpcRequest::new`) of the participant's `echo` method once its data
-/// channel is open; until then the server answers `internal` "data channel is not available".
-async fn echo_when_reachable(rooms: &RoomClient, room: &str, who: &str, payload: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let request = proto::PerformRpcRequest {
-            response_timeout_ms: 10_000,
-            ..proto::PerformRpcRequest::new(room, who, "echo", payload)
-        };
-        match rooms.perform_rpc(request).await {
-            Ok(response) => return response.payload,
-            Err(error) => {
-                assert_twirp(
-                    &error,
-                    TwirpCode::Internal,
-                    500,
-                    "twirp error unknown: data channel is not available",
-                );
-                assert!(Instant::now() < deadline, "never reachable: {error:?}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,7 +133,9 @@ async fn room_calls_in_their_short_forms() {
     // SendData::new to alice only, with a topic (PerformRpc::new first: her data channel is
     // open once she answers).
     assert_eq!(
-        echo_when_reachable(&rooms, &name, "alice", "ready").await,
+        echo_when_reachable(&rooms, &name, "alice", "ready")
+            .await
+            .payload,
         "ready"
     );
     rooms

@@ -137,3 +137,35 @@ pub(crate) async fn participant_until(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// `PerformRpc` of the participant's `echo` method (by `PerformRpcRequest::new`) once the server
+/// can reach it: a participant that has just connected opens its data channel a moment later,
+/// and until then the server answers `internal` "data channel is not available" (asserted,
+/// and tried again for 15 s).
+pub(crate) async fn echo_when_reachable(
+    rooms: &RoomClient,
+    room: &str,
+    who: &str,
+    payload: &str,
+) -> proto::PerformRpcResponse {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let request = proto::PerformRpcRequest {
+            response_timeout_ms: 10_000,
+            ..proto::PerformRpcRequest::new(room, who, "echo", payload)
+        };
+        match rooms.perform_rpc(request).await {
+            Ok(response) => return response,
+            Err(error) => {
+                assert_twirp(
+                    &error,
+                    TwirpCode::Internal,
+                    500,
+                    "twirp error unknown: data channel is not available",
+                );
+                assert!(Instant::now() < deadline, "never reachable: {error:?}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
