@@ -43,6 +43,22 @@ fn client_for(url: &str, key: &str, secret: &str) -> RoomClient {
 }
 
 /// One `ListRooms`, timed.
+/// `SendData` (not idempotent) to a server that does not answer: one attempt, failed at the
+/// attempt timeout, its outcome unknown (the request was sent, so it is not replayed).
+async fn send_data_times_out_once(rooms: &RoomClient, room: &str) {
+    let started = Instant::now();
+    let request =
+        proto::SendDataRequest::new(room, b"x".to_vec(), proto::data_packet::Kind::Reliable);
+    let error = expect_err(rooms.send_data(request).await);
+    let elapsed = started.elapsed();
+    assert!(error.is_timeout() && error.outcome_unknown(), "{error:?}");
+    assert_eq!(error.attempts(), 1, "{error:?}");
+    assert!(
+        elapsed >= ATTEMPT - Duration::from_millis(50) && elapsed < ATTEMPT + MARGIN,
+        "{elapsed:?}"
+    );
+}
+
 async fn timed_list(rooms: &RoomClient) -> (Duration, Result<proto::ListRoomsResponse, Error>) {
     let started = Instant::now();
     let result = rooms.list_rooms(proto::ListRoomsRequest::default()).await;
@@ -178,23 +194,7 @@ async fn a_paused_server_fails_calls_at_their_deadline_and_the_same_client_recov
     );
 
     // A non-idempotent call is not replayed after a timeout: its outcome is unknown.
-    let started = Instant::now();
-    let error = expect_err(
-        rooms
-            .send_data(proto::SendDataRequest {
-                room: room.clone(),
-                data: b"x".to_vec(),
-                ..Default::default()
-            })
-            .await,
-    );
-    let elapsed = started.elapsed();
-    assert!(error.is_timeout() && error.outcome_unknown(), "{error:?}");
-    assert_eq!(error.attempts(), 1, "{error:?}");
-    assert!(
-        elapsed >= ATTEMPT - Duration::from_millis(50) && elapsed < ATTEMPT + MARGIN,
-        "{elapsed:?}"
-    );
+    send_data_times_out_once(&rooms, &room).await;
 
     // Resumed (it answers its health check again): the same client works, and the room is
     // still there, the process having been frozen, not restarted.
@@ -249,23 +249,7 @@ async fn a_server_that_never_answers_fails_calls_at_their_deadline() {
     );
 
     // A non-idempotent call is not replayed after a timeout: its outcome is unknown.
-    let started = Instant::now();
-    let error = expect_err(
-        rooms
-            .send_data(proto::SendDataRequest {
-                room: "silent".into(),
-                data: b"x".to_vec(),
-                ..Default::default()
-            })
-            .await,
-    );
-    let elapsed = started.elapsed();
-    assert!(error.is_timeout() && error.outcome_unknown(), "{error:?}");
-    assert_eq!(error.attempts(), 1, "{error:?}");
-    assert!(
-        elapsed >= ATTEMPT - Duration::from_millis(50) && elapsed < ATTEMPT + MARGIN,
-        "{elapsed:?}"
-    );
+    send_data_times_out_once(&rooms, "silent").await;
 
     // An absolute deadline shorter than the attempt timeout wins.
     let deadline = Instant::now() + Duration::from_millis(600);
