@@ -43,6 +43,20 @@ fn client_for(url: &str, key: &str, secret: &str) -> RoomClient {
 }
 
 /// One `ListRooms`, timed.
+/// `ListRooms` (a read) to a server that does not answer: attempts of 2 s retried until the
+/// call's 4 s deadline, its outcome unknown (the request was sent).
+async fn list_times_out_at_the_deadline(rooms: &RoomClient) {
+    let (elapsed, result) = timed_list(rooms).await;
+    let error = expect_err(result);
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.outcome_unknown(), "the request was sent");
+    assert!(error.attempts() >= 2, "{error:?}");
+    assert!(
+        elapsed >= CALL - Duration::from_millis(50) && elapsed < CALL + MARGIN,
+        "{elapsed:?}: {error:?}"
+    );
+}
+
 /// `SendData` (not idempotent) to a server that does not answer: one attempt, failed at the
 /// attempt timeout, its outcome unknown (the request was sent, so it is not replayed).
 async fn send_data_times_out_once(rooms: &RoomClient, room: &str) {
@@ -183,15 +197,7 @@ async fn a_paused_server_fails_calls_at_their_deadline_and_the_same_client_recov
     tokio::task::block_in_place(|| server.pause());
 
     // A read: attempts of 2 s are retried until the call's 4 s deadline.
-    let (elapsed, result) = timed_list(&rooms).await;
-    let error = expect_err(result);
-    assert!(error.is_timeout(), "{error:?}");
-    assert!(error.outcome_unknown(), "the request was sent");
-    assert!(error.attempts() >= 2, "{error:?}");
-    assert!(
-        elapsed >= CALL - Duration::from_millis(50) && elapsed < CALL + MARGIN,
-        "{elapsed:?}: {error:?}"
-    );
+    list_times_out_at_the_deadline(&rooms).await;
 
     // A non-idempotent call is not replayed after a timeout: its outcome is unknown.
     send_data_times_out_once(&rooms, &room).await;
@@ -223,15 +229,7 @@ async fn a_server_that_never_answers_fails_calls_at_their_deadline() {
     let rooms = client_for(&url, "APIsilent", "silent-secret-silent-secret-0123");
 
     // A read: attempts of 2 s are retried until the call's 4 s deadline.
-    let (elapsed, result) = timed_list(&rooms).await;
-    let error = expect_err(result);
-    assert!(error.is_timeout(), "{error:?}");
-    assert!(error.outcome_unknown(), "the request was sent");
-    assert!(error.attempts() >= 2, "{error:?}");
-    assert!(
-        elapsed >= CALL - Duration::from_millis(50) && elapsed < CALL + MARGIN,
-        "{elapsed:?}: {error:?}"
-    );
+    list_times_out_at_the_deadline(&rooms).await;
 
     // One attempt of 1 s, as configured per call.
     let quick = rooms.with_call_options(
