@@ -14,13 +14,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::Version;
-use livekit_server_http::auth::{TokenVerifier, VideoGrants};
 use livekit_server_http::{CallOptions, Client, Error, RetryPolicy, Scope, TwirpCode};
 use support::rooms::{
     CREATE_SIP_PARTICIPANT, LIST_ROOMS, ListRoomsRequest, ListRoomsResponse, rooms,
 };
 use support::tls::{H2, HTTP11, client_builder};
-use support::{KEY, Reply, SECRET, Server, Then, call, expect_timeout};
+use support::{Reply, Server, Then, call, expect_timeout};
 
 /// The per-call timeout of every call here unless a test says otherwise: a hang fails the
 /// test within it.
@@ -89,18 +88,7 @@ async fn an_h2_only_server_gets_the_complete_twirp_request_over_http2() {
         r.timeout_ms()
     );
     // `Authorization: Bearer <token>` with exactly the RPC's grant.
-    let claims = TokenVerifier::new(KEY, SECRET)
-        .unwrap()
-        .verify(r.bearer())
-        .unwrap();
-    assert_eq!(claims.iss, KEY);
-    assert_eq!(
-        claims.video,
-        Some(VideoGrants {
-            room_list: true,
-            ..Default::default()
-        })
-    );
+    support::room_list_claims(r.bearer());
 }
 
 /// Three calls to a server accepting `alpn` go out in `version`, complete, on one

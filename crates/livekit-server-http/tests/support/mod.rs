@@ -87,6 +87,26 @@ impl Seen {
     }
 }
 
+/// The claims of `bearer`, a token that must verify under [`KEY`]/[`SECRET`], be issued by
+/// [`KEY`] and grant exactly `roomList` (what a `ListRooms` call or a region discovery for it
+/// sends).
+pub fn room_list_claims(bearer: &str) -> livekit_server_http::auth::Claims {
+    use livekit_server_http::auth::{TokenVerifier, VideoGrants};
+    let claims = TokenVerifier::new(KEY, SECRET)
+        .unwrap()
+        .verify(bearer)
+        .unwrap();
+    assert_eq!(claims.iss, KEY);
+    assert_eq!(
+        claims.video,
+        Some(VideoGrants {
+            room_list: true,
+            ..Default::default()
+        })
+    );
+    claims
+}
+
 /// `elapsed` is at least `expected` and at most `expected` plus a scheduling allowance.
 pub fn assert_near(elapsed: Duration, expected: Duration) {
     assert!(
