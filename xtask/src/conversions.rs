@@ -18,10 +18,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use prost_types::field_descriptor_proto::{Label, Type};
-use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorSet};
+use prost_types::{DescriptorProto, FileDescriptorSet};
 
 use crate::descriptors::{ServiceInfo, messages, rust_type_in};
-use crate::paging::{PAGE_TOKEN, TOKEN};
+use crate::paging::{PAGE_TOKEN, is_token};
 
 /// The code of `from_string.rs`: the conversions from a string of every request that fits the
 /// rule of this module, in name order.
@@ -80,34 +80,17 @@ fn only_string_field(request: &DescriptorProto) -> Option<&str> {
     fits.then(|| only.name())
 }
 
-fn is_token(field: &FieldDescriptorProto) -> bool {
-    field.label() != Label::Repeated
-        && field.r#type() == Type::Message
-        && field.type_name() == TOKEN
-}
-
 #[cfg(test)]
 mod tests {
-    use prost_types::FileDescriptorProto;
+    use prost_types::{FieldDescriptorProto, FileDescriptorProto};
 
     use super::*;
     use crate::descriptors::MethodInfo;
+    use crate::descriptors::fixtures::{field, message};
+    use crate::paging::TOKEN;
 
     fn string(name: &str) -> FieldDescriptorProto {
-        FieldDescriptorProto {
-            name: Some(name.to_owned()),
-            label: Some(Label::Optional as i32),
-            r#type: Some(Type::String as i32),
-            ..Default::default()
-        }
-    }
-
-    fn message(name: &str, fields: Vec<FieldDescriptorProto>) -> DescriptorProto {
-        DescriptorProto {
-            name: Some(name.to_owned()),
-            field: fields,
-            ..Default::default()
-        }
+        field(name, Label::Optional, "")
     }
 
     fn generate(messages: Vec<DescriptorProto>) -> String {
@@ -143,13 +126,7 @@ mod tests {
 
     #[test]
     fn only_a_lone_string_gets_conversions() {
-        let token = FieldDescriptorProto {
-            name: Some(PAGE_TOKEN.to_owned()),
-            label: Some(Label::Optional as i32),
-            r#type: Some(Type::Message as i32),
-            type_name: Some(TOKEN.to_owned()),
-            ..Default::default()
-        };
+        let token = field(PAGE_TOKEN, Label::Optional, TOKEN);
         let mut repeated = string("room");
         repeated.label = Some(Label::Repeated as i32);
         let mut in_oneof = string("room");

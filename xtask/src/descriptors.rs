@@ -244,6 +244,37 @@ pub(crate) fn messages(fds: &FileDescriptorSet) -> BTreeMap<String, &DescriptorP
     out
 }
 
+/// Descriptors built by hand, for the generators' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use prost_types::field_descriptor_proto::{Label, Type};
+    use prost_types::{DescriptorProto, FieldDescriptorProto};
+
+    /// A field of type `type_name` (a message), or a string when `type_name` is empty.
+    pub(crate) fn field(name: &str, label: Label, type_name: &str) -> FieldDescriptorProto {
+        FieldDescriptorProto {
+            name: Some(name.to_owned()),
+            label: Some(label as i32),
+            r#type: Some(if type_name.is_empty() {
+                Type::String
+            } else {
+                Type::Message
+            } as i32),
+            type_name: (!type_name.is_empty()).then(|| type_name.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    /// A message with these fields.
+    pub(crate) fn message(name: &str, fields: Vec<FieldDescriptorProto>) -> DescriptorProto {
+        DescriptorProto {
+            name: Some(name.to_owned()),
+            field: fields,
+            ..Default::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

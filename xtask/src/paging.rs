@@ -125,7 +125,7 @@ fn field<'a>(message: &'a DescriptorProto, name: &str) -> Option<&'a FieldDescri
 }
 
 /// A single (not repeated) `livekit.TokenPagination` field.
-fn is_token(field: &FieldDescriptorProto) -> bool {
+pub(crate) fn is_token(field: &FieldDescriptorProto) -> bool {
     field.label() != Label::Repeated
         && field.r#type() == Type::Message
         && field.type_name() == TOKEN
@@ -137,28 +137,7 @@ mod tests {
 
     use super::*;
     use crate::descriptors::MethodInfo;
-
-    fn field(name: &str, label: Label, type_name: &str) -> FieldDescriptorProto {
-        FieldDescriptorProto {
-            name: Some(name.to_owned()),
-            label: Some(label as i32),
-            r#type: Some(if type_name.is_empty() {
-                Type::String
-            } else {
-                Type::Message
-            } as i32),
-            type_name: (!type_name.is_empty()).then(|| type_name.to_owned()),
-            ..Default::default()
-        }
-    }
-
-    fn message(name: &str, fields: Vec<FieldDescriptorProto>) -> DescriptorProto {
-        DescriptorProto {
-            name: Some(name.to_owned()),
-            field: fields,
-            ..Default::default()
-        }
-    }
+    use crate::descriptors::fixtures::{field, message};
 
     /// A `livekit` file with `messages` and one service whose RPCs are `(name, input, output)`.
     fn protocol(
