@@ -6,7 +6,7 @@
 //! [`FLUSH_PERIOD`] (sooner once [`WAKE_LINES`] lines wait) and writes it to standard output
 //! in one write. A request never waits for the terminal or the log collector. When the queue
 //! is full (the output is slower than the requests for a while) a new line is dropped rather
-//! than making the request wait, and counted: a reporter logs `log lines dropped` with the
+//! than making the request wait, and counted: the writer thread logs `log lines dropped` with the
 //! count within a second, and the total is written to standard error at exit. No line is
 //! ever dropped silently.
 //!
@@ -18,9 +18,9 @@
 
 use std::io::{IsTerminal as _, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -44,7 +44,6 @@ const DROP_REPORT_PERIOD: Duration = Duration::from_secs(1);
 #[must_use = "logging stops when the guard is dropped"]
 #[derive(Debug)]
 pub struct LogGuard {
-    reporter: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
     counter: DropCounter,
     worker: Option<Worker>,
 }
@@ -58,10 +57,6 @@ impl LogGuard {
 
 impl Drop for LogGuard {
     fn drop(&mut self) {
-        if let Some((stop, reporter)) = self.reporter.take() {
-            drop(stop);
-            let _ = reporter.join();
-        }
         // Writes what is queued, then ends the writer thread.
         drop(self.worker.take());
         let total = self.counter.total();
@@ -150,9 +145,15 @@ impl Drop for Worker {
 }
 
 /// Takes what is queued every [`FLUSH_PERIOD`] (or at [`WAKE_LINES`] lines, or at close) and
-/// writes it to `output` in one write; after the close, the rest, then returns.
-fn write_batches(queue: &Queue, mut output: impl Write) {
+/// writes it to `output` in one write; after the close, the rest, then returns. At most every
+/// [`DROP_REPORT_PERIOD`] it also logs the lines dropped since its last report.
+fn write_batches(queue: &Arc<Queue>, mut output: impl Write) {
     let mut batch = Vec::new();
+    let mut drops = DropCounter {
+        queue: Arc::clone(queue),
+        reported: 0,
+    };
+    let mut reported_at = Instant::now();
     loop {
         let closed = {
             let pending = queue.lock();
@@ -168,6 +169,10 @@ fn write_batches(queue: &Queue, mut output: impl Write) {
             // Nowhere to report a failing standard output: the lines are lost with it.
             let _ = output.write_all(&batch).and_then(|()| output.flush());
             batch.clear();
+        }
+        if reported_at.elapsed() >= DROP_REPORT_PERIOD {
+            report_drops(&mut drops);
+            reported_at = Instant::now();
         }
         if closed {
             return;
@@ -242,21 +247,7 @@ pub fn init_logging(config: &Config) -> Result<LogGuard, String> {
         LogFormat::Human => builder.with_ansi(ansi).try_init(),
     };
     result.map_err(|error| format!("cannot install the log subscriber: {error}"))?;
-    let (stop, stopped) = mpsc::channel::<()>();
-    let mut reporter_counter = counter.clone();
-    let reporter = std::thread::Builder::new()
-        .name("livekit-app-server-log-drops".to_owned())
-        .spawn(move || {
-            // Until the guard drops the sender.
-            while let Err(mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(DROP_REPORT_PERIOD)
-            {
-                report_drops(&mut reporter_counter);
-            }
-        })
-        .map_err(|error| format!("cannot start the log reporter thread: {error}"))?;
     Ok(LogGuard {
-        reporter: Some((stop, reporter)),
         counter,
         worker: Some(worker),
     })
@@ -277,7 +268,7 @@ fn report_drops(counter: &mut DropCounter) {
 #[cfg(test)]
 mod tests {
     use std::io;
-    use std::sync::{Arc, Mutex};
+    use std::sync::{Arc, Mutex, mpsc};
 
     use super::*;
 
