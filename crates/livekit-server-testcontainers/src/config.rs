@@ -7,7 +7,9 @@
 
 use std::fmt::Write as _;
 
-/// A YAML double-quoted scalar (the JSON escapes, which YAML accepts).
+/// A YAML double-quoted scalar (the JSON escapes, which YAML accepts). Not `serde_json`'s
+/// string writer: it leaves DEL and the C1 controls raw, and a YAML reader (the server's
+/// `yaml.v3`) refuses those characters anywhere in the text, quoted or not.
 pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
