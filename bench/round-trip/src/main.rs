@@ -333,6 +333,9 @@ async fn one_call(clients: &Clients, imp: Impl) {
         Impl::Ours | Impl::OursH2 => {
             let client = match (imp, &clients.ours_h2) {
                 (Impl::OursH2, Some(h2)) => h2,
+                (Impl::OursH2, None) => {
+                    panic!("ours with HTTP/2 is measured over TLS only (--tls)")
+                }
                 _ => &clients.ours,
             };
             let response: proto::ListRoomsResponse = client
