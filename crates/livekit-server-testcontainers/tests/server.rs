@@ -1,6 +1,7 @@
 //! The module against a real Docker engine: a server on the host network that creates a room
 //! through the SDK and posts its `room_started` webhook to a receiver in this test; the
-//! default (bridged) server; Redis; a bad configuration; the blocking handles.
+//! default (bridged) server; Redis, on the host network and on a named network; a bad
+//! configuration; the blocking handles.
 //!
 //! They need a Docker engine and the images (`cargo xtask setup` builds them locally as
 //! `livekit/livekit-server:v1.13.5` and `redis:7.0`); without them they fail, saying so.
@@ -190,6 +191,59 @@ async fn two_servers_on_one_redis_see_each_others_rooms() {
     assert!(
         seen.rooms.iter().any(|r| r.name == "shared"),
         "the second node does not see the room: {seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_and_redis_on_a_named_network_see_each_others_rooms() {
+    // Names are global to the engine: this process's id keeps them apart from other runs.
+    let network = format!("livekit-testcontainers-test-{}", std::process::id());
+    let redis = Redis::default()
+        .with_network(&network, format!("{network}-redis"))
+        .start()
+        .await
+        .expect(NEEDS);
+    let first = LiveKitServer::default()
+        .with_redis(&redis)
+        .start()
+        .await
+        .expect(NEEDS);
+    let second = LiveKitServer::default()
+        .with_redis(&redis)
+        .start()
+        .await
+        .expect(NEEDS);
+    assert_ne!(
+        first.url(),
+        second.url(),
+        "each server has its own published port"
+    );
+    api(&first)
+        .room()
+        .create_room("on-the-network")
+        .await
+        .expect("the first server, through its published port");
+    let seen = api(&second)
+        .room()
+        .list_rooms(proto::ListRoomsRequest::all())
+        .await
+        .expect("the second server, through its published port");
+    assert!(
+        seen.rooms.iter().any(|r| r.name == "on-the-network"),
+        "the second node does not see the room, so the two do not share the Redis on {network}: \
+         {seen:?}"
+    );
+    drop((first, second, redis));
+    let listed = std::process::Command::new("docker")
+        .args(["network", "ls", "--quiet", "--filter"])
+        .arg(format!("name=^{network}$"))
+        .output()
+        .expect("the docker CLI");
+    assert!(listed.status.success());
+    assert!(
+        listed.stdout.is_empty(),
+        "the network outlived its containers: {}",
+        String::from_utf8_lossy(&listed.stdout)
     );
 }
 
