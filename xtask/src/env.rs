@@ -190,6 +190,9 @@ pub(crate) enum Leftovers {
 /// crate's label) and returns how many (best effort: a missing engine is not an error here,
 /// starting the environment reports it).
 pub(crate) fn remove_leftovers(which: Leftovers) -> usize {
+    if which == Leftovers::AllButLiveRuns {
+        remove_dead_test_networks();
+    }
     let filter = match which {
         Leftovers::AllButLiveRuns => livekit_server_testcontainers::LABEL,
         Leftovers::OfDeadRuns | Leftovers::OfThisRun => RUN_LABEL,
@@ -231,6 +234,51 @@ pub(crate) fn remove_leftovers(which: Leftovers) -> usize {
         .stderr(Stdio::null())
         .status();
     doomed.len()
+}
+
+/// The name of the networks the testcontainers crate's own tests create, before the test
+/// process's id (`crates/livekit-server-testcontainers/tests/server.rs`).
+const TEST_NETWORK_PREFIX: &str = "livekit-testcontainers-test-";
+
+/// Removes the networks of the testcontainers crate's tests whose process is gone:
+/// testcontainers removes a network with its last container, which a killed test never
+/// drops (its containers go with the label above). Best effort, like the containers.
+fn remove_dead_test_networks() {
+    let Ok(listing) = util::output(Command::new("docker").args([
+        "network",
+        "ls",
+        "--filter",
+        &format!("name={TEST_NETWORK_PREFIX}"),
+        "--format",
+        "{{.Name}}",
+    ])) else {
+        return;
+    };
+    let doomed = dead_test_networks(&listing);
+    if doomed.is_empty() {
+        return;
+    }
+    util::note(&format!(
+        "removing leftover test network(s): {}",
+        doomed.join(", ")
+    ));
+    let _ = Command::new("docker")
+        .args(["network", "rm"])
+        .args(&doomed)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// The networks of a `docker network ls` listing named after a test process that is gone.
+fn dead_test_networks(listing: &str) -> Vec<&str> {
+    listing
+        .lines()
+        .filter(|name| {
+            name.strip_prefix(TEST_NETWORK_PREFIX)
+                .is_some_and(|pid| !process_alive(pid))
+        })
+        .collect()
 }
 
 /// Whether the process `pid` runs (judged by `/proc`; a zombie, killed but not yet reaped by
@@ -425,6 +473,14 @@ mod tests {
         assert!(process_alive(&std::process::id().to_string()));
         assert!(!process_alive("999999999"));
         assert!(!process_alive("self-not-a-pid"));
+    }
+
+    #[test]
+    fn only_networks_of_dead_test_processes_are_removed() {
+        let own = format!("{TEST_NETWORK_PREFIX}{}", std::process::id());
+        let dead = format!("{TEST_NETWORK_PREFIX}999999999");
+        let listing = format!("{own}\n{dead}\nbridge\nmy-livekit-testcontainers-test-999999999\n");
+        assert_eq!(dead_test_networks(&listing), [dead.as_str()]);
     }
 
     #[test]
