@@ -84,10 +84,13 @@ pub struct Claims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observability: Option<ObservabilityGrants>,
     /// Configuration of the room if this participant creates it (protojson).
+    ///
+    /// Boxed: a `RoomConfiguration` is about 1.3 KB, four times the rest of the claims, and
+    /// inline it would be copied with every move of the claims (a token has one rarely).
     #[cfg(feature = "room-config")]
     #[cfg_attr(docsrs, doc(cfg(feature = "room-config")))]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub room_config: Option<livekit_server_proto::RoomConfiguration>,
+    pub room_config: Option<Box<livekit_server_proto::RoomConfiguration>>,
     /// LiveKit Cloud room preset name.
     #[serde(
         skip_serializing_if = "String::is_empty",

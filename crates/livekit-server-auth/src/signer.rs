@@ -221,11 +221,11 @@ mod tests {
         #[cfg(feature = "room-config")]
         {
             let mut c = claims.clone();
-            c.room_config = Some(livekit_server_proto::RoomConfiguration {
+            c.room_config = Some(Box::new(livekit_server_proto::RoomConfiguration {
                 name: "room \"with\" quotes".into(),
                 max_participants: 3,
                 ..Default::default()
-            });
+            }));
             cases.push(c);
         }
         cases

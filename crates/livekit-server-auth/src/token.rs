@@ -234,7 +234,7 @@ impl AccessToken {
         mut self,
         config: livekit_server_proto::RoomConfiguration,
     ) -> AccessToken {
-        self.claims_mut().room_config = Some(config);
+        self.claims_mut().room_config = Some(Box::new(config));
         self
     }
 
