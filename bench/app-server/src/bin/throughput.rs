@@ -11,7 +11,9 @@
 //! and concurrency, as the median over the rounds: requests/s (with the range), p50 and p99
 //! latency (wrk's `--latency`), the server's CPU time per request (user + system from
 //! `/proc/<pid>/stat`, over the run); and its peak RSS (`VmHWM`) and standard output, which
-//! this process drains as a log collector would.
+//! this process drains as a log collector would. This process runs on the load core too (it
+//! starts itself again under `taskset`), so that draining the servers' output never takes
+//! time from the server's core.
 //!
 //! ```sh
 //! cargo build --release -p livekit-app-server            # in the main workspace
@@ -270,8 +272,24 @@ fn wrk(port: u16, connections: u32, duration: Duration, core: u32, script: &Path
     }
 }
 
+/// Set in the environment of this process once it runs pinned to the load core.
+const PINNED: &str = "APP_SERVER_BENCH_PINNED";
+
 fn main() {
     let options = options();
+    if std::env::var_os(PINNED).is_none() {
+        // The threads that drain the servers' output are this process's: keep them (and
+        // everything else the driver does) off the server's core.
+        let status = Command::new("taskset")
+            .arg("-c")
+            .arg(options.load_core.to_string())
+            .arg(std::env::current_exe().expect("current exe"))
+            .args(std::env::args_os().skip(1))
+            .env(PINNED, "1")
+            .status()
+            .expect("taskset (util-linux)");
+        std::process::exit(status.code().unwrap_or(1));
+    }
     let bench = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
     let official = std::env::current_exe()
         .expect("current exe")
