@@ -187,12 +187,20 @@ pub(crate) enum Leftovers {
 }
 
 /// Removes containers carrying [`RUN_LABEL`] (or, for [`Leftovers::AllButLiveRuns`], the
-/// crate's label) and returns how many (best effort: a missing engine is not an error here,
-/// starting the environment reports it).
+/// crate's label, and then the networks of dead test processes) and returns how many
+/// containers (best effort: a missing engine is not an error here, starting the environment
+/// reports it).
 pub(crate) fn remove_leftovers(which: Leftovers) -> usize {
+    let removed = remove_leftover_containers(which);
+    // After the containers: the engine refuses to remove a network a running container is
+    // still attached to, which is how a killed test leaves its network.
     if which == Leftovers::AllButLiveRuns {
         remove_dead_test_networks();
     }
+    removed
+}
+
+fn remove_leftover_containers(which: Leftovers) -> usize {
     let filter = match which {
         Leftovers::AllButLiveRuns => livekit_server_testcontainers::LABEL,
         Leftovers::OfDeadRuns | Leftovers::OfThisRun => RUN_LABEL,
@@ -227,13 +235,18 @@ pub(crate) fn remove_leftovers(which: Leftovers) -> usize {
         "removing {} leftover test container(s)",
         doomed.len()
     ));
+    remove_quietly(&["rm", "--force", "--volumes"], &doomed);
+    doomed.len()
+}
+
+/// `docker <command> <names…>`, its output and failure ignored (best effort).
+fn remove_quietly(command: &[&str], names: &[&str]) {
     let _ = Command::new("docker")
-        .args(["rm", "--force", "--volumes"])
-        .args(&doomed)
+        .args(command)
+        .args(names)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-    doomed.len()
 }
 
 /// The name of the networks the testcontainers crate's own tests create, before the test
@@ -262,12 +275,7 @@ fn remove_dead_test_networks() {
         "removing leftover test network(s): {}",
         doomed.join(", ")
     ));
-    let _ = Command::new("docker")
-        .args(["network", "rm"])
-        .args(&doomed)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    remove_quietly(&["network", "rm"], &doomed);
 }
 
 /// The networks of a `docker network ls` listing named after a test process that is gone.
