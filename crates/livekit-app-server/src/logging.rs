@@ -2,9 +2,10 @@
 //! written off the request path.
 //!
 //! A request formats its line and appends it to a shared queue of at most
-//! [`LOG_BUFFER_LINES`] lines; one thread takes everything queued every
-//! [`FLUSH_PERIOD`] (sooner once [`WAKE_LINES`] lines wait) and writes it to standard output
-//! in one write. A request never waits for the terminal or the log collector. When the queue
+//! [`LOG_BUFFER_LINES`] lines; one thread takes everything queued [`FLUSH_PERIOD`] after the
+//! first line of a batch came (sooner once [`WAKE_LINES`] lines wait) and writes it to
+//! standard output in one write. A request never waits for the terminal or the log collector,
+//! and an idle server's writer thread sleeps until a line comes (no polling). When the queue
 //! is full (the output is slower than the requests for a while) a new line is dropped rather
 //! than making the request wait, and counted: the writer thread logs `log lines dropped` with the
 //! count within a second, and the total is written to standard error at exit. No line is
@@ -30,7 +31,7 @@ use crate::{Config, LogFormat};
 /// The most log lines waiting to be written; more are dropped and counted.
 pub const LOG_BUFFER_LINES: usize = 128_000;
 
-/// How long lines may wait before the writer thread takes them.
+/// How long the first line of a batch may wait before the writer thread takes the batch.
 const FLUSH_PERIOD: Duration = Duration::from_millis(20);
 
 /// How many waiting lines wake the writer thread before its period is over.
@@ -74,7 +75,8 @@ impl Drop for LogGuard {
 #[derive(Debug)]
 struct Queue {
     pending: Mutex<Pending>,
-    /// Signalled when [`WAKE_LINES`] lines wait, and at close.
+    /// Signalled by the first line that finds the writer thread idle, when [`WAKE_LINES`]
+    /// lines wait, and at close.
     wake: Condvar,
     limit: usize,
     dropped: AtomicU64,
@@ -85,9 +87,22 @@ struct Pending {
     text: Vec<u8>,
     lines: usize,
     closed: bool,
+    /// The writer thread sleeps until a line comes: the next line must wake it.
+    idle: bool,
+    /// How many times the writer thread has taken the queue.
+    batches: u64,
 }
 
 impl Queue {
+    fn new(limit: usize) -> Arc<Queue> {
+        Arc::new(Queue {
+            pending: Mutex::default(),
+            wake: Condvar::new(),
+            limit,
+            dropped: AtomicU64::new(0),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, Pending> {
         // A panic while holding the lock leaves whole lines: the text stays usable.
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
@@ -103,7 +118,10 @@ impl Write for &Queue {
         } else {
             pending.text.extend_from_slice(line);
             pending.lines += 1;
-            if pending.lines == WAKE_LINES {
+            if pending.idle || pending.lines == WAKE_LINES {
+                // While the writer thread gathers a batch (every batch under steady load) this
+                // costs nothing: it is woken by its timer.
+                pending.idle = false;
                 self.wake.notify_one();
             }
         }
@@ -144,9 +162,10 @@ impl Drop for Worker {
     }
 }
 
-/// Takes what is queued every [`FLUSH_PERIOD`] (or at [`WAKE_LINES`] lines, or at close) and
-/// writes it to `output` in one write; after the close, the rest, then returns. At most every
-/// [`DROP_REPORT_PERIOD`] it also logs the lines dropped since its last report.
+/// Sleeps until a line is queued, lets lines gather for [`FLUSH_PERIOD`] (or until
+/// [`WAKE_LINES`] wait, or the close), and writes them to `output` in one write; after the
+/// close, the rest, then returns. At most every [`DROP_REPORT_PERIOD`] it also logs the lines
+/// dropped since its last report, waking for it if nothing else comes.
 fn write_batches(queue: &Arc<Queue>, mut output: impl Write) {
     let mut batch = Vec::new();
     let mut drops = DropCounter {
@@ -156,13 +175,31 @@ fn write_batches(queue: &Arc<Queue>, mut output: impl Write) {
     let mut reported_at = Instant::now();
     loop {
         let closed = {
-            let pending = queue.lock();
-            let (mut pending, _) = queue
-                .wake
-                .wait_timeout_while(pending, FLUSH_PERIOD, |p| p.lines < WAKE_LINES && !p.closed)
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut pending = queue.lock();
+            let nothing_queued = |p: &mut Pending| p.lines == 0 && !p.closed;
+            if nothing_queued(&mut pending) {
+                pending.idle = true;
+                pending = if drops.unreported() {
+                    // Wake up for the report even if no line comes.
+                    let due = DROP_REPORT_PERIOD.saturating_sub(reported_at.elapsed());
+                    let waited = queue.wake.wait_timeout_while(pending, due, nothing_queued);
+                    waited.unwrap_or_else(PoisonError::into_inner).0
+                } else {
+                    let waited = queue.wake.wait_while(pending, nothing_queued);
+                    waited.unwrap_or_else(PoisonError::into_inner)
+                };
+                pending.idle = false;
+            }
+            if pending.lines > 0 {
+                let gathering = |p: &mut Pending| p.lines < WAKE_LINES && !p.closed;
+                let waited = queue
+                    .wake
+                    .wait_timeout_while(pending, FLUSH_PERIOD, gathering);
+                pending = waited.unwrap_or_else(PoisonError::into_inner).0;
+            }
             std::mem::swap(&mut pending.text, &mut batch);
             pending.lines = 0;
+            pending.batches += 1;
             pending.closed
         };
         if !batch.is_empty() {
@@ -192,6 +229,11 @@ impl DropCounter {
         self.queue.dropped.load(Ordering::Relaxed)
     }
 
+    /// Whether lines were dropped since the last report.
+    fn unreported(&self) -> bool {
+        self.total() > self.reported
+    }
+
     /// Lines dropped since the last call, if any.
     fn newly_dropped(&mut self) -> Option<u64> {
         let total = self.total();
@@ -206,12 +248,7 @@ fn non_blocking<W: Write + Send + 'static>(
     output: W,
     lines: usize,
 ) -> std::io::Result<(Queued, Worker, DropCounter)> {
-    let queue = Arc::new(Queue {
-        pending: Mutex::default(),
-        wake: Condvar::new(),
-        limit: lines,
-        dropped: AtomicU64::new(0),
-    });
+    let queue = Queue::new(lines);
     let thread_queue = Arc::clone(&queue);
     let thread = std::thread::Builder::new()
         .name("livekit-app-server-log".to_owned())
@@ -400,6 +437,70 @@ mod tests {
         }
         assert_eq!(written.lock().unwrap().as_slice(), b"token issued\n");
         drop(guard);
+    }
+
+    #[test]
+    fn an_idle_writer_thread_sleeps_until_a_line_comes() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let (writer, guard, _) = non_blocking(SharedSink(Arc::clone(&written)), 10).unwrap();
+        let batches = || writer.0.lock().batches;
+        // Seven flush periods: a writer that polled would have taken the queue several times.
+        std::thread::sleep(7 * FLUSH_PERIOD);
+        assert_eq!(batches(), 0, "woke up with nothing to write");
+        writer.make_writer().write_all(b"token issued\n").unwrap();
+        let started = std::time::Instant::now();
+        while written.lock().unwrap().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(20), "never written");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(7 * FLUSH_PERIOD);
+        assert_eq!(batches(), 1, "one line, one batch, then asleep again");
+        drop(guard);
+    }
+
+    #[test]
+    fn drops_are_reported_when_no_line_comes_after_them() {
+        let (entered_tx, entered) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel();
+        let output = Gated {
+            entered: Some(entered_tx),
+            release: release_rx,
+            written: Arc::default(),
+        };
+        let queue = Queue::new(1);
+        let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = Arc::clone(&seen);
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || SharedSink(Arc::clone(&sink)))
+            .finish();
+        let thread_queue = Arc::clone(&queue);
+        let thread = std::thread::spawn(move || {
+            tracing::subscriber::with_default(subscriber, || write_batches(&thread_queue, output));
+        });
+        (&*queue).write_all(b"0\n").unwrap();
+        entered.recv_timeout(Duration::from_secs(20)).unwrap();
+        for _ in 0..4 {
+            (&*queue).write_all(b"x\n").unwrap();
+        }
+        release.send(()).unwrap();
+        // Nothing is logged any more; the report must still come, by itself.
+        let started = std::time::Instant::now();
+        let report = loop {
+            let text = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
+            if let Some(line) = text.lines().next() {
+                break serde_json::from_str::<serde_json::Value>(line).unwrap();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "never reported"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!(report["fields"]["dropped"], 3);
+        queue.lock().closed = true;
+        queue.wake.notify_one();
+        thread.join().unwrap();
     }
 
     struct SharedSink(Arc<Mutex<Vec<u8>>>);
