@@ -7,7 +7,9 @@
 //! Each server runs pinned to one core (`taskset -c <server-core>`), `wrk` (one thread) on
 //! another (`taskset -c <load-core>`). All servers are started and warmed up first; then, in
 //! each of `--rounds` rounds, every contender is driven at each concurrency (1 and 64) in
-//! turn, so that a disturbance of the machine hits all of them alike. Reported per contender
+//! turn, so that a disturbance of the machine hits all of them alike; while one contender is
+//! driven the others are stopped (`SIGSTOP`, then `SIGCONT`), so that their timers and
+//! collectors (Node's, for one) do not run on the server core during its runs. Reported per contender
 //! and concurrency, as the median over the rounds: requests/s (with the range), p50 and p99
 //! latency (wrk's `--latency`), the server's CPU time per request (user + system from
 //! `/proc/<pid>/stat`, over the run); and its peak RSS (`VmHWM`) and standard output, which
@@ -108,6 +110,20 @@ impl Server {
             child,
             output_bytes,
         }
+    }
+
+    /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) the server.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill (procps)");
+        assert!(
+            status.success(),
+            "kill -{signal} {} failed",
+            self.child.id()
+        );
     }
 
     /// User + system CPU time of the whole process so far.
@@ -371,6 +387,9 @@ fn main() {
     for round in 0..options.rounds {
         eprintln!("round {} of {}", round + 1, options.rounds);
         for (index, (_, port, server)) in servers.iter().enumerate() {
+            for (other, (_, _, idle)) in servers.iter().enumerate() {
+                idle.signal(if other == index { "CONT" } else { "STOP" });
+            }
             for (slot, connections) in CONCURRENCIES.into_iter().enumerate() {
                 let cpu_before = server.cpu();
                 let output_before = server.output_bytes.load(Ordering::Relaxed);
