@@ -109,7 +109,7 @@ pub enum TokenError {
     /// [`AccessToken::allow_sensitive_credentials`](crate::AccessToken::allow_sensitive_credentials)
     /// was called.
     SensitiveCredentials,
-    /// The validity period is zero, or `now + ttl` is not representable.
+    /// The validity period is zero, or `now + ttl` is beyond an `i64` of seconds.
     InvalidTtl,
     /// The clock given to mint a token is before the Unix epoch.
     InvalidTime,

@@ -26,7 +26,9 @@ pub(crate) fn unix_secs(t: SystemTime) -> u64 {
 }
 
 /// `(nbf, exp)` for a token minted at `now` valid for `ttl`, in whole seconds (rounded down,
-/// as golang-jwt's `NewNumericDate`).
+/// as golang-jwt's `NewNumericDate`). An `exp` beyond an `i64` of seconds is refused: the
+/// server reads the dates as `int64`, and the verifier refuses them
+/// ([`TokenError::DateOutOfRange`]).
 pub(crate) fn validity(now: SystemTime, ttl: Duration) -> Result<(u64, u64), TokenError> {
     if ttl.is_zero() {
         return Err(TokenError::InvalidTtl);
@@ -35,6 +37,9 @@ pub(crate) fn validity(now: SystemTime, ttl: Duration) -> Result<(u64, u64), Tok
         .duration_since(UNIX_EPOCH)
         .map_err(|_| TokenError::InvalidTime)?;
     let until = since.checked_add(ttl).ok_or(TokenError::InvalidTtl)?;
+    if i64::try_from(until.as_secs()).is_err() {
+        return Err(TokenError::InvalidTtl);
+    }
     Ok((since.as_secs(), until.as_secs()))
 }
 
@@ -51,6 +56,16 @@ mod tests {
         );
         assert_eq!(validity(now, Duration::ZERO), Err(TokenError::InvalidTtl));
         assert_eq!(validity(now, Duration::MAX), Err(TokenError::InvalidTtl));
+        // The last second an `i64` holds is the latest `exp`.
+        let room = i64::MAX as u64 - 1_700_000_000;
+        assert_eq!(
+            validity(now, Duration::from_secs(room)),
+            Ok((1_700_000_000, i64::MAX as u64))
+        );
+        assert_eq!(
+            validity(now, Duration::from_secs(room + 1)),
+            Err(TokenError::InvalidTtl)
+        );
         let before = UNIX_EPOCH - Duration::from_secs(1);
         assert_eq!(
             validity(before, Duration::from_secs(1)),
