@@ -250,6 +250,29 @@ impl App {
     /// `Access-Control-Allow-Origin: *`, or the request's origin when `CORS_ALLOWED_ORIGINS`
     /// lists it.
     pub fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
+        self.answer(request, false)
+    }
+
+    /// For the server: whether a request's headers alone may refuse it, so that they are
+    /// checked with [`refuse_on_headers`](Self::refuse_on_headers) before its body is read. True
+    /// for `POST /livekit/token` (bearer secret, authorization hook): an unauthenticated client
+    /// must not make the server wait for, and hold, a body.
+    pub(crate) fn checks_headers_first(&self, method: &Method, path: &str) -> bool {
+        method == Method::POST && Route::from_path(path) == Some(Route::StandardToken)
+    }
+
+    /// The refusal of a request that [`checks_headers_first`](Self::checks_headers_first), if
+    /// its headers fail; then [`answer`](Self::answer) it with `headers_checked`, so that the
+    /// hook is not asked twice.
+    pub(crate) fn refuse_on_headers(&self, headers: &HeaderMap) -> Option<Response<Bytes>> {
+        let mut refusal = self.authorize_standard(headers)?;
+        cors::apply(&self.cors, headers, false, &mut refusal);
+        Some(refusal)
+    }
+
+    /// [`handle`](Self::handle), told whether [`check_headers`](Self::check_headers) already
+    /// authorized the request.
+    pub(crate) fn answer(&self, request: Request<Bytes>, headers_checked: bool) -> Response<Bytes> {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let response = match Route::from_path(&path) {
@@ -274,7 +297,9 @@ impl App {
             }
             Some(Route::Health) => json_response(StatusCode::OK, &json!({ "status": "ok" })),
             Some(Route::Token) => self.token(request.headers(), request.body()),
-            Some(Route::StandardToken) => self.standard_token(request.headers(), request.body()),
+            Some(Route::StandardToken) => {
+                self.standard_token(request.headers(), request.body(), headers_checked)
+            }
             Some(Route::Webhook) => self.webhook(request.headers(), request.body()),
         };
         tracing::debug!(%method, path, status = response.status().as_u16(), "request");
@@ -312,25 +337,29 @@ impl App {
         }
     }
 
-    /// `POST /livekit/token`.
-    fn standard_token(&self, headers: &HeaderMap, body: &Bytes) -> Response<Bytes> {
-        let refuse = |status: StatusCode, message: &str| {
-            tracing::info!(
-                path = STANDARD_TOKEN_PATH,
-                status = status.as_u16(),
-                error = message,
-                "token request refused"
-            );
-            error_response(status, message)
-        };
-        if let Err(refusal) = authorize(self.bearer.as_ref(), self.authorize.as_ref(), headers) {
-            let mut response = refuse(refusal.status(), refusal.message());
-            if refusal.status() == StatusCode::UNAUTHORIZED {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            return response;
+    /// The bearer secret and the authorization hook of `POST /livekit/token`: the refusal, if
+    /// any.
+    fn authorize_standard(&self, headers: &HeaderMap) -> Option<Response<Bytes>> {
+        let refusal = authorize(self.bearer.as_ref(), self.authorize.as_ref(), headers).err()?;
+        let mut response = refuse(refusal.status(), refusal.message());
+        if refusal.status() == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        Some(response)
+    }
+
+    /// `POST /livekit/token`; `headers_checked` when [`check_headers`](Self::check_headers)
+    /// authorized it already.
+    fn standard_token(
+        &self,
+        headers: &HeaderMap,
+        body: &Bytes,
+        headers_checked: bool,
+    ) -> Response<Bytes> {
+        if !headers_checked && let Some(refusal) = self.authorize_standard(headers) {
+            return refusal;
         }
         if body.len() > TOKEN_BODY_LIMIT {
             return refuse(
@@ -574,6 +603,17 @@ fn token_response(status: StatusCode, value: &Value) -> Response<Bytes> {
     response
 }
 
+/// A refused `POST /livekit/token`, logged as `token request refused`.
+fn refuse(status: StatusCode, message: &str) -> Response<Bytes> {
+    tracing::info!(
+        path = STANDARD_TOKEN_PATH,
+        status = status.as_u16(),
+        error = message,
+        "token request refused"
+    );
+    error_response(status, message)
+}
+
 /// `{"errorMessage": …}`, the error shape of the tutorial servers.
 fn error_response(status: StatusCode, message: &str) -> Response<Bytes> {
     json_response(status, &json!({ "errorMessage": message }))
@@ -639,7 +679,10 @@ mod tests {
             .with_max_level(tracing::Level::TRACE)
             .with_writer(move || writer.clone())
             .finish();
-        let result = tracing::subscriber::with_default(subscriber, f);
+        let result = tracing::subscriber::with_default(subscriber, || {
+            crate::test_support::capture_every_callsite();
+            f()
+        });
         let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         let lines = text
             .lines()

@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use livekit_server_auth::ApiSecret;
 use tracing_subscriber::EnvFilter;
@@ -266,7 +266,16 @@ impl Config {
         };
         let token_ttl = match get("TOKEN_TTL")? {
             Some(value) => match parse_duration(&value) {
-                Some(ttl) if !ttl.is_zero() => ttl,
+                Some(ttl) if !ttl.is_zero() && expiry_fits(ttl) => ttl,
+                Some(ttl) if !ttl.is_zero() => {
+                    return Err(invalid(
+                        "TOKEN_TTL",
+                        format!(
+                            "{value:?} is too long: a token's expiry must fit in 64-bit \
+                             seconds, as the LiveKit server reads it"
+                        ),
+                    ));
+                }
                 _ => {
                     return Err(invalid(
                         "TOKEN_TTL",
@@ -440,7 +449,36 @@ fn parse_members(value: &str) -> Result<Vec<Member>, String> {
             members.push(member);
         }
     }
+    if members.is_empty() {
+        return Err(format!(
+            "{value:?} names no member (use `none` to honour none)"
+        ));
+    }
     Ok(members)
+}
+
+/// Whether `authority` is `host[:port]` as an origin or a server URL has it: a DNS name or
+/// IPv4 address (letters, digits, `-`, `.`, `_`) or an IPv6 address in brackets, and a port
+/// from 1 to 65535. `http::Uri` accepts far more (`*`, `:99999`, `host:`).
+pub(crate) fn valid_authority(authority: &str) -> bool {
+    let (host_ok, rest) = match authority.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((v6, rest)) => (v6.parse::<Ipv6Addr>().is_ok(), rest),
+            None => return false,
+        },
+        None => {
+            let (host, rest) = authority.split_at(authority.find(':').unwrap_or(authority.len()));
+            let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+            (!host.is_empty() && host.bytes().all(name), rest)
+        }
+    };
+    let port_ok = match rest.strip_prefix(':') {
+        None => rest.is_empty(),
+        Some(port) => {
+            port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0)
+        }
+    };
+    host_ok && port_ok
 }
 
 /// `0.0.0.0`, `::`, `[::1]`, `localhost`.
@@ -454,6 +492,16 @@ fn parse_host(value: &str) -> Option<IpAddr> {
         Some(v6) => v6.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
         None => value.parse().ok(),
     }
+}
+
+/// Whether a token minted now, valid for `ttl`, has an `exp` within an `i64` of seconds
+/// (what the server reads, and what `livekit-server-auth` mints).
+fn expiry_fits(ttl: Duration) -> bool {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    now.checked_add(ttl)
+        .is_some_and(|exp| i64::try_from(exp.as_secs()).is_ok())
 }
 
 /// A whole number of seconds, or a whole number followed by `s`, `m`, `h` or `d`.
@@ -716,6 +764,9 @@ mod tests {
             ("LIVEKIT_URL", "http://localhost:7880", true),
             ("LIVEKIT_URL", "localhost:7880", true),
             ("TOKEN_CLIENT_MEMBERS", "roomName", true),
+            ("TOKEN_CLIENT_MEMBERS", " , ", true),
+            ("LIVEKIT_URL", "ws://livekit.example.com:abc", true),
+            ("CORS_ALLOWED_ORIGINS", "http://*.example.com", true),
             ("TOKEN_ENDPOINT_SECRET", "has a space", false),
         ] {
             let err = parse(&[(var, value)]).unwrap_err();

@@ -70,7 +70,7 @@ fn parse_origin(entry: &str) -> Option<String> {
     let path_ok = uri
         .path_and_query()
         .is_none_or(|path| path.as_str() == "/" || path.as_str().is_empty());
-    let valid = path_ok && !authority.is_empty() && !authority.contains('@');
+    let valid = path_ok && !entry.contains('#') && crate::config::valid_authority(authority);
     valid.then(|| format!("{scheme}://{authority}").to_ascii_lowercase())
 }
 
@@ -177,10 +177,13 @@ mod tests {
     fn origins() {
         assert_eq!(AllowedOrigins::parse("*"), Ok(AllowedOrigins::Any));
         assert_eq!(
-            AllowedOrigins::parse(" http://localhost:5173/ ,HTTPS://App.Example.com,"),
+            AllowedOrigins::parse(
+                " http://localhost:5173/ ,HTTPS://App.Example.com,http://[::1]:3000"
+            ),
             Ok(AllowedOrigins::List(vec![
                 "http://localhost:5173".to_owned(),
-                "https://app.example.com".to_owned()
+                "https://app.example.com".to_owned(),
+                "http://[::1]:3000".to_owned(),
             ]))
         );
         for bad in [
@@ -190,6 +193,11 @@ mod tests {
             "http://u@a.com",
             "*, http://a.com",
             ",",
+            "http://*.example.com",
+            "http://a.com:99999",
+            "http://a.com:",
+            "https://app.example.com#frag",
+            "http://[::1",
         ] {
             assert!(AllowedOrigins::parse(bad).is_err(), "{bad}");
         }

@@ -57,6 +57,8 @@ mod cors;
 mod logging;
 mod server;
 mod standard;
+#[cfg(test)]
+mod test_support;
 
 pub use app::{
     App, BodyError, HEALTH_PATH, TOKEN_BODY_LIMIT, TOKEN_PATH, WEBHOOK_BODY_LIMIT, WEBHOOK_PATH,

@@ -382,6 +382,7 @@ mod tests {
             .with_writer(move || SharedSink(Arc::clone(&sink)))
             .finish();
         tracing::subscriber::with_default(subscriber, || {
+            crate::test_support::capture_every_callsite();
             report_drops(&mut counter);
             report_drops(&mut counter);
         });
@@ -476,7 +477,10 @@ mod tests {
             .finish();
         let thread_queue = Arc::clone(&queue);
         let thread = std::thread::spawn(move || {
-            tracing::subscriber::with_default(subscriber, || write_batches(&thread_queue, output));
+            tracing::subscriber::with_default(subscriber, || {
+                crate::test_support::capture_every_callsite();
+                write_batches(&thread_queue, output);
+            });
         });
         (&*queue).write_all(b"0\n").unwrap();
         entered.recv_timeout(Duration::from_secs(20)).unwrap();

@@ -271,10 +271,15 @@ async fn accept_any(
     .await
 }
 
-/// Reads the body within the route's limit, then lets the [`App`] answer.
+/// Checks what the headers alone decide (the standard token route's authentication), reads
+/// the body within the route's limit, then lets the [`App`] answer.
 async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
+    let headers_checked = app.checks_headers_first(&parts.method, path);
+    if headers_checked && let Some(refusal) = app.refuse_on_headers(&parts.headers) {
+        return refusal.map(Full::new);
+    }
     let bytes = match app.body_limit(&parts.method, path) {
         None => Bytes::new(),
         Some(limit) => match read_body(body, limit).await {
@@ -285,7 +290,8 @@ async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Res
             }
         },
     };
-    app.handle(Request::from_parts(parts, bytes)).map(Full::new)
+    app.answer(Request::from_parts(parts, bytes), headers_checked)
+        .map(Full::new)
 }
 
 /// The whole body, refused as soon as it is known to exceed `limit` (from `Content-Length`

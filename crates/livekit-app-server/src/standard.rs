@@ -130,11 +130,14 @@ impl BearerSecret {
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return false;
         };
-        let value = value.as_bytes();
-        let Some((scheme, token)) = value.split_at_checked(7) else {
+        // `Bearer`, one or more spaces, the secret (RFC 9110's `auth-scheme 1*SP token68`).
+        let Some((scheme, token)) = value.as_bytes().split_at_checked(6) else {
             return false;
         };
-        scheme.eq_ignore_ascii_case(b"bearer ") && bool::from(token.ct_eq(self.0.as_bytes()))
+        let spaces = token.iter().take_while(|&&b| b == b' ').count();
+        scheme.eq_ignore_ascii_case(b"bearer")
+            && spaces > 0
+            && bool::from(token[spaces..].ct_eq(self.0.as_bytes()))
     }
 }
 
@@ -234,6 +237,11 @@ impl LivekitUrl {
             Some(authority) if authority.contains('@') => {
                 return Err(format!("{url:?} must not carry user information"));
             }
+            Some(authority) if !crate::config::valid_authority(authority) => {
+                return Err(format!(
+                    "{url:?} has an invalid host or port (a port is 1 to 65535)"
+                ));
+            }
             Some(_) => {}
         }
         if uri.host().is_none_or(str::is_empty) {
@@ -285,7 +293,11 @@ pub(crate) fn parse_standard_request(
     policy: &TokenPolicy,
 ) -> Result<StandardRequest, Refusal> {
     let bad = |message: String| (StatusCode::BAD_REQUEST, message);
-    let object = if body.iter().all(u8::is_ascii_whitespace) {
+    // JSON's whitespace (`u8::is_ascii_whitespace` also counts the form feed).
+    let object = if body
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         Map::new()
     } else {
         if !json_content {
@@ -560,6 +572,8 @@ mod tests {
             "ws://localhost:7880",
             "wss://x.livekit.cloud",
             "WSS://[::1]:7880/",
+            "ws://127.0.0.1:65535/rtc",
+            "ws://my_host-1.internal:1",
         ] {
             assert_eq!(LivekitUrl::parse(good).unwrap().as_str(), good);
         }
@@ -572,6 +586,13 @@ mod tests {
             "ws://host/?a=1",
             "ws://host/#x",
             "ws://bad host",
+            "ws://livekit.example.com:abc",
+            "ws://host:99999",
+            "ws://host:0",
+            "ws://host:",
+            "ws://*.example.com",
+            "ws://[::1",
+            "ws://[not-v6]:7880",
         ] {
             assert!(LivekitUrl::parse(bad).is_err(), "{bad}");
         }

@@ -74,6 +74,7 @@ fn invalid_configuration_exits_non_zero_naming_the_variable() {
         (&[("SERVER_PORT", "abc")][..], "SERVER_PORT"),
         (&[("SERVER_HOST", "not a host")][..], "SERVER_HOST"),
         (&[("TOKEN_TTL", "forever")][..], "TOKEN_TTL"),
+        (&[("TOKEN_TTL", "150000000000000d")][..], "TOKEN_TTL"),
         (&[("LOG_FORMAT", "yaml")][..], "LOG_FORMAT"),
         (
             &[("LIVEKIT_API_SECRET", "only-the-secret-is-set-here")][..],

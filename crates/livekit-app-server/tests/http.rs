@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
-use livekit_app_server::{App, Config, ServeError, serve, serve_app};
+use livekit_app_server::{App, AuthRefusal, BearerSecret, Config, ServeError, serve, serve_app};
 use livekit_server_auth::{ApiSecret, TokenVerifier};
 use livekit_server_proto::WebhookEvent;
 use livekit_server_webhook::{EventKind, WebhookSigner};
@@ -494,6 +494,74 @@ async fn token_oversized_bodies_are_refused_while_reading() {
     let answer = read_answer(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
     assert!(answer.contains("larger than"), "{answer}");
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /livekit/token
+
+#[tokio::test]
+async fn standard_token_authentication_is_checked_before_the_body_is_read() {
+    let hook_calls = Arc::new(Mutex::new(0_u32));
+    let calls = Arc::clone(&hook_calls);
+    let app = App::new(&Config {
+        token_endpoint_secret: BearerSecret::new("front-end-shared-secret"),
+        ..config()
+    })
+    .unwrap()
+    .authorize_token_requests(move |_| {
+        *calls.lock().unwrap() += 1;
+        Ok::<(), AuthRefusal>(())
+    });
+    let server = TestServer::start_app(app, Duration::from_secs(5)).await;
+    let head = |authorization: &str, content_length: usize| {
+        format!(
+            "POST /livekit/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             {authorization}Content-Length: {content_length}\r\n\r\n"
+        )
+    };
+
+    // A body announced and never sent: the refusal comes at once, not after the body timeout
+    // (30 s, past `BOUND`).
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let partial = head("", 100) + "{";
+    stream.write_all(partial.as_bytes()).await.unwrap();
+    let answer = read_answer(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer}");
+    let lower = answer.to_ascii_lowercase();
+    assert!(lower.contains("www-authenticate: bearer"), "{answer}");
+    assert!(lower.contains("access-control-allow-origin: *"), "{answer}");
+    assert!(
+        answer.contains("a valid Authorization: Bearer header is required"),
+        "{answer}"
+    );
+
+    // Over the size limit without the secret: 401, not 413.
+    let over = livekit_app_server::TOKEN_BODY_LIMIT + 1;
+    let answer = raw(&server, head("", over).as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer}");
+    assert_eq!(
+        *hook_calls.lock().unwrap(),
+        0,
+        "the secret is checked first"
+    );
+
+    // With the secret: the body limit applies, and the hook is asked once per request.
+    let bearer = "Authorization: Bearer front-end-shared-secret\r\n";
+    let answer = raw(&server, head(bearer, over).as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+    assert_eq!(*hook_calls.lock().unwrap(), 1);
+    let reply = send(
+        &server,
+        request(Method::POST, &server, "/livekit/token")
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer front-end-shared-secret")
+            .body(Full::new(Bytes::from_static(b"{}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(*hook_calls.lock().unwrap(), 2);
     server.stop().await;
 }
 

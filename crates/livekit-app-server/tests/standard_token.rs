@@ -112,6 +112,7 @@ fn absent_members_get_defaults() {
         json_post("{}"),
         json_post(r#"{"room_name":null,"unknown_member":1}"#),
         post(&[], ""),
+        post(&[], " \r\n\t"),
     ] {
         let claims = minted(&app.handle(request));
         let room = claims.video.unwrap().room;
@@ -157,6 +158,12 @@ fn malformed_requests_are_400_naming_every_problem() {
             &[("content-type", "application/json")],
             "[]",
             "request body must be a JSON object, not an array",
+        ),
+        (
+            // A form feed is not JSON whitespace: the body is not empty.
+            &[("content-type", "text/plain")],
+            "\x0c",
+            "Content-Type must be application/json",
         ),
         (
             &[("content-type", "application/json")],
@@ -291,6 +298,29 @@ fn the_bearer_secret_and_the_hook_guard_the_endpoint_only() {
     refused(&response, 403, "user is banned");
     assert!(!response.headers().contains_key("www-authenticate"));
     minted(&app.handle(post(&[json, bearer, ("x-user", "ana")], "{}")));
+    // The scheme in any case, then one or more spaces (RFC 9110); nothing else.
+    for authorization in [
+        "bearer  front-end-shared-secret",
+        "BEARER front-end-shared-secret",
+    ] {
+        let headers = [json, ("authorization", authorization), ("x-user", "ana")];
+        minted(&app.handle(post(&headers, "{}")));
+    }
+    for authorization in [
+        "Bearer\tfront-end-shared-secret",
+        "Bearerfront-end-shared-secret",
+        "Bearer front-end-shared-secret ",
+        "Bearer ",
+        "Bearer",
+        "Basic front-end-shared-secret",
+    ] {
+        let headers = [json, ("authorization", authorization), ("x-user", "ana")];
+        refused(
+            &app.handle(post(&headers, "{}")),
+            401,
+            "a valid Authorization: Bearer header is required",
+        );
+    }
 
     // The refusal comes before the body is looked at, and the tutorial route is not guarded.
     refused(
