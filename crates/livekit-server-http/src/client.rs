@@ -246,6 +246,8 @@ impl Client {
                 });
             }
             let attempt = call.next_attempt();
+            // A discovery ended after this read is at least as recent as this attempt.
+            let fetches = self.inner.regions.fetches();
             let base = match (current, regions.as_deref()) {
                 (Some(i), Some(list)) => &list[i].base,
                 _ => &self.inner.base,
@@ -279,7 +281,7 @@ impl Client {
             let mut next_region = None;
             if delay.is_some() && call.max_attempts > 1 && outcome.is_region_failure() {
                 if regions.is_none() && self.inner.regions.enabled() {
-                    regions = Some(self.discover(rpc, scope, call).await?);
+                    regions = Some(self.discover(rpc, scope, call, fetches).await?);
                 }
                 let list = regions.as_deref().unwrap_or_default();
                 let from = current.map_or(0, |i| i + 1);
@@ -287,7 +289,9 @@ impl Client {
                     Some(next) => next_region = Some(next),
                     // Every region failed: the list may be stale.
                     None if current.is_some() => {
-                        self.inner.regions.expire().await;
+                        if let Some(list) = &regions {
+                            self.inner.regions.expire(list);
+                        }
                         delay = None;
                     }
                     // No other region known: retry here, as without failover.
@@ -309,6 +313,8 @@ impl Client {
                 let error = outcome.into_error();
                 failed.push(self.region_error(current, regions.as_deref(), error));
                 current = Some(next);
+                // Filed above, with the region it happened in.
+                last = None;
             } else {
                 last = Some(outcome);
             }
@@ -316,23 +322,22 @@ impl Client {
         }
     }
 
-    /// The regions of the client's URL, with a token for `rpc` (see [`Regions::get`]).
+    /// The regions of the client's URL, with a token for `rpc`, for an attempt made when
+    /// `fetches` discoveries had ended (see [`Regions::get`]).
     async fn discover(
         &self,
         rpc: &Rpc,
         scope: Scope<'_>,
         call: &CallState,
+        fetches: u64,
     ) -> Result<Arc<[Region]>, Error> {
         let inner = &*self.inner;
         let token = inner.credentials.token_for(rpc, scope, inner.token_ttl)?;
-        let now = Instant::now();
-        let remaining = call
-            .deadline
-            .map_or(Duration::MAX, |d| d.saturating_duration_since(now));
         let agent = inner.user_agent.as_ref();
+        let transport = &*inner.transport;
         Ok(inner
             .regions
-            .get(&*inner.transport, &token, agent, remaining)
+            .get(transport, &token, agent, call.deadline, fetches)
             .await)
     }
 
@@ -430,13 +435,17 @@ enum Failure {
 }
 
 impl Failure {
-    /// Whether the region failed rather than the request: no answer, or 5xx/`unavailable`.
+    /// Whether the region failed rather than the request: no answer, or 5xx/`unavailable`;
+    /// never a 429 (a rate limit, even when the codec reads a proxy's as `unavailable`).
     fn is_region_failure(&self) -> bool {
         match self {
-            Failure::Twirp(e) => {
-                e.http_status().is_some_and(|s| s.is_server_error())
-                    || e.code() == twirp::TwirpCode::Unavailable
-            }
+            Failure::Twirp(e) => match e.http_status() {
+                Some(StatusCode::TOO_MANY_REQUESTS) => false,
+                status => {
+                    status.is_some_and(|s| s.is_server_error())
+                        || e.code() == twirp::TwirpCode::Unavailable
+                }
+            },
             _ => true,
         }
     }

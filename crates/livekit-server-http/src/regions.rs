@@ -1,7 +1,8 @@
 //! LiveKit Cloud regions: which hosts have them, their discovery (`GET /settings/regions`) and
 //! cache, and [`RegionError`], one region's part in a call that failed everywhere.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,7 +18,9 @@ use crate::transport::{Transport, TransportLimits};
 const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a region list is kept when the server sends no `Cache-Control: max-age`.
 const DEFAULT_TTL: Duration = Duration::from_secs(30);
-/// The largest region list read.
+/// The longest a region list is kept, whatever its `max-age`.
+const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// The largest region list read; a longer one is a failed fetch.
 const MAX_BODY: usize = 256 * 1024;
 
 /// Where a [`Client`](crate::Client) looks up regions and fails over between them
@@ -51,7 +54,13 @@ pub(crate) struct Region {
 pub(crate) struct Regions {
     pub(crate) mode: RegionFailover,
     discovery: Option<Uri>,
-    cache: Mutex<Option<(Arc<[Region]>, Instant)>>,
+    /// Held by the call fetching the list; the others wait for it.
+    fetching: Mutex<()>,
+    /// How many fetches have ended, failed ones included (changed and compared under
+    /// `fetching`, which orders it: `Relaxed` is enough).
+    fetches: AtomicU64,
+    /// The last list fetched (empty before the first) and when it goes stale.
+    cache: std::sync::Mutex<(Arc<[Region]>, Option<Instant>)>,
 }
 
 impl Regions {
@@ -67,7 +76,9 @@ impl Regions {
         Regions {
             mode,
             discovery,
-            cache: Mutex::new(None),
+            fetching: Mutex::new(()),
+            fetches: AtomicU64::new(0),
+            cache: std::sync::Mutex::new((Arc::from([]), None)),
         }
     }
 
@@ -75,51 +86,91 @@ impl Regions {
         self.discovery.is_some()
     }
 
-    /// The region list: cached, or fetched with `token` within `budget` (at most 2 s). A
+    /// How many fetches have ended so far: what a call reads before an attempt, to pass to
+    /// [`get`](Self::get) if the attempt fails.
+    pub(crate) fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// The region list: cached, or fetched with `token` (within 2 s and by `deadline`). A
     /// failed fetch serves the last list, however old, or none. Concurrent callers wait for
-    /// one fetch.
+    /// one fetch, no longer than their `deadline`; a caller finding that a fetch has ended
+    /// since it read `seen` from [`fetches`](Self::fetches) takes its outcome, fetching none.
     pub(crate) async fn get(
         &self,
         transport: &dyn Transport,
         token: &str,
         user_agent: Option<&HeaderValue>,
-        budget: Duration,
+        deadline: Option<Instant>,
+        seen: u64,
     ) -> Arc<[Region]> {
         let Some(uri) = &self.discovery else {
             return Arc::from([]);
         };
-        let mut cache = self.cache.lock().await;
-        if let Some((list, _)) = cache.as_ref().filter(|(_, t)| *t > Instant::now()) {
-            return list.clone();
-        }
-        let budget = budget.min(DISCOVERY_TIMEOUT);
-        let request = discovery_request(uri, token, user_agent);
-        let limits = TransportLimits::new(budget, MAX_BODY);
-        let fetched = match request {
-            Some(request) => tokio::time::timeout(budget, transport.send(request, &limits)).await,
-            None => return Arc::from([]),
+        let left = || {
+            deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            })
         };
-        match fetched {
-            Ok(Ok(response)) if response.status() == StatusCode::OK => {
-                let ttl = max_age(response.headers()).unwrap_or(DEFAULT_TTL);
-                let list: Arc<[Region]> = parse(response.body(), self.mode).into();
-                *cache = Some((list.clone(), Instant::now() + ttl));
-                list
-            }
-            other => {
-                let status = other.as_ref().ok().and_then(|r| r.as_ref().ok());
-                tracing::debug!(status = ?status.map(http::Response::status), "region discovery failed");
-                cache
-                    .as_ref()
-                    .map_or_else(|| Arc::from([]), |(list, _)| list.clone())
-            }
+        let Ok(_fetching) = tokio::time::timeout(left(), self.fetching.lock()).await else {
+            return self.cached().0;
+        };
+        let budget = left().min(DISCOVERY_TIMEOUT);
+        let (list, expires) = self.cached();
+        let fresh = expires.is_some_and(|t| t > Instant::now());
+        if fresh || self.fetches() != seen || budget.is_zero() {
+            return list;
         }
+        let fetched = self.fetch(transport, uri, token, user_agent, budget).await;
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((list, ttl)) = fetched {
+            *cache = (list.into(), Some(Instant::now() + ttl));
+        }
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        cache.0.clone()
     }
 
-    /// Marks the cached list stale (every region in it failed): the next failure refetches.
-    pub(crate) async fn expire(&self) {
-        if let Some((_, expires)) = self.cache.lock().await.as_mut() {
-            *expires = Instant::now();
+    /// The list and how long it is kept, or `None` if the fetch failed: no answer, not a
+    /// `200`, a body over [`MAX_BODY`] or not a region list.
+    async fn fetch(
+        &self,
+        transport: &dyn Transport,
+        uri: &Uri,
+        token: &str,
+        user_agent: Option<&HeaderValue>,
+        budget: Duration,
+    ) -> Option<(Vec<Region>, Duration)> {
+        let request = discovery_request(uri, token, user_agent)?;
+        // One byte over the limit, for the transport's cut to show.
+        let limits =
+            TransportLimits::new(budget, MAX_BODY + 1).with_max_error_body_bytes(MAX_BODY + 1);
+        let response = tokio::time::timeout(budget, transport.send(request, &limits)).await;
+        let response = response.ok().and_then(Result::ok);
+        let list = response
+            .as_ref()
+            .filter(|r| r.status() == StatusCode::OK && r.body().len() <= MAX_BODY)
+            .and_then(|r| parse(r.body(), self.mode));
+        if list.is_none() {
+            let status = response.as_ref().map(http::Response::status);
+            tracing::debug!(?status, "region discovery failed");
+        }
+        let ttl = response.and_then(|r| max_age(r.headers()));
+        list.map(|list| (list, ttl.unwrap_or(DEFAULT_TTL)))
+    }
+
+    fn cached(&self) -> (Arc<[Region]>, Option<Instant>) {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Marks `used` stale if it is still the cached list (every region in it failed): the
+    /// next failure refetches.
+    pub(crate) fn expire(&self, used: &Arc<[Region]>) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if Arc::ptr_eq(&cache.0, used) {
+            cache.1 = Some(Instant::now());
         }
     }
 }
@@ -142,23 +193,27 @@ fn discovery_request(
         .ok()
 }
 
-/// `max-age` of `Cache-Control` (`max-age=0`: not kept).
+/// `max-age` of `Cache-Control` (`max-age=0`: not kept), at most [`MAX_TTL`].
 fn max_age(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers.get(CACHE_CONTROL)?.to_str().ok()?;
     value.split(',').find_map(|directive| {
         let (name, secs) = directive.trim().split_once('=')?;
         let secs = secs.trim().parse().ok()?;
         name.eq_ignore_ascii_case("max-age")
-            .then(|| Duration::from_secs(secs))
+            .then(|| Duration::from_secs(secs).min(MAX_TTL))
     })
 }
 
-/// The regions of a `livekit.RegionSettings` JSON body (`{"regions":[{"region","url"}]}`),
-/// in the server's order, without the entries `mode` does not allow.
-fn parse(body: &[u8], mode: RegionFailover) -> Vec<Region> {
-    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let list = json.get("regions").and_then(|r| r.as_array());
-    let regions = list.into_iter().flatten().filter_map(|entry| {
+/// The regions of a `livekit.RegionSettings` JSON body (`{"regions":[{"region","url"}]}`;
+/// `{}` lists none), in the server's order, without the entries `mode` does not allow;
+/// `None` if the body is not such an object.
+fn parse(body: &[u8], mode: RegionFailover) -> Option<Vec<Region>> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let list = match json.as_object()?.get("regions") {
+        Some(list) => list.as_array()?.as_slice(),
+        None => &[],
+    };
+    let regions = list.iter().filter_map(|entry| {
         let base = BaseUrl::parse(entry.get("url")?.as_str()?).ok()?;
         let uri = base.uri_for("/").ok()?;
         let cloud = uri.scheme_str() == Some("https")
@@ -169,7 +224,7 @@ fn parse(body: &[u8], mode: RegionFailover) -> Vec<Region> {
             base,
         })
     });
-    regions.collect()
+    Some(regions.collect())
 }
 
 /// One region's part in a call that failed in every region it tried
@@ -212,7 +267,7 @@ mod tests {
             {"url":"https://p.frankfurt.livekit.cloud/"},
             {"region":"no-url"}
         ]}"#;
-        let cloud = parse(body, RegionFailover::Cloud);
+        let cloud = parse(body, RegionFailover::Cloud).unwrap();
         let names: Vec<_> = cloud
             .iter()
             .map(|r| (&*r.name, r.base.to_string()))
@@ -227,9 +282,17 @@ mod tests {
                 ("", "https://p.frankfurt.livekit.cloud".to_owned())
             ]
         );
-        assert_eq!(parse(body, RegionFailover::AnyHost).len(), 4);
-        for junk in [&b"nope"[..], b"{}", b"{\"regions\":3}", b"[]"] {
-            assert!(parse(junk, RegionFailover::AnyHost).is_empty());
+        assert_eq!(parse(body, RegionFailover::AnyHost).unwrap().len(), 4);
+        // The protojson of an empty list; then bodies that are no list (a failed fetch).
+        assert_eq!(parse(b"{}", RegionFailover::AnyHost), Some(Vec::new()));
+        for junk in [
+            &b"nope"[..],
+            b"<html></html>",
+            b"{\"regions\":3}",
+            b"[]",
+            b"",
+        ] {
+            assert_eq!(parse(junk, RegionFailover::AnyHost), None);
         }
     }
 
@@ -243,6 +306,7 @@ mod tests {
         let secs = |v| max_age(&headers(v)).map(|d| d.as_secs());
         assert_eq!(secs("public, Max-Age=60"), Some(60));
         assert_eq!(secs("max-age=0"), Some(0));
+        assert_eq!(secs("max-age=18446744073709551615"), Some(24 * 60 * 60));
         assert_eq!(secs("no-store"), None);
         assert_eq!(secs("max-age=soon"), None);
         assert_eq!(max_age(&http::HeaderMap::new()), None);

@@ -1,20 +1,25 @@
 //! Region discovery and failover against in-process servers: a "project" server that serves
 //! `/settings/regions` listing local "regions" that refuse connections, hang, answer 503 or
-//! work. Which calls move, which do not, the discovery request's token, the cache.
+//! work. Which calls move, which do not, the discovery request's token, the cache, what a
+//! failed fetch is, and calls waiting for one fetch.
 
 // Test code: a panic is a failed assertion.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use livekit_server_http::{
-    CallOptions, Client, Error, HyperTransportBuilder, RegionFailover, Scope, TwirpCode,
+    CallOptions, Client, Error, HyperTransport, HyperTransportBuilder, RegionFailover, Scope,
+    Transport, TransportError, TransportLimits, TwirpCode,
 };
 use support::rooms::{LIST_ROOMS, ListRoomsRequest, ListRoomsResponse, MOVE_PARTICIPANT};
 use support::{KEY, Reply, SECRET, Seen, Server, closed_port};
+use tokio::sync::watch;
 
 const REGIONS: &str = "/settings/regions";
 
@@ -115,6 +120,57 @@ fn discoveries(server: &Server) -> Vec<Seen> {
         .into_iter()
         .filter(|r| r.path == REGIONS)
         .collect()
+}
+
+/// Holds the replies given to [`Gate::held`] until [`Gate::open`].
+struct Gate(watch::Sender<bool>);
+
+impl Gate {
+    fn new() -> Arc<Gate> {
+        Arc::new(Gate(watch::Sender::new(false)))
+    }
+
+    fn held(&self, reply: Reply) -> Reply {
+        let mut open = self.0.subscribe();
+        Reply::later(async move {
+            let _ = open.wait_for(|open| *open).await;
+            reply
+        })
+    }
+
+    fn open(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// Waits (at most 10 s) until `done` holds.
+async fn until(done: impl Fn() -> bool) {
+    let mut waited = 0;
+    while !done() {
+        assert!(waited < 2000, "still waiting after 10 s");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A region list that is not JSON: a proxy's error page, a captive portal's login page.
+fn html(status: u16) -> Reply {
+    Reply::new(
+        status,
+        &[("content-type", "text/html")],
+        "<html>Sign in to continue</html>",
+    )
+}
+
+/// A project whose calls answer 503 and whose discovery fails (a proxy's 503 page); the first
+/// discovery request is answered only once `gate` opens.
+fn project_with_held_discovery(gate: Arc<Gate>) -> Server {
+    let first = AtomicBool::new(true);
+    Server::http(move |seen, _| match seen.path.as_str() {
+        REGIONS if first.swap(false, Ordering::SeqCst) => gate.held(html(503)),
+        REGIONS => html(503),
+        _ => Reply::twirp(503, "unavailable", "down"),
+    })
 }
 
 #[tokio::test]
@@ -333,4 +389,259 @@ async fn self_hosted_urls_and_a_disabled_client_never_look_regions_up() {
         assert!(discoveries(project).is_empty(), "{mode:?}");
     }
     assert!(calls(&good).is_empty());
+}
+
+#[tokio::test]
+async fn a_huge_max_age_keeps_the_list_a_day_at_most_instead_of_overflowing() {
+    let good = healthy();
+    let list = region_list(&[good.url()]);
+    let project = project(list, "max-age=18446744073709551615", None);
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    for _ in 0..2 {
+        list_rooms(&client).await.unwrap();
+    }
+    assert_eq!(discoveries(&project).len(), 1);
+    assert_eq!(calls(&good).len(), 2);
+}
+
+#[tokio::test]
+async fn a_proxy_429_is_retried_in_place_never_moved() {
+    let good = healthy();
+    let list = region_list(&[good.url()]);
+    // Not a Twirp error: the codec reads it as `unavailable`, its status says otherwise.
+    let project = Server::http(move |seen, index| match (seen.path.as_str(), index) {
+        (REGIONS, _) => Reply::new(200, &[("content-type", "application/json")], list.clone()),
+        (_, 0) => Reply::new(
+            429,
+            &[("content-type", "text/plain"), ("retry-after", "0")],
+            "slow down",
+        ),
+        _ => Reply::protobuf(Bytes::new()),
+    });
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    list_rooms(&client).await.unwrap();
+    assert_eq!(calls(&project).len(), 2);
+    assert!(discoveries(&project).is_empty());
+    assert!(calls(&good).is_empty());
+}
+
+#[tokio::test]
+async fn a_call_waiting_for_another_calls_discovery_keeps_its_deadline() {
+    let gate = Gate::new();
+    let project = project_with_held_discovery(gate.clone());
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    let fetching = tokio::spawn({
+        let client = client.clone();
+        async move { list_rooms(&client).await }
+    });
+    until(|| discoveries(&project).len() == 1).await;
+
+    // The fetch is held (for up to 2 s): a call with 300 ms to live stops waiting for it then.
+    let total = Duration::from_millis(300);
+    let started = Instant::now();
+    let options = CallOptions::new().total_timeout(total);
+    let error = support::call(&client, &LIST_ROOMS, &options)
+        .await
+        .unwrap_err();
+    // Held for good, the fetch would end at its own 2 s limit: a second apart from the
+    // deadline, so that a loaded machine cannot blur the two.
+    let elapsed = started.elapsed();
+    assert!(elapsed >= total, "returned early: {elapsed:?}");
+    assert!(
+        elapsed < total + Duration::from_secs(1),
+        "waited for the fetch: {elapsed:?}"
+    );
+    assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+    gate.open();
+    fetching.await.unwrap().unwrap_err();
+}
+
+#[tokio::test]
+async fn calls_failing_during_a_discovery_use_its_outcome_instead_of_fetching_again() {
+    let gate = Gate::new();
+    let project = project_with_held_discovery(gate.clone());
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    let spawn = || {
+        let client = client.clone();
+        tokio::spawn(async move { list_rooms(&client).await })
+    };
+    let first = spawn();
+    until(|| discoveries(&project).len() == 1).await;
+    let others = [spawn(), spawn()];
+    // Their first attempts failed while the fetch is held; then it fails.
+    until(|| calls(&project).len() == 3).await;
+    gate.open();
+    for call in [first].into_iter().chain(others) {
+        let error = call.await.unwrap().unwrap_err();
+        assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+        assert!(error.regions().is_empty(), "{error}");
+    }
+    assert_eq!(discoveries(&project).len(), 1);
+}
+
+#[tokio::test]
+async fn a_malformed_region_list_is_a_failed_fetch_that_keeps_the_last_list() {
+    let good = healthy();
+    let list = region_list(&[good.url()]);
+    let fetched = AtomicUsize::new(0);
+    let project = Server::http(move |seen, _| match seen.path.as_str() {
+        REGIONS if fetched.fetch_add(1, Ordering::SeqCst) == 0 => Reply::new(
+            200,
+            &[
+                ("content-type", "application/json"),
+                ("cache-control", "max-age=0"),
+            ],
+            list.clone(),
+        ),
+        // A captive portal's page, with a 200.
+        REGIONS => html(200),
+        _ => Reply::twirp(503, "unavailable", "down"),
+    });
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    for _ in 0..2 {
+        list_rooms(&client).await.unwrap();
+    }
+    assert_eq!(discoveries(&project).len(), 2);
+    assert_eq!(calls(&good).len(), 2);
+}
+
+/// The default transport, but once a region list has arrived the test's runtime stalls (its
+/// thread blocked) until `until`: past the deadline of a call that has just decided to move.
+#[derive(Debug)]
+struct StallAfterDiscovery {
+    inner: HyperTransport,
+    until: Instant,
+}
+
+#[async_trait::async_trait]
+impl Transport for StallAfterDiscovery {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+        limits: &TransportLimits,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let discovery = request.uri().path() == REGIONS;
+        let response = self.inner.send(request, limits).await;
+        if discovery {
+            let until = self.until;
+            // Runs at the call's next await: the back-off before its move.
+            tokio::spawn(async move {
+                std::thread::sleep(until.saturating_duration_since(Instant::now()));
+            });
+        }
+        response
+    }
+}
+
+#[tokio::test]
+async fn a_call_out_of_time_after_a_move_names_only_the_regions_it_tried() {
+    let good = healthy();
+    let list = region_list(&[good.url()]);
+    // `aborted` is retried in place, the 503 that follows moves the call.
+    let project = Server::http(move |seen, index| match (seen.path.as_str(), index) {
+        (REGIONS, _) => Reply::new(200, &[("content-type", "application/json")], list.clone()),
+        (_, 0) => Reply::twirp(409, "aborted", "try again"),
+        _ => Reply::twirp(503, "unavailable", "down"),
+    });
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let transport = StallAfterDiscovery {
+        inner: HyperTransportBuilder::default().build().unwrap(),
+        until: deadline,
+    };
+    let client = Client::builder()
+        .url(project.url())
+        .credentials(KEY, SECRET)
+        .region_failover(RegionFailover::AnyHost)
+        .transport(Arc::new(transport))
+        .retry_policy(
+            livekit_server_http::RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap();
+    let options = CallOptions::new().deadline(deadline);
+    let error = support::call(&client, &LIST_ROOMS, &options)
+        .await
+        .unwrap_err();
+    assert!(calls(&good).is_empty());
+    let tried: Vec<(&str, Option<TwirpCode>)> = error
+        .regions()
+        .iter()
+        .map(|r| (r.url(), r.error().twirp_code()))
+        .collect();
+    let project_url = project.url();
+    assert_eq!(
+        tried,
+        [(project_url.as_str(), Some(TwirpCode::Unavailable))]
+    );
+    assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+}
+
+#[tokio::test]
+async fn region_lists_are_read_to_256_kib_and_a_longer_one_is_a_failed_fetch() {
+    let good = healthy();
+    let list = region_list(&[good.url()]);
+    // Longer than an error body (64 KiB), within the list's limit.
+    let long = project(
+        format!("{}{list}", " ".repeat(100 << 10)),
+        "max-age=60",
+        None,
+    );
+    list_rooms(&client(&long.url(), RegionFailover::AnyHost))
+        .await
+        .unwrap();
+    // Over the limit: refused, not cut there (where this JSON would still be whole).
+    let too_long = project(
+        format!("{list}{}", " ".repeat(300 << 10)),
+        "max-age=60",
+        None,
+    );
+    let error = list_rooms(&client(&too_long.url(), RegionFailover::AnyHost))
+        .await
+        .unwrap_err();
+    assert!(error.regions().is_empty(), "{error}");
+    assert_eq!(calls(&good).len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_that_failed_everywhere_expires_only_the_list_it_used() {
+    let gate = Gate::new();
+    let slow = {
+        let gate = gate.clone();
+        Server::http(move |_, _| gate.held(Reply::twirp(503, "unavailable", "draining")))
+    };
+    let good = healthy();
+    // The first list (not kept) names `slow`, the next one (kept) `good`.
+    let lists = [
+        (region_list(&[slow.url()]), "max-age=0"),
+        (region_list(&[good.url()]), "max-age=300"),
+    ];
+    let fetched = AtomicUsize::new(0);
+    let project = Server::http(move |seen, _| {
+        if seen.path == REGIONS {
+            let (list, cache) = &lists[fetched.fetch_add(1, Ordering::SeqCst).min(1)];
+            let headers = [
+                ("content-type", "application/json"),
+                ("cache-control", cache),
+            ];
+            Reply::new(200, &headers, list.clone())
+        } else {
+            Reply::twirp(503, "unavailable", "down")
+        }
+    });
+    let client = client(&project.url(), RegionFailover::AnyHost);
+    let old = tokio::spawn({
+        let client = client.clone();
+        let options = CallOptions::new().timeout(Duration::from_secs(10));
+        async move { support::call(&client, &LIST_ROOMS, &options).await }
+    });
+    until(|| calls(&slow).len() == 1).await;
+    // Meanwhile another call fetches the next list and moves to `good`.
+    list_rooms(&client).await.unwrap();
+    // The first call fails in every region of its own list: the new list stays.
+    gate.open();
+    assert_eq!(old.await.unwrap().unwrap_err().regions().len(), 2);
+    list_rooms(&client).await.unwrap();
+    assert_eq!(discoveries(&project).len(), 2);
+    assert_eq!(calls(&good).len(), 2);
 }
