@@ -219,6 +219,8 @@ impl Client {
     {
         let mut retry = 0u32;
         let mut last: Option<Failure> = None;
+        // Whether an attempt before `last` may have been acted on.
+        let mut unknown_earlier = false;
         // Failover: the regions (fetched at the first failure of a region), the one called
         // (`None`: the configured URL), and how the call failed in those it left.
         let mut regions: Option<Arc<[Region]>> = None;
@@ -239,11 +241,12 @@ impl Client {
             if budget.is_zero() {
                 // Out of time before this attempt: report the previous attempt's failure, or
                 // (before the first one) a timeout of a request that never left.
-                return Err(match last.take() {
+                let error = match last.take() {
                     Some(failure) => self.fail(failure, current, regions.as_deref(), failed),
                     None if !failed.is_empty() => Error::failed_everywhere(failed),
                     None => Error::timeout(now.duration_since(call.start), false),
-                });
+                };
+                return Err(error.with_unknown_earlier(unknown_earlier));
             }
             let attempt = call.next_attempt();
             // A discovery ended after this read is at least as recent as this attempt.
@@ -302,11 +305,16 @@ impl Client {
                 delay = None;
             }
             let Some(delay) = delay else {
-                return Err(self.fail(outcome, current, regions.as_deref(), failed));
+                let error = self.fail(outcome, current, regions.as_deref(), failed);
+                return Err(error.with_unknown_earlier(unknown_earlier));
             };
             if call.deadline.is_some_and(|d| Instant::now() + delay >= d) {
                 // Waiting would cross the deadline: give up now with what we know.
-                return Err(self.fail(outcome, current, regions.as_deref(), failed));
+                let error = self.fail(outcome, current, regions.as_deref(), failed);
+                return Err(error.with_unknown_earlier(unknown_earlier));
+            }
+            if let Some(earlier) = last.take() {
+                unknown_earlier |= earlier.outcome_unknown();
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, reason = ?outcome, "retrying");
             if let Some(next) = next_region {
@@ -447,6 +455,15 @@ impl Failure {
                 }
             },
             _ => true,
+        }
+    }
+
+    /// Whether the server may have acted on the request (as [`Error::outcome_unknown`]).
+    fn outcome_unknown(&self) -> bool {
+        match self {
+            Failure::Transport(t) => t.outcome_unknown(),
+            Failure::Timeout(_) | Failure::ServerTimeout(..) => true,
+            Failure::Twirp(e) => error::twirp_outcome_unknown(e),
         }
     }
 

@@ -12,6 +12,16 @@ use crate::transport::TransportError;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
+/// Whether the server may have acted on a request it answered with `e`: a code that says so
+/// (`deadline_exceeded`), a `200 OK` that could not be read, a gateway's 502.
+pub(crate) fn twirp_outcome_unknown(e: &TwirpError) -> bool {
+    e.is_outcome_unknown()
+        || matches!(
+            e.http_status(),
+            Some(StatusCode::OK | StatusCode::BAD_GATEWAY)
+        )
+}
+
 /// Whether a Twirp error is the server giving up on the deadline that the attempt carried
 /// (`X-Twirp-Timeout-Ms`): a Twirp body (not an intermediary's page) with the code `canceled`
 /// (the request's context ended: the client is still connected, so it was the deadline) or
@@ -49,6 +59,8 @@ struct Inner {
     rpc: Option<(&'static str, &'static str)>,
     request_id: Option<Box<str>>,
     attempts: u32,
+    /// An earlier attempt of the call may have been acted on (see `outcome_unknown`).
+    unknown_earlier: bool,
 }
 
 #[derive(Debug)]
@@ -89,6 +101,7 @@ impl Error {
                 rpc: None,
                 request_id: None,
                 attempts: 0,
+                unknown_earlier: false,
             }),
         }
     }
@@ -167,6 +180,12 @@ impl Error {
     /// Whether the error was raised by a helper on the client side ([`Error::local`]).
     pub fn is_local(&self) -> bool {
         matches!(self.kind(), Kind::Local(_))
+    }
+
+    /// Records that an attempt before the one this error reports may have been acted on.
+    pub(crate) fn with_unknown_earlier(mut self, unknown: bool) -> Self {
+        self.inner.unknown_earlier |= unknown;
+        self
     }
 
     /// Attaches the call's identity.
@@ -292,21 +311,18 @@ impl Error {
     /// timeout or a connection lost after sending, a gateway error (502/504), the Twirp code
     /// `deadline_exceeded`, or a `200 OK` that could not be read. Check before replaying a
     /// non-idempotent RPC yourself (and reuse the [`request_id`](Self::request_id)). For a
-    /// call that failed over, true if it is in any region tried.
+    /// call retried or failed over, true if it is for any attempt, in any region tried (an
+    /// idempotent RPC whose first attempt was cut off after sending, then refused: the
+    /// server may have acted on the first).
     pub fn outcome_unknown(&self) -> bool {
-        match &self.inner.kind {
-            Kind::Regions(tried) => tried.iter().any(|r| r.error.outcome_unknown()),
-            Kind::Transport(t) => t.outcome_unknown(),
-            Kind::Timeout { sent, .. } => *sent,
-            Kind::Twirp(e) => {
-                e.is_outcome_unknown()
-                    || matches!(
-                        e.http_status(),
-                        Some(StatusCode::OK | StatusCode::BAD_GATEWAY)
-                    )
+        self.inner.unknown_earlier
+            || match &self.inner.kind {
+                Kind::Regions(tried) => tried.iter().any(|r| r.error.outcome_unknown()),
+                Kind::Transport(t) => t.outcome_unknown(),
+                Kind::Timeout { sent, .. } => *sent,
+                Kind::Twirp(e) => twirp_outcome_unknown(e),
+                _ => false,
             }
-            _ => false,
-        }
     }
 
     /// The transport failure, if that is what happened.

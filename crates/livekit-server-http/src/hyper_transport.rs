@@ -16,8 +16,15 @@ use rustls::ClientConfig;
 use crate::error::Error;
 use crate::transport::{Transport, TransportError, TransportLimits};
 
-/// Default time to establish a connection.
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time to establish a connection: half the default attempt timeout, so that a
+/// connection that cannot be made ends as a connect error (the request never left: retried
+/// even for non-idempotent RPCs) rather than as the attempt timing out with its outcome
+/// unknown.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const _: () = assert!(
+    DEFAULT_CONNECT_TIMEOUT.as_millis() < crate::client::DEFAULT_TIMEOUT.as_millis(),
+    "a connect must be able to fail before the attempt's timer fires"
+);
 
 /// The default [`Transport`]: a pooled hyper client with rustls.
 ///
@@ -113,9 +120,12 @@ impl Default for HyperTransportBuilder {
 }
 
 impl HyperTransportBuilder {
-    /// The time to establish a TCP connection (default 10 s). A failure to connect in time
-    /// is a connect error (the request never left). The TLS handshake counts against the
-    /// attempt's timeout.
+    /// The time to establish a TCP connection (default 5 s). A failure to connect in time
+    /// is a connect error (the request never left). Keep it below the attempt timeout
+    /// ([`CallOptions::timeout`](crate::CallOptions::timeout), default 10 s): a connection
+    /// still pending when the attempt's timer fires ends the attempt as a timeout whose
+    /// outcome is unknown (the client cannot tell how far it got), as does a TLS handshake,
+    /// which counts against the attempt's timeout.
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;

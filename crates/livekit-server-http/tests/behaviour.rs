@@ -282,6 +282,41 @@ async fn unavailable_is_not_retried_for_a_non_idempotent_rpc() {
 }
 
 #[tokio::test]
+async fn an_earlier_attempt_that_may_have_been_acted_on_leaves_the_outcome_unknown() {
+    // A gateway's 502 (the request may have reached the server), then answers that say
+    // nothing of the kind: the call's outcome stays unknown.
+    let server = Server::http(|_, index| match index {
+        0 => Reply::new(
+            502,
+            &[("content-type", "text/html")],
+            "<html>bad gateway</html>",
+        ),
+        _ => Reply::twirp(503, "unavailable", "draining"),
+    });
+    let client = Client::builder()
+        .url(server.url())
+        .credentials(KEY, SECRET)
+        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    let error = list_rooms(&client, &CallOptions::new()).await.unwrap_err();
+    assert_eq!(error.attempts(), 3);
+    assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+    assert!(error.outcome_unknown(), "{error}");
+    // Only 503s: the server said each time that it did not act.
+    let server = Server::http(|_, _| Reply::twirp(503, "unavailable", "draining"));
+    let client = Client::builder()
+        .url(server.url())
+        .credentials(KEY, SECRET)
+        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    let error = list_rooms(&client, &CallOptions::new()).await.unwrap_err();
+    assert_eq!(error.attempts(), 3);
+    assert!(!error.outcome_unknown(), "{error}");
+}
+
+#[tokio::test]
 async fn retries_stop_at_the_attempt_limit() {
     let server = Server::http(|_, _| Reply::twirp(503, "unavailable", "draining"));
     let client = Client::builder()

@@ -264,6 +264,24 @@ mod tests {
     const JSON: (&str, &str) = ("content-type", "application/json");
 
     #[test]
+    fn server_text_is_shown_on_one_line() {
+        let plain = fail(
+            502,
+            &[("content-type", "text/plain")],
+            b"upstream reset\nFAKE LOG LINE: level=INFO ok=1\x1b[31mred",
+        );
+        let twirp = fail(
+            500,
+            &[JSON],
+            br#"{"code":"internal","msg":"a\nb\u001b[0m"}"#,
+        );
+        for error in [plain, twirp] {
+            let text = error.to_string();
+            assert!(!text.contains(|c: char| c.is_control()), "{text:?}");
+        }
+    }
+
+    #[test]
     fn success_decodes() {
         let message = ListRoomsResponse {
             rooms: vec![Room {

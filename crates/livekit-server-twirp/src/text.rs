@@ -90,9 +90,17 @@ pub(crate) fn truncate(mut text: String, max: usize) -> String {
     text
 }
 
-/// Server text made safe to keep and show: tokens redacted, then cut to `max` bytes.
+/// Server text made safe to keep and show on one line: tokens redacted, control characters
+/// (line breaks, terminal escape sequences) replaced by spaces, then cut to `max` bytes.
 pub(crate) fn clean(text: &str, max: usize) -> String {
-    truncate(redact_tokens(text), max)
+    let mut text = redact_tokens(text);
+    if text.contains(char::is_control) {
+        text = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+    }
+    truncate(text, max)
 }
 
 /// The start of a body as text: at most [`ERROR_BODY_READ_LIMIT`] bytes looked at, decoded as
@@ -143,6 +151,16 @@ mod tests {
     use http::HeaderValue;
 
     const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJrZXkifQ.c2lnbmF0dXJl_-x";
+
+    #[test]
+    fn cleaned_text_is_one_line_without_control_characters() {
+        let text = format!("upstream reset\r\nFAKE LOG LINE {JWT}\u{1b}[31mred\u{85}\u{7f}\tend");
+        assert_eq!(
+            clean(&text, 200),
+            "upstream reset  FAKE LOG LINE [redacted token] [31mred   end"
+        );
+        assert_eq!(clean("é\n", 2), "é");
+    }
 
     #[test]
     fn tokens_are_redacted_wherever_they_appear() {
