@@ -76,10 +76,11 @@ pub(crate) const CRATES: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// RPCs whose public method is written by hand, because it adds behaviour (a de-duplication
-/// nonce, a dial-aware timeout). The generated method is then `pub(crate) async fn
-/// <name>_with(&self, request, options)`.
+/// nonce, a dial-aware or response-aware timeout). The generated method is then
+/// `pub(crate) async fn <name>_with(&self, request, options)`.
 pub(crate) const CUSTOM: &[&str] = &[
     "RoomService.SendData",
+    "RoomService.PerformRpc",
     "SIP.CreateSIPParticipant",
     "SIP.TransferSIPParticipant",
     "Connector.DialWhatsAppCall",

@@ -540,11 +540,11 @@ impl RoomClient {
     ///
     /// A typed [`Error`]: the server's Twirp error (code, message, metadata), an error from an
     /// intermediary (status kept), a timeout, or a transport failure.
-    pub async fn perform_rpc(
+    pub(crate) async fn perform_rpc_with(
         &self,
-        request: impl Into<proto::PerformRpcRequest>,
+        request: proto::PerformRpcRequest,
+        options: &CallOptions,
     ) -> Result<proto::PerformRpcResponse, Error> {
-        let request = request.into();
         self.client
             .call(
                 &rpc::PERFORM_RPC,
@@ -553,7 +553,7 @@ impl RoomClient {
                     destination_room: None,
                 },
                 &request,
-                &self.options,
+                options,
             )
             .await
     }
@@ -906,7 +906,7 @@ mod contract_tests {
             room: "contract-room".into(),
             ..Default::default()
         };
-        let body = Some(prost::Message::encode_to_vec(&request));
+        let body = None;
         assert_rpc_contract(
                 &rpc::PERFORM_RPC,
                 Scope {

@@ -44,6 +44,7 @@
 mod generated;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 pub use generated::{RoomClient, rpc};
 pub use livekit_server_http::{CallOptions, Client, ClientBuilder, Error};
@@ -53,6 +54,14 @@ pub use livekit_server_proto as proto;
 pub const SIP_GET_REMOTE_HEADERS: &str = "lk.sip.GetRemoteHeaders";
 /// The participant-RPC method a SIP participant registers to hang up its call.
 pub const SIP_END_CALL: &str = "lk.sip.EndCall";
+
+/// How long the server waits for a participant's answer to `PerformRpc` when the request's
+/// `response_timeout_ms` is 0: 10 s, as the LiveKit server does.
+pub const DEFAULT_RPC_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What `PerformRpc` waits beyond the participant's response timeout for the server to
+/// answer: 2 s.
+pub const RPC_TIMEOUT_MARGIN: Duration = Duration::from_secs(2);
 
 impl RoomClient {
     /// Sends a data packet to participants of a room (`SendData`).
@@ -73,6 +82,34 @@ impl RoomClient {
             request.nonce = new_nonce()?.to_vec();
         }
         self.send_data_with(request, self.call_options()).await
+    }
+
+    /// Calls a method on a participant (`PerformRpc`) and returns its answer.
+    ///
+    /// The server waits up to `response_timeout_ms` for the participant (10 s when 0, as the
+    /// server does): the call's timeouts are raised to that plus 2 s, unless the call options
+    /// already allow longer, so that the participant's answer, or the server's own timeout
+    /// error, arrives before the client gives up. Never replayed automatically (the method
+    /// may not be safe to run twice).
+    ///
+    /// # Errors
+    ///
+    /// A typed [`Error`] from the server (its RPC error when the participant fails or does not
+    /// answer in time), an intermediary, a timeout or the transport.
+    pub async fn perform_rpc(
+        &self,
+        request: impl Into<proto::PerformRpcRequest>,
+    ) -> Result<proto::PerformRpcResponse, Error> {
+        let request = request.into();
+        let wait = match request.response_timeout_ms {
+            0 => DEFAULT_RPC_RESPONSE_TIMEOUT,
+            ms => Duration::from_millis(ms.into()),
+        };
+        let options = self
+            .call_options()
+            .clone()
+            .at_least(wait.saturating_add(RPC_TIMEOUT_MARGIN));
+        self.perform_rpc_with(request, &options).await
     }
 
     /// Calls `lk.sip.GetRemoteHeaders` on a SIP participant through `PerformRpc`: the SIP
@@ -201,5 +238,52 @@ mod sip_rpc {
             assert!(parse_headers("not json").is_err());
             assert!(parse_headers(r#"{"headers":[1]}"#).is_err());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+
+    use super::*;
+
+    fn room(fake: &FakeTransport) -> RoomClient {
+        let client = Client::builder()
+            .credentials("APIkey", "secret")
+            .url("http://livekit.test")
+            .transport(Arc::new(fake.clone()))
+            .build();
+        RoomClient::from_client(client.expect("client"))
+    }
+
+    /// The deadline `perform_rpc` sends for a request.
+    async fn sent_timeout_ms(request: proto::PerformRpcRequest) -> u64 {
+        let fake = FakeTransport::new();
+        fake.push(FakeResponse::protobuf(&proto::PerformRpcResponse::default()));
+        room(&fake).perform_rpc(request).await.unwrap();
+        fake.requests()[0].timeout_ms().expect("X-Twirp-Timeout-Ms")
+    }
+
+    #[tokio::test]
+    async fn perform_rpc_waits_for_the_participant_s_response_timeout_and_a_margin() {
+        // The server's default wait (10 s) plus the margin, above the 10 s default attempt.
+        let default = sent_timeout_ms(proto::PerformRpcRequest::default()).await;
+        assert!((11_000..=12_000).contains(&default), "{default}");
+        let long = proto::PerformRpcRequest {
+            response_timeout_ms: 30_000,
+            ..Default::default()
+        };
+        let long = sent_timeout_ms(long).await;
+        assert!((31_000..=32_000).contains(&long), "{long}");
+        // Not replayed: the participant's method may not be safe to run twice.
+        let fake = FakeTransport::new();
+        fake.push(FakeResponse::twirp_error(503, "unavailable", "busy"));
+        let error = room(&fake)
+            .perform_rpc(proto::PerformRpcRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(error.attempts(), 1);
     }
 }

@@ -163,9 +163,16 @@ impl LiveKitApi {
         })?;
         let key = env("LIVEKIT_API_KEY");
         let secret = env("LIVEKIT_API_SECRET");
+        // Which variable a failure to build the client is about: the URL, unless the token
+        // is at fault (`Client::new` fails only for the URL: the key and secret are not empty).
+        let mut culprit = "LIVEKIT_URL";
         let client = match (key, secret, env("LIVEKIT_TOKEN")) {
             (Some(key), Some(secret), _) => Client::new(&url, &key, &secret),
-            (None, None, Some(token)) => Client::with_token(&url, &token),
+            (None, None, Some(token)) => Client::with_token(&url, &token).inspect_err(|_| {
+                if Client::with_token(&url, "token").is_ok() {
+                    culprit = "LIVEKIT_TOKEN";
+                }
+            }),
             (None, _, _) => {
                 return Err(EnvError::Missing {
                     variable: "LIVEKIT_API_KEY",
@@ -180,7 +187,7 @@ impl LiveKitApi {
         let api = client
             .map(Self::from_client)
             .map_err(|source| EnvError::Invalid {
-                variable: "LIVEKIT_URL",
+                variable: culprit,
                 source,
             })?;
         #[cfg(feature = "cloud-agent")]
@@ -338,6 +345,26 @@ mod tests {
             ("LIVEKIT_TOKEN", "a.b.c"),
         ]))
         .unwrap();
+    }
+
+    #[test]
+    fn an_invalid_token_is_reported_as_the_token() {
+        let invalid =
+            |vars: &[(&'static str, &'static str)]| match LiveKitApi::from_lookup(&lookup(vars))
+                .unwrap_err()
+            {
+                EnvError::Invalid { variable, .. } => variable,
+                other => panic!("{other:?}"),
+            };
+        let token = ("LIVEKIT_TOKEN", "eyJhbGc iOiJIUzI1NiJ9.x.y");
+        assert_eq!(
+            invalid(&[("LIVEKIT_URL", "wss://example.livekit.cloud"), token]),
+            "LIVEKIT_TOKEN"
+        );
+        assert_eq!(
+            invalid(&[("LIVEKIT_URL", "ftp://nope"), token]),
+            "LIVEKIT_URL"
+        );
     }
 
     #[test]

@@ -196,16 +196,24 @@ fn page_limit(page: &Option<proto::Pagination>) -> usize {
         .map_or(0, |p| usize::try_from(p.limit).unwrap_or(0))
 }
 
-/// Moves `page` past `last_id`; whether another page may follow (a short or empty page ends it).
+/// Moves `page` past `last_id`; whether another page may follow (a short or empty page ends
+/// it, and so does a page whose last id does not move the cursor: a server that ignores
+/// `after_id` would otherwise be asked for the same page for ever).
 fn next_page(
     page: &mut Option<proto::Pagination>,
     limit: usize,
     last_id: Option<String>,
     got: usize,
 ) -> bool {
+    let page = page.get_or_insert_with(Default::default);
     match last_id {
-        Some(last) if got > 0 && (limit == 0 || got >= limit) => {
-            page.get_or_insert_with(Default::default).after_id = last;
+        Some(last)
+            if got > 0
+                && (limit == 0 || got >= limit)
+                && !last.is_empty()
+                && last != page.after_id =>
+        {
+            page.after_id = last;
             true
         }
         _ => false,
@@ -396,11 +404,25 @@ mod tests {
         ));
         let client = sip(&fake);
         let trunks = client.inbound_trunks(proto::ListSipInboundTrunkRequest::default());
-        assert_eq!(collect(trunks).await.unwrap(), vec![trunk]);
+        assert_eq!(collect(trunks).await.unwrap(), vec![trunk.clone()]);
         let second: proto::ListSipInboundTrunkRequest = fake.requests()[1].decode_body();
         assert_eq!(second.page.map(|p| p.after_id), Some("ST_1".to_owned()));
         let outbound = client.outbound_trunks(proto::ListSipOutboundTrunkRequest::default());
         assert!(collect(outbound).await.is_err(), "nothing queued: a 500");
+
+        // A server that ignores `after_id` answers the same page again: the listing ends
+        // there instead of asking for it for ever.
+        let fake = FakeTransport::new();
+        let two = proto::ListSipInboundTrunkResponse {
+            items: vec![trunk.clone(), trunk.clone()],
+        };
+        for _ in 0..3 {
+            fake.push(FakeResponse::protobuf(&two));
+        }
+        let client = sip(&fake);
+        let trunks = client.inbound_trunks(proto::ListSipInboundTrunkRequest::default());
+        assert_eq!(collect(trunks).await.unwrap().len(), 4);
+        assert_eq!(fake.requests().len(), 2);
     }
 
     #[test]
@@ -415,6 +437,9 @@ mod tests {
         let mut none = None;
         assert!(!next_page(&mut none, 0, None, 0));
         assert!(next_page(&mut none, 0, Some("ST_9".into()), 5));
-        assert_eq!(none.map(|p| p.after_id), Some("ST_9".to_owned()));
+        assert_eq!(none.as_ref().map(|p| p.after_id.as_str()), Some("ST_9"));
+        // The cursor must move: the same last id again, or an empty one, ends the listing.
+        assert!(!next_page(&mut none, 0, Some("ST_9".into()), 5));
+        assert!(!next_page(&mut page, 2, Some(String::new()), 2));
     }
 }
