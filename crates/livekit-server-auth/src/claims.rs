@@ -3,10 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::grants::null_default;
+use crate::grants::{names, null_default};
+use crate::time::LATEST_DATE;
 use crate::{
     AgentGrants, InferenceGrants, KindDetail, ObservabilityGrants, ParticipantKind, SipGrants,
     VideoGrants,
@@ -50,7 +54,8 @@ pub struct Claims {
     )]
     pub nbf: Option<u64>,
     /// Expiry, in seconds since the Unix epoch (decoded values are rounded down, dates before
-    /// the epoch read as 0, and values beyond an `i64` of seconds are refused).
+    /// the epoch read as 0, and dates after `i64::MAX - 62_135_596_800`, where Go's time
+    /// arithmetic overflows, are refused).
     #[serde(deserialize_with = "numeric_date")]
     pub exp: u64,
     /// Participant display name.
@@ -63,25 +68,22 @@ pub struct Claims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<ParticipantKind>,
     /// Participant kind details.
-    #[serde(
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "null_default"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "names")]
     pub kind_details: Vec<KindDetail>,
     /// Room and media grants.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "object")]
     pub video: Option<VideoGrants>,
     /// SIP grants.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "object")]
     pub sip: Option<SipGrants>,
     /// Cloud agent grants.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "object")]
     pub agent: Option<AgentGrants>,
     /// Inference grants.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "object")]
     pub inference: Option<InferenceGrants>,
     /// Observability grants.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "object")]
     pub observability: Option<ObservabilityGrants>,
     /// Configuration of the room if this participant creates it (protojson).
     ///
@@ -106,7 +108,7 @@ pub struct Claims {
     /// Participant attributes.
     #[serde(
         skip_serializing_if = "BTreeMap::is_empty",
-        deserialize_with = "null_default"
+        deserialize_with = "strings"
     )]
     pub attributes: BTreeMap<String, String>,
     /// Base64 SHA-256 of a request or webhook body the token vouches for.
@@ -180,13 +182,13 @@ impl fmt::Debug for Claims {
 }
 
 /// A NumericDate (RFC 7519 §2) in whole seconds, rounded down (golang-jwt truncates to the
-/// second too). Values beyond an `i64` of seconds (what the server converts to) are refused,
-/// never saturated.
+/// second too). Dates after [`LATEST_DATE`] (where the server's time arithmetic overflows)
+/// or before an `i64` of seconds are refused, never saturated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Seconds(pub(crate) i64);
 
 /// Why a NumericDate is refused.
-pub(crate) const DATE_RANGE: &str = "a NumericDate beyond an i64 of seconds";
+pub(crate) const DATE_RANGE: &str = "a NumericDate out of range";
 
 impl Seconds {
     /// As `Claims` holds it: seconds since the epoch, 0 for dates before it.
@@ -204,12 +206,12 @@ impl<'de> Deserialize<'de> for Seconds {
                 f.write_str("a NumericDate (JSON number)")
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Seconds, E> {
-                Ok(Seconds(v))
+                (v <= LATEST_DATE)
+                    .then_some(Seconds(v))
+                    .ok_or_else(|| E::custom(DATE_RANGE))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Seconds, E> {
-                i64::try_from(v)
-                    .map(Seconds)
-                    .map_err(|_| E::custom(DATE_RANGE))
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Seconds, E> {
                 // 2^63 is exact as an f64; NaN fails both comparisons.
@@ -217,7 +219,7 @@ impl<'de> Deserialize<'de> for Seconds {
                 if (-LIMIT..LIMIT).contains(&v) {
                     // In range, so `as` neither saturates nor wraps.
                     #[allow(clippy::cast_possible_truncation)]
-                    Ok(Seconds(v.floor() as i64))
+                    self.visit_i64(v.floor() as i64)
                 } else {
                     Err(E::custom(DATE_RANGE))
                 }
@@ -225,6 +227,48 @@ impl<'de> Deserialize<'de> for Seconds {
         }
         deserializer.deserialize_any(Visitor)
     }
+}
+
+/// A grant object, `null` as absent. Only a JSON object: a derive also builds a struct from an
+/// array, by position, which Go's `encoding/json` refuses.
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    struct Object<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Object<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    d.deserialize_any(Object(PhantomData))
+}
+
+/// A map of strings, `null` as empty; a `null` value reads as `""`, as in Go. One pass: a
+/// map of options converted afterwards would build the tree twice.
+fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    struct Strings;
+    impl<'de> Visitor<'de> for Strings {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object of strings")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, Option<String>>()? {
+                out.insert(k, v.unwrap_or_default());
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Strings)
 }
 
 fn numeric_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
@@ -291,11 +335,13 @@ mod tests {
         assert_eq!((c.exp, c.nbf), (1_700_000_000, Some(0)));
         let c: Claims = serde_json::from_str(r#"{"exp":null,"nbf":null,"video":null}"#).unwrap();
         assert_eq!((c.exp, c.nbf, c.video), (0, None, None));
-        let c: Claims = serde_json::from_str(r#"{"exp":9223372036854775807}"#).unwrap();
-        assert_eq!(c.exp, i64::MAX.unsigned_abs());
+        let c: Claims = serde_json::from_str(r#"{"exp":9223371974719179007}"#).unwrap();
+        assert_eq!(c.exp, LATEST_DATE.unsigned_abs());
         for refused in [
             r#"{"exp":"1"}"#,
             r#"{"exp":1e300}"#,
+            r#"{"exp":9223371974719179008}"#,
+            r#"{"nbf":9223372036854775807}"#,
             r#"{"exp":9223372036854775808}"#,
             r#"{"nbf":-9.3e18}"#,
         ] {
@@ -304,6 +350,40 @@ mod tests {
                 "{refused}"
             );
         }
+    }
+
+    #[test]
+    fn serde_reads_grants_only_from_objects() {
+        // A derive alone would read these arrays by position, as `roomCreate`, `roomList`, ….
+        for json in [
+            r#"{"video":[true,true,true,true,true,"my-room"]}"#,
+            r#"{"video":[]}"#,
+            r#"{"sip":[true,true]}"#,
+            r#"{"agent":[true]}"#,
+            r#"{"inference":[true]}"#,
+            r#"{"observability":[true]}"#,
+        ] {
+            assert!(serde_json::from_str::<Claims>(json).is_err(), "{json}");
+        }
+        let c: Claims = serde_json::from_str(r#"{"sip":{"call":true},"agent":null}"#).unwrap();
+        assert_eq!((c.sip.map(|s| s.call), c.agent), (Some(true), None));
+    }
+
+    #[test]
+    fn serde_null_strings_read_as_empty() {
+        let c: Claims = serde_json::from_str(
+            r#"{"attributes":{"role":"admin","team":null},"kindDetails":["simulation",null]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.attributes["role"], "admin");
+        assert_eq!(c.attributes["team"], "");
+        assert_eq!(
+            c.kind_details,
+            [KindDetail::Simulation, KindDetail::Unknown(String::new())]
+        );
+        // Written back as Go writes it.
+        assert!(serde_json::to_string(&c).unwrap().contains(r#""team":"""#));
+        assert!(serde_json::from_str::<Claims>(r#"{"attributes":{"a":false}}"#).is_err());
     }
 
     #[test]

@@ -73,7 +73,9 @@ pub enum TokenError {
         /// The top-level claim, for example `exp` or `video`.
         claim: &'static str,
     },
-    /// `exp` or `nbf` is a number beyond an `i64` of seconds (the server's `int64`).
+    /// `exp` or `nbf` is a number after `i64::MAX - 62_135_596_800` seconds since the Unix
+    /// epoch (beyond it Go's time arithmetic overflows and the server reads the token as
+    /// expired) or before `i64::MIN` seconds.
     DateOutOfRange {
         /// `exp` or `nbf`.
         claim: &'static str,
@@ -109,7 +111,9 @@ pub enum TokenError {
     /// [`AccessToken::allow_sensitive_credentials`](crate::AccessToken::allow_sensitive_credentials)
     /// was called.
     SensitiveCredentials,
-    /// The validity period is zero, or `now + ttl` is beyond an `i64` of seconds.
+    /// The validity period is zero, or `now + ttl` is after the latest date the verifier
+    /// accepts (`i64::MAX - 62_135_596_800` seconds since the Unix epoch; see
+    /// [`DateOutOfRange`](Self::DateOutOfRange)).
     InvalidTtl,
     /// The clock given to mint a token is before the Unix epoch.
     InvalidTime,
@@ -182,7 +186,7 @@ impl fmt::Display for TokenError {
                 write!(f, "token claim '{claim}' has the wrong JSON type")
             }
             TokenError::DateOutOfRange { claim } => {
-                write!(f, "token claim '{claim}' is beyond an i64 of seconds")
+                write!(f, "token claim '{claim}' is a date out of range")
             }
             TokenError::BadSignature => f.write_str("token signature does not match"),
             TokenError::MissingClaim(claim) => write!(f, "token has no '{claim}' claim"),

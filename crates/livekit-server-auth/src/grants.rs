@@ -62,10 +62,7 @@ pub struct VideoGrants {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub can_publish_data: Option<bool>,
     /// The only sources that may be published (`canPublishSources`); empty means all.
-    #[serde(
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "null_default"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "names")]
     pub can_publish_sources: Vec<TrackSource>,
     /// May update its own name, metadata and attributes (`canUpdateOwnMetadata`); unset
     /// means denied.
@@ -214,6 +211,19 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A list of names, `null` as empty; a `null` name reads as `""`, as Go's `encoding/json`
+/// reads `null` into a string (and keeps it).
+pub(crate) fn names<'de, D: Deserializer<'de>, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    T: Deserialize<'de> + for<'a> From<&'a str>,
+{
+    let names: Vec<Option<T>> = null_default(d)?;
+    Ok(names
+        .into_iter()
+        .map(|n| n.unwrap_or_else(|| T::from("")))
+        .collect())
 }
 
 /// Declares an enum of lower-case wire names that keeps unknown names.
@@ -413,7 +423,7 @@ mod tests {
     fn serde_decoding_is_lenient_where_go_is() {
         let g: VideoGrants = serde_json::from_str(
             r#"{"roomAdmin":null,"room":null,"canPublish":null,"future":1,
-                "canPublishSources":["CAMERA","hologram"]}"#,
+                "canPublishSources":["CAMERA","hologram",null]}"#,
         )
         .unwrap();
         assert_eq!(
@@ -421,7 +431,8 @@ mod tests {
             VideoGrants {
                 can_publish_sources: vec![
                     TrackSource::Camera,
-                    TrackSource::Unknown("hologram".into())
+                    TrackSource::Unknown("hologram".into()),
+                    TrackSource::Unknown(String::new()),
                 ],
                 ..Default::default()
             }

@@ -67,6 +67,13 @@ impl<'de> DeserializeSeed<'de> for Strict {
     }
 }
 
+/// `Visitor` methods that accept a scalar of the given type (or `null`, without one).
+macro_rules! accept_scalars {
+    ($($method:ident($($scalar:ty)?)),*) => {
+        $(fn $method<E: Error>(self $(, _: $scalar)?) -> Result<(), E> { Ok(()) })*
+    };
+}
+
 impl<'de> Visitor<'de> for Strict {
     type Value = ();
 
@@ -74,29 +81,9 @@ impl<'de> Visitor<'de> for Strict {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E: Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E: Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E: Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E: Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E: Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E: Error>(self) -> Result<(), E> {
-        Ok(())
-    }
+    // Scalars and `null` are fine at any depth.
+    accept_scalars!(visit_bool(bool), visit_i64(i64), visit_u64(u64));
+    accept_scalars!(visit_f64(f64), visit_str(&str), visit_unit());
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let inner = self.nested()?;

@@ -25,10 +25,17 @@ pub(crate) fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// The latest NumericDate (seconds since the Unix epoch) the verifier accepts and minting
+/// issues, for `exp` and `nbf`: `i64::MAX - 62_135_596_800`. Go's `time.Time` counts its
+/// seconds from the year 1 (62,135,596,800 s before 1970) in an `int64`, so `time.Unix` of a
+/// later date overflows; golang-jwt makes a `time.Time` of every NumericDate, and the server
+/// then reads the token as expired. One second more is refused here
+/// ([`TokenError::DateOutOfRange`] when verifying, [`TokenError::InvalidTtl`] when minting).
+pub(crate) const LATEST_DATE: i64 = i64::MAX - 62_135_596_800;
+
 /// `(nbf, exp)` for a token minted at `now` valid for `ttl`, in whole seconds (rounded down,
-/// as golang-jwt's `NewNumericDate`). An `exp` beyond an `i64` of seconds is refused: the
-/// server reads the dates as `int64`, and the verifier refuses them
-/// ([`TokenError::DateOutOfRange`]).
+/// as golang-jwt's `NewNumericDate`). An `exp` beyond [`LATEST_DATE`] is refused, as the
+/// verifier refuses it.
 pub(crate) fn validity(now: SystemTime, ttl: Duration) -> Result<(u64, u64), TokenError> {
     if ttl.is_zero() {
         return Err(TokenError::InvalidTtl);
@@ -37,7 +44,7 @@ pub(crate) fn validity(now: SystemTime, ttl: Duration) -> Result<(u64, u64), Tok
         .duration_since(UNIX_EPOCH)
         .map_err(|_| TokenError::InvalidTime)?;
     let until = since.checked_add(ttl).ok_or(TokenError::InvalidTtl)?;
-    if i64::try_from(until.as_secs()).is_err() {
+    if until.as_secs() > LATEST_DATE.unsigned_abs() {
         return Err(TokenError::InvalidTtl);
     }
     Ok((since.as_secs(), until.as_secs()))
@@ -56,11 +63,13 @@ mod tests {
         );
         assert_eq!(validity(now, Duration::ZERO), Err(TokenError::InvalidTtl));
         assert_eq!(validity(now, Duration::MAX), Err(TokenError::InvalidTtl));
-        // The last second an `i64` holds is the latest `exp`.
-        let room = i64::MAX as u64 - 1_700_000_000;
+        // `LATEST_DATE` is the latest `exp` minted; one second more is refused.
+        let latest = 9_223_371_974_719_179_007;
+        assert_eq!(LATEST_DATE.unsigned_abs(), latest);
+        let room = latest - 1_700_000_000;
         assert_eq!(
             validity(now, Duration::from_secs(room)),
-            Ok((1_700_000_000, i64::MAX as u64))
+            Ok((1_700_000_000, latest))
         );
         assert_eq!(
             validity(now, Duration::from_secs(room + 1)),

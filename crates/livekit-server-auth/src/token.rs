@@ -518,7 +518,17 @@ mod tests {
             .unwrap();
         assert_eq!(v.verify_at(&short, at(1000)).unwrap().exp, 1005);
         assert_eq!(
-            t.with_ttl(Duration::ZERO).to_jwt_at(at(1)),
+            t.clone().with_ttl(Duration::ZERO).to_jwt_at(at(1)),
+            Err(TokenError::InvalidTtl)
+        );
+        // Up to the latest date the verifier accepts, and not a second more.
+        let latest = 9_223_371_974_719_179_007;
+        let longest = Duration::from_secs(latest - 1000);
+        let far = t.clone().with_ttl(longest).to_jwt_at(at(1000)).unwrap();
+        assert_eq!(v.verify_at(&far, at(1000)).unwrap().exp, latest);
+        assert_eq!(
+            t.with_ttl(longest + Duration::from_secs(1))
+                .to_jwt_at(at(1000)),
             Err(TokenError::InvalidTtl)
         );
     }

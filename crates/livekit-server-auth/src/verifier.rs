@@ -147,11 +147,14 @@ enum Keys {
 /// object, without a claim (or grant field) given twice, byte order mark, invalid UTF-8, lone
 /// surrogate escapes or nesting deeper than 64 (these two in unknown members too; members
 /// this crate does not know are otherwise ignored, duplicates included, as in Go); `iss`
-/// required; `exp` required; `exp` and `nbf`
-/// JSON numbers within an `i64` of seconds (the server's `int64`), rounded down to whole
-/// seconds like Go; the token is refused when `now >= exp + leeway` or `now < nbf - leeway`
-/// (`iat` is not checked, as on the server). Unknown claims and grant fields are ignored;
-/// `null` counts as absent. The claims are read with [`Claims`]' `Deserialize`.
+/// required; `exp` required; `exp` and `nbf` JSON numbers no later than
+/// `i64::MAX - 62_135_596_800` seconds (beyond it Go's time arithmetic overflows and the
+/// server reads the token as expired), rounded down to whole seconds like Go; the token is
+/// refused when `now >= exp + leeway` or `now < nbf - leeway` (`iat` is not checked, as on
+/// the server); grants and `roomConfig` JSON objects (not arrays, which a derive would read
+/// by position). Unknown claims and grant fields are ignored; `null` counts as absent, and
+/// reads as `""` in a string list or map (`attributes`, `kindDetails`,
+/// `canPublishSources`), as in Go. The claims are read with [`Claims`]' `Deserialize`.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -607,7 +610,7 @@ mod tests {
     use std::time::UNIX_EPOCH;
 
     use super::*;
-    use crate::VideoGrants;
+    use crate::{KindDetail, TrackSource, VideoGrants};
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)
@@ -769,6 +772,115 @@ mod tests {
             assert!(
                 matches!(verify(json), Err(TokenError::MalformedClaims(_))),
                 "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn grants_written_as_arrays_are_refused() {
+        // A derive reads a struct from an array, by position; Go's `encoding/json` refuses it.
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        for (claim, array) in [
+            ("video", r#"[true,true,true,true,true,"my-room"]"#),
+            ("video", "[]"),
+            ("sip", "[true,true]"),
+            ("agent", "[true,true,true,true]"),
+            ("inference", "[true]"),
+            ("observability", "[true]"),
+            ("roomConfig", r#"["my-room"]"#),
+        ] {
+            let json = format!(r#"{{"iss":"k","exp":2,"{claim}":{array}}}"#);
+            assert_eq!(
+                verifier.verify_at(&raw(&json), at(1)),
+                Err(TokenError::InvalidClaimType { claim }),
+                "{json}"
+            );
+            assert_eq!(
+                decode_unverified(&raw(&json)),
+                Err(TokenError::InvalidClaimType { claim }),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn null_strings_read_as_empty() {
+        // Go reads `null` into a string as "" (Node's SDK writes `"team":null`).
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        let claims = verifier.verify_at(
+            &raw(
+                r#"{"iss":"k","exp":2,"attributes":{"role":"admin","team":null},
+                "kindDetails":[null,"forwarded"],"video":{"canPublishSources":["camera",null]}}"#,
+            ),
+            at(1),
+        );
+        let claims = claims.unwrap();
+        assert_eq!(
+            (
+                claims.attributes["role"].as_str(),
+                claims.attributes["team"].as_str()
+            ),
+            ("admin", "")
+        );
+        assert_eq!(
+            claims.kind_details,
+            [KindDetail::Unknown(String::new()), KindDetail::Forwarded]
+        );
+        assert_eq!(
+            claims.video.unwrap().can_publish_sources,
+            [TrackSource::Camera, TrackSource::Unknown(String::new())]
+        );
+        for (json, claim) in [
+            (r#""attributes":{"a":[]}"#, "attributes"),
+            (r#""kindDetails":[1]"#, "kindDetails"),
+            (r#""kindDetails":[[]]"#, "kindDetails"),
+            (r#""video":{"canPublishSources":[true]}"#, "video"),
+        ] {
+            let json = format!(r#"{{"iss":"k","exp":2,{json}}}"#);
+            assert_eq!(
+                verifier.verify_at(&raw(&json), at(1)),
+                Err(TokenError::InvalidClaimType { claim }),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn latest_date() {
+        // `i64::MAX - 62_135_596_800`: beyond it Go's time arithmetic overflows and the
+        // server reads the token as expired.
+        let latest = 9_223_371_974_719_179_007_u64;
+        let verifier = TokenVerifier::new("k", "s").unwrap();
+        let verify = |dates: String| {
+            let json = format!(r#"{{"iss":"k",{dates}}}"#);
+            verifier.verify_at(&raw(&json), at(1))
+        };
+        // What the reviewer measured in Go: 9223371974719179000 accepted, ...180000 refused.
+        for exp in [
+            latest.to_string(),
+            "9223371974719179000".into(),
+            "9.2e18".into(),
+        ] {
+            assert!(verify(format!(r#""exp":{exp}"#)).is_ok(), "{exp}");
+        }
+        assert_eq!(
+            verify(format!(r#""exp":{latest},"nbf":{latest}"#)),
+            Err(TokenError::NotYetValid {
+                nbf: latest,
+                now: 1
+            })
+        );
+        for (dates, claim) in [
+            (format!(r#""exp":{}"#, latest + 1), "exp"),
+            (r#""exp":9223371974719180000"#.into(), "exp"),
+            (r#""exp":9223372036854775807"#.into(), "exp"),
+            (r#""exp":9.223372e18"#.into(), "exp"),
+            (format!(r#""exp":2,"nbf":{}"#, latest + 1), "nbf"),
+        ] {
+            assert_eq!(
+                verify(dates.clone()),
+                Err(TokenError::DateOutOfRange { claim }),
+                "{dates}"
             );
         }
     }

@@ -174,7 +174,7 @@ fn expected_kind(id: &str, err: &TokenError) -> bool {
         }
         ("tok.nbf.future_far", _, E::NotYetValid { .. }) => true,
         ("tok.exp.string" | "tok.exp.bool", _, E::InvalidClaimType { claim: "exp" }) => true,
-        // Beyond an i64 of seconds (the server's int64): refused, not saturated.
+        // Beyond the latest date Go's time arithmetic holds: refused, not saturated.
         ("tok.exp.huge" | "tok.exp.i64_overflow", _, E::DateOutOfRange { claim: "exp" }) => true,
         ("tok.iss.missing", _, E::MissingClaim("iss")) => true,
         (_, "tok.iss", E::IssuerMismatch) => id != "tok.iss.missing",
@@ -432,12 +432,14 @@ fn catalogue_rows_built_here() {
             SECRET,
         ),
     );
-    // The largest date that fits an i64 of seconds is accepted; the next one and a huge
-    // `nbf` are refused.
-    let far = format!(r#"{{"iss":"{KEY}","exp":9223372036854775807}}"#);
+    // The latest date Go's time arithmetic holds (i64::MAX - 62135596800 s) is accepted;
+    // the next one, i64::MAX, and a huge `nbf` are refused (Go reads them as expired).
+    let far = format!(r#"{{"iss":"{KEY}","exp":9223371974719179007}}"#);
     let far = verifier.verify_at(&raw_token(HEADER, far.as_bytes(), SECRET), now);
-    assert_eq!(far.map(|c| c.exp), Ok(i64::MAX.unsigned_abs()));
+    assert_eq!(far.map(|c| c.exp), Ok(9_223_371_974_719_179_007));
     for (claims, claim) in [
+        (r#""exp":9223371974719179008"#, "exp"),
+        (r#""exp":9223372036854775807"#, "exp"),
         (r#""exp":9223372036854775808"#, "exp"),
         (r#""exp":1700003600,"nbf":-1e19"#, "nbf"),
     ] {
