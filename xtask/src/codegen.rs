@@ -11,7 +11,9 @@
 //! - `token_paged.rs`: the `TokenPaged` impl of every token-paged list request (see
 //!   `paging.rs`);
 //! - `from_string.rs`: `From<&str>`/`From<String>` for every request whose only field is a
-//!   string, such as a room name or an id (see `conversions.rs`).
+//!   string, such as a room name or an id (see `conversions.rs`);
+//! - `redacted_debug.rs`: `Debug` for every message with a field that holds a credential,
+//!   printing it redacted (prost-build is told not to derive theirs; see `redact.rs`).
 //!
 //! With `--check` nothing is written and any difference is an error (CI runs this, and so does
 //! the `codegen_is_fresh` test).
@@ -27,6 +29,7 @@ use crate::conversions;
 use crate::descriptors::{self, Policy, snake_case};
 use crate::paging;
 use crate::protojson;
+use crate::redact;
 use crate::sync::{self, Pin};
 use crate::util;
 
@@ -106,7 +109,7 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     let pin = Pin::read(root)?;
     let protobufs = sync::sync(root)?;
     let listed = read_file_list(root)?;
-    let fds = compile(&protobufs, &listed)?;
+    let (fds, encoded) = compile(&protobufs, &listed)?;
     check_closure(&fds, &listed)?;
 
     let scratch = root.join("target/xtask/codegen");
@@ -129,6 +132,8 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
     for field in BOXED {
         config.boxed(format!(".{field}"));
     }
+    // Messages holding a credential get a `Debug` that hides it (`redacted_debug.rs`).
+    config.skip_debug(redact::skip_debug_paths());
     config
         .out_dir(&scratch)
         .compile_well_known_types()
@@ -138,6 +143,7 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         // 3.3 KiB, copied at every step of decoding and whenever it is moved.
         .compile_fds(compiled.clone())
         .map_err(|error| format!("prost-build failed: {error}"))?;
+    let mut skipped = 0;
     for entry in std::fs::read_dir(&scratch).map_err(|e| format!("cannot list scratch: {e}"))? {
         let path = entry
             .map_err(|e| format!("cannot list scratch: {e}"))?
@@ -150,8 +156,20 @@ pub(crate) fn generate(root: &Path) -> Result<BTreeMap<String, String>, String> 
         if name == "_.rs" || body.trim().is_empty() {
             continue;
         }
+        skipped += body.matches("#[prost(skip_debug)]").count();
         files.insert(name, body);
     }
+    let expected = redact::expected_skips(&fds)?;
+    if skipped != expected {
+        return Err(format!(
+            "prost-build skipped `Debug` for {skipped} types, not the {expected} listed messages \
+             and their oneofs: has its path matching changed? (see redact.rs)"
+        ));
+    }
+    files.insert(
+        "redacted_debug.rs".to_owned(),
+        redact::debug_impls(&fds, &encoded)?,
+    );
 
     // Protojson, from our own generator (`protojson.rs`).
     for package in ["livekit", "livekit.agent", "google.protobuf"] {
@@ -217,14 +235,19 @@ fn read_file_list(root: &Path) -> Result<Vec<String>, String> {
         .collect())
 }
 
-fn compile(protobufs: &Path, files: &[String]) -> Result<FileDescriptorSet, String> {
+/// The descriptors of `files` and their imports, and the same set encoded by protox with
+/// extension options (which `prost_types` drops), for the `logger.sensitivity` marks.
+fn compile(protobufs: &Path, files: &[String]) -> Result<(FileDescriptorSet, Vec<u8>), String> {
     let mut compiler = protox::Compiler::new([protobufs])
         .map_err(|error| format!("protox cannot open {}: {error}", protobufs.display()))?;
     compiler.include_imports(true).include_source_info(true);
     compiler
         .open_files(files)
         .map_err(|error| format!("protox: {error}"))?;
-    Ok(compiler.file_descriptor_set())
+    Ok((
+        compiler.file_descriptor_set(),
+        compiler.encode_file_descriptor_set(),
+    ))
 }
 
 /// Every LiveKit file the listed roots import must be listed too, so that `proto/files.txt`

@@ -1,6 +1,6 @@
 //! What the generators read from the descriptors and `proto/rpc-policy.txt`, and the names
 //! prost gives to what it generates: shared by `codegen`, `clients`,
-//! `paging`, `conversions` and `protojson`.
+//! `paging`, `conversions`, `protojson` and `redact`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -101,6 +101,19 @@ pub(crate) fn prost_type_name(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// The identifier prost gives a field (or a oneof): snake case, a keyword made raw (`r#type`)
+/// or, where that is not allowed, suffixed (`self_`).
+pub(crate) fn field_ident(name: &str) -> String {
+    let snake = split_words(name);
+    if syn::parse_str::<syn::Ident>(&snake).is_ok() {
+        snake
+    } else if matches!(snake.as_str(), "self" | "super" | "crate") {
+        format!("{snake}_")
+    } else {
+        format!("r#{snake}")
+    }
 }
 
 /// Lower-case words joined by `_`, splitting before an upper-case letter that follows a

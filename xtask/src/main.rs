@@ -15,6 +15,7 @@ mod env;
 mod fuzz;
 mod paging;
 mod protojson;
+mod redact;
 mod setup;
 mod sync;
 mod tidy;

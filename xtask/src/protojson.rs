@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorSet};
 
-use crate::descriptors::{prost_type_name, rust_type_in, split_words};
+use crate::descriptors::{field_ident, prost_type_name, rust_type_in, split_words};
 
 /// Well-known types whose protojson is written by hand (`src/wkt_json.rs`).
 const HAND_WRITTEN: &[&str] = &[
@@ -250,17 +250,4 @@ fn rust_scalar(kind: Type) -> Option<&'static str> {
         Type::String => "String",
         _ => return None,
     })
-}
-
-/// The identifier prost gives a field (or a oneof): snake case, a keyword made raw (`r#type`)
-/// or, where that is not allowed, suffixed (`self_`).
-fn field_ident(name: &str) -> String {
-    let snake = split_words(name);
-    if syn::parse_str::<syn::Ident>(&snake).is_ok() {
-        snake
-    } else if matches!(snake.as_str(), "self" | "super" | "crate") {
-        format!("{snake}_")
-    } else {
-        format!("r#{snake}")
-    }
 }

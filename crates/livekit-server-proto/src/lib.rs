@@ -50,6 +50,34 @@
 //!   plain JSON. With no type registry, `Any` is written `{"@type": url, "value": base64}`;
 //!   reading keeps `@type` and a base64 `value` and ignores other members.
 //!
+//! # Secrets in `Debug`
+//!
+//! Every message prints with `Debug` as prost derives it, except that a field holding a
+//! credential prints `<redacted>` when set (and its empty value, `""` or `None`, when not, so
+//! that whether it is set stays visible), also inside another message: storage keys and
+//! secrets of egress uploads (`S3Upload`, `GcpUpload`, `AzureBlobUpload`, `AliOssUpload`,
+//! `ProxyConfig`), SIP trunk passwords, an ingress's stream key, WhatsApp API keys, cloud
+//! agent secrets, webhook signing keys, TURN credentials, and access tokens handed out in
+//! messages. A URL that carries one (an egress stream URL ends with the platform's stream key;
+//! a presigned URL's query is its signature) prints its scheme and host only. The list is one
+//! table in the workspace's `xtask/src/redact.rs`, a superset of the fields the protocol marks
+//! secret; codegen fails on a newly marked field that it lacks. The binary and protojson
+//! encodings are unchanged: a request carries its secrets to the server.
+//!
+//! ```
+//! use livekit_server_proto::{CreateSipInboundTrunkRequest, SipInboundTrunkInfo};
+//!
+//! let trunk = SipInboundTrunkInfo {
+//!     name: "office".into(),
+//!     auth_username: "pbx".into(),
+//!     auth_password: "hunter2".into(),
+//!     ..Default::default()
+//! };
+//! let text = format!("{:?}", CreateSipInboundTrunkRequest { trunk: Some(trunk) });
+//! assert!(text.contains(r#"name: "office""#) && text.contains("auth_password: <redacted>"));
+//! assert!(!text.contains("hunter2"));
+//! ```
+//!
 //! # Layout
 //!
 //! The `livekit` package is at the crate root (`livekit_server_proto::Room`), its
@@ -109,6 +137,7 @@ mod conversions;
 mod paging;
 #[cfg(feature = "serde")]
 mod protojson;
+mod redact;
 mod service;
 mod wkt;
 #[cfg(feature = "serde")]
@@ -164,6 +193,12 @@ mod generated {
     /// `From<&str>`/`From<String>` for every request whose only field is a string.
     mod from_string {
         include!("generated/from_string.rs");
+    }
+
+    /// `Debug` for every message with a field that holds a credential: the field prints
+    /// redacted.
+    mod redacted_debug {
+        include!("generated/redacted_debug.rs");
     }
 }
 

@@ -296,6 +296,7 @@ pub struct ListUpdate {
     pub clear: bool,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct Room {
     #[prost(string, tag = "1")]
     pub sid: ::prost::alloc::string::String,
@@ -1990,6 +1991,7 @@ pub struct FilterParams {
     pub exclude_events: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct WebhookConfig {
     #[prost(string, tag = "1")]
     pub url: ::prost::alloc::string::String,
@@ -2804,6 +2806,7 @@ pub struct FileOutput {
     pub disable_manifest: bool,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct StreamOutput {
     /// required
     #[prost(enumeration = "StreamProtocol", tag = "1")]
@@ -2918,6 +2921,7 @@ pub mod storage_config {
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct S3Upload {
     #[prost(string, tag = "1")]
     pub access_key: ::prost::alloc::string::String,
@@ -2953,6 +2957,7 @@ pub struct S3Upload {
     pub proxy: ::core::option::Option<ProxyConfig>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct GcpUpload {
     /// service account credentials serialized in JSON "credentials.json"
     #[prost(string, tag = "1")]
@@ -2963,6 +2968,7 @@ pub struct GcpUpload {
     pub proxy: ::core::option::Option<ProxyConfig>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct AzureBlobUpload {
     #[prost(string, tag = "1")]
     pub account_name: ::prost::alloc::string::String,
@@ -2972,6 +2978,7 @@ pub struct AzureBlobUpload {
     pub container_name: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct AliOssUpload {
     #[prost(string, tag = "1")]
     pub access_key: ::prost::alloc::string::String,
@@ -2985,6 +2992,7 @@ pub struct AliOssUpload {
     pub bucket: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct ProxyConfig {
     #[prost(string, tag = "1")]
     pub url: ::prost::alloc::string::String,
@@ -3100,6 +3108,7 @@ pub mod egress_info {
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct StreamInfo {
     #[prost(string, tag = "1")]
     pub url: ::prost::alloc::string::String,
@@ -3542,6 +3551,7 @@ pub struct UpdateLayoutRequest {
     pub layout: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct UpdateStreamRequest {
     #[prost(string, tag = "1")]
     pub egress_id: ::prost::alloc::string::String,
@@ -4179,6 +4189,7 @@ pub struct UpdateWorkerStatus {
     pub seq: u64,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct JobAssignment {
     #[prost(message, optional, tag = "1")]
     pub job: ::core::option::Option<Job>,
@@ -4618,6 +4629,7 @@ pub struct AgentEvent {
     pub timestamp: ::core::option::Option<super::google::protobuf::Timestamp>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct AgentSecret {
     #[prost(string, tag = "1")]
     pub name: ::prost::alloc::string::String,
@@ -4652,6 +4664,7 @@ pub struct CreateAgentRequest {
     pub regions: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct CreateAgentResponse {
     #[prost(string, tag = "1")]
     pub agent_id: ::prost::alloc::string::String,
@@ -4711,6 +4724,7 @@ pub struct PromoteAgentResponse {
     pub version_tag: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct PresignedPostRequest {
     #[prost(string, tag = "1")]
     pub url: ::prost::alloc::string::String,
@@ -4891,6 +4905,7 @@ pub struct DeployAgentRequest {
     >,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct DeployAgentResponse {
     #[prost(bool, tag = "1")]
     pub success: bool,
@@ -6151,6 +6166,7 @@ pub mod agent_db {
         pub database_id: ::prost::alloc::string::String,
     }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+    #[prost(skip_debug)]
     pub struct ExportResponse {
         /// pre-authenticated object-storage URL
         #[prost(string, tag = "1")]
@@ -6309,6 +6325,7 @@ pub mod agent_db {
             pub timestamp_ms: i64,
         }
         #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[prost(skip_debug)]
         pub struct Hello {
             #[prost(string, tag = "1")]
             pub token: ::prost::alloc::string::String,
@@ -6556,6 +6573,7 @@ pub mod signal_request {
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct SignalResponse {
     #[prost(
         oneof = "signal_response::Message",
@@ -6566,6 +6584,7 @@ pub struct SignalResponse {
 /// Nested message and enum types in `SignalResponse`.
 pub mod signal_response {
     #[derive(Clone, PartialEq, ::prost::Oneof)]
+    #[prost(skip_debug)]
     pub enum Message {
         /// sent when join is accepted
         #[prost(message, tag = "1")]
@@ -7075,6 +7094,7 @@ pub struct UpdateParticipantMetadata {
     pub request_id: u32,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct IceServer {
     #[prost(string, repeated, tag = "1")]
     pub urls: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
@@ -7181,6 +7201,7 @@ pub struct SubscriptionPermissionUpdate {
     pub allowed: bool,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct RoomMovedResponse {
     /// information about the new room
     #[prost(message, optional, tag = "1")]
@@ -7595,6 +7616,7 @@ impl CandidateProtocol {
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct DialWhatsAppCallRequest {
     /// Required - The phone number id of the business that is initiating the call
     #[prost(string, tag = "1")]
@@ -7650,6 +7672,7 @@ pub struct DialWhatsAppCallResponse {
     pub room_name: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct DisconnectWhatsAppCallRequest {
     /// Required - Call ID sent by Meta
     #[prost(string, tag = "1")]
@@ -7729,6 +7752,7 @@ pub struct ConnectWhatsAppCallRequest {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ConnectWhatsAppCallResponse {}
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct AcceptWhatsAppCallRequest {
     /// Required - The phone number id of the business that is conencting the call
     #[prost(string, tag = "1")]
@@ -7897,6 +7921,7 @@ pub mod connect_twilio_call_request {
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct ConnectTwilioCallResponse {
     /// The websocket URL which twilio media stream will connect to
     #[prost(string, tag = "1")]
@@ -8030,6 +8055,7 @@ pub struct IngressVideoEncodingOptions {
     pub layers: ::prost::alloc::vec::Vec<VideoLayer>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct IngressInfo {
     #[prost(string, tag = "1")]
     pub ingress_id: ::prost::alloc::string::String,
@@ -8999,6 +9025,7 @@ pub struct SipStatus {
     pub status: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct CreateSipTrunkRequest {
     /// CIDR or IPs that traffic is accepted from
     /// An empty list means all inbound traffic is accepted.
@@ -9068,6 +9095,7 @@ pub struct ProviderInfo {
     pub prevent_transfer: bool,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct SipTrunkInfo {
     #[prost(string, tag = "1")]
     pub sip_trunk_id: ::prost::alloc::string::String,
@@ -9177,6 +9205,7 @@ pub mod update_sip_inbound_trunk_request {
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct SipInboundTrunkInfo {
     #[prost(string, tag = "1")]
     pub sip_trunk_id: ::prost::alloc::string::String,
@@ -9255,6 +9284,7 @@ pub struct SipInboundTrunkInfo {
     pub updated_at: ::core::option::Option<super::google::protobuf::Timestamp>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct SipInboundTrunkUpdate {
     #[prost(message, optional, tag = "1")]
     pub numbers: ::core::option::Option<ListUpdate>,
@@ -9302,6 +9332,7 @@ pub mod update_sip_outbound_trunk_request {
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct SipOutboundTrunkInfo {
     #[prost(string, tag = "1")]
     pub sip_trunk_id: ::prost::alloc::string::String,
@@ -9375,6 +9406,7 @@ pub struct SipOutboundTrunkInfo {
     pub updated_at: ::core::option::Option<super::google::protobuf::Timestamp>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct SipOutboundTrunkUpdate {
     #[prost(string, optional, tag = "1")]
     pub address: ::core::option::Option<::prost::alloc::string::String>,
@@ -9683,6 +9715,7 @@ pub struct DeleteSipDispatchRuleRequest {
     pub sip_dispatch_rule_id: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct SipOutboundConfig {
     /// SIP server address
     #[prost(string, tag = "1")]
@@ -10665,6 +10698,7 @@ pub struct TokenSourceRequest {
     pub room_config: ::core::option::Option<RoomConfiguration>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct TokenSourceResponse {
     #[prost(string, tag = "1")]
     pub server_url: ::prost::alloc::string::String,
