@@ -316,6 +316,21 @@ mod tests {
         written: Arc<Mutex<Vec<u8>>>,
     }
 
+    impl Gated {
+        /// The output, the receiver told when its first write starts, and the sender that
+        /// lets that write finish.
+        fn new() -> (Gated, mpsc::Receiver<()>, mpsc::Sender<()>) {
+            let (entered_tx, entered) = mpsc::channel();
+            let (release, release_rx) = mpsc::channel();
+            let output = Gated {
+                entered: Some(entered_tx),
+                release: release_rx,
+                written: Arc::default(),
+            };
+            (output, entered, release)
+        }
+    }
+
     impl Write for Gated {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             if let Some(entered) = self.entered.take() {
@@ -332,15 +347,9 @@ mod tests {
 
     #[test]
     fn a_full_queue_drops_new_lines_and_counts_every_one() {
-        let (entered_tx, entered) = mpsc::channel();
-        let (release, release_rx) = mpsc::channel();
-        let written = Arc::new(Mutex::new(Vec::new()));
         // The worker takes line 0 at the end of its period and blocks writing it in `Gated`.
-        let output = Gated {
-            entered: Some(entered_tx),
-            release: release_rx,
-            written: Arc::clone(&written),
-        };
+        let (output, entered, release) = Gated::new();
+        let written = Arc::clone(&output.written);
         let (writer, guard, mut counter) = non_blocking(output, 2).unwrap();
         writer.make_writer().write_all(b"line 0\n").unwrap();
         entered.recv_timeout(Duration::from_secs(20)).unwrap();
@@ -362,13 +371,7 @@ mod tests {
 
     #[test]
     fn report_is_a_warning_with_the_counts() {
-        let (entered_tx, entered) = mpsc::channel();
-        let (release, release_rx) = mpsc::channel();
-        let output = Gated {
-            entered: Some(entered_tx),
-            release: release_rx,
-            written: Arc::default(),
-        };
+        let (output, entered, release) = Gated::new();
         let (writer, guard, mut counter) = non_blocking(output, 1).unwrap();
         writer.make_writer().write_all(b"0\n").unwrap();
         entered.recv_timeout(Duration::from_secs(20)).unwrap();
@@ -461,13 +464,7 @@ mod tests {
 
     #[test]
     fn drops_are_reported_when_no_line_comes_after_them() {
-        let (entered_tx, entered) = mpsc::channel();
-        let (release, release_rx) = mpsc::channel();
-        let output = Gated {
-            entered: Some(entered_tx),
-            release: release_rx,
-            written: Arc::default(),
-        };
+        let (output, entered, release) = Gated::new();
         let queue = Queue::new(1);
         let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = Arc::clone(&seen);

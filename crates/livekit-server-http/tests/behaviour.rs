@@ -38,6 +38,16 @@ fn client(url: &str) -> Client {
         .unwrap()
 }
 
+/// A client whose retries wait 5 ms, not the default 100 ms and more.
+fn quick_retries(url: &str) -> Client {
+    Client::builder()
+        .url(url)
+        .credentials(KEY, SECRET)
+        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(5)))
+        .build()
+        .unwrap()
+}
+
 async fn list_rooms(client: &Client, options: &CallOptions) -> Result<ListRoomsResponse, Error> {
     client
         .call(&LIST_ROOMS, Scope::NONE, &Request::default(), options)
@@ -293,24 +303,14 @@ async fn an_earlier_attempt_that_may_have_been_acted_on_leaves_the_outcome_unkno
         ),
         _ => Reply::twirp(503, "unavailable", "draining"),
     });
-    let client = Client::builder()
-        .url(server.url())
-        .credentials(KEY, SECRET)
-        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(5)))
-        .build()
-        .unwrap();
+    let client = quick_retries(&server.url());
     let error = list_rooms(&client, &CallOptions::new()).await.unwrap_err();
     assert_eq!(error.attempts(), 3);
     assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
     assert!(error.outcome_unknown(), "{error}");
     // Only 503s: the server said each time that it did not act.
     let server = Server::http(|_, _| Reply::twirp(503, "unavailable", "draining"));
-    let client = Client::builder()
-        .url(server.url())
-        .credentials(KEY, SECRET)
-        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(5)))
-        .build()
-        .unwrap();
+    let client = quick_retries(&server.url());
     let error = list_rooms(&client, &CallOptions::new()).await.unwrap_err();
     assert_eq!(error.attempts(), 3);
     assert!(!error.outcome_unknown(), "{error}");
@@ -319,12 +319,7 @@ async fn an_earlier_attempt_that_may_have_been_acted_on_leaves_the_outcome_unkno
 #[tokio::test]
 async fn retries_stop_at_the_attempt_limit() {
     let server = Server::http(|_, _| Reply::twirp(503, "unavailable", "draining"));
-    let client = Client::builder()
-        .url(server.url())
-        .credentials(KEY, SECRET)
-        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(5)))
-        .build()
-        .unwrap();
+    let client = quick_retries(&server.url());
     let error = list_rooms(&client, &CallOptions::new()).await.unwrap_err();
     assert_eq!((error.attempts(), server.requests().len()), (3, 3));
     assert!(error.to_string().contains("after 3 attempts"), "{error}");
