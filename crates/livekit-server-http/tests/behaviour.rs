@@ -205,16 +205,26 @@ async fn a_stalled_read_only_call_retries_until_the_deadline_and_not_past_it() {
         .build()
         .unwrap();
     let options = CallOptions::new()
-        .timeout(Duration::from_millis(250))
-        .total_timeout(Duration::from_millis(700));
+        .timeout(Duration::from_secs(1))
+        .total_timeout(Duration::from_millis(2500));
     let started = Instant::now();
     let error = list_rooms(&client, &options).await.unwrap_err();
     let elapsed = started.elapsed();
     assert!(error.is_timeout(), "{error:?}");
-    assert!(elapsed <= Duration::from_millis(700 + 400), "{elapsed:?}");
-    assert!(elapsed >= Duration::from_millis(250 * 2), "{elapsed:?}");
-    assert_eq!(error.attempts() as usize, server.requests().len());
+    assert!(elapsed <= Duration::from_millis(2500 + 2000), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
     assert!(error.attempts() >= 2, "{error:?}");
+    // Every attempt reached the server (the last one may be recorded a moment later).
+    let attempts = error.attempts() as usize;
+    let waited = Instant::now();
+    while server.requests().len() < attempts {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "{attempts} attempts sent"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(server.requests().len(), attempts);
 }
 
 #[tokio::test]

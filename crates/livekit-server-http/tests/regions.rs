@@ -451,7 +451,11 @@ async fn a_call_waiting_for_another_calls_discovery_keeps_its_deadline() {
         elapsed < total + Duration::from_secs(1),
         "waited for the fetch: {elapsed:?}"
     );
-    assert_eq!(error.twirp_code(), Some(TwirpCode::Unavailable));
+    // The first attempt's 503, or (on a stalled machine) the deadline before it came.
+    assert!(
+        error.twirp_code() == Some(TwirpCode::Unavailable) || error.is_timeout(),
+        "{error:?}"
+    );
     gate.open();
     fetching.await.unwrap().unwrap_err();
 }

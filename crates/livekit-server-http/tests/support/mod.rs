@@ -114,7 +114,9 @@ pub fn assert_near(elapsed: Duration, expected: Duration) {
         "returned early: {elapsed:?} < {expected:?}"
     );
     assert!(
-        elapsed < expected + Duration::from_millis(400),
+        // Wide: a stalled test process must not flip the verdict, and 2 s still keeps the
+        // call's own deadline apart from the 10 s default attempt timeout.
+        elapsed < expected + Duration::from_secs(2),
         "returned late: {elapsed:?} for a deadline of {expected:?}"
     );
 }
