@@ -9,9 +9,9 @@ use std::ffi::OsString;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use livekit_server_auth::ApiSecret;
+use livekit_server_auth::{ApiSecret, validity};
 use tracing_subscriber::EnvFilter;
 
 use crate::cors::AllowedOrigins;
@@ -266,13 +266,13 @@ impl Config {
         };
         let token_ttl = match get("TOKEN_TTL")? {
             Some(value) => match parse_duration(&value) {
-                Some(ttl) if !ttl.is_zero() && expiry_fits(ttl) => ttl,
+                Some(ttl) if validity(SystemTime::now(), ttl).is_ok() => ttl,
                 Some(ttl) if !ttl.is_zero() => {
                     return Err(invalid(
                         "TOKEN_TTL",
                         format!(
-                            "{value:?} is too long: a token's expiry must fit in 64-bit \
-                             seconds, as the LiveKit server reads it"
+                            "{value:?} is too long: a token's expiry must be a date the \
+                             LiveKit server can read"
                         ),
                     ));
                 }
@@ -492,16 +492,6 @@ fn parse_host(value: &str) -> Option<IpAddr> {
         Some(v6) => v6.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
         None => value.parse().ok(),
     }
-}
-
-/// Whether a token minted now, valid for `ttl`, has an `exp` within an `i64` of seconds
-/// (what the server reads, and what `livekit-server-auth` mints).
-fn expiry_fits(ttl: Duration) -> bool {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    now.checked_add(ttl)
-        .is_some_and(|exp| i64::try_from(exp.as_secs()).is_ok())
 }
 
 /// A whole number of seconds, or a whole number followed by `s`, `m`, `h` or `d`.
@@ -765,6 +755,8 @@ mod tests {
             ("LIVEKIT_URL", "localhost:7880", true),
             ("TOKEN_CLIENT_MEMBERS", "roomName", true),
             ("TOKEN_CLIENT_MEMBERS", " , ", true),
+            // An `exp` within an `i64` of seconds but past what Go's clock can read.
+            ("TOKEN_TTL", "9223372030000000000", true),
             ("LIVEKIT_URL", "ws://livekit.example.com:abc", true),
             ("CORS_ALLOWED_ORIGINS", "http://*.example.com", true),
             ("TOKEN_ENDPOINT_SECRET", "has a space", false),

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use livekit_app_server::{App, Config, bind, init_logging, serve_listeners, shutdown_signal};
-use livekit_server_auth::TokenError;
 
 /// Exit code for a configuration error (as `EX_CONFIG` of sysexits).
 const EXIT_CONFIG: u8 = 78;
@@ -52,10 +51,8 @@ async fn run() -> Result<(), (u8, String)> {
              production"
         );
     }
-    let app = App::new(&config).map_err(|error| match error {
-        TokenError::InvalidTtl => (EXIT_CONFIG, format!("invalid TOKEN_TTL: {error}")),
-        _ => (1, format!("the API credentials are not usable: {error}")),
-    })?;
+    let app = App::new(&config)
+        .map_err(|error| (1, format!("the API credentials are not usable: {error}")))?;
     let listeners = bind(config.addr)
         .map_err(|error| (1, format!("cannot listen on {}: {error}", config.addr)))?;
     tracing::info!(

@@ -120,6 +120,7 @@ pub use grants::{
 };
 pub use secret::{ApiSecret, HmacKey};
 pub use signer::TokenSigner;
+pub use time::validity;
 pub use token::{API_KEY_ENV, API_SECRET_ENV, AccessToken, DEFAULT_TTL};
 pub use verifier::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, KeyProvider, StaticKeyProvider, TokenVerifier,

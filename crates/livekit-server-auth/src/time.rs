@@ -34,9 +34,16 @@ pub(crate) fn unix_secs(t: SystemTime) -> u64 {
 pub(crate) const LATEST_DATE: i64 = i64::MAX - 62_135_596_800;
 
 /// `(nbf, exp)` for a token minted at `now` valid for `ttl`, in whole seconds (rounded down,
-/// as golang-jwt's `NewNumericDate`). An `exp` beyond [`LATEST_DATE`] is refused, as the
-/// verifier refuses it.
-pub(crate) fn validity(now: SystemTime, ttl: Duration) -> Result<(u64, u64), TokenError> {
+/// as golang-jwt's `NewNumericDate`): what [`AccessToken`](crate::AccessToken) and
+/// [`TokenSigner::claims_at`](crate::TokenSigner::claims_at) put in a token, and how to check
+/// a configured lifetime before minting with it.
+///
+/// # Errors
+///
+/// [`TokenError::InvalidTtl`] for a zero `ttl` or an `exp` after
+/// `i64::MAX - 62_135_596_800` seconds (where Go's time arithmetic overflows; the verifier
+/// refuses it too); [`TokenError::InvalidTime`] if `now` is before the Unix epoch.
+pub fn validity(now: SystemTime, ttl: Duration) -> Result<(u64, u64), TokenError> {
     if ttl.is_zero() {
         return Err(TokenError::InvalidTtl);
     }
