@@ -621,7 +621,6 @@ fn error_response(status: StatusCode, message: &str) -> Response<Bytes> {
 
 #[cfg(test)]
 mod tests {
-    use std::io;
     use std::sync::{Arc, Mutex};
 
     use livekit_server_auth::ApiSecret;
@@ -629,6 +628,7 @@ mod tests {
     use livekit_server_webhook::{SignedWebhook, WebhookSigner};
 
     use super::*;
+    use crate::test_support::{SharedSink, capture_every_callsite, json_lines};
 
     const KEY: &str = "APIunit";
     const SECRET: &str = "unit-test-secret-unit-test-secret";
@@ -661,30 +661,13 @@ mod tests {
 
     /// Log lines written while `f` runs, as JSON values.
     fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, Vec<Value>) {
-        #[derive(Clone)]
-        struct Sink(Arc<Mutex<Vec<u8>>>);
-        impl io::Write for Sink {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let sink = Sink(Arc::default());
-        let writer = sink.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .finish();
-        let result = tracing::subscriber::with_default(subscriber, || {
-            crate::test_support::capture_every_callsite();
+        let sink = SharedSink::default();
+        let result = tracing::subscriber::with_default(json_lines(&sink), || {
+            capture_every_callsite();
             f()
         });
-        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-        let lines = text
+        let lines = sink
+            .text()
             .lines()
             .map(|line| serde_json::from_str(line).unwrap())
             .collect();

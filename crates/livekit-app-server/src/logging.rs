@@ -308,6 +308,7 @@ mod tests {
     use std::sync::{Arc, Mutex, mpsc};
 
     use super::*;
+    use crate::test_support::{SharedSink, capture_every_callsite, json_lines};
 
     /// An output whose first write blocks until released, and says when it started.
     struct Gated {
@@ -378,20 +379,15 @@ mod tests {
         for _ in 0..4 {
             writer.make_writer().write_all(b"x\n").unwrap();
         }
-        let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
-        let sink = Arc::clone(&seen);
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_writer(move || SharedSink(Arc::clone(&sink)))
-            .finish();
-        tracing::subscriber::with_default(subscriber, || {
-            crate::test_support::capture_every_callsite();
+        let seen = SharedSink::default();
+        tracing::subscriber::with_default(json_lines(&seen), || {
+            capture_every_callsite();
             report_drops(&mut counter);
             report_drops(&mut counter);
         });
         release.send(()).unwrap();
         drop(guard);
-        let text = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
+        let text = seen.text();
         let lines: Vec<serde_json::Value> = text
             .lines()
             .map(|line| serde_json::from_str(line).unwrap())
@@ -466,16 +462,12 @@ mod tests {
     fn drops_are_reported_when_no_line_comes_after_them() {
         let (output, entered, release) = Gated::new();
         let queue = Queue::new(1);
-        let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
-        let sink = Arc::clone(&seen);
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_writer(move || SharedSink(Arc::clone(&sink)))
-            .finish();
+        let seen = SharedSink::default();
+        let subscriber = json_lines(&seen);
         let thread_queue = Arc::clone(&queue);
         let thread = std::thread::spawn(move || {
             tracing::subscriber::with_default(subscriber, || {
-                crate::test_support::capture_every_callsite();
+                capture_every_callsite();
                 write_batches(&thread_queue, output);
             });
         });
@@ -488,8 +480,7 @@ mod tests {
         // Nothing is logged any more; the report must still come, by itself.
         let started = std::time::Instant::now();
         let report = loop {
-            let text = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
-            if let Some(line) = text.lines().next() {
+            if let Some(line) = seen.text().lines().next() {
                 break serde_json::from_str::<serde_json::Value>(line).unwrap();
             }
             assert!(
@@ -502,17 +493,5 @@ mod tests {
         queue.lock().closed = true;
         queue.wake.notify_one();
         thread.join().unwrap();
-    }
-
-    struct SharedSink(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for SharedSink {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
     }
 }
