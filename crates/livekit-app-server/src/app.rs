@@ -270,8 +270,8 @@ impl App {
         Some(refusal)
     }
 
-    /// [`handle`](Self::handle), told whether [`check_headers`](Self::check_headers) already
-    /// authorized the request.
+    /// [`handle`](Self::handle), told whether
+    /// [`refuse_on_headers`](Self::refuse_on_headers) already authorized the request.
     pub(crate) fn answer(&self, request: Request<Bytes>, headers_checked: bool) -> Response<Bytes> {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
@@ -350,8 +350,8 @@ impl App {
         Some(response)
     }
 
-    /// `POST /livekit/token`; `headers_checked` when [`check_headers`](Self::check_headers)
-    /// authorized it already.
+    /// `POST /livekit/token`; `headers_checked` when
+    /// [`refuse_on_headers`](Self::refuse_on_headers) authorized it already.
     fn standard_token(
         &self,
         headers: &HeaderMap,
