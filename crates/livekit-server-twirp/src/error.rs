@@ -50,7 +50,7 @@ pub enum TwirpErrorKind {
 /// truncated to [`SNIPPET_MAX_BYTES`](crate::SNIPPET_MAX_BYTES); meta values are kept whole
 /// (`error_details` is a base64 message that truncation would break), bounded by the
 /// [`ERROR_BODY_READ_LIMIT`](crate::ERROR_BODY_READ_LIMIT) on the whole body. All of them,
-/// and the message of [`ErrorDetails`](crate::ErrorDetails), have bearer tokens
+/// and the message of [`ErrorDetails`], have bearer tokens
 /// (`eyJ….….…`) replaced by `[redacted token]`, because servers have echoed tokens in error
 /// bodies.
 #[derive(Clone)]
