@@ -8,6 +8,7 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper_rustls::HttpsConnector;
+use hyper_timeout::TimeoutConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -52,7 +53,7 @@ const _: () = assert!(
 /// ```
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
-    client: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HyperClient<TimeoutConnector<HttpsConnector<HttpConnector>>, Full<Bytes>>,
     tls: Arc<ClientConfig>,
 }
 
@@ -120,12 +121,13 @@ impl Default for HyperTransportBuilder {
 }
 
 impl HyperTransportBuilder {
-    /// The time to establish a TCP connection (default 5 s). A failure to connect in time
-    /// is a connect error (the request never left). Keep it below the attempt timeout
-    /// ([`CallOptions::timeout`](crate::CallOptions::timeout), default 10 s): a connection
-    /// still pending when the attempt's timer fires ends the attempt as a timeout whose
-    /// outcome is unknown (the client cannot tell how far it got), as does a TLS handshake,
-    /// which counts against the attempt's timeout.
+    /// The time to establish a connection (default 5 s): resolving the host, the TCP
+    /// connection and, over `https://`, the TLS handshake, together. A failure to connect in
+    /// time (a server that accepts TCP but never answers the handshake too) is a connect
+    /// error: the request never left, so it is retried even for non-idempotent RPCs. Keep it
+    /// below the attempt timeout ([`CallOptions::timeout`](crate::CallOptions::timeout),
+    /// default 10 s): a connection still pending when the attempt's timer fires ends the
+    /// attempt as a timeout whose outcome is unknown (the client cannot tell how far it got).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -248,6 +250,10 @@ impl HyperTransportBuilder {
         if self.https_only {
             https.enforce_https();
         }
+        // The TCP connector's own timeout (above) is per address tried; this one bounds the
+        // whole connect, TLS handshake included.
+        let mut connector = TimeoutConnector::new(https);
+        connector.set_connect_timeout(Some(self.connect_timeout));
 
         let mut builder = HyperClient::builder(TokioExecutor::new());
         builder
@@ -255,7 +261,7 @@ impl HyperTransportBuilder {
             .timer(TokioTimer::new())
             .pool_idle_timeout(self.pool_idle_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host);
-        let client = builder.build(https);
+        let client = builder.build(connector);
         Ok(HyperTransport { client, tls })
     }
 }

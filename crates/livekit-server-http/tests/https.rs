@@ -10,6 +10,7 @@ mod support;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use livekit_server_http::{CallOptions, Client, HyperTransport};
 use support::call;
@@ -188,6 +189,44 @@ async fn an_untrusted_certificate_is_a_connect_error() {
     // The handshake failed, so the request never left: typed as a connect error.
     assert!(error.is_connect(), "{error:?}");
     assert!(!error.outcome_unknown());
+}
+
+/// A server that accepts the TCP connection and never answers the TLS handshake: the connect
+/// timeout covers the handshake, so the call ends as a connect error (the request never left,
+/// retryable even for a non-idempotent RPC) long before the attempt's timer, not as a
+/// timeout whose outcome is unknown.
+#[tokio::test]
+async fn a_stalled_tls_handshake_is_a_connect_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        // Hold the connection open, silent, until the test ends.
+        std::future::pending::<()>().await;
+        drop(stream);
+    });
+    let transport = HyperTransport::builder()
+        .no_default_roots()
+        .add_root_certificate(support::tls::ca_der())
+        .connect_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .url(format!("https://localhost:{port}"))
+        .credentials("APIkey", "secret")
+        .transport(Arc::new(transport))
+        .build()
+        .unwrap();
+    let options = CallOptions::new()
+        .no_retry()
+        .timeout(Duration::from_secs(20));
+    let error = call(&client, &CREATE_SIP_PARTICIPANT, &options)
+        .await
+        .unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(!error.is_timeout() && !error.outcome_unknown(), "{error:?}");
+    assert!(error.is_retryable(), "{error:?}");
+    accepted.abort();
 }
 
 #[tokio::test]
