@@ -35,12 +35,15 @@ commands:
                      version of prost/http/hyper/base64 in Cargo.lock
   test [--skip-setup] [--skip-integration]
                      the whole test suite as CI runs it: setup, fmt, clippy, doc, codegen
-                     check, tidy, unit and peer tests, integration tests
+                     check, tidy, unit and peer tests, the fuzz seed corpora, integration
+                     tests
   setup              install what the integration tests need, when missing: docker.io,
-                     redis-server and chromium (apt-get), .venv/ with
-                     tests/peers/python/requirements.txt, tests/peers/node/node_modules (npm ci),
-                     the pinned LiveKit server (go install, static); start dockerd if it does
-                     not answer; build the images livekit/livekit-server:<pin> and redis:7.0
+                     ca-certificates, redis-server and chromium (apt-get; python3-venv when
+                     venv lacks pip), .venv/ with tests/peers/python/requirements.txt,
+                     node_modules of tests/peers/node and crates/livekit-app-server/e2e
+                     (npm ci), the Go protojson oracle and the pinned LiveKit server (go
+                     install, static); start dockerd if it does not answer; build the images
+                     livekit/livekit-server:<pin> and redis:7.0
   up                 start a LiveKit server + redis (containers on the host network, free
                      loopback ports) and print how to reach them (LIVEKIT_URL, ...) until Ctrl-C
   fuzz seed          write the fuzz seed corpora to fuzz/corpus/<target>/ (fuzz/README.md)

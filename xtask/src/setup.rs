@@ -167,6 +167,11 @@ fn install_apt_packages() -> Result<(), String> {
         .filter(|p| !p.programs.iter().any(|program| which(program).is_some()))
         .map(|p| p.package)
         .collect();
+    apt_install(&missing)
+}
+
+/// Installs the `missing` packages with apt-get (through `sudo` unless running as root).
+fn apt_install(missing: &[&str]) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
@@ -194,7 +199,7 @@ fn install_apt_packages() -> Result<(), String> {
     };
     util::run(&mut apt(&["update"]))?;
     let mut install = apt(&["install", "-y", "--no-install-recommends"]);
-    install.args(&missing);
+    install.args(missing);
     util::run(&mut install)
 }
 
@@ -266,9 +271,32 @@ fn python_drift(root: &Path) -> Result<Vec<String>, String> {
 
 fn install_python(root: &Path) -> Result<(), String> {
     let venv = root.join(VENV);
-    if !venv_python(root).exists() {
+    let has_pip = |python: &Path| {
+        Command::new(python)
+            .args(["-m", "pip", "--version"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !has_pip(&venv_python(root)) {
         let python =
             which("python3").ok_or("python3 is not installed (needed for the Python peers)")?;
+        // Debian's python3 leaves `venv`'s pip bootstrap (ensurepip) to python3-venv; without
+        // it `python3 -m venv` fails half-way, leaving an environment without pip, which is
+        // why one without pip is made again rather than trusted.
+        let ensurepip = Command::new(&python)
+            .args(["-c", "import ensurepip"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !ensurepip {
+            apt_install(&["python3-venv"])?;
+        }
+        if venv.exists() {
+            std::fs::remove_dir_all(&venv)
+                .map_err(|e| format!("cannot remove {} (it has no pip): {e}", venv.display()))?;
+        }
         util::note(&format!(
             "setup: creating the virtual environment {}",
             venv.display()
