@@ -7,10 +7,12 @@
 //!
 //! # Features
 //!
-//! All on by default; take only what you need:
+//! On by default: `auth`, `webhook`, every service and `webpki-roots`; take only what you
+//! need:
 //!
 //! | feature | module | crate |
 //! |---|---|---|
+//! | `proto` | [`proto`] | `livekit-server-proto`: the protocol types (enabled by `room-config`, `webhook`, `api` and every service) |
 //! | `auth` | [`auth`] | `livekit-server-auth`: mint and verify access tokens (pure, synchronous) |
 //! | `room-config` | | `roomConfig` in tokens (pulls the protocol types into `auth`) |
 //! | `webhook` | [`webhook`] | `livekit-server-webhook`: verify, decode and sign webhooks |
@@ -31,8 +33,7 @@
 //! | `axum` | [`webhook`] | `webhook::Webhook` is an axum extractor (`examples/axum_backend.rs`) |
 //! | `test-util` | [`http`] | a recording fake transport for your own tests |
 //!
-//! [`proto`] (the protocol types) is always there. A token-only build has no runtime and no
-//! HTTP stack:
+//! A token-only build has no runtime, no HTTP stack and no protocol types:
 //!
 //! ```toml
 //! livekit-server-sdk = { version = "0.1", default-features = false, features = ["auth"] }
@@ -69,6 +70,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "proto")]
 pub use livekit_server_proto as proto;
 
 #[cfg(feature = "auth")]
