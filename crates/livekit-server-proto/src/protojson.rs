@@ -262,15 +262,34 @@ impl Codec for Bytes {
     fn write<S: Serializer>(v: &Vec<u8>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&STANDARD.encode(v))
     }
+    /// As Go reads it: the URL-safe alphabet when the text has `-` or `_`, padding required
+    /// when the length is a multiple of 4 and refused otherwise (the length counted before
+    /// `\r` and `\n`, which are skipped anywhere), trailing bits allowed.
     fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-            .with_decode_allow_trailing_bits(true);
-        const STD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
-        const URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+        const fn config(padding: DecodePaddingMode) -> GeneralPurposeConfig {
+            GeneralPurposeConfig::new()
+                .with_decode_padding_mode(padding)
+                .with_decode_allow_trailing_bits(true)
+        }
+        const PADDED: GeneralPurposeConfig = config(DecodePaddingMode::RequireCanonical);
+        const UNPADDED: GeneralPurposeConfig = config(DecodePaddingMode::RequireNone);
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        let engine = if text.contains(['-', '_']) { URL } else { STD };
-        let bytes = engine.decode(text.as_bytes());
+        let alphabet = if text.contains(['-', '_']) {
+            &base64::alphabet::URL_SAFE
+        } else {
+            &base64::alphabet::STANDARD
+        };
+        let padding = if text.len() % 4 == 0 {
+            PADDED
+        } else {
+            UNPADDED
+        };
+        let engine = GeneralPurpose::new(alphabet, padding);
+        let bytes = if text.contains(['\r', '\n']) {
+            engine.decode(text.replace(['\r', '\n'], ""))
+        } else {
+            engine.decode(text.as_bytes())
+        };
         bytes
             .map(Some)
             .map_err(|e| de::Error::custom(format_args!("invalid base64: {e}")))
@@ -539,7 +558,11 @@ macro_rules! float {
             // as in Go, not infinity.
             #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
             fn from_f64(v: f64) -> Option<Self> {
-                Some(v as $t).filter(|f| f.is_finite() || !v.is_finite())
+                let rounded = v as $t;
+                if halfway(v, f64::from(rounded), f64::from(rounded.next_down()), f64::from(rounded.next_up())) {
+                    return None;
+                }
+                Some(rounded).filter(|f| f.is_finite() || !v.is_finite())
             }
             fn from_json_str(s: &str) -> Option<Self> {
                 match s {
@@ -560,6 +583,31 @@ macro_rules! float {
 float! {
     f32 => "a float", serialize_f32;
     f64 => "a double", serialize_f64;
+}
+
+/// Whether `v`, a JSON number as `serde_json` read it (rounded once, to an `f64`), lies exactly
+/// halfway between `rounded`, the nearest value of a narrower type, and that value's
+/// neighbour on `v`'s side (`below` or `above` it). Go rounds the decimal text once, to the
+/// narrower type, and a decimal a little above or below the halfway point reads as the value
+/// on its side; from the `f64` alone the side is lost, so such a number is refused (typed, as
+/// a value out of range) rather than rounded the wrong way. Written as a string, it is read
+/// from its text. Never true for `f64` itself (`rounded == v`).
+#[allow(clippy::float_cmp)]
+fn halfway(v: f64, rounded: f64, below: f64, above: f64) -> bool {
+    // Past `f32::MAX`, the value rounding would reach is 2^128, where the exponent runs out.
+    let finite = |x: f64| {
+        if x.is_infinite() {
+            2f64.powi(128).copysign(x)
+        } else {
+            x
+        }
+    };
+    if !v.is_finite() || rounded == v {
+        return false;
+    }
+    let rounded = finite(rounded);
+    let neighbour = finite(if rounded < v { above } else { below });
+    (rounded + neighbour) / 2.0 == v
 }
 
 /// The parts of a string that is exactly one JSON number (RFC 8259: `-?(0|[1-9][0-9]*)`, then

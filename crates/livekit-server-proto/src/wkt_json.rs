@@ -13,11 +13,13 @@
 //! message's own JSON members next to `@type`, which needs a type registry; this crate has
 //! none, so it writes the packed bytes as `"value"` in base64.
 //!
-//! Numbers in `Value`: integral numbers below 1e21 are written without a fraction (`1`, not
-//! `1.0`), digit for digit as Go writes them. Serde offers no raw number output, so two forms
-//! differ textually (not in value) from Go: magnitudes of 1e21 and above (`1e21` for Go's
-//! `1e+21`), non-integral magnitudes below 1e-5 (`1.5e-6` for Go's `0.0000015`), and negative
-//! zero (`-0.0` for Go's `-0`).
+//! Numbers in `Value`: integral numbers of 64-bit integer range are written without a fraction
+//! (`1`, not `1.0`), digit for digit as Go writes them. Serde offers no raw number output, and
+//! an integer beyond `i64`/`u64` is not a number every serializer takes
+//! (`serde_json::to_value` refuses one), so these forms differ textually (not in value) from
+//! Go: integral numbers below `i64::MIN` or above `u64::MAX` (`1e+20` for Go's
+//! `100000000000000000000`; from 1e21 on Go uses the exponent form too, `1e+21`), non-integral magnitudes below 1e-5 (`1.5e-6` for Go's
+//! `0.0000015`), and negative zero (`-0.0` for Go's `-0`).
 
 use std::fmt;
 
@@ -192,9 +194,16 @@ impl Serialize for Value {
             Some(Kind::NumberValue(v))
                 if v.fract() == 0.0 && v.abs() < 1e21 && !(*v == 0.0 && v.is_sign_negative()) =>
             {
-                match v.to_string().parse::<i128>() {
-                    Ok(int) => serializer.serialize_i128(int),
-                    Err(_) => serializer.serialize_f64(*v),
+                // Through `i64`/`u64` where the value fits, which every serializer takes
+                // (`serde_json::to_value` refuses an `i128` beyond them); past `u64::MAX` as
+                // the `f64` (the same value, written in exponent form).
+                let digits = v.to_string();
+                if let Ok(int) = digits.parse::<i64>() {
+                    serializer.serialize_i64(int)
+                } else if let Ok(int) = digits.parse::<u64>() {
+                    serializer.serialize_u64(int)
+                } else {
+                    serializer.serialize_f64(*v)
                 }
             }
             Some(Kind::NumberValue(v)) => serializer.serialize_f64(*v),
@@ -629,16 +638,19 @@ mod tests {
 
     #[test]
     fn value_numbers_are_written_like_go() {
-        let cases: [(f64, &str); 12] = [
+        let cases: [(f64, &str); 15] = [
             (1.0, "1"),
             (-1.0, "-1"),
             (0.0, "0"),
             (0.5, "0.5"),
             (1.5, "1.5"),
-            (1e20, "100000000000000000000"),
-            (1.234_567_890_123_456_8e20, "123456789012345680000"),
+            (1.8e19, "18000000000000000000"),
+            (1e20, "1e+20"),
+            (1.234_567_890_123_456_8e20, "1.2345678901234568e+20"),
+            (1e21, "1e+21"),
             (9_007_199_254_740_993.0, "9007199254740992"),
-            (-9.3e18, "-9300000000000000000"),
+            (-9.2e18, "-9200000000000000000"),
+            (-9.3e18, "-9.3e+18"),
             (1e-7, "1e-7"),
             (1234567.891, "1234567.891"),
             (0.1, "0.1"),
@@ -663,6 +675,20 @@ mod tests {
         assert_eq!(
             big.kind,
             Some(Kind::NumberValue(18_446_744_073_709_551_615.0))
+        );
+    }
+
+    /// Every number goes into a `serde_json::Value` too (its serializer refuses an `i128`
+    /// beyond `i64`/`u64`), with its value.
+    #[test]
+    fn value_numbers_convert_to_a_json_value() {
+        for v in [1.0, -9.3e18, 1.8e19, 1e20, 9.99e20, 1e21, 0.5] {
+            let json = serde_json::to_value(number(v)).unwrap();
+            assert_eq!(json.as_f64(), Some(v), "{json}");
+        }
+        assert_eq!(
+            serde_json::to_value(number(1.8e19)).unwrap().as_u64(),
+            Some(18_000_000_000_000_000_000)
         );
     }
 

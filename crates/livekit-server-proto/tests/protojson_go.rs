@@ -136,6 +136,17 @@ const DOCUMENTS: &[(&str, &str)] = &[
         r#"{"user": {"payload": "aGVsbG8=="}}"#,
     ),
     ("livekit.DataPacket", r#"{"user": {"payload": "a"}}"#),
+    // Padding is required when the length is a multiple of 4 and refused otherwise; `\r` and
+    // `\n` are skipped anywhere, after the length is taken.
+    ("livekit.DataPacket", r#"{"user": {"payload": "AA="}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "_w="}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "/w="}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "AA=A"}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "AQID\n"}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "AQ\r\nID"}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "AA==\n"}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "AA\n=="}}"#),
+    ("livekit.DataPacket", r#"{"user": {"payload": "\n"}}"#),
     ("livekit.DataPacket", r#"{"user": {"payload": "!!"}}"#),
     ("livekit.DataPacket", r#"{"user": {"payload": ""}}"#),
     ("livekit.DataPacket", r#"{"user": {"payload": 5}}"#),
@@ -211,6 +222,27 @@ const DOCUMENTS: &[(&str, &str)] = &[
     ("livekit.SpeakerInfo", r#"{"level": "3.4028236e38"}"#),
     ("livekit.SpeakerInfo", r#"{"level": 3.4028236e38}"#),
     ("livekit.SpeakerInfo", r#"{"level": "1e-50"}"#),
+    // Halfway between two floats once read as a double (see KNOWN), and their neighbours.
+    (
+        "livekit.SpeakerInfo",
+        r#"{"level": 1.0000000596046447753906250001}"#,
+    ),
+    (
+        "livekit.SpeakerInfo",
+        r#"{"level": 340282356779733661637539395458142568447}"#,
+    ),
+    ("livekit.SpeakerInfo", r#"{"level": 1.00000005960464477}"#),
+    ("livekit.SpeakerInfo", r#"{"level": 1.0000000596046448}"#),
+    ("livekit.SpeakerInfo", r#"{"level": 1.0000000596046446}"#),
+    ("livekit.SpeakerInfo", r#"{"level": 1.000000059604645}"#),
+    (
+        "livekit.SpeakerInfo",
+        r#"{"level": "1.0000000596046447753906250001"}"#,
+    ),
+    (
+        "livekit.SpeakerInfo",
+        r#"{"level": -1.0000000596046447753906250001}"#,
+    ),
     ("livekit.SpeakerInfo", r#"{"level": -1e-50}"#),
     ("livekit.RTPDrift", r#"{"driftMs": "1e-400"}"#),
     ("livekit.RTPDrift", r#"{"driftMs": 1e-400}"#),
@@ -349,10 +381,19 @@ fn cases() -> Vec<Case> {
 ///   (`9.007199254740993e15`). Go reads its digits; `serde_json` hands over an `f64`, which may
 ///   be a neighbouring integer, so it is refused rather than misread. Go and protobuf-es write
 ///   64-bit integers as strings.
+/// - A `float` given as a JSON number whose `f64` lies exactly halfway between two `f32`
+///   values (`1.0000000596046447753906250001`): Go rounds the decimal once, to `f32`, and the
+///   digits past the `f64` decide the side; from the `f64` the side is lost, so it is refused
+///   rather than rounded the wrong way. Encoders write the shortest form, never such a number.
 /// - Timestamps that Go's `time.Parse` takes beyond RFC 3339 and `chrono`'s parser does not:
 ///   a one-digit hour, an offset of 24 hours or more or with 60 minutes, a fraction after `,`.
 ///   Encoders write timestamps in UTC with `Z` and a `.` fraction.
 const KNOWN: &[&str] = &[
+    r#"{"level": 1.0000000596046447753906250001}"#,
+    r#"{"level": 340282356779733661637539395458142568447}"#,
+    r#"{"level": 1.00000005960464477}"#,
+    r#"{"level": 1.0000000596046448}"#,
+    r#"{"level": -1.0000000596046447753906250001}"#,
     r#"{"creationTime": 9.007199254740993e15}"#,
     r#"{"joinedAtMs": 9.007199254740993e15}"#,
     r#"{"creationTime": 9007199254740993.0}"#,
