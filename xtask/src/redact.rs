@@ -72,6 +72,10 @@ pub(crate) const REDACTED: &[(&str, Show)] = &[
     ("livekit.StreamInfo.url", Url),
     // Ingress: whoever holds the stream key publishes into the room.
     ("livekit.IngressInfo.stream_key", Secret),
+    // A URL-pull ingress's source: often a presigned object-storage URL, whose query is its
+    // signature (for RTMP and WHIP ingresses the URL to publish to, shown by host too).
+    ("livekit.CreateIngressRequest.url", Url),
+    ("livekit.IngressInfo.url", Url),
     // SIP digest passwords (all marked SENSITIVITY_SECRET), of the trunks, their updates,
     // the deprecated combined trunk and its request, and an outbound call's own trunk.
     ("livekit.SIPInboundTrunkInfo.auth_password", Secret),

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use livekit_server_proto::agent_db::{ExportResponse, wire::Hello};
 use livekit_server_proto::{
     AcceptWhatsAppCallRequest, AgentSecret, AliOssUpload, AzureBlobUpload,
-    ConnectTwilioCallResponse, CreateAgentRequest, CreateAgentResponse,
+    ConnectTwilioCallResponse, CreateAgentRequest, CreateAgentResponse, CreateIngressRequest,
     CreateSipInboundTrunkRequest, CreateSipTrunkRequest, DeployAgentResponse,
     DialWhatsAppCallRequest, DisconnectWhatsAppCallRequest, EncodedFileOutput, GcpUpload,
     IceServer, IngressInfo, JobAssignment, JoinResponse, ListSipOutboundTrunkResponse,
@@ -203,6 +203,24 @@ fn cases() -> Vec<(
                 ..Default::default()
             },
             &[SHOWN],
+        ),
+        case(
+            "livekit.IngressInfo.url",
+            IngressInfo {
+                url: format!("https://shown-host.example/a.mp4?X-Amz-Signature={SECRET}"),
+                name: shown(),
+                ..Default::default()
+            },
+            &[SHOWN, "shown-host.example"],
+        ),
+        case(
+            "livekit.CreateIngressRequest.url",
+            CreateIngressRequest {
+                url: format!("https://shown-host.example/a.mp4?X-Amz-Signature={SECRET}"),
+                name: shown(),
+                ..Default::default()
+            },
+            &[SHOWN, "shown-host.example"],
         ),
         case(
             "livekit.SIPInboundTrunkInfo.auth_password",

@@ -7957,6 +7957,7 @@ impl ConnectorType {
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct CreateIngressRequest {
     #[prost(enumeration = "IngressInput", tag = "1")]
     pub input_type: i32,

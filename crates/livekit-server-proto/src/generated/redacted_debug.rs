@@ -105,6 +105,28 @@ impl fmt::Debug for crate::CreateAgentResponse {
             .finish()
     }
 }
+/// `livekit.CreateIngressRequest`: `url` redacted; every other field as the derived `Debug` prints it.
+impl fmt::Debug for crate::CreateIngressRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateIngressRequest")
+            .field(
+                "input_type",
+                &enumeration::<crate::IngressInput, _>(&self.input_type),
+            )
+            .field("url", &SecretUrl(&self.url))
+            .field("name", &self.name)
+            .field("room_name", &self.room_name)
+            .field("participant_identity", &self.participant_identity)
+            .field("participant_name", &self.participant_name)
+            .field("participant_metadata", &self.participant_metadata)
+            .field("bypass_transcoding", &self.bypass_transcoding)
+            .field("enable_transcoding", &self.enable_transcoding)
+            .field("audio", &self.audio)
+            .field("video", &self.video)
+            .field("enabled", &self.enabled)
+            .finish()
+    }
+}
 /// `livekit.CreateSIPTrunkRequest`: `inbound_password` and `outbound_password` redacted; every other field as the derived `Debug` prints it.
 impl fmt::Debug for crate::CreateSipTrunkRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -196,14 +218,14 @@ impl fmt::Debug for crate::IceServer {
             .finish()
     }
 }
-/// `livekit.IngressInfo`: `stream_key` redacted; every other field as the derived `Debug` prints it.
+/// `livekit.IngressInfo`: `stream_key` and `url` redacted; every other field as the derived `Debug` prints it.
 impl fmt::Debug for crate::IngressInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IngressInfo")
             .field("ingress_id", &self.ingress_id)
             .field("name", &self.name)
             .field("stream_key", &Secret(&self.stream_key))
-            .field("url", &self.url)
+            .field("url", &SecretUrl(&self.url))
             .field(
                 "input_type",
                 &enumeration::<crate::IngressInput, _>(&self.input_type),
