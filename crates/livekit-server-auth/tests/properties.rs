@@ -18,6 +18,10 @@ use livekit_server_auth::{
 use proptest::prelude::*;
 use serde_json::Value;
 
+/// The latest NumericDate accepted: `i64::MAX` less the seconds from year 1 to 1970, where the
+/// server's time arithmetic overflows.
+const LATEST: i128 = i64::MAX as i128 - 62_135_596_800;
+
 const LEEWAY: u64 = 60;
 
 fn track_source() -> impl Strategy<Value = TrackSource> {
@@ -329,7 +333,55 @@ proptest! {
         prop_assert!(matches!(early, Err(TokenError::NotYetValid { .. })), "{:?}", early);
     }
 
-    /// 2. Extreme NumericDates never panic or overflow.
+    /// 2a. Any integer NumericDate gets the verdict of exact arithmetic: refused as out of
+    /// range past the latest date the server can add to (`i64::MAX` less the seconds from
+    /// year 1 to 1970), otherwise valid exactly when `nbf - leeway <= now < exp + leeway`
+    /// (dates before 1970 read as 1970), with no overflow at any `now` or leeway.
+    #[test]
+    fn integer_dates_get_the_exact_verdict(
+        date in prop_oneof![
+            any::<i64>().prop_map(i128::from),
+            any::<u64>().prop_map(i128::from),
+            (-3i128..=3).prop_map(|d| LATEST + d),
+            (-100_000i128..100_000).prop_map(|d| 1_700_000_000 + d),
+        ],
+        leeway in prop_oneof![Just(Duration::MAX), Just(Duration::ZERO), any::<u64>().prop_map(Duration::from_secs), (0u64..200_000).prop_map(Duration::from_secs)],
+        random_now in prop_oneof![0..=i64::MAX.unsigned_abs(), 1_699_900_000..1_700_100_000u64],
+        // Half the cases put `now` on a boundary: one second either side of `exp + leeway`
+        // or of `nbf - leeway`, where an off-by-one would show.
+        boundary in 0usize..8,
+    ) {
+        const NANOS: i128 = 1_000_000_000;
+        let seconds = i128::from(leeway.as_secs());
+        let edge = date.max(0);
+        let now_secs = match boundary {
+            0 => edge + seconds - 1,
+            1 => edge + seconds,
+            2 => edge - seconds - 1,
+            3 => edge - seconds,
+            _ => i128::from(random_now),
+        };
+        let now_secs = u64::try_from(now_secs.clamp(0, i128::from(i64::MAX))).unwrap();
+        let verifier = TokenVerifier::new("k", "s").unwrap().with_leeway(leeway);
+        let body = format!(r#"{{"iss":"k","exp":{date},"nbf":{date}}}"#);
+        let verdict = verifier.verify_at(&raw_token(HEADER, body.as_bytes(), "s"), at(now_secs));
+        let now = i128::from(now_secs) * NANOS;
+        let leeway = i128::try_from(leeway.as_nanos()).unwrap_or(i128::MAX);
+        let date = date.max(0) * NANOS;
+        if date > LATEST * NANOS {
+            prop_assert!(matches!(verdict, Err(TokenError::DateOutOfRange { .. })), "{:?}", verdict);
+        } else if now >= date.saturating_add(leeway) {
+            prop_assert!(matches!(verdict, Err(TokenError::Expired { .. })), "{:?}", verdict);
+        } else if now < date.saturating_sub(leeway) {
+            prop_assert!(matches!(verdict, Err(TokenError::NotYetValid { .. })), "{:?}", verdict);
+        } else {
+            prop_assert!(verdict.is_ok(), "{:?}", verdict);
+        }
+    }
+
+    /// 2b. Extreme NumericDates in any JSON number form never panic or overflow, and end in a
+    /// verdict about the dates (the signature is good, the rest of the claims valid); a number
+    /// no `f64` holds (`1e400`) makes the JSON itself malformed, as for Go's decoder.
     #[test]
     fn extreme_dates(
         exp in prop_oneof![
@@ -342,14 +394,21 @@ proptest! {
             Just("-1e400".to_owned()),
         ],
         leeway in prop_oneof![Just(Duration::MAX), Just(Duration::ZERO), any::<u64>().prop_map(Duration::from_secs)],
-        now_secs in any::<u64>(),
+        now_secs in 0..=i64::MAX.unsigned_abs(),
     ) {
         let verifier = TokenVerifier::new("k", "s").unwrap().with_leeway(leeway);
         let body = format!(r#"{{"iss":"k","exp":{exp},"nbf":{exp}}}"#);
-        let now = std::time::UNIX_EPOCH.checked_add(Duration::from_secs(now_secs));
-        if let Some(now) = now {
-            let _ = verifier.verify_at(&raw_token(HEADER, body.as_bytes(), "s"), now);
-        }
+        let verdict = verifier.verify_at(&raw_token(HEADER, body.as_bytes(), "s"), at(now_secs));
+        prop_assert!(
+            matches!(
+                verdict,
+                Ok(_)
+                    | Err(TokenError::DateOutOfRange { .. } | TokenError::Expired { .. } | TokenError::NotYetValid { .. })
+            ) || (exp.ends_with("e400") && matches!(verdict, Err(TokenError::MalformedClaims(_)))),
+            "{}: {:?}",
+            exp,
+            verdict
+        );
     }
 
     /// 3. Tampering with any single character, or any bit of a decoded segment, is caught.
