@@ -192,7 +192,7 @@ async fn a_stalled_server_fails_at_the_deadline() {
     assert!(error.is_retryable(), "{error:?}");
     // The attempt timeout (10 s) is longer than the deadline: the deadline cut it short.
     assert_eq!(error.attempts(), 1);
-    assert!(server.requests()[0].timeout_ms() <= 600);
+    assert!(server.requests_at_least(1).await[0].timeout_ms() <= 600);
 }
 
 #[tokio::test]
@@ -216,15 +216,7 @@ async fn a_stalled_read_only_call_retries_until_the_deadline_and_not_past_it() {
     assert!(error.attempts() >= 2, "{error:?}");
     // Every attempt reached the server (the last one may be recorded a moment later).
     let attempts = error.attempts() as usize;
-    let waited = Instant::now();
-    while server.requests().len() < attempts {
-        assert!(
-            waited.elapsed() < Duration::from_secs(20),
-            "{attempts} attempts sent"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert_eq!(server.requests().len(), attempts);
+    assert_eq!(server.requests_at_least(attempts).await.len(), attempts);
 }
 
 #[tokio::test]
@@ -234,7 +226,7 @@ async fn a_body_that_stalls_midway_fails_at_the_attempt_timeout() {
     let timeout = Duration::from_millis(400);
     let options = CallOptions::new().timeout(timeout);
     expect_timeout(create_sip(&client, &options), timeout).await;
-    assert_eq!(server.requests().len(), 1);
+    assert_eq!(server.requests_at_least(1).await.len(), 1);
 }
 
 #[tokio::test]
@@ -256,6 +248,13 @@ async fn a_socket_that_accepts_and_never_answers_fails_at_the_deadline() {
         .unwrap_err();
     assert_near(started.elapsed(), total);
     assert!(error.is_timeout(), "{error:?}");
+    // The server's thread holds the socket once it has accepted it (on a loaded machine,
+    // possibly after the client gave up).
+    let waited = Instant::now();
+    while held.lock().unwrap().is_empty() {
+        assert!(waited.elapsed() < Duration::from_secs(20), "never accepted");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert_eq!(held.lock().unwrap().len(), 1);
 }
 
@@ -418,7 +417,12 @@ async fn too_many_requests_is_retried_after_retry_after() {
     let started = Instant::now();
     let options = CallOptions::new().total_timeout(Duration::from_secs(2));
     let error = list_rooms(&client, &options).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // Not waited for: well before the 2 s deadline the call would otherwise run into.
+    assert!(
+        started.elapsed() < Duration::from_millis(1800),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(error.retry_after(), Some(Duration::from_secs(5)));
     assert_eq!(server.requests().len(), 1);
 }

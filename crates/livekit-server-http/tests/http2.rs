@@ -306,5 +306,6 @@ async fn an_http2_body_that_stalls_midway_fails_at_the_call_timeout() {
     let error = expect_timeout(call(&client, &CREATE_SIP_PARTICIPANT, &options), timeout).await;
     // Not idempotent, and the request left: not retried.
     assert_eq!(error.attempts(), 1);
+    server.requests_at_least(2).await;
     assert_served(&server, Version::HTTP_2, 2, 1);
 }

@@ -68,15 +68,21 @@ fn project(list: String, cache_control: &'static str, calls: Option<fn() -> Repl
 }
 
 /// A client of `url` with region failover for any host, no pooled connections (a stopped
-/// server then refuses the next call instead of failing it on a stale connection), short
-/// attempt timeouts and quick back-off.
+/// server then refuses the next call instead of failing it on a stale connection) and quick
+/// back-off. Its 20 s attempt timeout bounds a hang and is never a verdict: calls that must
+/// time out use [`client_timing_out`].
 fn client(url: &str, mode: RegionFailover) -> Client {
+    client_timing_out(url, mode, Duration::from_secs(20))
+}
+
+/// [`client`] with the attempt timeout `timeout`.
+fn client_timing_out(url: &str, mode: RegionFailover, timeout: Duration) -> Client {
     Client::builder()
         .url(url)
         .credentials(KEY, SECRET)
         .region_failover(mode)
         .hyper_transport(HyperTransportBuilder::default().pool_max_idle_per_host(0))
-        .timeout(Duration::from_millis(800))
+        .timeout(timeout)
         .total_timeout(Duration::from_secs(20))
         .retry_policy(
             livekit_server_http::RetryPolicy::default()
@@ -253,10 +259,11 @@ async fn a_non_idempotent_call_is_not_moved_after_a_503() {
 }
 
 /// A project whose list is cached by a read, then stopped: a non-idempotent call finds it
-/// refusing and moves along the cached list while connections are refused.
-async fn stopped_project_with(regions: &[String]) -> (Client, Server) {
+/// refusing and moves along the cached list while connections are refused. Attempts time
+/// out after `timeout`.
+async fn stopped_project_with(regions: &[String], timeout: Duration) -> (Client, Server) {
     let project = project(region_list(regions), "max-age=300", None);
-    let client = client(&project.url(), RegionFailover::AnyHost);
+    let client = client_timing_out(&project.url(), RegionFailover::AnyHost, timeout);
     // A read fills the cache (it succeeds in the first region that works, if any).
     let _ = list_rooms(&client).await;
     assert_eq!(discoveries(&project).len(), 1);
@@ -267,7 +274,11 @@ async fn stopped_project_with(regions: &[String]) -> (Client, Server) {
 async fn a_non_idempotent_call_moves_only_past_regions_it_never_reached() {
     let down = closed_port();
     let good = healthy();
-    let (client, project) = stopped_project_with(&[format!("http://{down}"), good.url()]).await;
+    let (client, project) = stopped_project_with(
+        &[format!("http://{down}"), good.url()],
+        Duration::from_secs(20),
+    )
+    .await;
     drop(project);
     let before = calls(&good).len();
 
@@ -278,16 +289,28 @@ async fn a_non_idempotent_call_moves_only_past_regions_it_never_reached() {
 
     // The same with a region that takes the request and hangs: the call stops there with an
     // unknown outcome, never reaching the region after it, and names every region tried.
+    // (The read that fills the cache times out there too and moves on: 2 s.)
     let stall = hanging();
     let good = healthy();
-    let (client, project) =
-        stopped_project_with(&[format!("http://{down}"), stall.url(), good.url()]).await;
+    let (client, project) = stopped_project_with(
+        &[format!("http://{down}"), stall.url(), good.url()],
+        Duration::from_secs(2),
+    )
+    .await;
     let project_url_2 = project.url();
     drop(project);
     let before = calls(&good).len();
     let error = move_participant(&client).await.unwrap_err();
     assert!(error.outcome_unknown() && error.is_timeout(), "{error:?}");
     assert_eq!(calls(&good).len(), before, "replayed after a hang: {error}");
+    // The hanging region's thread records the call when it reads it, which on a loaded
+    // machine may come after the client gave up.
+    until(|| {
+        calls(&stall)
+            .iter()
+            .any(|r| r.path == MOVE_PARTICIPANT.path)
+    })
+    .await;
     let stalled = calls(&stall);
     assert_eq!(stalled.last().unwrap().path, MOVE_PARTICIPANT.path);
     assert_eq!(

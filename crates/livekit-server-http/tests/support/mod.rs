@@ -373,6 +373,25 @@ impl Server {
     pub fn requests(&self) -> Vec<Seen> {
         self.shared.seen.lock().unwrap().clone()
     }
+
+    /// The requests seen, once there are at least `n` (waiting at most 20 s). The server's
+    /// thread records a request when it reads it, which on a loaded machine may come after a
+    /// client that gave up on it returned: read after a client-side timeout through this.
+    pub async fn requests_at_least(&self, n: usize) -> Vec<Seen> {
+        let started = Instant::now();
+        loop {
+            let seen = self.requests();
+            if seen.len() >= n {
+                return seen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the server saw {} requests, not {n}",
+                seen.len()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
 
 impl Drop for Server {
