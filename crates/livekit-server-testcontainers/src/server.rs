@@ -42,6 +42,12 @@ impl Ports {
     /// process can still take one before the server binds it; the start then fails with the
     /// server's bind error.
     ///
+    /// On Linux they are drawn from below the kernel's ephemeral range
+    /// (`net.ipv4.ip_local_port_range`), which outgoing connections take their source ports
+    /// from: a port from that range could, while its server is stopped, be picked as the
+    /// source port of a connection to it, which then connects to itself instead of being
+    /// refused.
+    ///
     /// # Errors
     ///
     /// When the operating system gives no such port.
@@ -49,9 +55,16 @@ impl Ports {
         let mut held = Vec::new();
         let mut pick = || -> Result<u16, Error> {
             for _ in 0..20 {
-                let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|error| {
-                    Error::new(ErrorKind::Ports, "cannot bind a loopback port").with_source(error)
-                })?;
+                let port = below_ephemeral_range().unwrap_or(0);
+                let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, port));
+                let tcp = match tcp {
+                    Ok(tcp) => tcp,
+                    Err(_) if port != 0 => continue,
+                    Err(error) => {
+                        return Err(Error::new(ErrorKind::Ports, "cannot bind a loopback port")
+                            .with_source(error));
+                    }
+                };
                 let port = tcp
                     .local_addr()
                     .map_err(|error| {
@@ -74,6 +87,25 @@ impl Ports {
             rtc_udp: pick()?,
         })
     }
+}
+
+/// A random port among the 10,000 below the ephemeral range, where the system says what
+/// that range is (Linux); `None` elsewhere.
+fn below_ephemeral_range() -> Option<u16> {
+    use std::hash::BuildHasher as _;
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse::<u16>()
+        .ok()
+        .filter(|&low| low > 2048)?;
+    let start = low.saturating_sub(10_000).max(1024);
+    // std's hasher keys are random, and new for each `RandomState`.
+    let random = std::hash::RandomState::new().hash_one(0u8);
+    u16::try_from(random % u64::from(low - start))
+        .ok()
+        .map(|offset| start + offset)
 }
 
 /// A LiveKit server image and its configuration: a [`testcontainers::Image`].
@@ -443,6 +475,26 @@ mod tests {
         let mut all = [ports.http, ports.rtc_tcp, ports.rtc_udp];
         all.sort_unstable();
         assert!(all[0] != all[1] && all[1] != all[2]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn free_ports_are_below_the_ephemeral_range() {
+        let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap();
+        let low: u16 = range.split_whitespace().next().unwrap().parse().unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..5 {
+            let ports = Ports::free().expect("ports");
+            for port in [ports.http, ports.rtc_tcp, ports.rtc_udp] {
+                assert!(
+                    (low.saturating_sub(10_000)..low).contains(&port),
+                    "{port} (range from {low})"
+                );
+                seen.insert(port);
+            }
+        }
+        // Drawn at random, not the same three each time.
+        assert!(seen.len() > 3, "{seen:?}");
     }
 
     #[test]
