@@ -91,7 +91,7 @@ impl Client {
     /// A client for the server at `url` (`https://…`, `http://…`, `wss://…` or `ws://…`;
     /// `ws(s)` is read as `http(s)`; a sub-path is kept) that signs a short-lived token for
     /// each call with the API key and secret. Uses [`HyperTransport`](crate::HyperTransport) with the default TLS
-    /// roots and the default timeouts (connect 10 s, attempt 10 s, call 30 s).
+    /// roots and the default timeouts (connect 5 s, attempt 10 s, call 30 s).
     ///
     /// # Errors
     ///

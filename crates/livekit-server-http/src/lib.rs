@@ -19,8 +19,9 @@
 //! * `X-Livekit-Request-Id`: a UUIDv4 per call (or yours, [`CallOptions::request_id`]), the
 //!   same on every attempt, so the server can recognise a replay.
 //! * `X-Twirp-Timeout-Ms`: how long the client will wait for this attempt.
-//! * Timeouts: connect 10 s, attempt 10 s (connection, request and the whole body), call
-//!   30 s across retries; a stalled server fails the call at its deadline, not later.
+//! * Timeouts: connect 5 s (TCP and the TLS handshake), attempt 10 s (connection, request
+//!   and the whole body), call 30 s across retries; a stalled server fails the call at its
+//!   deadline, not later.
 //! * Retries ([`RetryPolicy`]): read-only and idempotent RPCs are retried on transport
 //!   errors, timeouts, 502/503/504 and `unavailable` (429 only with `Retry-After`), with
 //!   jittered exponential back-off, at most 3 attempts; non-idempotent RPCs only when the
