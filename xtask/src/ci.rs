@@ -85,6 +85,20 @@ fn steps(root: &Path, options: &Options) -> Result<(), String> {
         codegen::run(root, codegen::Mode::Check)
     })?;
     step("tidy", || tidy::run(root))?;
+    // Every library crate packages as crates.io would take it: no dependency without a
+    // version, nothing included from outside its folder.
+    step("package", || {
+        util::run(util::cargo().current_dir(root).args([
+            "package",
+            "--workspace",
+            "--no-verify",
+            "--allow-dirty",
+            "--exclude",
+            "xtask",
+            "--exclude",
+            "livekit-server-tests",
+        ]))
+    })?;
     step("unit and peer tests", || {
         util::run(util::cargo().current_dir(root).args([
             "test",
