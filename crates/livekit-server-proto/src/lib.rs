@@ -246,10 +246,4 @@ mod tests {
         }
         assert_eq!(count, services::RPC_COUNT);
     }
-
-    #[test]
-    fn protocol_version_is_the_pinned_release() {
-        let pin = include_str!("../../../proto/pin.toml");
-        assert!(pin.contains(&format!("protocol = \"{}\"", services::PROTOCOL_VERSION)));
-    }
 }
