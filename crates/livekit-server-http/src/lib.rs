@@ -112,8 +112,14 @@
 //!
 //! # Re-exports
 //!
-//! [`TwirpError`] and [`TwirpCode`] (from `livekit-server-twirp`), which [`Error`] hands out,
-//! and the `livekit-server-auth` crate as [`auth`] (to verify or mint tokens alongside).
+//! What the API hands out or takes, so that a user of this crate (or of the facade, where it is
+//! `livekit_server_sdk::http`) can name it without depending on another crate at the same
+//! version: [`TwirpError`], [`TwirpErrorKind`], [`TwirpCode`], [`ErrorDetails`] and
+//! [`ErrorDetail`] (from `livekit-server-twirp`), which [`Error`] hands out; the crates
+//! [`http`] (status, headers, requests of a [`Transport`]), [`bytes`], [`rustls`] (the
+//! `ClientConfig` of [`HyperTransportBuilder::tls_config`]) and [`futures_core`] (the `Stream`
+//! of [`Pages`]); [`macro@async_trait`] (to implement [`Transport`]); and the
+//! `livekit-server-auth` crate as [`auth`] (to verify or mint tokens alongside).
 
 mod client;
 mod credentials;
@@ -133,7 +139,7 @@ pub mod test_util;
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
-pub use livekit_server_twirp::{TwirpCode, TwirpError};
+pub use livekit_server_twirp::{ErrorDetail, ErrorDetails, TwirpCode, TwirpError, TwirpErrorKind};
 pub use options::CallOptions;
 pub use pager::{Pages, paginate};
 pub use regions::{RegionError, RegionFailover};
@@ -141,5 +147,8 @@ pub use retry::RetryPolicy;
 pub use rpc::{Grant, Idempotency, Rpc, Scope};
 pub use transport::{Transport, TransportError, TransportLimits};
 
+/// The attribute [`Transport`] implementations are written with.
+pub use async_trait::async_trait;
 /// The token crate this client signs with (`livekit-server-auth`).
 pub use livekit_server_auth as auth;
+pub use {bytes, futures_core, http, rustls};

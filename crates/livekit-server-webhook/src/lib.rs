@@ -112,6 +112,11 @@ pub use event::{EventKind, Webhook};
 pub use receiver::WebhookReceiver;
 pub use signer::{SignedWebhook, WebhookSigner};
 
+/// The token crate webhooks are verified with (`TokenVerifier`, `KeyProvider`, `TokenError`).
+pub use livekit_server_auth as auth;
+/// The protocol types ([`WebhookEvent`](proto::WebhookEvent) and what it carries).
+pub use livekit_server_proto as proto;
+
 /// The `Content-Type` the LiveKit server sends webhooks with.
 pub const CONTENT_TYPE: &str = "application/webhook+json";
 
