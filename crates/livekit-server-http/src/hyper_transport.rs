@@ -215,18 +215,23 @@ impl HyperTransportBuilder {
     ///
     /// # Errors
     ///
-    /// If a root certificate given with `add_root_certificate` is invalid, or if the
-    /// operating system's roots are chosen and none could be loaded.
+    /// If a root certificate given with `add_root_certificate` is invalid, if the
+    /// operating system's roots are chosen and none could be loaded, or if no root would be
+    /// trusted at all without [`no_default_roots`](Self::no_default_roots) asking for that
+    /// (built with neither the `webpki-roots` nor the `native-roots` feature and no root
+    /// added): every `https://` call would fail its handshake.
     pub fn build(self) -> Result<HyperTransport, Error> {
         let mut tls = match self.roots {
             Roots::Config(config) => (*config).clone(),
             roots => {
+                let chosen = matches!(roots, Roots::Custom(_));
                 let mut store = root_store(roots)?;
                 for der in self.extra_roots {
                     store
                         .add(der)
                         .map_err(|e| Error::config_source("invalid root certificate", e))?;
                 }
+                require_roots(&store, chosen)?;
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
                 ClientConfig::builder_with_provider(provider)
                     .with_safe_default_protocol_versions()
@@ -264,6 +269,19 @@ impl HyperTransportBuilder {
         let client = builder.build(connector);
         Ok(HyperTransport { client, tls })
     }
+}
+
+/// An empty root store is an error unless the caller chose it (`no_default_roots`, for plain
+/// `http://` only or roots added later through `tls_config`).
+fn require_roots(store: &rustls::RootCertStore, chosen: bool) -> Result<(), Error> {
+    if store.is_empty() && !chosen {
+        return Err(Error::config(
+            "no TLS root certificates to trust: enable the `webpki-roots` or `native-roots` \
+             feature, add one with `add_root_certificate`, or call `no_default_roots()` to \
+             make only plain http:// calls",
+        ));
+    }
+    Ok(())
 }
 
 fn root_store(roots: Roots) -> Result<rustls::RootCertStore, Error> {
@@ -416,6 +434,19 @@ mod tests {
         assert_eq!(chosen.roots, default.roots);
         let none = root_store(Roots::Custom(rustls::RootCertStore::empty())).unwrap();
         assert!(none.is_empty());
+    }
+
+    /// With neither root feature the default store is empty: building fails, naming the
+    /// remedies, instead of a transport whose every TLS handshake fails.
+    #[test]
+    fn an_empty_root_store_is_refused_unless_chosen() {
+        let empty = rustls::RootCertStore::empty();
+        let error = require_roots(&empty, false).unwrap_err();
+        assert!(error.is_config(), "{error:?}");
+        assert!(error.to_string().contains("webpki-roots"), "{error}");
+        assert!(require_roots(&empty, true).is_ok());
+        // Chosen: plain http:// only.
+        assert!(HyperTransport::builder().no_default_roots().build().is_ok());
     }
 
     #[test]

@@ -102,7 +102,9 @@
 //!
 //! TLS is always rustls with the *ring* provider, set on this crate's own configuration (no
 //! process-wide default is installed). With neither root feature, only roots you add
-//! ([`HyperTransportBuilder::add_root_certificate`]) are trusted.
+//! ([`HyperTransportBuilder::add_root_certificate`]) are trusted, and building a transport
+//! with none added is a configuration error (an `https://` call could never succeed) unless
+//! [`HyperTransportBuilder::no_default_roots`] says that only plain `http://` is wanted.
 //!
 //! # Never depends on
 //!
