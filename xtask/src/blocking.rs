@@ -11,7 +11,10 @@ use crate::descriptors::{ServiceInfo, snake_case};
 
 /// The generated module, for the services of `crates` (in the order of `services`).
 pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &str)]) -> String {
-    let mut out = String::from("use super::{Error, Runtime};\nuse crate::proto;\n\n");
+    // With `blocking` and no service feature, no client is compiled and nothing uses these.
+    let mut out = String::from(
+        "#[allow(unused_imports)]\nuse super::{Error, Runtime};\n#[allow(unused_imports)]\nuse crate::proto;\n\n",
+    );
     let mut fields = Vec::new();
     for service in services {
         let Some((_, dir, client, _)) = crates.iter().find(|c| c.0 == service.name) else {
