@@ -29,8 +29,8 @@
 //!
 //! # Features
 //!
-//! - `sdk`: [`LiveKitContainer::api`], a `livekit_server_sdk::LiveKitApi` for the server.
-//! - `blocking`: the [`blocking`] module, for tests without an async runtime.
+//! - `sdk`: `LiveKitContainer::api`, a `livekit_server_sdk::LiveKitApi` for the server.
+//! - `blocking`: the `blocking` module, for tests without an async runtime.
 //! - `watchdog`: containers are also removed when the process gets SIGINT/SIGTERM/SIGQUIT.
 //! - `docker-tls`: reach a Docker engine over TLS (`DOCKER_HOST=tcp://…`, `DOCKER_TLS_VERIFY`).
 //!

@@ -88,9 +88,9 @@
 //! # Features
 //!
 //! - `axum` (off by default): [`Webhook`] is an axum extractor, with the receiver taken from
-//!   the router's state and [`WebhookRejection`] answering refused requests (401/400/413 and
-//!   a JSON error). It brings in `axum-core` and `http` only; without it this crate has no
-//!   HTTP types at all.
+//!   the router's state and `WebhookRejection` answering refused requests (401/400/413 and
+//!   a JSON error). It brings in `axum-core`, `http` and `http-body-util` only; without it
+//!   this crate has no HTTP types at all.
 //!
 //! [`WebhookEvent`]: livekit_server_proto::WebhookEvent
 
