@@ -235,14 +235,15 @@ impl AppServer {
         env: &TestEnv,
         on_webhook: impl Fn(&livekit_app_server::Webhook) + Send + Sync + 'static,
     ) -> AppServer {
-        let config = Config {
-            addr: SocketAddr::from(([127, 0, 0, 1], env.webhook_port)),
-            api_key: env.api_key.clone(),
-            api_secret: ApiSecret::new(env.api_secret.clone()).unwrap(),
-            shutdown_grace: Duration::from_secs(5),
-            livekit_url: LivekitUrl::parse(&env.ws_url()).unwrap(),
-            token_endpoint_secret: BearerSecret::new(BEARER),
-            ..Config::default()
+        let config = {
+            let mut config = Config::default();
+            config.addr = SocketAddr::from(([127, 0, 0, 1], env.webhook_port));
+            config.api_key = env.api_key.clone();
+            config.api_secret = ApiSecret::new(env.api_secret.clone()).unwrap();
+            config.shutdown_grace = Duration::from_secs(5);
+            config.livekit_url = LivekitUrl::parse(&env.ws_url()).unwrap();
+            config.token_endpoint_secret = BearerSecret::new(BEARER);
+            config
         };
         let app = Arc::new(App::new(&config).unwrap().on_webhook(on_webhook));
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -32,6 +32,7 @@ pub const DEFAULT_LOG_FILTER: &str = "info";
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LogFormat {
     /// One human-readable line per event (`LOG_FORMAT` unset, `text`, `human` or `pretty`).
     #[default]
@@ -46,6 +47,7 @@ pub enum LogFormat {
 /// [`crate::bind`]), API key `devkey` and
 /// secret `secret` (those of `livekit-server --dev`), tokens valid for 6 hours.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// The address to listen on (`SERVER_HOST`, `SERVER_PORT`); `::` serves IPv6 and IPv4.
     pub addr: SocketAddr,

@@ -18,6 +18,7 @@ const MAX_REQUEST_HEADERS_LEN: usize = 2048;
 
 /// The origins whose pages may read the server's answers (`CORS_ALLOWED_ORIGINS`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AllowedOrigins {
     /// Any page (`Access-Control-Allow-Origin: *`), the default.
     #[default]

@@ -85,6 +85,7 @@ impl Member {
 /// silently ignored). Absent members get defaults: a generated identity, and a generated room
 /// named `<room_prefix><random>` (`room-<random>` without a prefix).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TokenPolicy {
     /// The members honoured. Default: all but `room_config`.
     pub honoured: Vec<Member>,

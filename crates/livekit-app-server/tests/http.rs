@@ -26,12 +26,13 @@ const SECRET: &str = "http-test-secret-that-is-long-enough";
 const BOUND: Duration = Duration::from_secs(20);
 
 fn config() -> Config {
-    Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        api_key: KEY.to_owned(),
-        api_secret: ApiSecret::new(SECRET).unwrap(),
-        token_ttl: Duration::from_secs(2 * 60 * 60),
-        ..Config::default()
+    {
+        let mut config = Config::default();
+        config.addr = "127.0.0.1:0".parse().unwrap();
+        config.api_key = KEY.to_owned();
+        config.api_secret = ApiSecret::new(SECRET).unwrap();
+        config.token_ttl = Duration::from_secs(2 * 60 * 60);
+        config
     }
 }
 
@@ -504,9 +505,10 @@ async fn token_oversized_bodies_are_refused_while_reading() {
 async fn standard_token_authentication_is_checked_before_the_body_is_read() {
     let hook_calls = Arc::new(Mutex::new(0_u32));
     let calls = Arc::clone(&hook_calls);
-    let app = App::new(&Config {
-        token_endpoint_secret: BearerSecret::new("front-end-shared-secret"),
-        ..config()
+    let app = App::new(&{
+        let mut config = config();
+        config.token_endpoint_secret = BearerSecret::new("front-end-shared-secret");
+        config
     })
     .unwrap()
     .authorize_token_requests(move |_| {
@@ -870,9 +872,10 @@ async fn configured_origins_are_named_and_others_get_no_cors_header() {
         "CORS_ALLOWED_ORIGINS".to_owned(),
         "http://localhost:5173, https://app.example.com".to_owned(),
     );
-    let config = Config {
-        cors_allowed_origins: Config::from_vars(&vars).unwrap().cors_allowed_origins,
-        ..config()
+    let config = {
+        let mut config = config();
+        config.cors_allowed_origins = Config::from_vars(&vars).unwrap().cors_allowed_origins;
+        config
     };
     let server = TestServer::start(config).await;
     let token = |origin: &'static str| {

@@ -17,19 +17,21 @@ const SECRET: &str = "standard-endpoint-secret-long-enough";
 const URL: &str = "wss://lk.example.test";
 
 fn config() -> Config {
-    Config {
-        api_key: KEY.to_owned(),
-        api_secret: ApiSecret::new(SECRET).unwrap(),
-        token_ttl: Duration::from_secs(600),
-        livekit_url: LivekitUrl::parse(URL).unwrap(),
-        ..Config::default()
+    {
+        let mut config = Config::default();
+        config.api_key = KEY.to_owned();
+        config.api_secret = ApiSecret::new(SECRET).unwrap();
+        config.token_ttl = Duration::from_secs(600);
+        config.livekit_url = LivekitUrl::parse(URL).unwrap();
+        config
     }
 }
 
 fn app_with(policy: TokenPolicy) -> App {
-    App::new(&Config {
-        token_policy: policy,
-        ..config()
+    App::new(&{
+        let mut config = config();
+        config.token_policy = policy;
+        config
     })
     .unwrap()
 }
@@ -120,9 +122,10 @@ fn absent_members_get_defaults() {
         assert!(claims.sub.starts_with("identity-"), "{}", claims.sub);
         assert_eq!(claims.name, "");
     }
-    let prefixed = app_with(TokenPolicy {
-        room_prefix: "demo-".to_owned(),
-        ..TokenPolicy::default()
+    let prefixed = app_with({
+        let mut policy = TokenPolicy::default();
+        policy.room_prefix = "demo-".to_owned();
+        policy
     });
     let claims = minted(&prefixed.handle(json_post("{}")));
     assert!(claims.video.unwrap().room.starts_with("demo-"));
@@ -195,9 +198,10 @@ fn malformed_requests_are_400_naming_every_problem() {
 
 #[test]
 fn members_the_policy_refuses_are_403_naming_them() {
-    let only_room = app_with(TokenPolicy {
-        honoured: vec![Member::RoomName],
-        ..TokenPolicy::default()
+    let only_room = app_with({
+        let mut policy = TokenPolicy::default();
+        policy.honoured = vec![Member::RoomName];
+        policy
     });
     refused(
         &only_room.handle(json_post(
@@ -217,9 +221,10 @@ fn members_the_policy_refuses_are_403_naming_them() {
         403,
         "this server does not accept room_config from clients",
     );
-    let prefixed = app_with(TokenPolicy {
-        room_prefix: "demo-".to_owned(),
-        ..TokenPolicy::default()
+    let prefixed = app_with({
+        let mut policy = TokenPolicy::default();
+        policy.room_prefix = "demo-".to_owned();
+        policy
     });
     refused(
         &prefixed.handle(json_post(r#"{"room_name":"admin-room"}"#)),
@@ -230,9 +235,10 @@ fn members_the_policy_refuses_are_403_naming_them() {
 
 #[test]
 fn agent_dispatch_only_when_enabled_and_nothing_else_of_room_config() {
-    let app = app_with(TokenPolicy {
-        honoured: Member::ALL.to_vec(),
-        ..TokenPolicy::default()
+    let app = app_with({
+        let mut policy = TokenPolicy::default();
+        policy.honoured = Member::ALL.to_vec();
+        policy
     });
     let claims = minted(&app.handle(json_post(
         r#"{"room_name":"r","room_config":{"agents":[{"agent_name":"support","metadata":"m"}]}}"#,
@@ -262,9 +268,10 @@ fn agent_dispatch_only_when_enabled_and_nothing_else_of_room_config() {
 
 #[test]
 fn the_bearer_secret_and_the_hook_guard_the_endpoint_only() {
-    let app = App::new(&Config {
-        token_endpoint_secret: BearerSecret::new("front-end-shared-secret"),
-        ..config()
+    let app = App::new(&{
+        let mut config = config();
+        config.token_endpoint_secret = BearerSecret::new("front-end-shared-secret");
+        config
     })
     .unwrap()
     .authorize_token_requests(|headers| match headers.get("x-user") {
