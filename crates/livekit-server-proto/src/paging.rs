@@ -40,10 +40,13 @@ pub trait TokenPaged: Sized {
 
     /// The items of `response` (the answer to `self`), and the request of the next page:
     /// `self` with `page_token` set to the response's `next_page_token`, or `None` when that
-    /// token is absent or empty (the last page).
+    /// token is absent or empty (the last page), or the very token of `self`: a server or
+    /// proxy that hands back the token it was given would otherwise be asked for the same
+    /// page for ever.
     fn advance(mut self, response: Self::Response) -> (Vec<Self::Item>, Option<Self>) {
         let (items, next) = Self::into_page(response);
-        match next.filter(|next| !next.token.is_empty()) {
+        let current = self.page_token_mut().as_ref().map(|t| t.token.clone());
+        match next.filter(|next| !next.token.is_empty() && current.as_ref() != Some(&next.token)) {
             Some(next) => {
                 *self.page_token_mut() = Some(next);
                 (items, Some(self))
@@ -120,6 +123,13 @@ mod tests {
     fn an_empty_token_ends_the_listing() {
         let (items, next) = request().advance(page(&["EG_1", "EG_2"], token("")));
         assert_eq!(items, vec![egress("EG_1"), egress("EG_2")]);
+        assert_eq!(next, None);
+    }
+
+    #[test]
+    fn the_token_of_the_request_handed_back_ends_the_listing() {
+        let (items, next) = request().advance(page(&["EG_1"], token("page-1")));
+        assert_eq!(items, vec![egress("EG_1")]);
         assert_eq!(next, None);
     }
 
