@@ -139,6 +139,32 @@ async fn start_calls_for_a_room_that_does_not_exist_are_refused_once() {
             .await,
         NO_ROOM,
     );
+    // The unified StartEgress (a template source and a file output) goes the same way.
+    assert_refused_once(
+        client.start_egress(unified(&room, "unified.mp4")).await,
+        NO_ROOM,
+    );
+}
+
+/// A unified `StartEgress` request: the room through the `grid` layout template, into a file.
+fn unified(room: &str, path: &str) -> proto::StartEgressRequest {
+    proto::StartEgressRequest {
+        room_name: room.to_owned(),
+        source: Some(proto::start_egress_request::Source::Template(
+            proto::TemplateSource {
+                layout: "grid".into(),
+                ..Default::default()
+            },
+        )),
+        outputs: vec![proto::Output {
+            config: Some(proto::output::Config::File(proto::FileOutput {
+                filepath: path.to_owned(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,7 +185,7 @@ async fn start_calls_that_reach_for_a_worker_fail_once_with_unavailable() {
     let hasty = egress(&env);
 
     let started = Instant::now();
-    let (web, composite, timed_out) = tokio::join!(
+    let (web, composite, unified_start, timed_out) = tokio::join!(
         patient.start_web_egress(proto::WebEgressRequest {
             url: "http://127.0.0.1:9/page".into(),
             file_outputs: vec![file("web.mp4")],
@@ -171,6 +197,7 @@ async fn start_calls_that_reach_for_a_worker_fail_once_with_unavailable() {
             file_outputs: vec![file("room.mp4")],
             ..Default::default()
         }),
+        patient.start_egress(unified(&room, "unified.mp4")),
         hasty.start_web_egress(proto::WebEgressRequest {
             url: "http://127.0.0.1:9/page".into(),
             stream_outputs: vec![proto::StreamOutput {
@@ -183,6 +210,7 @@ async fn start_calls_that_reach_for_a_worker_fail_once_with_unavailable() {
     let elapsed = started.elapsed();
     assert_refused_once(web, NO_WORKER);
     assert_refused_once(composite, NO_WORKER);
+    assert_refused_once(unified_start, NO_WORKER);
     let error = expect_err(timed_out);
     assert!(error.is_timeout(), "{error:?}");
     if let Some(answer) = error.twirp() {

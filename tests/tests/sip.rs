@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use livekit_server_http::TwirpCode;
 use livekit_server_sip::{SipClient, SipStatus, proto};
 use livekit_server_tests::{TestEnv, unique_name};
-use support::{expect_twirp, stream_ids};
+use support::{expect_err, expect_twirp, stream_ids};
 use tokio::sync::{Mutex, MutexGuard};
 
 use proto::sip_dispatch_rule::Rule;
@@ -580,6 +580,24 @@ async fn listings_page_by_after_id_and_the_streams_follow_them() {
     assert_stream_follows_pages::<Rules>(&sip, &all_rules).await;
     assert_stream_finds::<Rules>(&sip, &rules).await;
 
+    // The deprecated combined listing shows inbound and outbound trunks alike.
+    #[allow(deprecated)]
+    let legacy = sip
+        .list_sip_trunk(proto::ListSipTrunkRequest::default())
+        .await
+        .unwrap();
+    let legacy: Vec<&str> = legacy
+        .items
+        .iter()
+        .map(|t| t.sip_trunk_id.as_str())
+        .collect();
+    for id in inbound.iter().chain(&outbound) {
+        assert!(
+            legacy.contains(&id.as_str()),
+            "{id} missing from {legacy:?}"
+        );
+    }
+
     for id in &rules {
         sip.delete_sip_dispatch_rule(proto::DeleteSipDispatchRuleRequest {
             sip_dispatch_rule_id: id.clone(),
@@ -590,6 +608,41 @@ async fn listings_page_by_after_id_and_the_streams_follow_them() {
     for id in inbound.iter().chain(&outbound) {
         delete_trunk(&sip, id).await;
     }
+}
+
+/// TransferSIPParticipant is refused with the server's answer, once (a transfer is never
+/// replayed): without a room, and for a participant the room does not have. The server checks
+/// the token's `sip.call` and `roomAdmin` grants between the two, so the second answer also
+/// shows that the grants were accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_sip_participant_is_refused_with_the_servers_answer_once() {
+    let env = TestEnv::from_env();
+    let sip = sip(&env);
+    let transfer = |room: &str| proto::TransferSipParticipantRequest {
+        room_name: room.to_owned(),
+        participant_identity: "caller".into(),
+        transfer_to: "tel:+15550100".into(),
+        ..Default::default()
+    };
+    let error = expect_twirp(
+        sip.transfer_sip_participant(transfer("")).await,
+        TwirpCode::InvalidArgument,
+        400,
+        "twirp error unknown: Missing room name",
+    );
+    assert_eq!(error.attempts(), 1, "{error:?}");
+
+    let error = expect_err(
+        sip.transfer_sip_participant(transfer(&unique_name("sip-transfer")))
+            .await,
+    );
+    let answer = error.twirp().unwrap_or_else(|| panic!("{error:?}"));
+    assert_eq!(
+        (answer.code(), error.status().map(|s| s.as_u16())),
+        (TwirpCode::NotFound, Some(404)),
+        "{error:?}"
+    );
+    assert_eq!(error.attempts(), 1, "{error:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

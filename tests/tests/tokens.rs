@@ -11,10 +11,10 @@ mod support;
 use std::process::ExitStatus;
 use std::time::{Duration, SystemTime};
 
-use livekit_server_auth::{AccessToken, VideoGrants};
+use livekit_server_auth::{AccessToken, ParticipantKind, TrackSource, VideoGrants};
 use livekit_server_http::TwirpCode;
 use livekit_server_room::{RoomClient, proto};
-use livekit_server_tests::{Participant, TestEnv, unique_name};
+use livekit_server_tests::{JoinOptions, Participant, TestEnv, unique_name};
 use support::{JOIN, expect_err, expect_twirp, join_token};
 
 /// The exit status `participant.py` uses after `connect_failed`.
@@ -65,6 +65,124 @@ async fn a_participant_joins_with_a_token_we_mint() {
             info.name.as_str()
         ),
         (sid.as_str(), "alice", "alice")
+    );
+}
+
+/// The server reads every claim of our tokens as the other SDKs define them: the permissions
+/// with their defaults and inheritance (an unset `canPublishData` follows `canPublish`), the
+/// publish sources, `hidden`, `canUpdateOwnMetadata`, `kind`, `metadata` and `attributes`;
+/// and the room that a token with `roomConfig` creates takes that configuration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_applies_every_claim_of_our_tokens() {
+    let env = TestEnv::from_env();
+    let rooms = room_client(&env);
+    let room = unique_name("tok-claims");
+    let token = || AccessToken::new(&env.api_key, &env.api_secret).unwrap();
+    let listener = token()
+        .with_identity("listener")
+        .with_name("Listener")
+        .with_metadata(r#"{"seat":3}"#)
+        .with_attributes([("team", "blue")])
+        .with_grants(VideoGrants {
+            can_publish: Some(false),
+            can_subscribe: Some(false),
+            can_update_own_metadata: Some(true),
+            hidden: true,
+            ..VideoGrants::join(&room)
+        })
+        .with_room_config(proto::RoomConfiguration {
+            metadata: "from-the-token".into(),
+            empty_timeout: 123,
+            max_participants: 7,
+            ..Default::default()
+        })
+        .to_jwt()
+        .unwrap();
+    let speaker = token()
+        .with_identity("speaker")
+        .with_kind(ParticipantKind::Agent)
+        .with_grants(VideoGrants {
+            can_publish: Some(true),
+            can_publish_data: Some(false),
+            can_publish_sources: vec![TrackSource::Microphone],
+            ..VideoGrants::join(&room)
+        })
+        .to_jwt()
+        .unwrap();
+    let quiet = JoinOptions {
+        audio: false,
+        ..JoinOptions::default()
+    };
+    // The listener first: its join creates the room, with its token's configuration.
+    let listener_peer = Participant::join_with(&env, &listener, &quiet);
+    listener_peer.wait_for("connected", JOIN);
+    let speaker_peer = Participant::join_with(&env, &speaker, &quiet);
+    speaker_peer.wait_for("connected", JOIN);
+
+    let get = |identity: &str| {
+        rooms.get_participant(proto::RoomParticipantIdentity {
+            room: room.clone(),
+            identity: identity.into(),
+            ..Default::default()
+        })
+    };
+    let info = get("listener").await.unwrap();
+    let permission = info.permission.clone().unwrap();
+    assert_eq!(
+        (
+            permission.can_publish,
+            permission.can_publish_data,
+            permission.can_subscribe,
+            permission.can_update_metadata,
+            permission.hidden,
+        ),
+        (false, false, false, true, true),
+        "{info:?}"
+    );
+    assert_eq!(info.metadata, r#"{"seat":3}"#);
+    assert_eq!(
+        info.attributes.get("team").map(String::as_str),
+        Some("blue")
+    );
+    assert_eq!(info.kind, proto::participant_info::Kind::Standard as i32);
+
+    let info = get("speaker").await.unwrap();
+    let permission = info.permission.clone().unwrap();
+    assert_eq!(
+        (
+            permission.can_publish,
+            permission.can_publish_data,
+            permission.can_subscribe,
+            permission.can_update_metadata,
+            permission.hidden,
+        ),
+        (true, false, true, false, false),
+        "{info:?}"
+    );
+    assert_eq!(
+        permission.can_publish_sources,
+        vec![proto::TrackSource::Microphone as i32]
+    );
+    assert_eq!(info.kind, proto::participant_info::Kind::Agent as i32);
+
+    let listed = rooms
+        .list_rooms(proto::ListRoomsRequest {
+            names: vec![room.clone()],
+        })
+        .await
+        .unwrap()
+        .rooms;
+    let [created] = listed.as_slice() else {
+        panic!("{listed:?}")
+    };
+    assert_eq!(
+        (
+            created.metadata.as_str(),
+            created.empty_timeout,
+            created.max_participants
+        ),
+        ("from-the-token", 123, 7),
+        "{created:?}"
     );
 }
 
