@@ -37,6 +37,7 @@
 //! None is on by default.
 
 mod config;
+mod owned;
 mod redis;
 mod server;
 

@@ -7,6 +7,7 @@ use testcontainers::core::{ContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner as _;
 use testcontainers::{ContainerAsync, ContainerRequest, Image, ImageExt as _};
 
+use crate::owned::Owned;
 use crate::{Error, ErrorKind, LABEL, REDIS_IMAGE, REDIS_TAG};
 
 const PORT: u16 = 6379;
@@ -169,7 +170,7 @@ impl Image for Redis {
 /// A running Redis. Dropping it removes the container.
 #[derive(Debug)]
 pub struct RedisContainer {
-    container: ContainerAsync<Redis>,
+    container: Owned<Redis>,
     address: String,
 }
 
@@ -194,7 +195,10 @@ impl RedisContainer {
                 format!("{host}:{port}")
             }
         };
-        Ok(RedisContainer { container, address })
+        Ok(RedisContainer {
+            container: Owned::new(container),
+            address,
+        })
     }
 
     /// `host:port` for this process.
@@ -207,7 +211,7 @@ impl RedisContainer {
     /// network.
     #[must_use]
     pub fn address_for_containers(&self) -> String {
-        let image = self.container.image();
+        let image = self.container.get().image();
         match (&image.name, image.host_port) {
             (Some(name), None) => format!("{name}:{PORT}"),
             _ => self.address.clone(),
@@ -217,12 +221,12 @@ impl RedisContainer {
     /// The user-defined network it is on.
     #[must_use]
     pub fn network(&self) -> Option<&str> {
-        self.container.image().network.as_deref()
+        self.container.get().image().network.as_deref()
     }
 
     /// The testcontainers handle.
     #[must_use]
     pub fn container(&self) -> &ContainerAsync<Redis> {
-        &self.container
+        self.container.get()
     }
 }

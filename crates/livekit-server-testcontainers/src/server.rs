@@ -9,6 +9,7 @@ use testcontainers::runners::AsyncRunner as _;
 use testcontainers::{ContainerAsync, ContainerRequest, Image, ImageExt as _};
 
 use crate::config::{self, Settings};
+use crate::owned::Owned;
 use crate::redis::RedisContainer;
 use crate::{
     DEV_API_KEY, DEV_API_SECRET, Error, ErrorKind, LABEL, LIVEKIT_SERVER_IMAGE,
@@ -367,7 +368,7 @@ impl Image for LiveKitServer {
 /// A running LiveKit server. Dropping it removes the container.
 #[derive(Debug)]
 pub struct LiveKitContainer {
-    container: ContainerAsync<LiveKitServer>,
+    container: Owned<LiveKitServer>,
     url: String,
 }
 
@@ -394,7 +395,10 @@ impl LiveKitContainer {
                 format!("http://{host}:{port}")
             }
         };
-        Ok(LiveKitContainer { container, url })
+        Ok(LiveKitContainer {
+            container: Owned::new(container),
+            url,
+        })
     }
 
     /// The server's HTTP URL, `http://host:port` (the API, and `ws://` signalling).
@@ -412,19 +416,19 @@ impl LiveKitContainer {
     /// The API key the server accepts.
     #[must_use]
     pub fn api_key(&self) -> &str {
-        self.container.image().api_key()
+        self.container.get().image().api_key()
     }
 
     /// Its secret.
     #[must_use]
     pub fn api_secret(&self) -> &str {
-        self.container.image().api_secret()
+        self.container.get().image().api_secret()
     }
 
     /// The testcontainers handle: stop, start, pause, logs, ...
     #[must_use]
     pub fn container(&self) -> &ContainerAsync<LiveKitServer> {
-        &self.container
+        self.container.get()
     }
 
     /// A `LiveKitApi` for this server with its key and secret.

@@ -307,3 +307,54 @@ fn a_test_that_panics_still_removes_its_server() {
     // port refuses connections now.
     assert!(std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, ports.http)).is_err());
 }
+
+/// Whether Docker still has a container of this id.
+fn container_exists(id: &str) -> bool {
+    let listed = std::process::Command::new("docker")
+        .args(["ps", "--all", "--quiet", "--no-trunc", "--filter"])
+        .arg(format!("id={id}"))
+        .output()
+        .expect("the docker CLI");
+    assert!(listed.status.success());
+    !listed.stdout.is_empty()
+}
+
+/// A handle dropped outside any Tokio runtime (its runtime still there but not entered, or
+/// gone before it) removes its container, without the panic testcontainers gives there.
+#[test]
+fn a_handle_dropped_outside_a_runtime_removes_its_container() {
+    for runtime_first in [false, true] {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (server, redis) = runtime.block_on(async {
+            let server = LiveKitServer::default()
+                .with_host_network(Ports::free().unwrap())
+                .start()
+                .await
+                .expect(NEEDS);
+            let redis = Redis::default().start().await.expect(NEEDS);
+            (server, redis)
+        });
+        let ids = [
+            server.container().id().to_owned(),
+            redis.container().id().to_owned(),
+        ];
+        assert!(ids.iter().all(|id| container_exists(id)));
+        if runtime_first {
+            drop(runtime);
+            drop((server, redis));
+        } else {
+            drop((server, redis));
+            drop(runtime);
+        }
+        for id in &ids {
+            assert!(
+                !container_exists(id),
+                "{id} is still there (runtime dropped first: {runtime_first})"
+            );
+        }
+    }
+}
