@@ -29,7 +29,6 @@ const RUN_LABEL: &str = "io.github.livekit-server-rs.run";
 /// nothing answers) and [`resume`](PrivateServer::resume) thaws it. The container is removed
 /// when this is dropped (a failing test included); if the test process dies first, `cargo
 /// xtask integration` removes it by its run label.
-#[derive(Debug)]
 pub struct PrivateServer {
     container: LiveKitContainer,
     port: u16,
@@ -38,6 +37,18 @@ pub struct PrivateServer {
     /// Its secret.
     pub api_secret: String,
     running: bool,
+}
+
+/// Everything but the secret.
+impl std::fmt::Debug for PrivateServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivateServer")
+            .field("container", &self.container)
+            .field("port", &self.port)
+            .field("api_key", &self.api_key)
+            .field("running", &self.running)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PrivateServer {

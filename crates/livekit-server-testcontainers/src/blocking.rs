@@ -128,9 +128,11 @@ impl LiveKitContainer {
             .map_err(|error| Error::container("cannot stop the container", error))
     }
 
-    /// Starts the stopped server again, with the same configuration and ports. It returns once
-    /// the engine has started the process, not once the server is ready (poll its health check,
-    /// `GET /`).
+    /// Starts the stopped server again, with the same configuration. On the host network it
+    /// listens on the same ports and [`url`](Self::url) still reaches it; on a bridge network
+    /// the engine may publish it on other host ports, which `url` does not follow. It returns
+    /// once the engine has started the process, not once the server is ready (poll its health
+    /// check, `GET /`).
     ///
     /// # Errors
     ///

@@ -1,14 +1,13 @@
 //! [`Redis`]: a Redis for a [`LiveKitServer`](crate::LiveKitServer) to keep its state in.
 
 use std::borrow::Cow;
-use std::net::{Ipv4Addr, TcpListener};
 
 use testcontainers::core::{ContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner as _;
 use testcontainers::{ContainerAsync, ContainerRequest, Image, ImageExt as _};
 
 use crate::owned::Owned;
-use crate::{Error, ErrorKind, LABEL, REDIS_IMAGE, REDIS_TAG};
+use crate::{Error, LABEL, REDIS_IMAGE, REDIS_TAG};
 
 const PORT: u16 = 6379;
 
@@ -77,18 +76,14 @@ impl Redis {
         self.rendered()
     }
 
-    /// On the host's network, on a port that is free now.
+    /// On the host's network, on a port that is free now (chosen as
+    /// [`Ports::free`](crate::Ports::free) chooses them).
     ///
     /// # Errors
     ///
     /// When no loopback port can be bound.
     pub fn with_host_network_on_a_free_port(self) -> Result<Self, Error> {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|listener| listener.local_addr())
-            .map_err(|error| {
-                Error::new(ErrorKind::Ports, "cannot bind a loopback port").with_source(error)
-            })?
-            .port();
+        let port = crate::server::free_port(&mut Vec::new())?;
         Ok(self.with_host_network(port))
     }
 

@@ -54,40 +54,41 @@ impl Ports {
     /// When the operating system gives no such port.
     pub fn free() -> Result<Ports, Error> {
         let mut held = Vec::new();
-        let mut pick = || -> Result<u16, Error> {
-            for _ in 0..20 {
-                let port = below_ephemeral_range().unwrap_or(0);
-                let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, port));
-                let tcp = match tcp {
-                    Ok(tcp) => tcp,
-                    Err(_) if port != 0 => continue,
-                    Err(error) => {
-                        return Err(Error::new(ErrorKind::Ports, "cannot bind a loopback port")
-                            .with_source(error));
-                    }
-                };
-                let port = tcp
-                    .local_addr()
-                    .map_err(|error| {
-                        Error::new(ErrorKind::Ports, "no local address").with_source(error)
-                    })?
-                    .port();
-                if let Ok(udp) = UdpSocket::bind((Ipv4Addr::LOCALHOST, port)) {
-                    held.push((tcp, udp));
-                    return Ok(port);
-                }
-            }
-            Err(Error::new(
-                ErrorKind::Ports,
-                "found no loopback port free for both TCP and UDP",
-            ))
-        };
         Ok(Ports {
-            http: pick()?,
-            rtc_tcp: pick()?,
-            rtc_udp: pick()?,
+            http: free_port(&mut held)?,
+            rtc_tcp: free_port(&mut held)?,
+            rtc_udp: free_port(&mut held)?,
         })
     }
+}
+
+/// A loopback port free now for both TCP and UDP (below the ephemeral range where the system
+/// says what that is), kept bound in `held` so that the next call picks another.
+pub(crate) fn free_port(held: &mut Vec<(TcpListener, UdpSocket)>) -> Result<u16, Error> {
+    for _ in 0..20 {
+        let port = below_ephemeral_range().unwrap_or(0);
+        let tcp = match TcpListener::bind((Ipv4Addr::LOCALHOST, port)) {
+            Ok(tcp) => tcp,
+            Err(_) if port != 0 => continue,
+            Err(error) => {
+                return Err(
+                    Error::new(ErrorKind::Ports, "cannot bind a loopback port").with_source(error)
+                );
+            }
+        };
+        let port = tcp
+            .local_addr()
+            .map_err(|error| Error::new(ErrorKind::Ports, "no local address").with_source(error))?
+            .port();
+        if let Ok(udp) = UdpSocket::bind((Ipv4Addr::LOCALHOST, port)) {
+            held.push((tcp, udp));
+            return Ok(port);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Ports,
+        "found no loopback port free for both TCP and UDP",
+    ))
 }
 
 /// A random port among the 10,000 below the ephemeral range, where the system says what
@@ -239,10 +240,12 @@ impl LiveKitServer {
         self.rendered()
     }
 
-    /// YAML appended to the configuration, for every other server option (`room:`, `rtc:`
-    /// beyond the ports, `logging:`, ...). It must not repeat a top-level key that the options
-    /// above write (`port`, `bind_addresses`, `rtc`, `keys`, `webhook`, `redis`); the server
-    /// rejects unknown keys, so a typo fails the start.
+    /// YAML appended to the configuration, for every other server option (`room:`,
+    /// `logging:`, `turn:`, ...). It must not repeat a top-level key that the options above
+    /// write (`port`, `bind_addresses`, `rtc`, `keys`, `webhook`, `redis`): the server refuses
+    /// a repeated key, as it refuses unknown keys, so either fails the start. A `logging:` block
+    /// must keep `level` at `info` or `debug`: the start waits for the server's `info` line
+    /// `starting LiveKit server`, and at `warn` it would time out.
     #[must_use]
     pub fn with_config_yaml(mut self, yaml: impl Into<String>) -> Self {
         self.extra_config = yaml.into();
