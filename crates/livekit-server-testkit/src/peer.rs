@@ -2,7 +2,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -10,6 +13,9 @@ use serde_json::{Value, json};
 pub const INSTALL: &str = "install the reference peers with `cargo xtask setup` \
     (or `python3 -m pip install -r tests/peers/python/requirements.txt` and \
     `cd tests/peers/node && npm ci`)";
+
+/// How long a peer may take to answer one command: a bound for a hang, never a verdict.
+const ANSWER_WITHIN: Duration = Duration::from_secs(60);
 
 /// The root of the workspace (where `tests/peers/` and `.venv/` are).
 pub fn repo_root() -> PathBuf {
@@ -22,12 +28,17 @@ pub fn repo_root() -> PathBuf {
 /// Every method panics (a failed test) when the peer cannot be started, stops, or answers
 /// with something that is not JSON; the message names the peer, its standard error output
 /// and [`INSTALL`].
+///
+/// Its standard output and error are read by threads of their own, so that a peer that writes
+/// much to its standard error cannot block on a full pipe, and a peer that stops answering
+/// fails the call after [`ANSWER_WITHIN`] instead of hanging the test.
 #[derive(Debug)]
 pub struct Peer {
     name: &'static str,
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    lines: Receiver<String>,
+    stderr: Option<JoinHandle<String>>,
 }
 
 impl Peer {
@@ -68,11 +79,27 @@ impl Peer {
             });
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut err = child.stderr.take().expect("piped stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
         let mut peer = Peer {
             name,
             child,
             stdin,
-            stdout,
+            lines,
+            stderr: Some(stderr),
         };
         let version = peer.call(&json!({"cmd": "version"}));
         assert_eq!(
@@ -94,22 +121,27 @@ impl Peer {
         if let Err(e) = writeln!(self.stdin, "{request}").and_then(|()| self.stdin.flush()) {
             panic!("{name} peer stopped ({e}): {}; {INSTALL}", self.stderr());
         }
-        let mut line = String::new();
-        let n = self.stdout.read_line(&mut line).expect("read from peer");
-        if n == 0 {
-            panic!("{name} peer exited: {}; {INSTALL}", self.stderr());
-        }
+        let line = match self.lines.recv_timeout(ANSWER_WITHIN) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("{name} peer exited: {}; {INSTALL}", self.stderr())
+            }
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "{name} peer did not answer {request} within {ANSWER_WITHIN:?}: {}",
+                self.stderr()
+            ),
+        };
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("{name} peer said {line:?}: {e}"))
     }
 
     /// Stops the peer and returns what it wrote to its standard error.
     fn stderr(&mut self) -> String {
         let _ = self.child.kill();
-        let mut text = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ = err.read_to_string(&mut text);
-        }
-        text
+        let _ = self.child.wait();
+        self.stderr
+            .take()
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default()
     }
 }
 
