@@ -39,6 +39,7 @@ impl LiveKitContainer {
     ///
     /// As [`LiveKitServer::start`].
     pub fn start(server: LiveKitServer) -> Result<LiveKitContainer, Error> {
+        server.check_network()?;
         LiveKitContainer::start_request(server.into_request())
     }
 

@@ -295,6 +295,34 @@ impl LiveKitServer {
         self.host_ports
     }
 
+    /// Whether the server can reach its Redis from the network it runs on: a server on the
+    /// host network cannot also join Redis's Docker network (it would be dropped), and a
+    /// server on a bridge network cannot reach a Redis on the host network at `127.0.0.1`.
+    /// Put both on the host network, or both on one user-defined network.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] naming the combination.
+    pub fn check_network(&self) -> Result<(), Error> {
+        match (&self.host_ports, &self.network, &self.redis) {
+            (Some(_), Some(network), _) => Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "a server on the host network cannot join the Docker network `{network}` of \
+                     its Redis: put Redis on the host network too"
+                ),
+            )),
+            (None, _, Some(redis)) if redis.starts_with("127.0.0.1:") => Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "a server on a bridge network cannot reach the Redis on the host network at \
+                     {redis}: put the server on the host network too (`with_host_network`)"
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The container request: this image with its network, the [`LABEL`], and on a bridge
     /// network `host.docker.internal` mapped to the host. Add your own
     /// [`ImageExt`](testcontainers::ImageExt) options (a log consumer, labels, a name), start
@@ -321,8 +349,11 @@ impl LiveKitServer {
     /// # Errors
     ///
     /// When the Docker engine cannot be reached, the image is missing and cannot be pulled, or
-    /// the server exits before it is ready (a bad configuration: the error has its output).
+    /// the server exits before it is ready (a bad configuration: the error has its output);
+    /// [`ErrorKind::Config`] before anything starts when the server could not reach its Redis
+    /// (see [`check_network`](Self::check_network)).
     pub async fn start(self) -> Result<LiveKitContainer, Error> {
+        self.check_network()?;
         let container = self
             .into_request()
             .start()
@@ -469,6 +500,37 @@ mod tests {
         assert_eq!(server.api_secret(), "secret");
         assert_eq!(server.expose_ports().len(), 3);
         assert!(server.config_yaml().contains("port: 7880\n"));
+    }
+
+    #[test]
+    fn a_server_that_could_not_reach_its_redis_is_refused_before_it_starts() {
+        let ports = Ports::free().expect("ports");
+        // On the host network, with a Redis on a user-defined network.
+        let mut server = LiveKitServer::default().with_host_network(ports);
+        server.redis = Some("redis-1:6379".into());
+        server.network = Some("net-1".into());
+        let error = server.check_network().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(error.to_string().contains("net-1"), "{error}");
+        // Bridged, with a Redis on the host network.
+        let server = LiveKitServer {
+            redis: Some("127.0.0.1:6390".into()),
+            ..LiveKitServer::default()
+        };
+        assert_eq!(
+            server.check_network().unwrap_err().kind(),
+            ErrorKind::Config
+        );
+        // Both on the host network; both on one network.
+        let mut server = LiveKitServer::default().with_host_network(ports);
+        server.redis = Some("127.0.0.1:6390".into());
+        assert!(server.check_network().is_ok());
+        let server = LiveKitServer {
+            redis: Some("redis-1:6379".into()),
+            network: Some("net-1".into()),
+            ..LiveKitServer::default()
+        };
+        assert!(server.check_network().is_ok());
     }
 
     #[test]
