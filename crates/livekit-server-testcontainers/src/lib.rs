@@ -113,18 +113,21 @@ impl Error {
         self
     }
 
-    pub(crate) fn container(
-        what: &str,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Error {
-        Error::new(
-            ErrorKind::Container,
-            format!(
-                "{what} (is a Docker engine running and reachable through DOCKER_HOST or \
-                 /var/run/docker.sock, and is the image there or pullable?)"
-            ),
-        )
-        .with_source(source)
+    /// An error of testcontainers, with a hint that fits it: a container that started and was
+    /// not ready (the server refused its configuration, or exited: its output is in the
+    /// source), or anything else (the engine or the image).
+    pub(crate) fn container(what: &str, source: testcontainers::TestcontainersError) -> Error {
+        let hint = match source {
+            testcontainers::TestcontainersError::WaitContainer(_) => {
+                "the container started but did not become ready: it exited or never logged its \
+                 ready line (a configuration it refused, a port in use; its output follows)"
+            }
+            _ => {
+                "is a Docker engine running and reachable through DOCKER_HOST or \
+                 /var/run/docker.sock, and is the image there or pullable?"
+            }
+        };
+        Error::new(ErrorKind::Container, format!("{what} ({hint})")).with_source(source)
     }
 
     /// What went wrong.

@@ -256,6 +256,11 @@ async fn a_configuration_the_server_rejects_fails_the_start() {
         .await
         .expect_err("the server exits on an unknown key");
     assert_eq!(error.kind(), ErrorKind::Container);
+    // Not blamed on the engine or the image: the container ran and exited.
+    assert!(
+        error.to_string().contains("did not become ready"),
+        "{error}"
+    );
 }
 
 #[cfg(feature = "blocking")]
