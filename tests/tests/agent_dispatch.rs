@@ -100,6 +100,9 @@ async fn dispatches_are_created_listed_fetched_and_deleted() {
         one[0].attributes.get("tier").map(String::as_str),
         Some("gold")
     );
+    // The same through `get_dispatch`.
+    let got = dispatch.get_dispatch(&created.id, &room).await.unwrap();
+    assert_eq!(got.as_ref(), Some(&one[0]));
 
     let deleted = dispatch
         .delete_dispatch(proto::DeleteAgentDispatchRequest {
@@ -117,6 +120,10 @@ async fn dispatches_are_created_listed_fetched_and_deleted() {
     assert_eq!(left, expected);
     let gone = dispatches(&dispatch, &room, &created.id).await;
     assert!(gone.is_empty(), "{gone:?}");
+    assert_eq!(
+        dispatch.get_dispatch(&created.id, &room).await.unwrap(),
+        None
+    );
     dispatch
         .delete_dispatch(proto::DeleteAgentDispatchRequest {
             dispatch_id: second.id,

@@ -6,7 +6,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
@@ -458,6 +458,58 @@ async fn perform_rpc_round_trips_through_a_registered_method() {
         "twirp error unknown: RpcError 1400: Method not supported at destination",
     );
     assert_eq!(error.attempts(), 1, "PerformRpc is never replayed");
+}
+
+/// The SIP helpers go through `PerformRpc` to the participant's `lk.sip.*` methods (answered
+/// here by the test participant's stand-in for a SIP participant): the headers come back
+/// filtered as asked, and a hang-up carries its headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sip_helpers_reach_the_participants_methods_through_the_server() {
+    let env = TestEnv::from_env();
+    let rooms = rooms(&env);
+    let room = unique_name("room-sip-rpc");
+    let alice = Participant::join(&env, &join_token(&env, "alice", &room));
+    alice.wait_for("connected", JOIN);
+    echo_when_reachable(&rooms, &room, "alice", "ready").await;
+
+    let all = rooms
+        .sip_get_remote_headers(&room, "alice", &[], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        HashMap::from([
+            ("X-Call-Id".to_owned(), "call-42".to_owned()),
+            (
+                "P-Asserted-Identity".to_owned(),
+                "<sip:alice@example.com>".to_owned()
+            ),
+        ])
+    );
+    let only = rooms
+        .sip_get_remote_headers(&room, "alice", &["X-Call-Id"], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        only,
+        HashMap::from([("X-Call-Id".to_owned(), "call-42".to_owned())])
+    );
+    let without = rooms
+        .sip_get_remote_headers(&room, "alice", &[], &["X-Call-Id"])
+        .await
+        .unwrap();
+    assert_eq!(without.keys().collect::<Vec<_>>(), ["P-Asserted-Identity"]);
+
+    let bye = HashMap::from([("X-Reason".to_owned(), "done".to_owned())]);
+    rooms.sip_end_call(&room, "alice", &bye).await.unwrap();
+    let called = alice.wait_for_match("the EndCall request", JOIN, |e| {
+        e.kind() == "rpc_called" && e.str("method") == Some("lk.sip.EndCall")
+    });
+    let payload: serde_json::Value = serde_json::from_str(called.str("payload").unwrap()).unwrap();
+    assert_eq!(
+        payload,
+        serde_json::json!({"headers": {"X-Reason": "done"}})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,8 @@ Two modes:
 
   participant.py join --url URL --token TOKEN [--no-audio] [--max-seconds N]
       Joins the room with the `livekit` RTC package, publishes a 440 Hz sine tone as an audio
-      track and registers the RPC method `echo` (returns its payload). Events are printed on
+      track and registers the RPC method `echo` (returns its payload) and a stand-in for a SIP
+      participant's `lk.sip.GetRemoteHeaders` and `lk.sip.EndCall`. Events are printed on
       stdout as JSON lines, one object each with an "event" key:
         connected {identity, sid, room}          track_published {sid, name, kind}
         participant_connected {identity}         participant_disconnected {identity}
@@ -224,6 +225,31 @@ async def join(args):
         return data.payload
 
     local.register_rpc_method("echo", echo)
+
+    # A stand-in for the SIP bridge's side of `SIPParticipantV1` (the methods a SIP
+    # participant answers), to drive the SDK's helpers through the real server: the headers of
+    # a pretend call, filtered by the request's include/exclude lists, and a hang-up that
+    # reports the headers it was given.
+    call_headers = {"X-Call-Id": "call-42", "P-Asserted-Identity": "<sip:alice@example.com>"}
+
+    def get_remote_headers(data):
+        emit("rpc_called", method=data.method, payload=data.payload, caller=data.caller_identity)
+        request = json.loads(data.payload or "{}")
+        include = request.get("include") or []
+        exclude = request.get("exclude") or []
+        headers = {
+            name: value
+            for name, value in call_headers.items()
+            if (not include or name in include) and name not in exclude
+        }
+        return json.dumps({"headers": headers})
+
+    def end_call(data):
+        emit("rpc_called", method=data.method, payload=data.payload, caller=data.caller_identity)
+        return ""
+
+    local.register_rpc_method("lk.sip.GetRemoteHeaders", get_remote_headers)
+    local.register_rpc_method("lk.sip.EndCall", end_call)
 
     stop = asyncio.Event()
     tone = None
