@@ -68,6 +68,22 @@ async fn a_participant_joins_with_a_token_we_mint() {
     );
 }
 
+/// What the server made of a participant's grants: `canPublish`, `canPublishData`,
+/// `canSubscribe`, `canUpdateMetadata`, `hidden`.
+fn permissions(info: &proto::ParticipantInfo) -> (bool, bool, bool, bool, bool) {
+    let p = info
+        .permission
+        .as_ref()
+        .expect("a participant has permissions");
+    (
+        p.can_publish,
+        p.can_publish_data,
+        p.can_subscribe,
+        p.can_update_metadata,
+        p.hidden,
+    )
+}
+
 /// The server reads every claim of our tokens as the other SDKs define them: the permissions
 /// with their defaults and inheritance (an unset `canPublishData` follows `canPublish`), the
 /// publish sources, `hidden`, `canUpdateOwnMetadata`, `kind`, `metadata` and `attributes`;
@@ -127,15 +143,8 @@ async fn the_server_applies_every_claim_of_our_tokens() {
         })
     };
     let info = get("listener").await.unwrap();
-    let permission = info.permission.clone().unwrap();
     assert_eq!(
-        (
-            permission.can_publish,
-            permission.can_publish_data,
-            permission.can_subscribe,
-            permission.can_update_metadata,
-            permission.hidden,
-        ),
+        permissions(&info),
         (false, false, false, true, true),
         "{info:?}"
     );
@@ -147,20 +156,13 @@ async fn the_server_applies_every_claim_of_our_tokens() {
     assert_eq!(info.kind, proto::participant_info::Kind::Standard as i32);
 
     let info = get("speaker").await.unwrap();
-    let permission = info.permission.clone().unwrap();
     assert_eq!(
-        (
-            permission.can_publish,
-            permission.can_publish_data,
-            permission.can_subscribe,
-            permission.can_update_metadata,
-            permission.hidden,
-        ),
+        permissions(&info),
         (true, false, true, false, false),
         "{info:?}"
     );
     assert_eq!(
-        permission.can_publish_sources,
+        info.permission.as_ref().unwrap().can_publish_sources,
         vec![proto::TrackSource::Microphone as i32]
     );
     assert_eq!(info.kind, proto::participant_info::Kind::Agent as i32);

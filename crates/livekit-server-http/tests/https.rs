@@ -12,7 +12,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use livekit_server_http::{CallOptions, Client, HyperTransport};
+use livekit_server_http::{CallOptions, Client, HyperTransport, HyperTransportBuilder};
 use support::call;
 use support::rooms::{CREATE_SIP_PARTICIPANT, LIST_ROOMS, ListRoomsResponse, Room};
 
@@ -127,20 +127,26 @@ fn read_request(stream: &mut impl Read) -> Option<String> {
     head.lines().next().map(str::to_owned)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn https_with_a_private_ca_offers_http11_and_reuses_the_connection() {
-    let (port, seen) = tls_server();
-    let transport = HyperTransport::builder()
+/// A client of `https://localhost:<port>` over `transport` (the defaults, or as the test sets
+/// it), trusting only the test CA.
+fn private_ca_client(port: u16, transport: HyperTransportBuilder) -> Client {
+    let transport = transport
         .no_default_roots()
         .add_root_certificate(support::tls::ca_der())
         .build()
         .unwrap();
-    let client = Client::builder()
+    Client::builder()
         .url(format!("https://localhost:{port}"))
         .credentials("APIkey", "secret")
         .transport(Arc::new(transport))
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_private_ca_offers_http11_and_reuses_the_connection() {
+    let (port, seen) = tls_server();
+    let client = private_ca_client(port, HyperTransport::builder());
     // hyper-util puts an HTTP/1.1 connection back in its pool from a task of its own once the
     // response is read, with no guarantee that this happens before the next call checks one
     // out: back-to-back calls may open a second connection. So the calls are spaced by a
@@ -205,18 +211,10 @@ async fn a_stalled_tls_handshake_is_a_connect_error() {
         std::future::pending::<()>().await;
         drop(stream);
     });
-    let transport = HyperTransport::builder()
-        .no_default_roots()
-        .add_root_certificate(support::tls::ca_der())
-        .connect_timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let client = Client::builder()
-        .url(format!("https://localhost:{port}"))
-        .credentials("APIkey", "secret")
-        .transport(Arc::new(transport))
-        .build()
-        .unwrap();
+    let client = private_ca_client(
+        port,
+        HyperTransport::builder().connect_timeout(Duration::from_millis(300)),
+    );
     let options = CallOptions::new()
         .no_retry()
         .timeout(Duration::from_secs(20));
