@@ -43,3 +43,85 @@ impl PhoneNumberClient {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+    use std::pin::pin;
+    use std::sync::Arc;
+
+    use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+
+    use super::*;
+
+    fn client(fake: &FakeTransport) -> PhoneNumberClient {
+        PhoneNumberClient::from_client(
+            Client::builder()
+                .url("http://livekit.test")
+                .credentials("APIkey", "secret")
+                .transport(Arc::new(fake.clone()))
+                .build()
+                .unwrap(),
+        )
+    }
+
+    fn page(ids: &[&str], next: &str) -> FakeResponse {
+        FakeResponse::protobuf(&proto::ListPhoneNumbersResponse {
+            items: ids
+                .iter()
+                .map(|id| proto::PhoneNumber {
+                    id: (*id).to_owned(),
+                    ..Default::default()
+                })
+                .collect(),
+            next_page_token: Some(proto::TokenPagination {
+                token: next.to_owned(),
+            }),
+            ..Default::default()
+        })
+    }
+
+    /// The ids the stream yields, and the page token of each request it made.
+    async fn streamed(fake: &FakeTransport) -> (Vec<String>, Vec<Option<String>>) {
+        let numbers = client(fake);
+        let mut stream = pin!(numbers.phone_numbers(proto::ListPhoneNumbersRequest::default()));
+        let mut ids = Vec::new();
+        while let Some(item) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+            ids.push(item.unwrap().id);
+        }
+        let tokens = fake
+            .requests()
+            .iter()
+            .map(|r| {
+                let request: proto::ListPhoneNumbersRequest = r.decode_body();
+                request.page_token.map(|t| t.token)
+            })
+            .collect();
+        (ids, tokens)
+    }
+
+    #[tokio::test]
+    async fn the_stream_follows_the_page_tokens_to_the_last_page() {
+        let fake = FakeTransport::new();
+        fake.push(page(&["PN_1", "PN_2"], "p2"));
+        fake.push(page(&[], "p3"));
+        fake.push(page(&["PN_3"], ""));
+        let (ids, tokens) = streamed(&fake).await;
+        assert_eq!(ids, ["PN_1", "PN_2", "PN_3"]);
+        assert_eq!(tokens, [None, Some("p2".to_owned()), Some("p3".to_owned())]);
+    }
+
+    /// A server (or proxy) that hands back the token it was given would be asked for the same
+    /// page for ever: the stream ends there instead.
+    #[tokio::test]
+    async fn a_page_token_handed_back_ends_the_stream() {
+        let fake = FakeTransport::new();
+        fake.push(page(&["PN_1"], "p2"));
+        fake.push(page(&["PN_2"], "p2"));
+        fake.push(page(&["PN_2"], "p2"));
+        let (ids, tokens) = streamed(&fake).await;
+        assert_eq!(ids, ["PN_1", "PN_2"]);
+        assert_eq!(tokens, [None, Some("p2".to_owned())]);
+        assert_eq!(fake.pending(), 1);
+    }
+}
