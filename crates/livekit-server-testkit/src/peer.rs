@@ -31,7 +31,7 @@ pub fn repo_root() -> PathBuf {
 ///
 /// Its standard output and error are read by threads of their own, so that a peer that writes
 /// much to its standard error cannot block on a full pipe, and a peer that stops answering
-/// fails the call after [`ANSWER_WITHIN`] instead of hanging the test.
+/// fails the call after 60 s instead of hanging the test.
 #[derive(Debug)]
 pub struct Peer {
     name: &'static str,
