@@ -296,6 +296,40 @@ mod tests {
         }
     }
 
+    /// URLs that only look like LiveKit Cloud ones, from a list a proxy or an attacker could
+    /// have answered: in Cloud mode the token goes only to an `https` host under
+    /// `.livekit.cloud`, never to one that merely has it in its user info, path, query,
+    /// fragment or as a prefix.
+    #[test]
+    fn cloud_mode_is_not_fooled_by_urls_that_mention_livekit_cloud() {
+        let urls = [
+            "https://p.livekit.cloud.attacker.example",
+            "https://attacker.example/.livekit.cloud",
+            "https://attacker.example?x=.livekit.cloud",
+            "https://attacker.example#.livekit.cloud",
+            "https://p.livekit.cloud@attacker.example",
+            "https://p.livekit.cloud:443@attacker.example",
+            "https://attacker.example\\.livekit.cloud",
+            "https://livekit.cloud",
+            "https://attacker-livekit.cloud",
+            "http://p.livekit.cloud",
+            "ws://p.livekit.cloud",
+            "https://p.livekit.cloud%2eattacker.example",
+            "https://[::1]/.livekit.cloud",
+        ];
+        let entries: Vec<String> = urls
+            .iter()
+            .map(|url| format!(r#"{{"region":"r","url":{}}}"#, serde_json::json!(url)))
+            .collect();
+        let body = format!(r#"{{"regions":[{}]}}"#, entries.join(","));
+        let kept = parse(body.as_bytes(), RegionFailover::Cloud).unwrap();
+        let kept: Vec<String> = kept.iter().map(|r| r.base.to_string()).collect();
+        assert!(kept.is_empty(), "{kept:?}");
+        // The one real form among them all is kept.
+        let body = br#"{"regions":[{"url":"https://p.oregon.livekit.cloud"}]}"#;
+        assert_eq!(parse(body, RegionFailover::Cloud).unwrap().len(), 1);
+    }
+
     #[test]
     fn max_age_sets_the_lifetime() {
         let headers = |v: &'static str| {
