@@ -20,6 +20,15 @@ const TEXT_TARGETS: [&str; 2] = ["twirp_error_body", "twirp_text"];
 const TEXT_MAX_LEN: usize = 128 * 1024;
 /// The per-input timeout of [`TEXT_TARGETS`], in seconds.
 const TEXT_INPUT_TIMEOUT: u64 = 1;
+/// Targets whose inputs may grow past libFuzzer's default limit (the largest seed): tokens to
+/// beyond the verifier's 64 KiB cap, webhook bodies to 64 KiB (their 1 MiB cap is a length
+/// check before anything is read, unit-tested; inputs that large would slow every mutation).
+const LARGE_INPUTS: [(&str, usize); 4] = [
+    ("token_verify", 80 * 1024),
+    ("token_claims_json", 80 * 1024),
+    ("webhook_receive", 64 * 1024),
+    ("webhook_event_json", 64 * 1024),
+];
 
 /// Runs `cargo xtask fuzz <args>`.
 pub(crate) fn run(root: &Path, args: &[&str]) -> Result<(), String> {
@@ -229,6 +238,8 @@ fn run_target(fuzz: &Path, root: &Path, target: &str, seconds: u64) -> Result<Ru
             format!("-max_len={TEXT_MAX_LEN}"),
             "-len_control=0".to_owned(),
         ]);
+    } else if let Some((_, max_len)) = LARGE_INPUTS.iter().find(|(name, _)| *name == target) {
+        command.arg(format!("-max_len={max_len}"));
     }
     command.stderr(Stdio::piped());
     let mut child = command
