@@ -176,6 +176,24 @@ fn tokens(out: &mut Seeds, verification: &Value, minted: &Value) {
     for (name, payload) in payloads {
         out.add("token_claims_json", &name, payload);
     }
+    // JOSE headers, good and bad, for the header rules behind a valid MAC.
+    for (name, header) in [
+        ("standard", jwt::HEADER_JSON),
+        ("alg-only", r#"{"alg":"HS256"}"#),
+        ("kid", r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#),
+        ("spaces", r#" { "typ" : "JWT" , "alg" : "HS256" } "#),
+        ("escaped", r#"{"alg":"HS\u0032\u00356"}"#),
+        ("none", r#"{"alg":"none","typ":"JWT"}"#),
+        ("rs256", r#"{"alg":"RS256"}"#),
+        ("crit", r#"{"alg":"HS256","crit":["exp"]}"#),
+        ("duplicate-alg", r#"{"alg":"none","alg":"HS256"}"#),
+        ("alg-array", r#"{"alg":["HS256"]}"#),
+        ("array", r#"["HS256"]"#),
+        ("lone-surrogate", r#"{"alg":"HS256","x":"\udc00"}"#),
+        ("deep", r#"{"alg":"HS256","x":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}"#),
+    ] {
+        out.add("token_header_json", name, header);
+    }
 }
 
 /// `[mode, a, b, rest…]` inputs of `webhook_receive`.
