@@ -190,7 +190,10 @@ fn tokens(out: &mut Seeds, verification: &Value, minted: &Value) {
         ("alg-array", r#"{"alg":["HS256"]}"#),
         ("array", r#"["HS256"]"#),
         ("lone-surrogate", r#"{"alg":"HS256","x":"\udc00"}"#),
-        ("deep", r#"{"alg":"HS256","x":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}"#),
+        (
+            "deep",
+            r#"{"alg":"HS256","x":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}"#,
+        ),
     ] {
         out.add("token_header_json", name, header);
     }
