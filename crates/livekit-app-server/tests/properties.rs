@@ -3,8 +3,9 @@
 //! JSON type; random `Content-Type` and `Authorization` headers. Whatever comes, the answer
 //! is a JSON object with a 2xx or 4xx status, never a 5xx; a refusal is `{"errorMessage": "..."}`
 //! that names no secret; a minted token verifies and obeys the policy (the room prefix,
-//! the refused `room_config`, the identity asked for); and without the bearer secret the
-//! standard route answers 401 whatever the body.
+//! the refused `room_config`, the identity asked for); without the bearer secret the
+//! standard route answers 401 whatever the body; and the webhook route accepts a body only
+//! with a token signed with the API secret over that very body.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +13,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use livekit_app_server::{App, BearerSecret, Config, TokenPolicy};
 use livekit_server_auth::{ApiSecret, Claims, TokenVerifier};
+use livekit_server_webhook::WebhookSigner;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -197,7 +199,8 @@ proptest! {
         prop_assert!(!claims.sub.is_empty());
         // `room_config` is not honoured by the default policy: never minted.
         prop_assert!(claims.room_config.is_none());
-        let request: Value = serde_json::from_slice(&body).unwrap();
+        // An empty body (or only JSON whitespace) asks for nothing, like `{}`.
+        let request: Value = serde_json::from_slice(&body).unwrap_or_default();
         let member = |name: &str| request.get(name).filter(|v| !v.is_null());
         prop_assert!(member("room_config").is_none() && member("roomConfig").is_none());
         if let Some(Value::String(identity)) = member("participant_identity")
@@ -219,6 +222,55 @@ proptest! {
             let video = claims.video.clone().unwrap();
             prop_assert!(video.room_join && !video.room.is_empty());
             prop_assert!(!claims.sub.is_empty());
+        }
+    }
+}
+
+/// A webhook body the server could send.
+const EVENT: &str = r#"{"event":"room_started","room":{"name":"r","sid":"RM_1"},"id":"EV_1","createdAt":"1700000000"}"#;
+
+proptest! {
+    /// The webhook route accepts a body only with a token signed with the API secret over
+    /// that very body: a random `Authorization` or one signed over another body is refused
+    /// (4xx, JSON error naming no secret); with the right one the answer is 200 or, for a body
+    /// that is no event, 400, never 401.
+    #[test]
+    fn the_webhook_route_accepts_only_bodies_signed_with_the_secret(
+        body in prop_oneof![1 => Just(EVENT.as_bytes().to_vec()), 3 => body(&[])],
+        signature in 0u8..3,
+        garbage in "[ -~]{0,60}",
+    ) {
+        let signer = WebhookSigner::new(KEY, SECRET).unwrap();
+        let authorization = match signature {
+            0 => garbage,
+            1 => {
+                let mut other = body.clone();
+                other.push(b' ');
+                signer.sign_body(other).unwrap().authorization
+            }
+            _ => signer.sign_body(body.clone()).unwrap().authorization,
+        };
+        let response = app().handle(request(
+            "/livekit/webhook",
+            Some("application/webhook+json"),
+            Some(&authorization),
+            &body,
+        ));
+        let status = response.status().as_u16();
+        if status == 200 {
+            prop_assert_eq!(signature, 2, "accepted without the right signature");
+            prop_assert!(serde_json::from_slice::<Map<String, Value>>(&body).is_ok());
+        } else {
+            checked(&response);
+            prop_assert!((400..500).contains(&status), "{}", status);
+            if signature == 2 {
+                prop_assert_eq!(status, 400);
+            } else {
+                prop_assert_eq!(status, 401);
+            }
+        }
+        if body == EVENT.as_bytes() && signature == 2 {
+            prop_assert_eq!(status, 200);
         }
     }
 }
