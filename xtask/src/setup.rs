@@ -279,6 +279,10 @@ fn install_python(root: &Path) -> Result<(), String> {
             .status()
             .is_ok_and(|status| status.success())
     };
+    // A complete environment is kept as it is, with or without pip (`uv venv` makes none).
+    if venv_python(root).exists() && python_drift(root)?.is_empty() {
+        return Ok(());
+    }
     if !has_pip(&venv_python(root)) {
         let python =
             which("python3").ok_or("python3 is not installed (needed for the Python peers)")?;
@@ -302,9 +306,9 @@ fn install_python(root: &Path) -> Result<(), String> {
             venv.display()
         ));
         util::run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
-    }
-    if python_drift(root)?.is_empty() {
-        return Ok(());
+        if python_drift(root)?.is_empty() {
+            return Ok(());
+        }
     }
     util::note(&format!("setup: installing {REQUIREMENTS} into {VENV}/"));
     util::run(
