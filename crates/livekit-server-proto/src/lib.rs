@@ -31,8 +31,11 @@
 //!     integer is read as that integer, where Go refuses it (`1e-400`,
 //!     `1.00000000000000001`);
 //!   - a `float` written as a JSON number whose `f64` lies exactly halfway between two `f32`
-//!     values is refused, where Go rounds the digits once, to `f32`, and reads the value on
-//!     their side (`1.0000000596046447753906250001`); written as a string it is read as Go does;
+//!     values is refused, where Go rounds the digits once, to `f32`: digits a little past the
+//!     halfway point read as the value on their side (`1.0000000596046447753906250001`,
+//!     `1.0000000596046448`), digits exactly on it as the even one (`16777217.0`), and from
+//!     the `f64` the three cannot be told apart; written as a string, or as an integer
+//!     (`16777217`), it is read as Go does;
 //!   - a lone surrogate escape (`"\ud83d"`) inside the value of an unknown field is skipped
 //!     unchecked, where Go refuses the document (in a known field both refuse it);
 //!   - a `Timestamp` is read by `chrono`'s RFC 3339 parser, so three forms that Go's

@@ -588,10 +588,11 @@ float! {
 /// Whether `v`, a JSON number as `serde_json` read it (rounded once, to an `f64`), lies exactly
 /// halfway between `rounded`, the nearest value of a narrower type, and that value's
 /// neighbour on `v`'s side (`below` or `above` it). Go rounds the decimal text once, to the
-/// narrower type, and a decimal a little above or below the halfway point reads as the value
-/// on its side; from the `f64` alone the side is lost, so such a number is refused (typed, as
-/// a value out of range) rather than rounded the wrong way. Written as a string, it is read
-/// from its text. Never true for `f64` itself (`rounded == v`).
+/// narrower type: a decimal a little above or below the halfway point reads as the value on
+/// its side, one exactly on it as the even one; from the `f64` alone these cannot be told
+/// apart, so such a number is refused (typed, as a value out of range) rather than possibly
+/// rounded the wrong way. Written as a string, it is read from its text. Never true for `f64`
+/// itself (`rounded == v`).
 #[allow(clippy::float_cmp)]
 fn halfway(v: f64, rounded: f64, below: f64, above: f64) -> bool {
     // Past `f32::MAX`, the value rounding would reach is 2^128, where the exponent runs out.

@@ -234,6 +234,14 @@ const DOCUMENTS: &[(&str, &str)] = &[
     ("livekit.SpeakerInfo", r#"{"level": 1.00000005960464477}"#),
     ("livekit.SpeakerInfo", r#"{"level": 1.0000000596046448}"#),
     ("livekit.SpeakerInfo", r#"{"level": 1.0000000596046446}"#),
+    // Exactly halfway (Go rounds to even): refused too; as an integer, read as Go does.
+    ("livekit.SpeakerInfo", r#"{"level": 16777217.0}"#),
+    ("livekit.SpeakerInfo", r#"{"level": 1.6777217e7}"#),
+    (
+        "livekit.SpeakerInfo",
+        r#"{"level": 1.000000059604644775390625}"#,
+    ),
+    ("livekit.SpeakerInfo", r#"{"level": 16777217}"#),
     ("livekit.SpeakerInfo", r#"{"level": 1.000000059604645}"#),
     (
         "livekit.SpeakerInfo",
@@ -382,9 +390,11 @@ fn cases() -> Vec<Case> {
 ///   be a neighbouring integer, so it is refused rather than misread. Go and protobuf-es write
 ///   64-bit integers as strings.
 /// - A `float` given as a JSON number whose `f64` lies exactly halfway between two `f32`
-///   values (`1.0000000596046447753906250001`): Go rounds the decimal once, to `f32`, and the
-///   digits past the `f64` decide the side; from the `f64` the side is lost, so it is refused
-///   rather than rounded the wrong way. Encoders write the shortest form, never such a number.
+///   values (`1.0000000596046447753906250001`, `1.0000000596046448`, `16777217.0`): Go rounds
+///   the decimal once, to `f32`, and the digits decide the side (past the halfway point) or
+///   round to even (exactly on it); from the `f64` neither can be told, so it is refused
+///   rather than possibly rounded the wrong way. Encoders write a `float` in its own shortest
+///   form, never such a number.
 /// - Timestamps that Go's `time.Parse` takes beyond RFC 3339 and `chrono`'s parser does not:
 ///   a one-digit hour, an offset of 24 hours or more or with 60 minutes, a fraction after `,`.
 ///   Encoders write timestamps in UTC with `Z` and a `.` fraction.
@@ -394,6 +404,9 @@ const KNOWN: &[&str] = &[
     r#"{"level": 1.00000005960464477}"#,
     r#"{"level": 1.0000000596046448}"#,
     r#"{"level": -1.0000000596046447753906250001}"#,
+    r#"{"level": 16777217.0}"#,
+    r#"{"level": 1.6777217e7}"#,
+    r#"{"level": 1.000000059604644775390625}"#,
     r#"{"creationTime": 9.007199254740993e15}"#,
     r#"{"joinedAtMs": 9.007199254740993e15}"#,
     r#"{"creationTime": 9007199254740993.0}"#,
