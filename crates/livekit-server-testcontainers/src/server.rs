@@ -91,6 +91,13 @@ pub(crate) fn free_port(held: &mut Vec<(TcpListener, UdpSocket)>) -> Result<u16,
     ))
 }
 
+/// Whether `host:port` names this host's loopback (`127.x.x.x`, `localhost`, `[::1]`): a
+/// container on a bridge network reaches its own there, not the host's.
+fn on_loopback(address: &str) -> bool {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    host.starts_with("127.") || host.eq_ignore_ascii_case("localhost") || host == "[::1]"
+}
+
 /// A random port among the 10,000 below the ephemeral range, where the system says what
 /// that range is (Linux); `None` elsewhere.
 fn below_ephemeral_range() -> Option<u16> {
@@ -297,7 +304,8 @@ impl LiveKitServer {
 
     /// Whether the server can reach its Redis from the network it runs on: a server on the
     /// host network cannot also join Redis's Docker network (it would be dropped), and a
-    /// server on a bridge network cannot reach a Redis on the host network at `127.0.0.1`.
+    /// server on a bridge network cannot reach a Redis at the host's loopback (one on the host
+    /// network, or one published on `localhost`).
     /// Put both on the host network, or both on one user-defined network.
     ///
     /// # Errors
@@ -312,11 +320,12 @@ impl LiveKitServer {
                      its Redis: put Redis on the host network too"
                 ),
             )),
-            (None, _, Some(redis)) if redis.starts_with("127.0.0.1:") => Err(Error::new(
+            (None, _, Some(redis)) if on_loopback(redis) => Err(Error::new(
                 ErrorKind::Config,
                 format!(
-                    "a server on a bridge network cannot reach the Redis on the host network at \
-                     {redis}: put the server on the host network too (`with_host_network`)"
+                    "a server on a bridge network cannot reach a Redis at {redis}, the host's \
+                     loopback: put both on the host network (`with_host_network`) or both on one \
+                     user-defined network (`Redis::with_network`)"
                 ),
             )),
             _ => Ok(()),
@@ -512,7 +521,18 @@ mod tests {
         let error = server.check_network().unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Config);
         assert!(error.to_string().contains("net-1"), "{error}");
-        // Bridged, with a Redis on the host network.
+        // Bridged, with a Redis at the host's loopback.
+        for redis in ["localhost:32768", "[::1]:6390", "127.0.0.2:6390"] {
+            let server = LiveKitServer {
+                redis: Some(redis.into()),
+                ..LiveKitServer::default()
+            };
+            assert_eq!(
+                server.check_network().unwrap_err().kind(),
+                ErrorKind::Config,
+                "{redis}"
+            );
+        }
         let server = LiveKitServer {
             redis: Some("127.0.0.1:6390".into()),
             ..LiveKitServer::default()
