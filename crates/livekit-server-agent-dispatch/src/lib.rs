@@ -63,7 +63,6 @@ impl AgentDispatchClient {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use livekit_server_http::test_util::{FakeResponse, FakeTransport};
     use prost::Message as _;
@@ -71,14 +70,7 @@ mod tests {
     use super::*;
 
     fn client(fake: &FakeTransport) -> AgentDispatchClient {
-        AgentDispatchClient::from_client(
-            Client::builder()
-                .url("http://livekit.test")
-                .credentials("APIkey", "secret")
-                .transport(Arc::new(fake.clone()))
-                .build()
-                .unwrap(),
-        )
+        AgentDispatchClient::from_client(fake.client())
     }
 
     #[tokio::test]

@@ -105,7 +105,6 @@ impl ConnectorClient {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use livekit_server_http::test_util::{FakeResponse, FakeTransport, RecordedRequest};
@@ -119,12 +118,7 @@ mod tests {
     {
         let fake = FakeTransport::new();
         fake.push(FakeResponse::twirp_error(503, "unavailable", "busy"));
-        let client = Client::builder()
-            .transport(Arc::new(fake.clone()))
-            .url("http://livekit.test")
-            .credentials("APIkey", "secret")
-            .build();
-        let error = call(ConnectorClient::from_client(client.expect("client")))
+        let error = call(ConnectorClient::from_client(fake.client()))
             .await
             .expect_err("a 503");
         assert_eq!(error.status().map(|s| s.as_u16()), Some(503));

@@ -267,9 +267,29 @@ pub struct FakeTransport {
 }
 
 impl FakeTransport {
+    /// The API key of [`client`](Self::client).
+    pub const API_KEY: &'static str = "APIfake";
+    /// The API secret of [`client`](Self::client).
+    pub const API_SECRET: &'static str = "fake-transport-secret-of-32-bytes";
+
     /// An empty fake.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A client of `http://livekit.test` with [`API_KEY`](Self::API_KEY) and
+    /// [`API_SECRET`](Self::API_SECRET) whose every call goes to this fake.
+    ///
+    /// # Panics
+    ///
+    /// Never: the URL and credentials are fixed and valid.
+    pub fn client(&self) -> crate::Client {
+        crate::Client::builder()
+            .url("http://livekit.test")
+            .credentials(Self::API_KEY, Self::API_SECRET)
+            .transport(Arc::new(self.clone()))
+            .build()
+            .expect("a client of a fixed URL and credentials builds")
     }
 
     fn lock(&self) -> MutexGuard<'_, FakeState> {

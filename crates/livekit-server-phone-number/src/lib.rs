@@ -48,22 +48,10 @@ impl PhoneNumberClient {
 mod tests {
     use std::future::poll_fn;
     use std::pin::pin;
-    use std::sync::Arc;
 
     use livekit_server_http::test_util::{FakeResponse, FakeTransport};
 
     use super::*;
-
-    fn client(fake: &FakeTransport) -> PhoneNumberClient {
-        PhoneNumberClient::from_client(
-            Client::builder()
-                .url("http://livekit.test")
-                .credentials("APIkey", "secret")
-                .transport(Arc::new(fake.clone()))
-                .build()
-                .unwrap(),
-        )
-    }
 
     fn page(ids: &[&str], next: &str) -> FakeResponse {
         FakeResponse::protobuf(&proto::ListPhoneNumbersResponse {
@@ -83,7 +71,7 @@ mod tests {
 
     /// The ids the stream yields, and the page token of each request it made.
     async fn streamed(fake: &FakeTransport) -> (Vec<String>, Vec<Option<String>>) {
-        let numbers = client(fake);
+        let numbers = PhoneNumberClient::from_client(fake.client());
         let mut stream = pin!(numbers.phone_numbers(proto::ListPhoneNumbersRequest::default()));
         let mut ids = Vec::new();
         while let Some(item) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {

@@ -243,19 +243,13 @@ mod sip_rpc {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use livekit_server_http::test_util::{FakeResponse, FakeTransport};
 
     use super::*;
 
     fn room(fake: &FakeTransport) -> RoomClient {
-        let client = Client::builder()
-            .credentials("APIkey", "secret")
-            .url("http://livekit.test")
-            .transport(Arc::new(fake.clone()))
-            .build();
-        RoomClient::from_client(client.expect("client"))
+        RoomClient::from_client(fake.client())
     }
 
     /// The deadline `perform_rpc` sends for a request.

@@ -260,19 +260,13 @@ impl SipStatus {
 #[cfg(test)]
 mod tests {
     use std::pin::pin;
-    use std::sync::Arc;
 
     use livekit_server_http::test_util::{FakeResponse, FakeTransport};
 
     use super::*;
 
     fn sip(fake: &FakeTransport) -> SipClient {
-        let client = Client::builder()
-            .credentials("APIkey", "secret")
-            .url("http://livekit.test")
-            .transport(Arc::new(fake.clone()))
-            .build();
-        SipClient::from_client(client.expect("client"))
+        SipClient::from_client(fake.client())
     }
 
     #[test]
