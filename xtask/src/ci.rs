@@ -2,7 +2,7 @@
 //!
 //! Steps, each failing the run: set-up of the real components (`cargo xtask setup`,
 //! idempotent), formatting, clippy on all targets with warnings denied, documentation with
-//! warnings denied, the codegen drift check, the repository rules, the unit and peer tests of
+//! warnings denied, a check on the declared minimum Rust version, the codegen drift check, the repository rules, the unit and peer tests of
 //! every crate (those of `livekit-server-testcontainers` start containers: setup has started
 //! Docker and built the images), the fuzz seeds and regressions run as a stable test (`fuzz/tests/corpus.rs`;
 //! fuzzing itself, on nightly, is `cargo xtask fuzz`), and the integration tests against a
@@ -89,6 +89,7 @@ fn steps(root: &Path, options: &Options) -> Result<(), String> {
                 .args(["doc", "--workspace", "--no-deps"]),
         )
     })?;
+    step("msrv", || msrv(root))?;
     step("codegen --check", || {
         codegen::run(root, codegen::Mode::Check)
     })?;
@@ -147,4 +148,45 @@ fn self_command(root: &Path, args: &[&str]) -> Result<(), String> {
     let exe =
         std::env::current_exe().map_err(|error| format!("cannot find xtask itself: {error}"))?;
     util::run(Command::new(exe).current_dir(root).args(args))
+}
+
+/// `cargo check` of every crate, target and feature on the `rust-version` the workspace
+/// declares, so that the declaration stays true (the toolchain is installed with rustup when
+/// missing; its build goes to `target/msrv/`).
+fn msrv(root: &Path) -> Result<(), String> {
+    let manifest = util::read(&root.join("Cargo.toml"))?;
+    let declared = manifest
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("rust-version = "))
+        .map(|version| version.trim_matches('"').to_owned())
+        .ok_or("the workspace Cargo.toml declares no rust-version")?;
+    // rustup names a release by its full version (`1.88` is a channel of its own).
+    let toolchain = if declared.matches('.').count() == 1 {
+        format!("{declared}.0")
+    } else {
+        declared
+    };
+    let installed = Command::new("rustup")
+        .args(["run", &toolchain, "rustc", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed {
+        util::note(&format!("msrv: installing Rust {toolchain} with rustup"));
+        util::run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            &toolchain,
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    util::run(
+        Command::new("rustup")
+            .args(["run", &toolchain, "cargo", "check", "--workspace"])
+            .args(["--all-features", "--all-targets"])
+            .current_dir(root)
+            .env("CARGO_TARGET_DIR", root.join("target/msrv")),
+    )
 }

@@ -34,9 +34,9 @@ commands:
   tidy               repository rules: the crate layering of docs/architecture.md and one major
                      version of prost/http/hyper/base64 in Cargo.lock
   test [--skip-setup] [--skip-integration]
-                     the whole test suite as CI runs it: setup, fmt, clippy, doc, codegen
-                     check, tidy, package, unit and peer tests, the fuzz seed corpora,
-                     integration tests
+                     the whole test suite as CI runs it: setup, fmt, clippy, doc, a check
+                     on the declared minimum Rust version, codegen check, tidy, package,
+                     unit and peer tests, the fuzz seed corpora, integration tests
   setup              install what the integration tests need, when missing: docker.io,
                      ca-certificates, redis-server and chromium (apt-get; python3-venv when
                      venv lacks pip), .venv/ with tests/peers/python/requirements.txt,
