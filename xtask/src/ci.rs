@@ -155,10 +155,7 @@ fn self_command(root: &Path, args: &[&str]) -> Result<(), String> {
 /// missing; its build goes to `target/msrv/`).
 fn msrv(root: &Path) -> Result<(), String> {
     let manifest = util::read(&root.join("Cargo.toml"))?;
-    let declared = manifest
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("rust-version = "))
-        .map(|version| version.trim_matches('"').to_owned())
+    let declared = util::toml_string(&manifest, "rust-version")
         .ok_or("the workspace Cargo.toml declares no rust-version")?;
     // rustup names a release by its full version (`1.88` is a channel of its own).
     let toolchain = if declared.matches('.').count() == 1 {
@@ -166,13 +163,7 @@ fn msrv(root: &Path) -> Result<(), String> {
     } else {
         declared
     };
-    let installed = Command::new("rustup")
-        .args(["run", &toolchain, "rustc", "--version"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !installed {
+    if !util::toolchain_installed(&toolchain) {
         util::note(&format!("msrv: installing Rust {toolchain} with rustup"));
         util::run(Command::new("rustup").args([
             "toolchain",

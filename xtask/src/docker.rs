@@ -51,12 +51,7 @@ pub(crate) fn engine_answers() -> Result<(), String> {
 
 /// Whether the image `name:tag` is in the engine.
 pub(crate) fn image_present(image: &str) -> bool {
-    Command::new("docker")
-        .args(["image", "inspect", image])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    util::succeeds(Command::new("docker").args(["image", "inspect", image]))
 }
 
 /// Starts `dockerd` in the background when the engine does not answer, and waits for it.

@@ -138,13 +138,7 @@ fn seed(root: &Path) -> Result<(), String> {
 
 /// Installs cargo-fuzz when `cargo fuzz` is not there (nothing to do otherwise).
 fn ensure_cargo_fuzz() -> Result<(), String> {
-    let present = Command::new("cargo")
-        .args(["fuzz", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if present {
+    if util::succeeds(Command::new("cargo").args(["fuzz", "--version"])) {
         return Ok(());
     }
     util::note("cargo-fuzz is missing: cargo install cargo-fuzz --locked");
@@ -152,13 +146,7 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
 }
 
 fn ensure_nightly() -> Result<(), String> {
-    let present = Command::new("rustup")
-        .args(["run", "nightly", "rustc", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if present {
+    if util::toolchain_installed("nightly") {
         Ok(())
     } else {
         Err("libFuzzer needs a nightly toolchain: rustup toolchain install nightly".into())

@@ -271,30 +271,17 @@ fn python_drift(root: &Path) -> Result<Vec<String>, String> {
 
 fn install_python(root: &Path) -> Result<(), String> {
     let venv = root.join(VENV);
-    let has_pip = |python: &Path| {
-        Command::new(python)
-            .args(["-m", "pip", "--version"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
     // A complete environment is kept as it is, with or without pip (`uv venv` makes none).
     if venv_python(root).exists() && python_drift(root)?.is_empty() {
         return Ok(());
     }
-    if !has_pip(&venv_python(root)) {
+    if !util::succeeds(Command::new(venv_python(root)).args(["-m", "pip", "--version"])) {
         let python =
             which("python3").ok_or("python3 is not installed (needed for the Python peers)")?;
         // Debian's python3 leaves `venv`'s pip bootstrap (ensurepip) to python3-venv; without
         // it `python3 -m venv` fails half-way, leaving an environment without pip, which is
         // why one without pip is made again rather than trusted.
-        let ensurepip = Command::new(&python)
-            .args(["-c", "import ensurepip"])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !ensurepip {
+        if !util::succeeds(Command::new(&python).args(["-c", "import ensurepip"])) {
             apt_install(&["python3-venv"])?;
         }
         if venv.exists() {

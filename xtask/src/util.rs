@@ -51,6 +51,20 @@ pub(crate) fn output(command: &mut Command) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|_| format!("{shown} printed invalid UTF-8"))
 }
 
+/// Whether a command runs and exits with success, its output discarded (a presence check).
+pub(crate) fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Whether rustup has the toolchain `name` installed.
+pub(crate) fn toolchain_installed(name: &str) -> bool {
+    succeeds(Command::new("rustup").args(["run", name, "rustc", "--version"]))
+}
+
 /// Reads a file to a string, with the path in the error.
 pub(crate) fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path)
