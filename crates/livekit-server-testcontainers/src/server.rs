@@ -65,8 +65,9 @@ impl Ports {
 /// A loopback port free now for both TCP and UDP (below the ephemeral range where the system
 /// says what that is), kept bound in `held` so that the next call picks another.
 pub(crate) fn free_port(held: &mut Vec<(TcpListener, UdpSocket)>) -> Result<u16, Error> {
+    let range = below_ephemeral_range();
     for _ in 0..20 {
-        let port = below_ephemeral_range().unwrap_or(0);
+        let port = range.clone().map_or(0, random_port);
         let tcp = match TcpListener::bind((Ipv4Addr::LOCALHOST, port)) {
             Ok(tcp) => tcp,
             Err(_) if port != 0 => continue,
@@ -98,10 +99,9 @@ fn on_loopback(address: &str) -> bool {
     host.starts_with("127.") || host.eq_ignore_ascii_case("localhost") || host == "[::1]"
 }
 
-/// A random port among the 10,000 below the ephemeral range, where the system says what
-/// that range is (Linux); `None` elsewhere.
-fn below_ephemeral_range() -> Option<u16> {
-    use std::hash::BuildHasher as _;
+/// The 10,000 ports below the ephemeral range, where the system says what that range is
+/// (Linux); `None` elsewhere.
+fn below_ephemeral_range() -> Option<std::ops::Range<u16>> {
     let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()?
         .split_whitespace()
@@ -109,12 +109,16 @@ fn below_ephemeral_range() -> Option<u16> {
         .parse::<u16>()
         .ok()
         .filter(|&low| low > 2048)?;
-    let start = low.saturating_sub(10_000).max(1024);
+    Some(low.saturating_sub(10_000).max(1024)..low)
+}
+
+/// A random port of `range` (not empty).
+fn random_port(range: std::ops::Range<u16>) -> u16 {
+    use std::hash::BuildHasher as _;
     // std's hasher keys are random, and new for each `RandomState`.
     let random = std::hash::RandomState::new().hash_one(0u8);
-    u16::try_from(random % u64::from(low - start))
-        .ok()
-        .map(|offset| start + offset)
+    let span = u64::from(range.end - range.start);
+    range.start + u16::try_from(random % span).unwrap_or(0)
 }
 
 /// A LiveKit server image and its configuration: a [`testcontainers::Image`].
