@@ -189,19 +189,19 @@ impl Serialize for Value {
             Some(Kind::NumberValue(v)) if !v.is_finite() => Err(ser::Error::custom(format_args!(
                 "google.protobuf.Value: invalid number {v} (JSON has no NaN or infinity)"
             ))),
-            // `Display` for f64 gives the shortest digits that round-trip, padded with zeros
-            // and never in exponent form: exactly Go's `strconv.FormatFloat(v, 'f', -1, 64)`.
+            // An integral number is written as an integer (`1`, not `1.0`, as Go writes it),
+            // through `i64`/`u64` where it fits, which every serializer takes
+            // (`serde_json::to_value` refuses an `i128` beyond them); beyond them, and for
+            // `-0`, as the `f64` (the same value, in exponent form).
             Some(Kind::NumberValue(v))
-                if v.fract() == 0.0 && v.abs() < 1e21 && !(*v == 0.0 && v.is_sign_negative()) =>
+                if v.fract() == 0.0 && !(*v == 0.0 && v.is_sign_negative()) =>
             {
-                // Through `i64`/`u64` where the value fits, which every serializer takes
-                // (`serde_json::to_value` refuses an `i128` beyond them); past `u64::MAX` as
-                // the `f64` (the same value, written in exponent form).
-                let digits = v.to_string();
-                if let Ok(int) = digits.parse::<i64>() {
-                    serializer.serialize_i64(int)
-                } else if let Ok(int) = digits.parse::<u64>() {
-                    serializer.serialize_u64(int)
+                // The bounds are powers of two, exact as `f64`; within them `as` is exact too.
+                const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+                if (-TWO_63..TWO_63).contains(v) {
+                    serializer.serialize_i64(*v as i64)
+                } else if (0.0..2.0 * TWO_63).contains(v) {
+                    serializer.serialize_u64(*v as u64)
                 } else {
                     serializer.serialize_f64(*v)
                 }
