@@ -322,7 +322,7 @@ fn client_code(
 
 /// One test per RPC through the recording fake transport: route, the grants and room scope of
 /// the token, the protobuf body, and whether a 503 is retried (see
-/// `livekit_server_http::test_util::assert_rpc_contract`).
+/// `livekit_server_test_util::assert_rpc_contract`).
 fn contract_tests(
     out: &mut String,
     service: &ServiceInfo,
@@ -331,7 +331,7 @@ fn contract_tests(
 ) {
     let _ = writeln!(
         out,
-        "\n#[cfg(test)]\n#[allow(clippy::needless_update, clippy::clone_on_copy)] // every request is written the same way\nmod contract_tests {{\n    use super::*;\n    use livekit_server_http::test_util::assert_rpc_contract;\n"
+        "\n#[cfg(test)]\n#[allow(clippy::needless_update, clippy::clone_on_copy)] // every request is written the same way\nmod contract_tests {{\n    use super::*;\n    use livekit_server_test_util::assert_rpc_contract;\n"
     );
     for method in &service.methods {
         let key = format!("{}.{}", service.name, method.name);

@@ -169,7 +169,7 @@ impl AgentDispatchClient {
 #[allow(clippy::needless_update, clippy::clone_on_copy)]
 mod contract_tests {
     use super::*;
-    use livekit_server_http::test_util::assert_rpc_contract;
+    use livekit_server_test_util::assert_rpc_contract;
     #[tokio::test]
     async fn create_dispatch() {
         let request = proto::CreateAgentDispatchRequest {

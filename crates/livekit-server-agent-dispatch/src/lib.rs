@@ -64,7 +64,7 @@ impl AgentDispatchClient {
 #[cfg(test)]
 mod tests {
 
-    use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+    use livekit_server_test_util::{FakeResponse, FakeTransport};
     use prost::Message as _;
 
     use super::*;

@@ -302,7 +302,7 @@ impl AgentSimulationClient {
 #[allow(clippy::needless_update, clippy::clone_on_copy)]
 mod contract_tests {
     use super::*;
-    use livekit_server_http::test_util::assert_rpc_contract;
+    use livekit_server_test_util::assert_rpc_contract;
     #[tokio::test]
     async fn create_simulation_run() {
         let request = proto::simulation_run::create::Request {

@@ -237,7 +237,7 @@ impl ConnectorClient {
 #[allow(clippy::needless_update, clippy::clone_on_copy)]
 mod contract_tests {
     use super::*;
-    use livekit_server_http::test_util::assert_rpc_contract;
+    use livekit_server_test_util::assert_rpc_contract;
     #[tokio::test]
     async fn dial_whatsapp_call() {
         let request = proto::DialWhatsAppCallRequest {

@@ -107,7 +107,7 @@ impl ConnectorClient {
 mod tests {
     use std::time::Duration;
 
-    use livekit_server_http::test_util::{FakeResponse, FakeTransport, RecordedRequest};
+    use livekit_server_test_util::{FakeResponse, FakeTransport, RecordedRequest};
 
     use super::*;
 

@@ -5,8 +5,8 @@
 //! This is the only crate of the SDK that does network I/O. The per-service clients
 //! (`livekit-server-room`, `livekit-server-sip`, …) are thin generated layers over
 //! [`Client::call`]; use this crate directly to share one connection pool between them
-//! ([`Client`] is cheap to clone), to plug in your own HTTP client ([`Transport`]), or to
-//! fake the server in your tests (feature `test-util`).
+//! ([`Client`] is cheap to clone), or to plug in your own HTTP client ([`Transport`]; the
+//! `livekit-server-test-util` crate has a fake one for your tests).
 //!
 //! # What a call does
 //!
@@ -48,10 +48,8 @@
 //!
 //! # Example
 //!
-//! ```
-//! use std::sync::Arc;
-//! use livekit_server_http::test_util::{FakeResponse, FakeTransport};
-//! use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
+//! ```no_run
+//! use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope, TwirpCode};
 //!
 //! #[derive(Clone, PartialEq, prost::Message)]
 //! struct ListParticipantsRequest {
@@ -71,24 +69,17 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), livekit_server_http::Error> {
-//! // A real client: `Client::new("https://my-project.livekit.cloud", key, secret)?`.
-//! let fake = FakeTransport::new();
-//! fake.push(FakeResponse::twirp_error(404, "not_found", "room not found"));
-//! let client = Client::builder()
-//!     .url("https://my-project.livekit.cloud")
-//!     .credentials("APIkey", "secret")
-//!     .transport(Arc::new(fake.clone()))
-//!     .build()?;
+//! let client = Client::new("https://my-project.livekit.cloud", "APIkey", "secret")?;
 //!
 //! let request = ListParticipantsRequest { room: "lobby".into() };
 //! let result: Result<ListParticipantsResponse, _> = client
 //!     .call(&LIST_PARTICIPANTS, Scope::room(&request.room), &request, &CallOptions::new())
 //!     .await;
-//! let error = result.unwrap_err();
-//! assert_eq!(error.twirp_code(), Some(livekit_server_http::TwirpCode::NotFound));
-//! assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
-//! assert!(!error.is_retryable());
-//! assert_eq!(fake.request_count(), 1);
+//! match result {
+//!     Ok(participants) => println!("{participants:?}"),
+//!     Err(e) if e.twirp_code() == Some(TwirpCode::NotFound) => println!("no such room"),
+//!     Err(e) => return Err(e),
+//! }
 //! # Ok(()) }
 //! ```
 //!
@@ -98,7 +89,6 @@
 //! |---|---|---|
 //! | `webpki-roots` | yes | trust the Mozilla root certificates bundled by `webpki-roots` |
 //! | `native-roots` | no | trust the operating system's root certificates (`rustls-native-certs`); chosen by default only when `webpki-roots` is off |
-//! | `test-util` | no | `test_util::FakeTransport` and `test_util::RecordingTransport` for your tests |
 //!
 //! TLS is always rustls with the *ring* provider, set on this crate's own configuration (no
 //! process-wide default is installed). With neither root feature, only roots you add
@@ -134,9 +124,6 @@ mod regions;
 mod retry;
 mod rpc;
 mod transport;
-
-#[cfg(feature = "test-util")]
-pub mod test_util;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;

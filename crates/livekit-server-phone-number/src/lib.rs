@@ -49,7 +49,7 @@ mod tests {
     use std::future::poll_fn;
     use std::pin::pin;
 
-    use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+    use livekit_server_test_util::{FakeResponse, FakeTransport};
 
     use super::*;
 

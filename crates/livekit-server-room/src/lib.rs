@@ -244,7 +244,7 @@ mod sip_rpc {
 #[cfg(test)]
 mod tests {
 
-    use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+    use livekit_server_test_util::{FakeResponse, FakeTransport};
 
     use super::*;
 

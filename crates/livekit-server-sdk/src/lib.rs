@@ -31,7 +31,7 @@
 //! | `replay` | [`replay`] | `livekit-server-replay` |
 //! | `blocking` | [`blocking`] | every service client, blocking (for code without a runtime) |
 //! | `axum` | [`webhook`] | `webhook::Webhook` is an axum extractor (`examples/axum_backend.rs`) |
-//! | `test-util` | [`http`] | a recording fake transport for your own tests |
+//! | `test-util` | [`test_util`] | `livekit-server-test-util`: a fake and a recording transport for your own tests |
 //!
 //! A token-only build has no runtime, no HTTP stack and no protocol types:
 //!
@@ -100,6 +100,8 @@ pub use livekit_server_proto as proto;
 pub use livekit_server_auth as auth;
 #[cfg(feature = "api")]
 pub use livekit_server_http as http;
+#[cfg(feature = "test-util")]
+pub use livekit_server_test_util as test_util;
 #[cfg(feature = "webhook")]
 pub use livekit_server_webhook as webhook;
 

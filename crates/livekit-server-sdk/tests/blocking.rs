@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use livekit_server_sdk::blocking::LiveKitApi;
-use livekit_server_sdk::http::test_util::{FakeResponse, FakeTransport};
 use livekit_server_sdk::http::{Client, TwirpCode};
 use livekit_server_sdk::proto;
+use livekit_server_test_util::{FakeResponse, FakeTransport};
 
 fn api(fake: &FakeTransport) -> LiveKitApi {
     let client = Client::builder()

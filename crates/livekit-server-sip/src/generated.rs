@@ -590,7 +590,7 @@ impl SipClient {
 #[allow(clippy::needless_update, clippy::clone_on_copy)]
 mod contract_tests {
     use super::*;
-    use livekit_server_http::test_util::assert_rpc_contract;
+    use livekit_server_test_util::assert_rpc_contract;
     #[tokio::test]
     #[allow(deprecated)]
     async fn list_sip_trunk() {

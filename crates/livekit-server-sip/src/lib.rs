@@ -261,7 +261,7 @@ impl SipStatus {
 mod tests {
     use std::pin::pin;
 
-    use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+    use livekit_server_test_util::{FakeResponse, FakeTransport};
 
     use super::*;
 

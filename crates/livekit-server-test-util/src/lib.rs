@@ -1,11 +1,16 @@
-//! Test doubles (feature `test-util`): a fake transport with canned responses, and a recorder
-//! that wraps any transport; both keep every request for assertions.
+//! Test doubles for code built on the LiveKit server SDK's clients (`livekit-server-http` and
+//! the per-service crates): [`FakeTransport`] answers calls with canned responses,
+//! [`RecordingTransport`] wraps any [`Transport`] (a real server's, in integration tests), and
+//! both keep every request for assertions; [`assert_rpc_contract`] holds a client method to its
+//! route, grants and retry class.
+//!
+//! Meant as a dev-dependency. [`FakeTransport`] opens no socket and answers at once.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), livekit_server_http::Error> {
 //! use std::sync::Arc;
-//! use livekit_server_http::test_util::{FakeResponse, FakeTransport};
+//! use livekit_server_test_util::{FakeResponse, FakeTransport};
 //! use livekit_server_http::{CallOptions, Client, Grant, Idempotency, Rpc, Scope};
 //!
 //! #[derive(Clone, PartialEq, prost::Message)]
@@ -50,7 +55,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
-use crate::transport::{Transport, TransportError, TransportLimits};
+use livekit_server_http::{Client, Error, Rpc, Scope, Transport, TransportError, TransportLimits};
 
 /// A request as the transport saw it.
 #[derive(Clone)]
@@ -283,8 +288,8 @@ impl FakeTransport {
     /// # Panics
     ///
     /// Never: the URL and credentials are fixed and valid.
-    pub fn client(&self) -> crate::Client {
-        crate::Client::builder()
+    pub fn client(&self) -> Client {
+        Client::builder()
             .url("http://livekit.test")
             .credentials(Self::API_KEY, Self::API_SECRET)
             .transport(Arc::new(self.clone()))
@@ -435,7 +440,7 @@ impl Transport for RecordingTransport {
     }
 }
 
-/// Checks the contract of one generated client method against its [`Rpc`](crate::Rpc) entry,
+/// Checks the contract of one generated client method against its [`Rpc`](livekit_server_http::Rpc) entry,
 /// through a [`FakeTransport`], and panics with a precise message on any difference:
 ///
 /// 1. the request goes to `rpc.path` as a `POST` with a protobuf body equal to
@@ -454,18 +459,18 @@ impl Transport for RecordingTransport {
 ///
 /// On any breach of the contract (it is an assertion helper for tests).
 pub async fn assert_rpc_contract<F, Fut>(
-    rpc: &crate::Rpc,
-    scope: crate::Scope<'_>,
+    rpc: &Rpc,
+    scope: Scope<'_>,
     expected_body: Option<Vec<u8>>,
     call: F,
 ) where
-    F: Fn(crate::Client) -> Fut,
-    Fut: std::future::Future<Output = Result<(), crate::Error>>,
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Error>>,
 {
     const KEY: &str = "APIcontract";
     const SECRET: &str = "contract-secret-of-at-least-32-bytes";
     let client_for = |fake: &FakeTransport| {
-        crate::Client::builder()
+        Client::builder()
             .url("http://livekit.test/base")
             .credentials(KEY, SECRET)
             .transport(Arc::new(fake.clone()))
@@ -603,7 +608,7 @@ fn granted(claims: &livekit_server_auth::Claims, name: &str) -> Vec<String> {
     out
 }
 
-fn expected_grants(rpc: &crate::Rpc, scope: crate::Scope<'_>) -> Vec<String> {
+fn expected_grants(rpc: &Rpc, scope: Scope<'_>) -> Vec<String> {
     let mut out: Vec<String> = rpc
         .grants
         .iter()
@@ -621,6 +626,8 @@ fn expected_grants(rpc: &crate::Rpc, scope: crate::Scope<'_>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use livekit_server_http::{CallOptions, Grant, Idempotency};
+
     use super::*;
 
     #[test]
@@ -652,39 +659,34 @@ mod tests {
 
     #[tokio::test]
     async fn the_contract_helper_accepts_a_conforming_call() {
-        const SEND: crate::Rpc = crate::Rpc {
+        const SEND: Rpc = Rpc {
             service: "livekit.RoomService",
             method: "SendData",
             path: "/twirp/livekit.RoomService/SendData",
-            idempotency: crate::Idempotency::NonIdempotent,
-            grants: &[crate::Grant::RoomAdmin],
+            idempotency: Idempotency::NonIdempotent,
+            grants: &[Grant::RoomAdmin],
         };
-        const LIST: crate::Rpc = crate::Rpc {
+        const LIST: Rpc = Rpc {
             service: "livekit.RoomService",
             method: "ListRooms",
             path: "/twirp/livekit.RoomService/ListRooms",
-            idempotency: crate::Idempotency::ReadOnly,
-            grants: &[crate::Grant::RoomList],
+            idempotency: Idempotency::ReadOnly,
+            grants: &[Grant::RoomList],
         };
         let room = String::from("lobby");
         let body = prost::Message::encode_to_vec(&room);
-        assert_rpc_contract(&SEND, crate::Scope::room(&room), Some(body), |client| {
+        assert_rpc_contract(&SEND, Scope::room(&room), Some(body), |client| {
             let room = room.clone();
             async move {
                 client
-                    .call::<_, ()>(
-                        &SEND,
-                        crate::Scope::room(&room),
-                        &room,
-                        &crate::CallOptions::new(),
-                    )
+                    .call::<_, ()>(&SEND, Scope::room(&room), &room, &CallOptions::new())
                     .await
             }
         })
         .await;
-        assert_rpc_contract(&LIST, crate::Scope::NONE, None, |client| async move {
+        assert_rpc_contract(&LIST, Scope::NONE, None, |client| async move {
             client
-                .call::<_, ()>(&LIST, crate::Scope::NONE, &(), &crate::CallOptions::new())
+                .call::<_, ()>(&LIST, Scope::NONE, &(), &CallOptions::new())
                 .await
         })
         .await;
