@@ -795,7 +795,13 @@ mod with_base_url_tests {
 
     #[test]
     fn another_base_url_shares_the_transport_and_credentials() {
-        let client = Client::new("wss://project.livekit.cloud/sub/", "APIkey", "secret").unwrap();
+        // No root certificates needed: nothing connects (and `--no-default-features` has none).
+        let client = Client::builder()
+            .url("wss://project.livekit.cloud/sub/")
+            .credentials("APIkey", "secret")
+            .hyper_transport(crate::HyperTransport::builder().no_default_roots())
+            .build()
+            .unwrap();
         let agents = client
             .with_base_url("https://agents.livekit.cloud")
             .unwrap();
@@ -941,14 +947,23 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets_or_tokens() {
-        let client = Client::new("http://localhost:7880", "APIkey", "s3cr3t-value-xyz").unwrap();
+        let client = Client::builder()
+            .url("http://localhost:7880")
+            .credentials("APIkey", "s3cr3t-value-xyz")
+            .hyper_transport(crate::HyperTransport::builder().no_default_roots())
+            .build()
+            .unwrap();
         let debug = format!("{client:?}");
         assert!(
             debug.contains("APIkey") && !debug.contains("s3cr3t-value-xyz"),
             "{debug}"
         );
-        let client =
-            Client::with_token("http://localhost:7880", "eyJhbGciOi.eyJpc3Mi.sig").unwrap();
+        let client = Client::builder()
+            .url("http://localhost:7880")
+            .token("eyJhbGciOi.eyJpc3Mi.sig")
+            .hyper_transport(crate::HyperTransport::builder().no_default_roots())
+            .build()
+            .unwrap();
         assert!(!format!("{client:?}").contains("eyJ"));
         let builder = Client::builder().credentials("APIkey", "s3cr3t-value-xyz");
         assert!(!format!("{builder:?}").contains("s3cr3t"));

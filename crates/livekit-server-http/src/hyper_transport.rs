@@ -411,10 +411,18 @@ mod tests {
 
     #[test]
     fn default_transport_offers_http11_and_h2_on_request() {
-        let transport = HyperTransport::new().unwrap();
+        // Without roots, so that `--no-default-features` runs it too: ALPN does not depend on them.
+        let transport = HyperTransport::builder()
+            .no_default_roots()
+            .build()
+            .unwrap();
         let tls = transport.tls_config();
         assert_eq!(tls.alpn_protocols, vec![b"http/1.1".to_vec()]);
-        let h2 = HyperTransport::builder().http2(true).build().unwrap();
+        let h2 = HyperTransport::builder()
+            .no_default_roots()
+            .http2(true)
+            .build()
+            .unwrap();
         assert_eq!(
             h2.tls_config().alpn_protocols,
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
