@@ -320,8 +320,10 @@ pub(crate) fn parse_standard_request(
     let mut present = Vec::new();
     let mut values: [Option<&Value>; 6] = [None; 6];
     for (slot, member) in values.iter_mut().zip(Member::ALL) {
-        let snake = object.get(member.name()).filter(|v| !v.is_null());
-        let camel = object.get(member.json_name()).filter(|v| !v.is_null());
+        let snake = object.get(member.name()).filter(|v| asks_for_something(v));
+        let camel = object
+            .get(member.json_name())
+            .filter(|v| asks_for_something(v));
         *slot = match (snake, camel) {
             (Some(_), Some(_)) => {
                 problems.push(format!(
@@ -408,6 +410,23 @@ pub(crate) fn parse_standard_request(
         attributes,
         room_config,
     })
+}
+
+/// Whether a member asks for anything: not `null`, and not an object of nothing (`{}`, or
+/// members that are all `null`, `[]` or `{}`). The Android and Swift SDKs send
+/// `"room_config":{}` on every request (a configuration built with no agents, its absent
+/// fields left out), which must not count as asking for a room configuration.
+fn asks_for_something(value: &Value) -> bool {
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::Array(items) => items.is_empty(),
+        Value::Object(members) => members.is_empty(),
+        _ => false,
+    };
+    match value {
+        Value::Object(members) => !members.values().all(empty),
+        other => !other.is_null(),
+    }
 }
 
 /// An optional string member; `required_non_empty` refuses `""`.

@@ -221,6 +221,24 @@ fn members_the_policy_refuses_are_403_naming_them() {
         403,
         "this server does not accept room_config from clients",
     );
+    // What the Android and Swift SDKs send with no agent named: a room configuration (and
+    // attributes) of nothing, which asks for nothing and is not refused.
+    for empty in [
+        r#"{"room_config":{}}"#,
+        r#"{"room_config":{"agents":null}}"#,
+        r#"{"roomConfig":{"agents":[]}}"#,
+        r#"{"room_config":{"agents":[],"egress":{}},"participant_attributes":{}}"#,
+    ] {
+        let claims = minted(&default.handle(json_post(empty)));
+        assert!(claims.room_config.is_none(), "{empty}");
+        let claims = minted(&only_room.handle(json_post(empty)));
+        assert!(claims.attributes.is_empty(), "{empty}");
+    }
+    refused(
+        &only_room.handle(json_post(r#"{"participant_attributes":{"k":""}}"#)),
+        403,
+        "this server does not accept participant_attributes from clients",
+    );
     let prefixed = app_with({
         let mut policy = TokenPolicy::default();
         policy.room_prefix = "demo-".to_owned();
