@@ -71,7 +71,8 @@ where
 }
 
 /// Why the [`Webhook`] extractor refused a request; answers with the matching 4xx status and
-/// a JSON body `{"error": "..."}`.
+/// a JSON body `{"error": "..."}` giving the reason and its cause (`webhook authorization token
+/// did not verify: token expired ...`).
 #[derive(Debug)]
 pub struct WebhookRejection(Reason);
 
@@ -131,7 +132,16 @@ impl std::error::Error for WebhookRejection {
 
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.to_string() }).to_string();
+        // The message and its cause (`token expired (exp …, now …)`, `bad signature`), so that
+        // the server's log of the failed delivery says why; neither holds the token or secret.
+        let mut message = self.to_string();
+        let mut cause = std::error::Error::source(&self);
+        while let Some(error) = cause {
+            message.push_str(": ");
+            message.push_str(&error.to_string());
+            cause = error.source();
+        }
+        let body = serde_json::json!({ "error": message }).to_string();
         let mut response = (self.status(), body).into_response();
         response
             .headers_mut()

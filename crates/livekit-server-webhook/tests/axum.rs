@@ -172,7 +172,8 @@ async fn refused_requests_get_a_4xx_json_error_and_never_reach_the_handler() {
             Some(forged.authorization.as_bytes()),
             &forged.body,
             401,
-            "did not verify",
+            // The cause too, for the sender's log of the failed delivery.
+            "did not verify: token signature does not match",
         ),
         (
             "not an event",
