@@ -420,6 +420,7 @@ fn serve() {
         "{TLS_DIR}/server.pem"
     )))];
     let key = PrivateKeyDer::from_pem_file(format!("{TLS_DIR}/server.key.pem")).expect("key");
+    #[allow(deprecated)] // ring's provider, as the SDK uses (rustls 0.23.48 deprecates it)
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -232,8 +232,7 @@ impl HyperTransportBuilder {
                         .map_err(|e| Error::config_source("invalid root certificate", e))?;
                 }
                 require_roots(&store, chosen)?;
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
-                ClientConfig::builder_with_provider(provider)
+                ClientConfig::builder_with_provider(ring_provider())
                     .with_safe_default_protocol_versions()
                     .map_err(|e| Error::config_source("TLS configuration", e))?
                     .with_root_certificates(store)
@@ -405,6 +404,18 @@ fn source_chain_has_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// rustls's *ring* provider, set on our own configuration (no process-wide default).
+///
+/// rustls 0.23.48 deprecates it for offering no post-quantum key exchange (its aws-lc-rs
+/// provider has the hybrid `X25519MLKEM768`, which Go's TLS, and so the Go SDK, offers by
+/// default). We keep *ring* for now because aws-lc-rs builds a C library (a C toolchain, and
+/// CMake on some targets) into every user's build; the exchange stays classical X25519/ECDHE.
+/// Switching is this one function and the `ring` features in Cargo.toml.
+#[allow(deprecated)]
+fn ring_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,8 +470,7 @@ mod tests {
 
     #[test]
     fn a_custom_configuration_gets_our_alpn() {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ClientConfig::builder_with_provider(provider)
+        let config = ClientConfig::builder_with_provider(ring_provider())
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(rustls::RootCertStore::empty())

@@ -26,6 +26,7 @@ pub fn ca_der() -> Vec<u8> {
 pub fn server_config(alpn: &[&[u8]]) -> Arc<rustls::ServerConfig> {
     let chain = vec![CertificateDer::from_pem_slice(include_bytes!("../tls/server.pem")).unwrap()];
     let key = PrivateKeyDer::from_pem_slice(include_bytes!("../tls/server.key.pem")).unwrap();
+    #[allow(deprecated)] // ring's provider: the SDK's own choice, see hyper_transport.rs
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
