@@ -174,7 +174,8 @@ impl Client {
         } else {
             attempts.instrument(span.clone()).await
         };
-        let result = outcome.map_err(|e| e.with_call(rpc, &call.request_id, call.attempts()));
+        let result = outcome
+            .map_err(|e| e.with_call(rpc, &self.inner.url, &call.request_id, call.attempts()));
         call.finish(&span, &result);
         result
     }

@@ -58,6 +58,8 @@ struct Inner {
     kind: Kind,
     rpc: Option<(&'static str, &'static str)>,
     request_id: Option<Box<str>>,
+    /// The base URL the call went to (no credentials: the client refuses user info).
+    url: Option<Box<str>>,
     attempts: u32,
     /// An earlier attempt of the call may have been acted on (see `outcome_unknown`).
     unknown_earlier: bool,
@@ -100,6 +102,7 @@ impl Error {
                 kind,
                 rpc: None,
                 request_id: None,
+                url: None,
                 attempts: 0,
                 unknown_earlier: false,
             }),
@@ -189,8 +192,15 @@ impl Error {
     }
 
     /// Attaches the call's identity.
-    pub(crate) fn with_call(mut self, rpc: &crate::Rpc, request_id: &str, attempts: u32) -> Self {
+    pub(crate) fn with_call(
+        mut self,
+        rpc: &crate::Rpc,
+        url: &str,
+        request_id: &str,
+        attempts: u32,
+    ) -> Self {
         self.inner.rpc = Some((rpc.service, rpc.method));
+        self.inner.url = Some(url.into());
         self.inner.request_id = Some(request_id.into());
         self.inner.attempts = attempts;
         self
@@ -337,8 +347,24 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some((service, method)) = self.inner.rpc {
-            write!(f, "{service}/{method}: ")?;
+            write!(f, "{service}/{method}")?;
+            // Where it went (a failover error lists every region's URL itself).
+            match &self.inner.url {
+                Some(url) if !matches!(self.inner.kind, Kind::Regions(_)) => {
+                    write!(f, " at {url}: ")?;
+                }
+                _ => f.write_str(": ")?,
+            }
         }
+        // A timeout after retries is the last attempt's (the budget it had left), in whole
+        // milliseconds.
+        let last = if self.inner.attempts > 1 {
+            "the last attempt "
+        } else {
+            ""
+        };
+        let millis =
+            |d: &Duration| Duration::from_millis(d.as_millis().try_into().unwrap_or(u64::MAX));
         match &self.inner.kind {
             Kind::Config { what, .. } => write!(f, "invalid configuration: {what}"),
             Kind::Token(_) => f.write_str("could not sign the request token"),
@@ -347,12 +373,16 @@ impl fmt::Display for Error {
                 budget,
                 answer: None,
                 ..
-            } => write!(f, "timed out after {budget:?}"),
+            } => write!(f, "{last}timed out after {:?}", millis(budget)),
             Kind::Timeout {
                 budget,
                 answer: Some(e),
                 ..
-            } => write!(f, "timed out after {budget:?}: the server gave up, {e}"),
+            } => write!(
+                f,
+                "{last}timed out after {:?}: the server gave up, {e}",
+                millis(budget)
+            ),
             Kind::Twirp(e) => fmt::Display::fmt(e, f),
             Kind::Local(message) => f.write_str(message),
             Kind::Regions(tried) => {
@@ -431,13 +461,17 @@ mod tests {
             idempotency: crate::Idempotency::ReadOnly,
             grants: &[],
         };
-        let e = e.with_call(&rpc, "id-1", 3);
+        let e = e.with_call(&rpc, "http://localhost:7880", "id-1", 3);
         assert_eq!(e.request_id(), Some("id-1"));
         assert_eq!(e.attempts(), 3);
         assert_eq!(
             e.to_string(),
-            "livekit.RoomService/ListRooms: timed out after 250ms (after 3 attempts)"
+            "livekit.RoomService/ListRooms at http://localhost:7880: the last attempt timed out \
+             after 250ms (after 3 attempts)"
         );
+        // What was left of the deadline, in whole milliseconds; one attempt says no more.
+        let e = Error::timeout(Duration::from_nanos(9_754_763_346), true);
+        assert_eq!(e.to_string(), "timed out after 9.754s");
     }
 
     fn answer(status: u16, content_type: &str, body: &str) -> TwirpError {
