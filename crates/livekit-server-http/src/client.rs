@@ -61,12 +61,28 @@ pub(crate) const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(600);
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[derive(Clone, Debug)]
+/// What identifies the client and how it calls; the credentials with the secret redacted.
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Client")
+            .field("url", &inner.url)
+            .field("credentials", &inner.credentials)
+            .field("transport", &inner.transport)
+            .field("region_failover", &inner.regions.mode)
+            .field("timeout", &inner.timeout)
+            .field("total_timeout", &inner.total_timeout)
+            .field("retry", &inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
 struct Inner {
     base: BaseUrl,
     /// `base` as text, for [`Client::url`].

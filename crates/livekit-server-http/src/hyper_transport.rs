@@ -1,6 +1,7 @@
 //! The default transport: hyper-util's pooled client over rustls (ring), HTTP/1.1, and HTTP/2
 //! on request.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,7 +52,7 @@ const _: () = assert!(
 ///     .build()?;
 /// # Ok::<(), livekit_server_http::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HyperTransport {
     client: HyperClient<TimeoutConnector<HttpsConnector<HttpConnector>>, Full<Bytes>>,
     tls: Arc<ClientConfig>,
@@ -79,8 +80,24 @@ impl HyperTransport {
     }
 }
 
+/// Short, because rustls's `ClientConfig` debugs every cipher suite, key exchange group and
+/// signature scheme (kilobytes per client, ten times over in a facade's `LiveKitApi`).
+impl fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let alpn: Vec<_> = self
+            .tls
+            .alpn_protocols
+            .iter()
+            .map(|p| String::from_utf8_lossy(p))
+            .collect();
+        f.debug_struct("HyperTransport")
+            .field("alpn", &alpn)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Where the trusted root certificates come from.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 enum Roots {
     /// The feature default: webpki roots if enabled, else the OS roots if enabled, else none.
     Default,
@@ -94,8 +111,22 @@ enum Roots {
     Config(Arc<ClientConfig>),
 }
 
+impl fmt::Debug for Roots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Roots::Default => f.write_str("Default"),
+            #[cfg(feature = "webpki-roots")]
+            Roots::Webpki => f.write_str("Webpki"),
+            #[cfg(feature = "native-roots")]
+            Roots::Native => f.write_str("Native"),
+            Roots::Custom(store) => write!(f, "Custom({} roots)", store.len()),
+            Roots::Config(_) => f.write_str("Config(ClientConfig)"),
+        }
+    }
+}
+
 /// Builds a [`HyperTransport`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HyperTransportBuilder {
     connect_timeout: Duration,
     pool_idle_timeout: Option<Duration>,
@@ -104,6 +135,20 @@ pub struct HyperTransportBuilder {
     http2: bool,
     roots: Roots,
     extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+}
+
+impl fmt::Debug for HyperTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperTransportBuilder")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("https_only", &self.https_only)
+            .field("http2", &self.http2)
+            .field("roots", &self.roots)
+            .field("extra_roots", &self.extra_roots.len())
+            .finish()
+    }
 }
 
 impl Default for HyperTransportBuilder {
@@ -440,7 +485,18 @@ mod tests {
         );
         // The ring provider was set on this configuration, not taken from a global default.
         assert!(!tls.crypto_provider().cipher_suites.is_empty());
-        assert!(format!("{transport:?}").starts_with("HyperTransport"));
+        assert_eq!(
+            format!("{transport:?}"),
+            r#"HyperTransport { alpn: ["http/1.1"], .. }"#
+        );
+        let builder = HyperTransport::builder()
+            .no_default_roots()
+            .add_root_certificate(vec![1, 2, 3]);
+        let debug = format!("{builder:?}");
+        assert!(
+            debug.contains("extra_roots: 1") && debug.len() < 300,
+            "{debug}"
+        );
     }
 
     #[cfg(feature = "webpki-roots")]

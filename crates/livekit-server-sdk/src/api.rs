@@ -12,7 +12,7 @@ type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 ///
 /// Clients exist for the features enabled on this crate; [`LiveKitApi::client`] gives the
 /// underlying [`Client`] for anything else.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LiveKitApi {
     client: Client,
     #[cfg(feature = "room")]
@@ -35,6 +35,16 @@ pub struct LiveKitApi {
     replay: crate::replay::ReplayClient,
     #[cfg(feature = "cloud-agent")]
     cloud_agent: crate::cloud_agent::CloudAgentClient,
+}
+
+/// The shared client once (every service client holds it, and their calls' options are the
+/// defaults).
+impl std::fmt::Debug for LiveKitApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveKitApi")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why [`LiveKitApi::from_env`] failed. It names the variable, never its value.
@@ -340,6 +350,9 @@ mod tests {
                 .url()
                 .starts_with("https://example.livekit.cloud")
         );
+        // Readable in a log: no rustls configuration dump per client, and no secret.
+        let debug = format!("{api:?}");
+        assert!(debug.len() < 512 && !debug.contains("secret\""), "{debug}");
         LiveKitApi::from_lookup(&lookup(&[
             ("LIVEKIT_URL", "http://localhost:7880"),
             ("LIVEKIT_TOKEN", "a.b.c"),
