@@ -392,13 +392,18 @@ fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
         reason: match error {
             // The parser's message quotes the rest of the offending line, which may hold the
             // secret: report only where it is.
-            dotenvy::Error::LineParse(line, index) => match line_variable(&line) {
-                Some(name) => format!(
-                    "syntax error at character {index} of the line setting {name} \
-                     (values are not shown)"
-                ),
-                None => format!("syntax error at character {index} of a line"),
-            },
+            dotenvy::Error::LineParse(line, index) => {
+                let at = line_number(path, &line)
+                    .map(|n| format!("line {n}, "))
+                    .unwrap_or_default();
+                match line_variable(&line) {
+                    Some(name) => format!(
+                        "syntax error at {at}character {index} (the line setting {name}; \
+                         values are not shown)"
+                    ),
+                    None => format!("syntax error at {at}character {index}"),
+                }
+            }
             dotenvy::Error::EnvVar(_) => "a value is not valid Unicode".to_owned(),
             other => other.to_string(),
         },
@@ -414,6 +419,14 @@ fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
         vars.insert(name, value);
     }
     Ok(vars)
+}
+
+/// The 1-based number of the first line of `path` that holds the start of the (logical)
+/// line the parser refused: dotenvy reports the line's text, not its number.
+fn line_number(path: &Path, line: &str) -> Option<usize> {
+    let first = line.lines().next().filter(|l| !l.trim().is_empty())?;
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().position(|l| l.ends_with(first)).map(|i| i + 1)
 }
 
 /// The variable a `.env` line sets, if it starts like `NAME=` or `export NAME=`.
@@ -829,7 +842,11 @@ mod tests {
     fn malformed_dotenv_is_an_error_that_hides_values() {
         let dir = TempDir::new("dotenv-bad");
         let path = dir.0.join(".env");
-        std::fs::write(&path, "LIVEKIT_API_SECRET='unterminated-secret-value\n").unwrap();
+        std::fs::write(
+            &path,
+            "# settings\nSERVER_PORT=6080\n\nLIVEKIT_API_SECRET='unterminated-secret-value\n",
+        )
+        .unwrap();
         let err = read_dotenv(&path).unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, ConfigError::DotEnv { .. }), "{err:?}");
@@ -837,8 +854,8 @@ mod tests {
         assert!(!text.contains("unterminated-secret-value"), "{text}");
         assert!(!format!("{err:?}").contains("unterminated-secret-value"));
         assert!(
-            text.contains("LIVEKIT_API_SECRET"),
-            "names the line's variable: {text}"
+            text.contains("line 4, ") && text.contains("LIVEKIT_API_SECRET"),
+            "names the line and its variable: {text}"
         );
         assert_eq!(err.var(), None);
         let via_load = Config::load_with(&dir.0, |_| None).unwrap_err();
