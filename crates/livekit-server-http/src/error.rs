@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::StatusCode;
 use livekit_server_twirp::{TwirpCode, TwirpError};
 
+use crate::Rpc;
 use crate::regions::RegionError;
 use crate::transport::TransportError;
 
@@ -192,16 +193,10 @@ impl Error {
     }
 
     /// Attaches the call's identity.
-    pub(crate) fn with_call(
-        mut self,
-        rpc: &crate::Rpc,
-        url: &str,
-        request_id: &str,
-        attempts: u32,
-    ) -> Self {
+    pub(crate) fn with_call(mut self, rpc: &Rpc, url: &str, id: &str, attempts: u32) -> Self {
         self.inner.rpc = Some((rpc.service, rpc.method));
         self.inner.url = Some(url.into());
-        self.inner.request_id = Some(request_id.into());
+        self.inner.request_id = Some(id.into());
         self.inner.attempts = attempts;
         self
     }
