@@ -12,6 +12,7 @@
 pub mod json_ref;
 pub mod jwt;
 pub mod seeds;
+mod structured;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -32,6 +33,7 @@ use livekit_server_twirp::{
 use livekit_server_webhook::{WebhookError, WebhookReceiver};
 
 use crate::json_ref::Json;
+use crate::structured::Verdict;
 
 /// The API key of the fixtures (the one of `shared/vectors/`, so their tokens verify).
 pub const KEY: &str = "APIvect0rKey7Qz";
@@ -54,11 +56,13 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("token_verify", token_verify),
     ("token_claims_json", token_claims_json),
     ("token_header_json", token_header_json),
+    ("token_verify_structured", token_verify_structured),
     ("webhook_receive", webhook_receive),
     ("webhook_event_json", webhook_event_json),
     ("twirp_error_body", twirp_error_body),
     ("twirp_success_body", twirp_success_body),
     ("twirp_text", twirp_text),
+    ("retry_after_header", retry_after_header),
 ];
 
 /// The frozen clock.
@@ -452,6 +456,68 @@ pub fn token_header_json(data: &[u8]) {
         (Err(Some(error)), result) => assert_eq!(result, Err(error), "header {data:?}"),
         (Err(None), result) => assert!(result.is_err(), "accepted the header {data:?}"),
         (Ok(()), Err(error)) => panic!("refused the header {data:?}: {error:?}"),
+    }
+}
+
+/// `token_verify_structured`: a token described by an `arbitrary` structure read from the
+/// input (`structured::TokenSpec`): a JOSE header (the standard one; members among `alg` of
+/// other names, case variants, `none`, escapes or other types, `typ`, `kid`, `crit`, unknown
+/// ones, nested or lone-surrogate values, in any order and number; or not an object), claims
+/// (`iss` the key or not, `sub`, `exp` and `nbf` absent, integer, fractional, exponent,
+/// negative, past the latest date, huge, string, a `video` object or another type, unknown
+/// members, one claim written twice), segment mutations applied to the encoded text *before*
+/// the MAC is computed over it with the fixture secret (padding, `+`/`/`, non-canonical trailing
+/// bits, whitespace, an extra dot, an emptied segment; the same after it, on the signature),
+/// an extra segment, and a signature that is right or not.
+///
+/// Oracle: everything [`token_verify`] checks (no panic, determinism, the key-provider
+/// verifier agrees, no secret in an error, and for an accepted token: three canonical
+/// segments, one `alg` exactly `HS256`, no `crit`, no claim twice, `exp`/`nbf` within the
+/// leeway, `iss` the key); no error shows the token's MAC; and the verdict the construction
+/// implies: a token with nothing wrong is accepted, with the claims written (`sub`, `exp` and
+/// `nbf` rounded down, `video`); a token with one thing wrong is refused with the error for it
+/// (`MalformedEncoding` of that segment for a padding, alphabet, trailing-bits or whitespace
+/// mutation, `Malformed` for an extra dot or segment or an empty header or claims segment,
+/// `BadSignature`, `UnsupportedAlgorithm`, `DuplicateMember`, `Expired`, …); a token with
+/// several, with some error.
+pub fn token_verify_structured(data: &[u8]) {
+    let Some(spec) = structured::read(data) else {
+        return;
+    };
+    let built = spec.build();
+    let token = &built.token;
+    let result = verify_and_check(token, false);
+    if let Err(error) = &result {
+        let shown = error.to_string();
+        assert!(
+            !shown.contains(&built.mac_text),
+            "an error shows the token's MAC: {shown}"
+        );
+    }
+    match (&built.verdict, &result) {
+        (Verdict::Accept(want), Ok(claims)) => {
+            assert_eq!(claims.iss, KEY, "iss of {token:?}");
+            assert_eq!(claims.sub, want.sub, "sub of {token:?}");
+            assert_eq!(claims.exp, want.exp, "exp of {token:?}");
+            assert_eq!(claims.nbf, want.nbf, "nbf of {token:?}");
+            assert_eq!(claims.video, want.video, "video of {token:?}");
+        }
+        (Verdict::Accept(_), Err(error)) => {
+            panic!("refused a valid token ({error:?}): {token:?}\n{spec:?}")
+        }
+        (Verdict::Refuse(faults), Ok(_)) => {
+            panic!("accepted a token with {faults:?}: {token:?}\n{spec:?}")
+        }
+        (Verdict::Refuse(faults), Err(error)) => {
+            if let [fault] = faults.as_slice() {
+                assert!(
+                    fault.want.iter().any(|want| want.matches(error)),
+                    "{}: expected one of {:?}, got {error:?}: {token:?}\n{spec:?}",
+                    fault.what,
+                    fault.want
+                );
+            }
+        }
     }
 }
 
@@ -1109,6 +1175,91 @@ pub fn twirp_text(data: &[u8]) {
     if let Some(delay) = parse_retry_after(&text, now()) {
         assert!(delay <= MAX_RETRY_AFTER, "Retry-After {delay:?}");
     }
+}
+
+/// `retry_after_header`: arbitrary bytes as a `Retry-After` value: as text (lossy UTF-8) to
+/// `parse_retry_after`, and, when they make an `http::HeaderValue`, as the header of a 503
+/// from an intermediary and of a Twirp 429 error to `decode_response_at`. `cargo xtask fuzz`
+/// runs it like `twirp_text` (inputs up to 128 KiB, a second each).
+///
+/// Oracle (what `parse_retry_after` documents: delta-seconds or an HTTP-date relative to `now`,
+/// capped at `MAX_RETRY_AFTER`): no panic; a delay is at most `MAX_RETRY_AFTER`; surrounding
+/// whitespace aside, all ASCII digits (`n`) give exactly `min(n, cap)` seconds, however many
+/// digits. Dates are the `httpdate` crate's to read (its own tests cover them; a reference
+/// parser here found only its known edge cases). Both error kinds keep exactly the parsed
+/// delay for a header value of visible ASCII, and none for other header values (obs-text is
+/// neither a number nor a date).
+pub fn retry_after_header(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let delay = parse_retry_after(&text, now());
+    if let Some(delay) = delay {
+        assert!(delay <= MAX_RETRY_AFTER, "Retry-After {delay:?}");
+    }
+    let allowed = expected_retry_after(&text);
+    assert!(
+        allowed.is_empty() || allowed.contains(&delay),
+        "Retry-After {}: expected one of {allowed:?}, got {delay:?}",
+        shortened(&text)
+    );
+
+    let Ok(value) = HeaderValue::from_bytes(data) else {
+        return;
+    };
+    // A header value has text only if it is visible ASCII (then `text` is that text).
+    let expected = value.to_str().ok().and(delay);
+    let mut headers = HeaderMap::new();
+    headers.insert(RETRY_AFTER, value);
+    let twirp_body = br#"{"code":"resource_exhausted","msg":"slow down"}"#;
+    for (status, content_type, body) in [
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            &b"upstream down"[..],
+        ),
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            "application/json",
+            &twirp_body[..],
+        ),
+    ] {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        let Err(error) = decode_response_at::<()>(status, &headers, body, now()) else {
+            panic!("{status} decoded as a success");
+        };
+        assert_eq!(
+            error.retry_after(),
+            expected,
+            "{status} ({:?}) with Retry-After {}",
+            error.kind(),
+            shortened(&text)
+        );
+    }
+}
+
+/// `text` quoted, cut after 100 characters (inputs go up to 128 KiB).
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(100) {
+        Some((end, _)) => format!("{:?}… ({} bytes)", &text[..end], text.len()),
+        None => format!("{text:?}"),
+    }
+}
+
+/// The delays `parse_retry_after` may give for `text` at the frozen clock (empty: any).
+fn expected_retry_after(text: &str) -> Vec<Option<Duration>> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = text.trim_start_matches('0');
+        let seconds = if digits.len() > 18 {
+            u64::MAX
+        } else {
+            digits.parse().unwrap_or(0)
+        };
+        return vec![Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))];
+    }
+    // An HTTP-date is read by the `httpdate` crate (its edge cases are its own: years before
+    // 1970 and RFC 850 two-digit years 70-73 unread, a lenient separator before the time):
+    // any delay within the cap (checked above), or none.
+    Vec::new()
 }
 
 /// `twirp_success_body`: arbitrary bytes as the body of a `200 OK` protobuf response,

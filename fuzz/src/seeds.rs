@@ -47,6 +47,7 @@ pub fn generate(repo: &Path) -> Result<Vec<Seed>, String> {
     let [verification, minted, webhooks, twirp] = VECTOR_FILES;
     let mut out = Seeds(Vec::new());
     tokens(&mut out, &load(verification)?, &load(minted)?);
+    structured_seeds(&mut out);
     webhook_seeds(&mut out, &load(webhooks)?);
     twirp_seeds(&mut out, &load(twirp)?);
     Ok(out.0)
@@ -196,6 +197,47 @@ fn tokens(out: &mut Seeds, verification: &Value, minted: &Value) {
         ),
     ] {
         out.add("token_header_json", name, header);
+    }
+}
+
+/// `token_verify_structured`: inputs that `arbitrary` reads as tokens of different kinds (valid
+/// ones, one for each error a single fault gives, several faults). Found among mostly-zero
+/// inputs from a fixed pseudo-random sequence (zeros read as a valid token), so they change
+/// only if the structure or `arbitrary`'s format does.
+fn structured_seeds(out: &mut Seeds) {
+    const TARGET: &str = "token_verify_structured";
+    const MAX_SEEDS: usize = 48;
+    out.add(TARGET, "empty", Vec::new());
+    let mut labels = std::collections::BTreeSet::new();
+    // xorshift64*
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    for _ in 0..20_000 {
+        let len = 16 + usize::try_from(next() % 112).unwrap_or(0);
+        let data: Vec<u8> = (0..len)
+            .map(|_| {
+                let r = next();
+                if r % 5 == 0 {
+                    (r >> 32).to_le_bytes()[0]
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let Some(label) = crate::structured::label(&data) else {
+            continue;
+        };
+        if labels.insert(label.clone()) {
+            out.add(TARGET, &label, data);
+            if labels.len() == MAX_SEEDS {
+                break;
+            }
+        }
     }
 }
 
@@ -413,6 +455,68 @@ fn text_seeds(out: &mut Seeds, token: &str) {
     );
 }
 
+/// `retry_after_header`: delta-seconds (small, at and past the cap, past `u64`, with leading
+/// zeros and whitespace), HTTP-dates in the three forms (past, now, within and past the cap, a
+/// wrong weekday, leap day and second, RFC 850 years around the 50-year rule, before 1970),
+/// things that are neither, the vectors' values, and 64 KiB of digits and of spaces.
+fn retry_after_seeds(out: &mut Seeds, twirp: &Value) {
+    const TARGET: &str = "retry_after_header";
+    let mut values: Vec<(String, Vec<u8>)> = [
+        ("seconds", "120"),
+        ("zero", "0"),
+        ("cap", "3600"),
+        ("past-cap", "3601"),
+        ("u64-max", "18446744073709551615"),
+        ("past-u64", "99999999999999999999"),
+        ("leading-zeros", "000000000000000000000000000042"),
+        ("spaces", " \t120\t "),
+        ("no-break-space", "\u{a0}120\u{a0}"),
+        ("negative", "-1"),
+        ("plus", "+5"),
+        ("fraction", "1.5"),
+        ("exponent", "1e3"),
+        ("inner-space", "1 2"),
+        ("empty", ""),
+        ("imf-past", "Tue, 14 Nov 2023 22:13:50 GMT"),
+        ("imf-now", "Tue, 14 Nov 2023 22:14:20 GMT"),
+        ("imf-in-a-minute", "Tue, 14 Nov 2023 22:15:20 GMT"),
+        ("imf-next-day", "Wed, 15 Nov 2023 22:14:20 GMT"),
+        ("imf-wrong-weekday", "Mon, 14 Nov 2023 22:15:20 GMT"),
+        ("imf-leap-day", "Thu, 29 Feb 2024 00:00:00 GMT"),
+        ("imf-no-leap-day", "Wed, 29 Feb 2023 00:00:00 GMT"),
+        ("imf-leap-second", "Tue, 14 Nov 2023 22:14:60 GMT"),
+        ("imf-lowercase", "tue, 14 nov 2023 22:15:20 gmt"),
+        ("imf-1970", "Thu, 01 Jan 1970 00:00:00 GMT"),
+        ("imf-9999", "Fri, 31 Dec 9999 23:59:59 GMT"),
+        ("rfc850-future", "Wednesday, 15-Nov-23 22:14:20 GMT"),
+        ("rfc850-69", "Tuesday, 01-Jan-69 00:00:00 GMT"),
+        ("rfc850-74", "Tuesday, 01-Jan-74 00:00:00 GMT"),
+        ("asctime-space", "Wed Nov 15 22:14:20 2023"),
+        ("asctime-pad", "Sun Nov  6 08:49:37 1994"),
+        ("utc", "Tue, 14 Nov 2023 22:15:20 UTC"),
+        ("iso", "2023-11-14T22:15:20Z"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.as_bytes().to_vec()))
+    .collect();
+    values.push(("obs-text".into(), b"12\xff0".to_vec()));
+    values.push(("digits-64k".into(), vec![b'9'; 64 * 1024]));
+    let mut spaced = vec![b' '; 64 * 1024];
+    spaced.push(b'7');
+    values.push(("spaces-64k".into(), spaced));
+    for v in items(twirp) {
+        for (encoding, response) in v["response"].as_object().into_iter().flatten() {
+            if let Some(value) = response["headers"]["Retry-After"].as_str() {
+                let name = format!("vec-{}-{}", text(v, "id"), encoding.replace('/', "-"));
+                values.push((name, value.as_bytes().to_vec()));
+            }
+        }
+    }
+    for (name, value) in values {
+        out.add(TARGET, &name, value);
+    }
+}
+
 fn twirp_seeds(out: &mut Seeds, twirp: &Value) {
     for v in items(twirp) {
         let id = text(v, "id");
@@ -450,6 +554,7 @@ fn twirp_seeds(out: &mut Seeds, twirp: &Value) {
 
     let token = jwt::sign(jwt::HEADER_JSON.as_bytes(), br#"{"iss":"k"}"#, "s");
     text_seeds(out, &token);
+    retry_after_seeds(out, twirp);
     let details = RpcStatus {
         code: 9,
         message: format!("busy {token}"),

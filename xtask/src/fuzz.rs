@@ -12,10 +12,11 @@ use crate::util;
 const DEFAULT_SECONDS: u64 = 30;
 /// libFuzzer's per-input timeout, in seconds: a slower input is reported as a finding.
 const INPUT_TIMEOUT: u64 = 25;
-/// The targets over server text (`livekit-server-twirp`), whose work must be linear in the
-/// input: fed inputs up to twice the error-body read limit from the start (`-len_control=0`),
-/// each allowed [`TEXT_INPUT_TIMEOUT`] seconds (a quadratic scan of 64 KiB takes longer).
-const TEXT_TARGETS: [&str; 2] = ["twirp_error_body", "twirp_text"];
+/// The targets over server text (`livekit-server-twirp`: bodies, headers such as
+/// `Retry-After`), whose work must be linear in the input: fed inputs up to twice the
+/// error-body read limit from the start (`-len_control=0`), each allowed
+/// [`TEXT_INPUT_TIMEOUT`] seconds (a quadratic scan of 64 KiB takes longer).
+const TEXT_TARGETS: [&str; 3] = ["twirp_error_body", "twirp_text", "retry_after_header"];
 /// The largest input of [`TEXT_TARGETS`], in bytes.
 const TEXT_MAX_LEN: usize = 128 * 1024;
 /// The per-input timeout of [`TEXT_TARGETS`], in seconds.

@@ -180,7 +180,8 @@ fn parse_twirp_body(body: &[u8]) -> Option<(String, String, BTreeMap<String, Str
 
 /// Parses a `Retry-After` value: delta-seconds (`120`) or an HTTP-date, relative to `now`.
 /// The result is capped at [`MAX_RETRY_AFTER`]; a date in the past gives zero; anything else
-/// (negative, fractional, garbage) gives `None`.
+/// (negative, fractional, garbage) gives `None`. Dates are read by the `httpdate` crate:
+/// years 1970 to 9999 (an RFC 850 two-digit year as 19xx), so an earlier one is `None`.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
