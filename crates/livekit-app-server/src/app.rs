@@ -255,17 +255,39 @@ impl App {
 
     /// For the server: whether a request's headers alone may refuse it, so that they are
     /// checked with [`refuse_on_headers`](Self::refuse_on_headers) before its body is read. True
-    /// for `POST /livekit/token` (bearer secret, authorization hook): an unauthenticated client
+    /// for `POST /livekit/token` (bearer secret, authorization hook) and `POST
+    /// /livekit/webhook` (the webhook token, bar its body checksum): an unauthenticated client
     /// must not make the server wait for, and hold, a body.
     pub(crate) fn checks_headers_first(&self, method: &Method, path: &str) -> bool {
-        method == Method::POST && Route::from_path(path) == Some(Route::StandardToken)
+        method == Method::POST
+            && matches!(
+                Route::from_path(path),
+                Some(Route::StandardToken | Route::Webhook)
+            )
     }
 
     /// The refusal of a request that [`checks_headers_first`](Self::checks_headers_first), if
     /// its headers fail; then [`answer`](Self::answer) it with `headers_checked`, so that the
     /// hook is not asked twice.
-    pub(crate) fn refuse_on_headers(&self, headers: &HeaderMap) -> Option<Response<Bytes>> {
-        let mut refusal = self.authorize_standard(headers)?;
+    pub(crate) fn refuse_on_headers(
+        &self,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Option<Response<Bytes>> {
+        let mut refusal = if Route::from_path(path) == Some(Route::Webhook) {
+            match webhook_authorization(headers) {
+                Err(refusal) => *refusal,
+                Ok(authorization) => match self
+                    .receiver
+                    .verify_authorization_at(authorization, std::time::SystemTime::now())
+                {
+                    Ok(()) => return None,
+                    Err(error) => webhook_refusal(&error),
+                },
+            }
+        } else {
+            self.authorize_standard(headers)?
+        };
         cors::apply(&self.cors, headers, false, &mut refusal);
         Some(refusal)
     }
@@ -442,19 +464,9 @@ impl App {
         if body.len() > WEBHOOK_BODY_LIMIT {
             return self.body_error(headers, WEBHOOK_PATH, BodyError::TooLarge);
         }
-        let authorization = match headers.get(header::AUTHORIZATION).map(HeaderValue::to_str) {
-            None => "",
-            Some(Ok(value)) => value,
-            Some(Err(_)) => {
-                tracing::warn!(
-                    reason = "Authorization is not visible ASCII",
-                    "webhook refused"
-                );
-                return error_response(
-                    StatusCode::UNAUTHORIZED,
-                    "webhook Authorization header is not a valid token",
-                );
-            }
+        let authorization = match webhook_authorization(headers) {
+            Ok(authorization) => authorization,
+            Err(refusal) => return *refusal,
         };
         match self.receiver.receive(body, authorization) {
             Ok(webhook) => {
@@ -478,18 +490,39 @@ impl App {
                     .body(Bytes::new())
                     .unwrap_or_else(|_| Response::new(Bytes::new()))
             }
-            Err(error) => {
-                let status =
-                    StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
-                let detail = error
-                    .token_error()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                tracing::warn!(status = status.as_u16(), %error, detail, "webhook refused");
-                error_response(status, &webhook_message(&error))
-            }
+            Err(error) => webhook_refusal(&error),
         }
     }
+}
+
+/// The `Authorization` value of a webhook request (empty when absent), or the refusal of one
+/// that is not visible ASCII (boxed: the `Ok` side is a pointer).
+fn webhook_authorization(headers: &HeaderMap) -> Result<&str, Box<Response<Bytes>>> {
+    match headers.get(header::AUTHORIZATION).map(HeaderValue::to_str) {
+        None => Ok(""),
+        Some(Ok(value)) => Ok(value),
+        Some(Err(_)) => {
+            tracing::warn!(
+                reason = "Authorization is not visible ASCII",
+                "webhook refused"
+            );
+            Err(Box::new(error_response(
+                StatusCode::UNAUTHORIZED,
+                "webhook Authorization header is not a valid token",
+            )))
+        }
+    }
+}
+
+/// The answer to a refused webhook, logged.
+fn webhook_refusal(error: &WebhookError) -> Response<Bytes> {
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let detail = error
+        .token_error()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    tracing::warn!(status = status.as_u16(), %error, detail, "webhook refused");
+    error_response(status, &webhook_message(error))
 }
 
 /// The `errorMessage` for a refused webhook: the error, and why the token did not verify.

@@ -277,7 +277,7 @@ async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Res
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
     let headers_checked = app.checks_headers_first(&parts.method, path);
-    if headers_checked && let Some(refusal) = app.refuse_on_headers(&parts.headers) {
+    if headers_checked && let Some(refusal) = app.refuse_on_headers(path, &parts.headers) {
         return refusal.map(Full::new);
     }
     let bytes = match app.body_limit(&parts.method, path) {

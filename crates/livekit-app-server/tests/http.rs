@@ -744,13 +744,19 @@ async fn webhook_oversized_bodies_are_413() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.error_message().contains("larger than"), "{reply:?}");
 
-    // A declared length over the limit, nothing sent.
-    let head = format!(
-        "POST /livekit/webhook HTTP/1.1\r\nHost: x\r\nAuthorization: x\r\nContent-Length: {}\r\n\r\n",
-        limit + 1
-    );
-    let answer = raw(&server, head.as_bytes()).await;
+    // A declared length over the limit, nothing sent: refused on size with a valid token,
+    // and, before any body is waited for, on the token without one.
+    let head = |authorization: &str| {
+        format!(
+            "POST /livekit/webhook HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\n\
+             Content-Length: {}\r\n\r\n",
+            limit + 1
+        )
+    };
+    let answer = raw(&server, head(&signed.authorization).as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+    let answer = raw(&server, head("x").as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer}");
 
     // Just within the limit: read and verified.
     let mut fits =

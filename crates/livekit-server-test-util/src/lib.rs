@@ -440,7 +440,7 @@ impl Transport for RecordingTransport {
     }
 }
 
-/// Checks the contract of one generated client method against its [`Rpc`](livekit_server_http::Rpc) entry,
+/// Checks the contract of one generated client method against its [`Rpc`] entry,
 /// through a [`FakeTransport`], and panics with a precise message on any difference:
 ///
 /// 1. the request goes to `rpc.path` as a `POST` with a protobuf body equal to

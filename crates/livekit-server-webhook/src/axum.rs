@@ -50,6 +50,17 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let receiver = WebhookReceiver::from_ref(state);
         let (parts, body) = request.into_parts();
+        // A header that is not visible ASCII cannot hold a token: treated as absent.
+        let authorization = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        // The token first: a client without one cannot make the server read a body.
+        let now = crate::now();
+        receiver
+            .verify_authorization_at(authorization, now)
+            .map_err(|error| WebhookRejection(Reason::Refused(error)))?;
         let max = receiver.max_body_len();
         let body = match Limited::new(body, max).collect().await {
             Ok(collected) => collected.to_bytes(),
@@ -58,14 +69,8 @@ where
             }
             Err(_) => return Err(WebhookRejection(Reason::BodyUnreadable)),
         };
-        // A header that is not visible ASCII cannot hold a token: treated as absent.
-        let authorization = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
         receiver
-            .receive(&body, authorization)
+            .receive_at(&body, authorization, now)
             .map_err(|error| WebhookRejection(Reason::Refused(error)))
     }
 }

@@ -146,18 +146,47 @@ impl WebhookReceiver {
                 max: self.max_body_len,
             });
         }
-        let token = bare_token(authorization).ok_or(WebhookError::MissingAuthorization)?;
-        let claims = self.verifier.verify_at(token, now)?;
-        if claims.sha256.is_empty() {
-            return Err(WebhookError::MissingChecksum);
-        }
-        let claimed = decode_digest(&claims.sha256)?;
+        let claimed = self.claimed_digest(authorization, now)?;
         let actual: [u8; DIGEST_LEN] = Sha256::digest(body).into();
         if bool::from(actual.ct_eq(&claimed)) {
             Ok(())
         } else {
             Err(WebhookError::ChecksumMismatch)
         }
+    }
+}
+
+impl WebhookReceiver {
+    /// The checks that need no body, for a server to make before it reads one (so that an
+    /// unauthenticated client cannot make it buffer bodies): the token in `authorization`
+    /// verifies at `now` and carries a well-formed `sha256` claim. A request that passes
+    /// still needs [`receive_at`](WebhookReceiver::receive_at) (or
+    /// [`verify_at`](WebhookReceiver::verify_at)) on its body.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::MissingAuthorization`], [`WebhookError::Token`],
+    /// [`WebhookError::MissingChecksum`] or [`WebhookError::InvalidChecksumEncoding`].
+    pub fn verify_authorization_at(
+        &self,
+        authorization: &str,
+        now: SystemTime,
+    ) -> Result<(), WebhookError> {
+        self.claimed_digest(authorization, now).map(|_| ())
+    }
+
+    /// The body digest the token in `authorization` vouches for.
+    fn claimed_digest(
+        &self,
+        authorization: &str,
+        now: SystemTime,
+    ) -> Result<[u8; DIGEST_LEN], WebhookError> {
+        let token = bare_token(authorization).ok_or(WebhookError::MissingAuthorization)?;
+        let claims = self.verifier.verify_at(token, now)?;
+        if claims.sha256.is_empty() {
+            return Err(WebhookError::MissingChecksum);
+        }
+        decode_digest(&claims.sha256)
     }
 }
 
@@ -223,6 +252,48 @@ fn decode_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_authorization_alone_is_checked_before_any_body() {
+        use livekit_server_auth::{AccessToken, VideoGrants};
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let receiver = WebhookReceiver::with_credentials("key", "secret").unwrap();
+        let signed = crate::WebhookSigner::new("key", "secret")
+            .unwrap()
+            .sign_body_at(b"{}".to_vec(), now)
+            .unwrap();
+        assert_eq!(
+            receiver.verify_authorization_at(&signed.authorization, now),
+            Ok(())
+        );
+        // The body is not looked at: that is receive's (a wrong one is refused there).
+        assert_eq!(
+            receiver.verify_at(b"{ }", &signed.authorization, now),
+            Err(WebhookError::ChecksumMismatch)
+        );
+        let forged = crate::WebhookSigner::new("key", "another-secret")
+            .unwrap()
+            .sign_body_at(b"{}".to_vec(), now)
+            .unwrap();
+        assert!(matches!(
+            receiver.verify_authorization_at(&forged.authorization, now),
+            Err(WebhookError::Token(_))
+        ));
+        assert_eq!(
+            receiver.verify_authorization_at(" ", now),
+            Err(WebhookError::MissingAuthorization)
+        );
+        let access_token = AccessToken::new("key", "secret")
+            .unwrap()
+            .with_grants(VideoGrants::join("r"))
+            .with_identity("i")
+            .to_jwt_at(now)
+            .unwrap();
+        assert_eq!(
+            receiver.verify_authorization_at(&access_token, now),
+            Err(WebhookError::MissingChecksum)
+        );
+    }
 
     #[test]
     fn bare_token_accepts_one_bearer_prefix() {
