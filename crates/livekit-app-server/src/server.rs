@@ -20,7 +20,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use livekit_server_auth::TokenError;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio_io_timeout::TimeoutStream;
 
 use crate::{App, BodyError, Config};
 
@@ -28,6 +30,18 @@ use crate::{App, BodyError, Config};
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to send a request body.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may go without the client sending a byte (while the server waits
+/// for one) or taking one (while the server writes): a client that connects and says
+/// nothing, stops mid-handshake or never reads its answers is closed after this.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most HTTP/2 streams a client may have open on one connection (hyper's default: 200).
+const MAX_STREAMS: u32 = 32;
+/// The most a client may send of a request head (HTTP/1; hyper's default is about 400 KB):
+/// a longer one is answered `431`.
+const MAX_HEAD_BYTES: usize = 32 * 1024;
+/// Connections kept at once when the open-file limit cannot be read; see
+/// [`max_connections`].
+const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// How long to wait before accepting again after the listener failed (too many open files).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The listen backlog (that of `std` and `tokio`).
@@ -194,14 +208,28 @@ pub async fn serve_listeners(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
-    builder.http2().timer(TokioTimer::new());
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_STREAMS);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
+    // Below the open-file limit, so that a flood of connections waits in the listen backlog
+    // instead of leaving the process without file descriptors.
+    let max = max_connections();
+    tracing::debug!(max_connections = max, "connection limit");
+    let slots = Arc::new(Semaphore::new(max));
 
     tokio::pin!(shutdown);
     let mut first = 0;
     loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = Arc::clone(&slots).acquire_owned() => slot,
+        };
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             () = &mut shutdown => break,
             accepted = accept_any(&listeners, &mut first) => accepted,
@@ -221,14 +249,18 @@ pub async fn serve_listeners(
             let app = Arc::clone(&app);
             async move { Ok::<_, Infallible>(respond(&app, request, peer).await) }
         });
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_read_timeout(Some(IDLE_TIMEOUT));
+        stream.set_write_timeout(Some(IDLE_TIMEOUT));
         let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
+            .serve_connection(TokioIo::new(Box::pin(stream)), service)
             .into_owned();
         let connection = graceful.watch(connection);
         connections.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }
+            drop(slot);
         });
         while connections.try_join_next().is_some() {}
     }
@@ -249,6 +281,25 @@ pub async fn serve_listeners(
     }
     connections.shutdown().await;
     Ok(())
+}
+
+/// How many connections to keep at once: the process's open-file limit less 64 (the
+/// listeners, standard streams and log pipe), at least 16; [`DEFAULT_MAX_CONNECTIONS`] where
+/// the limit cannot be read (outside Linux, or `unlimited`).
+fn max_connections() -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+            line["Max open files".len()..]
+                .split_whitespace()
+                .next()?
+                .parse::<usize>()
+                .ok()
+        });
+    limit.map_or(DEFAULT_MAX_CONNECTIONS, |limit| {
+        limit.saturating_sub(64).max(16)
+    })
 }
 
 /// The next connection on any of `listeners`, polled from `first` on, which then moves one

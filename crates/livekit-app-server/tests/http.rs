@@ -1187,3 +1187,55 @@ async fn shutdown_closes_idle_keep_alive_connections_at_once() {
         .unwrap()
         .unwrap();
 }
+
+/// How long the server lets a connection go without a byte from the client (`IDLE_TIMEOUT`).
+const IDLE: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn connections_that_say_nothing_or_stop_mid_handshake_are_closed() {
+    let server = TestServer::start(config()).await;
+    let start = std::time::Instant::now();
+    // Connected and silent; an HTTP/2 preface, then silence; half a request line.
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    let mut h2 = TcpStream::connect(server.addr).await.unwrap();
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let mut partial = TcpStream::connect(server.addr).await.unwrap();
+    partial.write_all(b"GE").await.unwrap();
+    // Meanwhile the server answers others.
+    let reply = send_empty(&server, Method::GET, "/healthz").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    for (name, stream) in [
+        ("silent", &mut silent),
+        ("h2 preface", &mut h2),
+        ("partial", &mut partial),
+    ] {
+        // Closed by the server (whatever it wrote first: HTTP/2 settings, a 408), not kept.
+        let mut sink = Vec::new();
+        let closed = tokio::time::timeout(IDLE + BOUND, stream.read_to_end(&mut sink)).await;
+        assert!(closed.is_ok(), "{name}: still open after {:?}", start.elapsed());
+    }
+    assert!(
+        start.elapsed() >= IDLE - Duration::from_secs(1),
+        "closed before the idle timeout: {:?}",
+        start.elapsed()
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_head_over_32_kib_is_refused() {
+    let server = TestServer::start(config()).await;
+    let head = |len: usize| {
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
+            "a".repeat(len)
+        )
+    };
+    let answer = raw(&server, head(16 * 1024).as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    let answer = raw(&server, head(40 * 1024).as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+    server.stop().await;
+}
