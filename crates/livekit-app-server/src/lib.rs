@@ -68,7 +68,7 @@ pub use config::{
     DEFAULT_TOKEN_TTL, DEV_API_KEY, LogFormat,
 };
 pub use cors::AllowedOrigins;
-pub use logging::{LOG_BUFFER_LINES, LogGuard, init_logging};
+pub use logging::{LOG_BUFFER_BYTES, LOG_BUFFER_LINES, LogGuard, init_logging};
 pub use server::{ServeError, bind, serve, serve_app, serve_listeners, shutdown_signal};
 pub use standard::{
     AuthRefusal, BearerSecret, DEFAULT_LIVEKIT_URL, LivekitUrl, Member, STANDARD_TOKEN_PATH,

@@ -2,7 +2,7 @@
 //! written off the request path.
 //!
 //! A request formats its line and appends it to a shared queue of at most
-//! [`LOG_BUFFER_LINES`] lines; one thread takes everything queued [`FLUSH_PERIOD`] after the
+//! [`LOG_BUFFER_LINES`] lines and [`LOG_BUFFER_BYTES`] bytes; one thread takes everything queued [`FLUSH_PERIOD`] after the
 //! first line of a batch came (sooner once [`WAKE_LINES`] lines wait) and writes it to
 //! standard output in one write. A request never waits for the terminal or the log collector,
 //! and an idle server's writer thread sleeps until a line comes (no polling). When the queue
@@ -30,6 +30,14 @@ use crate::{Config, LogFormat};
 
 /// The most log lines waiting to be written; more are dropped and counted.
 pub const LOG_BUFFER_LINES: usize = 128_000;
+
+/// The most bytes of log lines waiting to be written (16 MiB); more are dropped and counted,
+/// so that a stalled output holds little memory even when lines are long.
+pub const LOG_BUFFER_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long closing waits for the writer thread to write what is queued: an output that
+/// stopped reading (a stalled pipe) must not keep the process from exiting.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long the first line of a batch may wait before the writer thread takes the batch.
 const FLUSH_PERIOD: Duration = Duration::from_millis(20);
@@ -65,7 +73,8 @@ impl Drop for LogGuard {
             let _ = writeln!(
                 std::io::stderr(),
                 "livekit-app-server: {total} log lines were dropped in all because the log \
-                 output was slower than the requests (queue of {LOG_BUFFER_LINES} lines)"
+                 output was slower than the requests (queue of {LOG_BUFFER_LINES} lines, \
+                 {LOG_BUFFER_BYTES} bytes)"
             );
         }
     }
@@ -79,6 +88,8 @@ struct Queue {
     /// lines wait, and at close.
     wake: Condvar,
     limit: usize,
+    /// The most bytes waiting ([`LOG_BUFFER_BYTES`]).
+    byte_limit: usize,
     dropped: AtomicU64,
 }
 
@@ -94,11 +105,12 @@ struct Pending {
 }
 
 impl Queue {
-    fn new(limit: usize) -> Arc<Queue> {
+    fn new(limit: usize, byte_limit: usize) -> Arc<Queue> {
         Arc::new(Queue {
             pending: Mutex::default(),
             wake: Condvar::new(),
             limit,
+            byte_limit,
             dropped: AtomicU64::new(0),
         })
     }
@@ -113,7 +125,9 @@ impl Queue {
 impl Write for &Queue {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
         let mut pending = self.lock();
-        if pending.closed || pending.lines >= self.limit {
+        let full = pending.lines >= self.limit
+            || pending.text.len().saturating_add(line.len()) > self.byte_limit;
+        if pending.closed || full {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         } else {
             pending.text.extend_from_slice(line);
@@ -157,7 +171,15 @@ impl Drop for Worker {
         self.queue.lock().closed = true;
         self.queue.wake.notify_one();
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            // Joined only once it is done: a thread stuck writing to a stalled output is left
+            // behind after `CLOSE_TIMEOUT` (the process exits with it).
+            let deadline = Instant::now() + CLOSE_TIMEOUT;
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
         }
     }
 }
@@ -247,8 +269,9 @@ impl DropCounter {
 fn non_blocking<W: Write + Send + 'static>(
     output: W,
     lines: usize,
+    bytes: usize,
 ) -> std::io::Result<(Queued, Worker, DropCounter)> {
-    let queue = Queue::new(lines);
+    let queue = Queue::new(lines, bytes);
     let thread_queue = Arc::clone(&queue);
     let thread = std::thread::Builder::new()
         .name("livekit-app-server-log".to_owned())
@@ -274,8 +297,9 @@ pub fn init_logging(config: &Config) -> Result<LogGuard, String> {
     let filter = EnvFilter::try_new(&config.log_filter)
         .unwrap_or_else(|_| EnvFilter::new(crate::config::DEFAULT_LOG_FILTER));
     let ansi = std::io::stdout().is_terminal();
-    let (writer, worker, counter) = non_blocking(std::io::stdout(), LOG_BUFFER_LINES)
-        .map_err(|error| format!("cannot start the log writer thread: {error}"))?;
+    let (writer, worker, counter) =
+        non_blocking(std::io::stdout(), LOG_BUFFER_LINES, LOG_BUFFER_BYTES)
+            .map_err(|error| format!("cannot start the log writer thread: {error}"))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
@@ -351,7 +375,7 @@ mod tests {
         // The worker takes line 0 at the end of its period and blocks writing it in `Gated`.
         let (output, entered, release) = Gated::new();
         let written = Arc::clone(&output.written);
-        let (writer, guard, mut counter) = non_blocking(output, 2).unwrap();
+        let (writer, guard, mut counter) = non_blocking(output, 2, LOG_BUFFER_BYTES).unwrap();
         writer.make_writer().write_all(b"line 0\n").unwrap();
         entered.recv_timeout(Duration::from_secs(20)).unwrap();
         // The worker is stuck writing line 0: two lines fit in the queue, the rest drop.
@@ -371,9 +395,42 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_bounded_by_bytes_too() {
+        let (output, entered, release) = Gated::new();
+        let (writer, guard, counter) = non_blocking(output, 100, 10).unwrap();
+        writer.make_writer().write_all(b"0\n").unwrap();
+        entered.recv_timeout(Duration::from_secs(20)).unwrap();
+        // 10 bytes wait at most, whatever the line count.
+        writer.make_writer().write_all(b"12345678\n").unwrap();
+        writer.make_writer().write_all(b"x\n").unwrap();
+        writer
+            .make_writer()
+            .write_all(b"0123456789 too long\n")
+            .unwrap();
+        assert_eq!(counter.total(), 2);
+        release.send(()).unwrap();
+        drop(guard);
+    }
+
+    #[test]
+    fn closing_gives_up_on_an_output_that_never_takes_its_lines() {
+        let (output, entered, _release) = Gated::new(); // never released: a stalled pipe
+        let (writer, guard, _) = non_blocking(output, 10, LOG_BUFFER_BYTES).unwrap();
+        writer.make_writer().write_all(b"stuck\n").unwrap();
+        entered.recv_timeout(Duration::from_secs(20)).unwrap();
+        let start = Instant::now();
+        drop(guard);
+        let waited = start.elapsed();
+        assert!(
+            waited >= CLOSE_TIMEOUT && waited < CLOSE_TIMEOUT + Duration::from_secs(20),
+            "{waited:?}"
+        );
+    }
+
+    #[test]
     fn report_is_a_warning_with_the_counts() {
         let (output, entered, release) = Gated::new();
-        let (writer, guard, mut counter) = non_blocking(output, 1).unwrap();
+        let (writer, guard, mut counter) = non_blocking(output, 1, LOG_BUFFER_BYTES).unwrap();
         writer.make_writer().write_all(b"0\n").unwrap();
         entered.recv_timeout(Duration::from_secs(20)).unwrap();
         for _ in 0..4 {
@@ -402,7 +459,7 @@ mod tests {
     fn every_line_is_written_in_order_and_the_rest_at_close() {
         let written = Arc::new(Mutex::new(Vec::new()));
         let output = SharedSink(Arc::clone(&written));
-        let (writer, guard, counter) = non_blocking(output, 100).unwrap();
+        let (writer, guard, counter) = non_blocking(output, 100, LOG_BUFFER_BYTES).unwrap();
         for i in 0..50 {
             let line = format!("line {i}\n");
             writer.make_writer().write_all(line.as_bytes()).unwrap();
@@ -427,7 +484,8 @@ mod tests {
     #[test]
     fn lines_reach_the_output_while_the_server_runs() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let (writer, guard, _) = non_blocking(SharedSink(Arc::clone(&written)), 10).unwrap();
+        let (writer, guard, _) =
+            non_blocking(SharedSink(Arc::clone(&written)), 10, LOG_BUFFER_BYTES).unwrap();
         writer.make_writer().write_all(b"token issued\n").unwrap();
         // Taken at the end of the writer's period, not held until the guard drops.
         let started = std::time::Instant::now();
@@ -442,7 +500,8 @@ mod tests {
     #[test]
     fn an_idle_writer_thread_sleeps_until_a_line_comes() {
         let written = Arc::new(Mutex::new(Vec::new()));
-        let (writer, guard, _) = non_blocking(SharedSink(Arc::clone(&written)), 10).unwrap();
+        let (writer, guard, _) =
+            non_blocking(SharedSink(Arc::clone(&written)), 10, LOG_BUFFER_BYTES).unwrap();
         let batches = || writer.0.lock().batches;
         // Seven flush periods: a writer that polled would have taken the queue several times.
         std::thread::sleep(7 * FLUSH_PERIOD);
@@ -461,7 +520,7 @@ mod tests {
     #[test]
     fn drops_are_reported_when_no_line_comes_after_them() {
         let (output, entered, release) = Gated::new();
-        let queue = Queue::new(1);
+        let queue = Queue::new(1, LOG_BUFFER_BYTES);
         let seen = SharedSink::default();
         let subscriber = json_lines(&seen);
         let thread_queue = Arc::clone(&queue);

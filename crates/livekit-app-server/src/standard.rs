@@ -357,7 +357,7 @@ pub(crate) fn parse_standard_request(
         }
     };
     if !problems.is_empty() {
-        return Err(bad(problems.join("; ")));
+        return Err(bad(listed(&problems)));
     }
 
     let refused: Vec<&str> = present
@@ -410,6 +410,19 @@ pub(crate) fn parse_standard_request(
         attributes,
         room_config,
     })
+}
+
+/// The most problems an answer lists: a request with thousands of bad attribute values must
+/// not get (and log) an answer many times its own size.
+const LISTED_PROBLEMS: usize = 10;
+
+/// `problems` joined by `; `, the first [`LISTED_PROBLEMS`] of them and how many more.
+fn listed(problems: &[String]) -> String {
+    let mut text = problems[..problems.len().min(LISTED_PROBLEMS)].join("; ");
+    if problems.len() > LISTED_PROBLEMS {
+        text.push_str(&format!("; and {} more", problems.len() - LISTED_PROBLEMS));
+    }
+    text
 }
 
 /// Whether a member asks for anything: not `null`, and not an object of nothing (`{}`, or

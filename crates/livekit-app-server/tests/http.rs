@@ -1214,7 +1214,11 @@ async fn connections_that_say_nothing_or_stop_mid_handshake_are_closed() {
         // Closed by the server (whatever it wrote first: HTTP/2 settings, a 408), not kept.
         let mut sink = Vec::new();
         let closed = tokio::time::timeout(IDLE + BOUND, stream.read_to_end(&mut sink)).await;
-        assert!(closed.is_ok(), "{name}: still open after {:?}", start.elapsed());
+        assert!(
+            closed.is_ok(),
+            "{name}: still open after {:?}",
+            start.elapsed()
+        );
     }
     assert!(
         start.elapsed() >= IDLE - Duration::from_secs(1),

@@ -197,6 +197,24 @@ fn malformed_requests_are_400_naming_every_problem() {
 }
 
 #[test]
+fn a_thousand_bad_attributes_get_a_short_answer() {
+    let app = app_with(TokenPolicy::default());
+    let attributes: Vec<String> = (0..1000).map(|i| format!("\"k{i:03}\":{i}")).collect();
+    let response = app.handle(json_post(&format!(
+        r#"{{"participant_attributes":{{{}}}}}"#,
+        attributes.join(",")
+    )));
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let message = body(&response)["errorMessage"].as_str().unwrap().to_owned();
+    assert!(
+        message.starts_with("participant_attributes.k000 must be a string, not a number; ")
+            && message.ends_with("; and 990 more")
+            && message.matches("must be a string").count() == 10,
+        "{message}"
+    );
+}
+
+#[test]
 fn members_the_policy_refuses_are_403_naming_them() {
     let only_room = app_with({
         let mut policy = TokenPolicy::default();
