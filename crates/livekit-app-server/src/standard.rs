@@ -317,6 +317,9 @@ pub(crate) fn parse_standard_request(
     };
 
     let mut problems = Vec::new();
+    if let Some(member) = repeated_member(body) {
+        problems.push(format!("{} is given twice", member.name()));
+    }
     let mut present = Vec::new();
     let mut values: [Option<&Value>; 6] = [None; 6];
     for (slot, member) in values.iter_mut().zip(Member::ALL) {
@@ -410,6 +413,39 @@ pub(crate) fn parse_standard_request(
         attributes,
         room_config,
     })
+}
+
+/// The first member of the request given twice under the same name. `serde_json`'s `Value`
+/// keeps the last one, which a proxy or firewall in front may read differently (the first),
+/// so a repeated member is refused rather than one of them silently chosen; unknown members
+/// are ignored, repeated or not.
+fn repeated_member(body: &[u8]) -> Option<Member> {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+    struct FirstRepeat;
+    impl<'de> Visitor<'de> for FirstRepeat {
+        type Value = Option<Member>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Member>, A::Error> {
+            let mut seen = Vec::new();
+            while let Some(name) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                let known = Member::ALL
+                    .into_iter()
+                    .find(|m| m.name() == name || m.json_name() == name);
+                if let Some(member) = known {
+                    if seen.contains(&name) {
+                        return Ok(Some(member));
+                    }
+                    seen.push(name);
+                }
+            }
+            Ok(None)
+        }
+    }
+    let mut json = serde_json::Deserializer::from_slice(body);
+    json.deserialize_map(FirstRepeat).ok().flatten()
 }
 
 /// The most problems an answer lists: a request with thousands of bad attribute values must

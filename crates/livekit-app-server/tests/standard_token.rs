@@ -197,6 +197,30 @@ fn malformed_requests_are_400_naming_every_problem() {
 }
 
 #[test]
+fn a_member_given_twice_is_refused_not_chosen() {
+    let app = app_with(TokenPolicy::default());
+    for (request, member) in [
+        (r#"{"room_name":"demo-a","room_name":"admin"}"#, "room_name"),
+        (
+            r#"{"roomName":"a","participant_name":"n","roomName":"b"}"#,
+            "room_name",
+        ),
+        (
+            r#"{"participant_identity":"a","x":1,"participant_identity":"a"}"#,
+            "participant_identity",
+        ),
+    ] {
+        refused(
+            &app.handle(json_post(request)),
+            400,
+            &format!("{member} is given twice"),
+        );
+    }
+    // Unknown members are ignored, repeated or not.
+    minted(&app.handle(json_post(r#"{"x":1,"x":2,"room_name":"r"}"#)));
+}
+
+#[test]
 fn a_thousand_bad_attributes_get_a_short_answer() {
     let app = app_with(TokenPolicy::default());
     let attributes: Vec<String> = (0..1000).map(|i| format!("\"k{i:03}\":{i}")).collect();
