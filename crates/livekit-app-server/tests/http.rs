@@ -1243,3 +1243,32 @@ async fn a_request_head_over_32_kib_is_refused() {
     assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_that_never_reads_its_answers_is_closed() {
+    let server = TestServer::start(config()).await;
+    let start = std::time::Instant::now();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // Pipelined requests, answers never read: the server's writes stall once the socket
+    // buffers are full, then it stops reading ours; after its write timeout it closes, and
+    // with our requests unread that is a reset, which fails our pending write.
+    let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(64);
+    let written = tokio::time::timeout(IDLE + BOUND + BOUND, async {
+        loop {
+            if let Err(error) = stream.write_all(&request).await {
+                return error;
+            }
+        }
+    })
+    .await;
+    let error = written.unwrap_or_else(|_| panic!("still open after {:?}", start.elapsed()));
+    assert!(
+        start.elapsed() >= IDLE - Duration::from_secs(1),
+        "closed before the write timeout ({:?}): {error}",
+        start.elapsed()
+    );
+    // Meanwhile and after, others are served.
+    let reply = send_empty(&server, Method::GET, "/healthz").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    server.stop().await;
+}
