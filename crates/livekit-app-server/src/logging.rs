@@ -2,9 +2,9 @@
 //! written off the request path.
 //!
 //! A request formats its line and appends it to a shared queue of at most
-//! [`LOG_BUFFER_LINES`] lines and [`LOG_BUFFER_BYTES`] bytes; one thread takes everything queued [`FLUSH_PERIOD`] after the
-//! first line of a batch came (sooner once [`WAKE_LINES`] lines wait) and writes it to
-//! standard output in one write. A request never waits for the terminal or the log collector,
+//! [`LOG_BUFFER_LINES`] lines and [`LOG_BUFFER_BYTES`] bytes; one thread takes everything
+//! queued [`FLUSH_PERIOD`] after the first line of a batch came (sooner once [`WAKE_LINES`]
+//! lines wait) and writes it to standard output in one write. A request never waits for the terminal or the log collector,
 //! and an idle server's writer thread sleeps until a line comes (no polling). When the queue
 //! is full (the output is slower than the requests for a while) a new line is dropped rather
 //! than making the request wait, and counted: the writer thread logs `log lines dropped` with the

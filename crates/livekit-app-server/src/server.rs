@@ -290,12 +290,10 @@ fn max_connections() -> usize {
     let limit = std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|limits| {
-            let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-            line["Max open files".len()..]
-                .split_whitespace()
-                .next()?
-                .parse::<usize>()
-                .ok()
+            let values = limits
+                .lines()
+                .find_map(|l| l.strip_prefix("Max open files"))?;
+            values.split_whitespace().next()?.parse::<usize>().ok()
         });
     limit.map_or(DEFAULT_MAX_CONNECTIONS, |limit| {
         limit.saturating_sub(64).max(16)

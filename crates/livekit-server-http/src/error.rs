@@ -351,33 +351,28 @@ impl fmt::Display for Error {
                 _ => f.write_str(": ")?,
             }
         }
-        // A timeout after retries is the last attempt's (the budget it had left), in whole
-        // milliseconds.
-        let last = if self.inner.attempts > 1 {
-            "the last attempt "
-        } else {
-            ""
-        };
-        let millis =
-            |d: &Duration| Duration::from_millis(d.as_millis().try_into().unwrap_or(u64::MAX));
         match &self.inner.kind {
             Kind::Config { what, .. } => write!(f, "invalid configuration: {what}"),
             Kind::Token(_) => f.write_str("could not sign the request token"),
             Kind::Transport(t) => fmt::Display::fmt(t, f),
-            Kind::Timeout {
-                budget,
-                answer: None,
-                ..
-            } => write!(f, "{last}timed out after {:?}", millis(budget)),
-            Kind::Timeout {
-                budget,
-                answer: Some(e),
-                ..
-            } => write!(
-                f,
-                "{last}timed out after {:?}: the server gave up, {e}",
-                millis(budget)
-            ),
+            Kind::Timeout { budget, answer, .. } => {
+                // After retries, the last attempt's (the budget it had left), in whole ms.
+                let last = if self.inner.attempts > 1 {
+                    "the last attempt "
+                } else {
+                    ""
+                };
+                let millis = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
+                write!(
+                    f,
+                    "{last}timed out after {:?}",
+                    Duration::from_millis(millis)
+                )?;
+                match answer {
+                    Some(e) => write!(f, ": the server gave up, {e}"),
+                    None => Ok(()),
+                }
+            }
             Kind::Twirp(e) => fmt::Display::fmt(e, f),
             Kind::Local(message) => f.write_str(message),
             Kind::Regions(tried) => {

@@ -154,9 +154,7 @@ impl WebhookReceiver {
             Err(WebhookError::ChecksumMismatch)
         }
     }
-}
 
-impl WebhookReceiver {
     /// The checks that need no body, for a server to make before it reads one (so that an
     /// unauthenticated client cannot make it buffer bodies): the token in `authorization`
     /// verifies at `now` and carries a well-formed `sha256` claim. A request that passes
