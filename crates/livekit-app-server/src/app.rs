@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use livekit_server_auth::{TokenError, TokenSigner, TokenVerifier, VideoGrants};
-use livekit_server_webhook::{Webhook, WebhookError, WebhookReceiver};
+use livekit_server_webhook::{VerifiedAuthorization, Webhook, WebhookError, WebhookReceiver};
 use serde_json::{Map, Value, json};
 
 use crate::Config;
@@ -250,51 +250,47 @@ impl App {
     /// `Access-Control-Allow-Origin: *`, or the request's origin when `CORS_ALLOWED_ORIGINS`
     /// lists it.
     pub fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
-        self.answer(request, false)
+        self.answer(request, Checked::Nothing)
     }
 
-    /// For the server: whether a request's headers alone may refuse it, so that they are
-    /// checked with [`refuse_on_headers`](Self::refuse_on_headers) before its body is read. True
-    /// for `POST /livekit/token` (bearer secret, authorization hook) and `POST
-    /// /livekit/webhook` (the webhook token, bar its body checksum): an unauthenticated client
-    /// must not make the server wait for, and hold, a body.
-    pub(crate) fn checks_headers_first(&self, method: &Method, path: &str) -> bool {
-        method == Method::POST
-            && matches!(
-                Route::from_path(path),
-                Some(Route::StandardToken | Route::Webhook)
-            )
-    }
-
-    /// The refusal of a request that [`checks_headers_first`](Self::checks_headers_first), if
-    /// its headers fail; then [`answer`](Self::answer) it with `headers_checked`, so that the
-    /// hook is not asked twice.
-    pub(crate) fn refuse_on_headers(
+    /// For the server, before it reads a body: what the headers alone decide. `POST
+    /// /livekit/token` (bearer secret, authorization hook) and `POST /livekit/webhook` (the
+    /// webhook token, bar its body checksum) are refused here when their headers fail, so
+    /// that an unauthenticated client cannot make the server wait for, and hold, a body; what
+    /// passed is handed to [`answer`](Self::answer), so that nothing is checked twice.
+    pub(crate) fn check_headers(
         &self,
+        method: &Method,
         path: &str,
         headers: &HeaderMap,
-    ) -> Option<Response<Bytes>> {
-        let mut refusal = if Route::from_path(path) == Some(Route::Webhook) {
-            match webhook_authorization(headers) {
+    ) -> Result<Checked, Box<Response<Bytes>>> {
+        if method != Method::POST {
+            return Ok(Checked::Nothing);
+        }
+        let refusal = match Route::from_path(path) {
+            Some(Route::Webhook) => match webhook_authorization(headers) {
                 Err(refusal) => *refusal,
                 Ok(authorization) => match self
                     .receiver
                     .verify_authorization_at(authorization, std::time::SystemTime::now())
                 {
-                    Ok(()) => return None,
+                    Ok(verified) => return Ok(Checked::Webhook(verified)),
                     Err(error) => webhook_refusal(&error),
                 },
-            }
-        } else {
-            self.authorize_standard(headers)?
+            },
+            Some(Route::StandardToken) => match self.authorize_standard(headers) {
+                None => return Ok(Checked::StandardToken),
+                Some(refusal) => refusal,
+            },
+            _ => return Ok(Checked::Nothing),
         };
+        let mut refusal = Box::new(refusal);
         cors::apply(&self.cors, headers, false, &mut refusal);
-        Some(refusal)
+        Err(refusal)
     }
 
-    /// [`handle`](Self::handle), told whether
-    /// [`refuse_on_headers`](Self::refuse_on_headers) already authorized the request.
-    pub(crate) fn answer(&self, request: Request<Bytes>, headers_checked: bool) -> Response<Bytes> {
+    /// [`handle`](Self::handle), given what [`check_headers`](Self::check_headers) proved.
+    pub(crate) fn answer(&self, request: Request<Bytes>, checked: Checked) -> Response<Bytes> {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let response = match Route::from_path(&path) {
@@ -319,10 +315,12 @@ impl App {
             }
             Some(Route::Health) => json_response(StatusCode::OK, &json!({ "status": "ok" })),
             Some(Route::Token) => self.token(request.headers(), request.body()),
-            Some(Route::StandardToken) => {
-                self.standard_token(request.headers(), request.body(), headers_checked)
-            }
-            Some(Route::Webhook) => self.webhook(request.headers(), request.body()),
+            Some(Route::StandardToken) => self.standard_token(
+                request.headers(),
+                request.body(),
+                matches!(checked, Checked::StandardToken),
+            ),
+            Some(Route::Webhook) => self.webhook(request.headers(), request.body(), checked),
         };
         tracing::debug!(%method, path, status = response.status().as_u16(), "request");
         let mut response = response;
@@ -373,7 +371,7 @@ impl App {
     }
 
     /// `POST /livekit/token`; `headers_checked` when
-    /// [`refuse_on_headers`](Self::refuse_on_headers) authorized it already.
+    /// [`check_headers`](Self::check_headers) authorized it already.
     fn standard_token(
         &self,
         headers: &HeaderMap,
@@ -459,16 +457,21 @@ impl App {
             .to_jwt()
     }
 
-    /// `POST /livekit/webhook`.
-    fn webhook(&self, headers: &HeaderMap, body: &Bytes) -> Response<Bytes> {
+    /// `POST /livekit/webhook`; with the authorization `checked` already verified, only the
+    /// body is checked against it.
+    fn webhook(&self, headers: &HeaderMap, body: &Bytes, checked: Checked) -> Response<Bytes> {
         if body.len() > WEBHOOK_BODY_LIMIT {
             return self.body_error(headers, WEBHOOK_PATH, BodyError::TooLarge);
         }
-        let authorization = match webhook_authorization(headers) {
-            Ok(authorization) => authorization,
-            Err(refusal) => return *refusal,
+        let received = if let Checked::Webhook(verified) = checked {
+            verified.receive(body)
+        } else {
+            match webhook_authorization(headers) {
+                Ok(authorization) => self.receiver.receive(body, authorization),
+                Err(refusal) => return *refusal,
+            }
         };
-        match self.receiver.receive(body, authorization) {
+        match received {
             Ok(webhook) => {
                 let room = webhook.room.as_ref().map_or("", |room| room.name.as_str());
                 let participant = webhook
@@ -493,6 +496,16 @@ impl App {
             Err(error) => webhook_refusal(&error),
         }
     }
+}
+
+/// What [`App::check_headers`] proved before the body was read.
+pub(crate) enum Checked {
+    /// Nothing: [`App::answer`] makes every check (library use through [`App::handle`]).
+    Nothing,
+    /// `POST /livekit/token`'s bearer secret and authorization hook passed.
+    StandardToken,
+    /// `POST /livekit/webhook`'s token verified; the body remains to be checked against it.
+    Webhook(VerifiedAuthorization),
 }
 
 /// The `Authorization` value of a webhook request (empty when absent), or the refusal of one

@@ -320,15 +320,15 @@ async fn accept_any(
     .await
 }
 
-/// Checks what the headers alone decide (the standard token route's authentication), reads
-/// the body within the route's limit, then lets the [`App`] answer.
+/// Checks what the headers alone decide (the token route's authentication, the webhook's
+/// token), reads the body within the route's limit, then lets the [`App`] answer.
 async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    let headers_checked = app.checks_headers_first(&parts.method, path);
-    if headers_checked && let Some(refusal) = app.refuse_on_headers(path, &parts.headers) {
-        return refusal.map(Full::new);
-    }
+    let checked = match app.check_headers(&parts.method, path, &parts.headers) {
+        Ok(checked) => checked,
+        Err(refusal) => return (*refusal).map(Full::new),
+    };
     let bytes = match app.body_limit(&parts.method, path) {
         None => Bytes::new(),
         Some(limit) => match read_body(body, limit).await {
@@ -339,7 +339,7 @@ async fn respond(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Res
             }
         },
     };
-    app.answer(Request::from_parts(parts, bytes), headers_checked)
+    app.answer(Request::from_parts(parts, bytes), checked)
         .map(Full::new)
 }
 

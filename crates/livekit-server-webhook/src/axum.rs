@@ -13,9 +13,11 @@ use crate::{Webhook, WebhookError, WebhookReceiver};
 /// Extracts a verified [`Webhook`] from a request, with the [`WebhookReceiver`] found in the
 /// router's state (the state itself, or a field of it through [`FromRef`]).
 ///
-/// The body is read as raw bytes, at most [`WebhookReceiver::max_body_len`] of them (reading
-/// stops there), then verified and decoded by [`WebhookReceiver::receive`] against the
-/// `Authorization` header. A request that does not pass is answered by
+/// The `Authorization` header's token is verified first
+/// ([`WebhookReceiver::verify_authorization_at`]), so a client without one cannot make the
+/// server read a body; then the body is read as raw bytes, at most
+/// [`WebhookReceiver::max_body_len`] of them (reading stops there), checked against the
+/// token's digest and decoded ([`VerifiedAuthorization::receive`](crate::VerifiedAuthorization::receive)). A request that does not pass is answered by
 /// [`WebhookRejection`] with the status [`WebhookError::http_status`] gives (401 when it is
 /// not proven to come from the server, 400 for an undecodable body, 413 for a body over the
 /// limit) and a JSON body `{"error": "..."}` that never contains the token or the secret.
@@ -57,9 +59,8 @@ where
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
         // The token first: a client without one cannot make the server read a body.
-        let now = crate::now();
-        receiver
-            .verify_authorization_at(authorization, now)
+        let verified = receiver
+            .verify_authorization_at(authorization, crate::now())
             .map_err(|error| WebhookRejection(Reason::Refused(error)))?;
         let max = receiver.max_body_len();
         let body = match Limited::new(body, max).collect().await {
@@ -69,8 +70,8 @@ where
             }
             Err(_) => return Err(WebhookRejection(Reason::BodyUnreadable)),
         };
-        receiver
-            .receive_at(&body, authorization, now)
+        verified
+            .receive(&body)
             .map_err(|error| WebhookRejection(Reason::Refused(error)))
     }
 }

@@ -109,7 +109,7 @@ use std::time::SystemTime;
 pub use crate::axum::WebhookRejection;
 pub use error::WebhookError;
 pub use event::{EventKind, Webhook};
-pub use receiver::WebhookReceiver;
+pub use receiver::{VerifiedAuthorization, WebhookReceiver};
 pub use signer::{SignedWebhook, WebhookSigner};
 
 /// The token crate webhooks are verified with (`TokenVerifier`, `KeyProvider`, `TokenError`).

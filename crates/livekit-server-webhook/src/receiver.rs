@@ -123,8 +123,9 @@ impl WebhookReceiver {
         authorization: &str,
         now: SystemTime,
     ) -> Result<Webhook, WebhookError> {
-        self.verify_at(body, authorization, now)?;
-        decode_event(body).map(Webhook::new)
+        within_limit(body, self.max_body_len)?;
+        self.verify_authorization_at(authorization, now)?
+            .receive(body)
     }
 
     /// Runs every check of [`receive_at`](WebhookReceiver::receive_at) except decoding the
@@ -140,26 +141,16 @@ impl WebhookReceiver {
         authorization: &str,
         now: SystemTime,
     ) -> Result<(), WebhookError> {
-        if body.len() > self.max_body_len {
-            return Err(WebhookError::BodyTooLarge {
-                len: body.len(),
-                max: self.max_body_len,
-            });
-        }
-        let claimed = self.claimed_digest(authorization, now)?;
-        let actual: [u8; DIGEST_LEN] = Sha256::digest(body).into();
-        if bool::from(actual.ct_eq(&claimed)) {
-            Ok(())
-        } else {
-            Err(WebhookError::ChecksumMismatch)
-        }
+        within_limit(body, self.max_body_len)?;
+        self.verify_authorization_at(authorization, now)?
+            .verify(body)
     }
 
     /// The checks that need no body, for a server to make before it reads one (so that an
     /// unauthenticated client cannot make it buffer bodies): the token in `authorization`
-    /// verifies at `now` and carries a well-formed `sha256` claim. A request that passes
-    /// still needs [`receive_at`](WebhookReceiver::receive_at) (or
-    /// [`verify_at`](WebhookReceiver::verify_at)) on its body.
+    /// verifies at `now` and carries a well-formed `sha256` claim. The body is then checked
+    /// against that claim by [`VerifiedAuthorization::receive`] (or
+    /// [`verify`](VerifiedAuthorization::verify)), without verifying the token a second time.
     ///
     /// # Errors
     ///
@@ -169,22 +160,59 @@ impl WebhookReceiver {
         &self,
         authorization: &str,
         now: SystemTime,
-    ) -> Result<(), WebhookError> {
-        self.claimed_digest(authorization, now).map(|_| ())
-    }
-
-    /// The body digest the token in `authorization` vouches for.
-    fn claimed_digest(
-        &self,
-        authorization: &str,
-        now: SystemTime,
-    ) -> Result<[u8; DIGEST_LEN], WebhookError> {
+    ) -> Result<VerifiedAuthorization, WebhookError> {
         let token = bare_token(authorization).ok_or(WebhookError::MissingAuthorization)?;
         let claims = self.verifier.verify_at(token, now)?;
         if claims.sha256.is_empty() {
             return Err(WebhookError::MissingChecksum);
         }
-        decode_digest(&claims.sha256)
+        Ok(VerifiedAuthorization {
+            digest: decode_digest(&claims.sha256)?,
+            max_body_len: self.max_body_len,
+        })
+    }
+}
+
+/// A webhook's `Authorization` header whose token verified
+/// ([`WebhookReceiver::verify_authorization_at`]): it vouches for one body, by its SHA-256
+/// digest. [`receive`](VerifiedAuthorization::receive) checks a body against it and decodes
+/// the event; the token is not verified again.
+///
+/// It keeps the receiver's body size limit and the digest (not a secret), nothing else.
+#[derive(Clone, Debug)]
+#[must_use = "the body is not checked until `receive` or `verify` is called"]
+pub struct VerifiedAuthorization {
+    digest: [u8; DIGEST_LEN],
+    max_body_len: usize,
+}
+
+impl VerifiedAuthorization {
+    /// Checks that `body` (the exact bytes received) is the one the token vouches for, then
+    /// decodes its event: steps 1, 5 and 6 of [`WebhookReceiver`]'s checks.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::BodyTooLarge`], [`WebhookError::ChecksumMismatch`] or
+    /// [`WebhookError::InvalidBody`].
+    pub fn receive(&self, body: &[u8]) -> Result<Webhook, WebhookError> {
+        self.verify(body)?;
+        decode_event(body).map(Webhook::new)
+    }
+
+    /// [`receive`](VerifiedAuthorization::receive) without decoding: on `Ok`, `body` is proven
+    /// to be what the server signed.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::BodyTooLarge`] or [`WebhookError::ChecksumMismatch`].
+    pub fn verify(&self, body: &[u8]) -> Result<(), WebhookError> {
+        within_limit(body, self.max_body_len)?;
+        let actual: [u8; DIGEST_LEN] = Sha256::digest(body).into();
+        if bool::from(actual.ct_eq(&self.digest)) {
+            Ok(())
+        } else {
+            Err(WebhookError::ChecksumMismatch)
+        }
     }
 }
 
@@ -195,6 +223,17 @@ impl fmt::Debug for WebhookReceiver {
             .field("max_body_len", &self.max_body_len)
             .finish()
     }
+}
+
+/// Step 1 of [`WebhookReceiver`]'s checks: the body is at most `max` bytes.
+fn within_limit(body: &[u8], max: usize) -> Result<(), WebhookError> {
+    if body.len() > max {
+        return Err(WebhookError::BodyTooLarge {
+            len: body.len(),
+            max,
+        });
+    }
+    Ok(())
 }
 
 /// The token in an `Authorization` header value: surrounding spaces and tabs removed, and one
@@ -255,42 +294,62 @@ mod tests {
     fn the_authorization_alone_is_checked_before_any_body() {
         use livekit_server_auth::{AccessToken, VideoGrants};
         let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
-        let receiver = WebhookReceiver::with_credentials("key", "secret").unwrap();
+        let receiver = WebhookReceiver::with_credentials("key", "secret")
+            .unwrap()
+            .with_max_body_len(64);
+        let body = br#"{"event":"room_started","id":"EV_1"}"#;
         let signed = crate::WebhookSigner::new("key", "secret")
             .unwrap()
-            .sign_body_at(b"{}".to_vec(), now)
+            .sign_body_at(body.to_vec(), now)
             .unwrap();
+        let verified = receiver
+            .verify_authorization_at(&signed.authorization, now)
+            .expect("a good token, whatever the body");
+        // The body is checked against the token's digest, and only then decoded.
+        let webhook = verified.receive(body).unwrap();
         assert_eq!(
-            receiver.verify_authorization_at(&signed.authorization, now),
-            Ok(())
+            (webhook.kind().as_str(), webhook.id()),
+            ("room_started", "EV_1")
         );
-        // The body is not looked at: that is receive's (a wrong one is refused there).
+        assert_eq!(verified.verify(body), Ok(()));
         assert_eq!(
-            receiver.verify_at(b"{ }", &signed.authorization, now),
-            Err(WebhookError::ChecksumMismatch)
+            verified.receive(b"{ }").err(),
+            Some(WebhookError::ChecksumMismatch)
         );
-        let forged = crate::WebhookSigner::new("key", "another-secret")
-            .unwrap()
-            .sign_body_at(b"{}".to_vec(), now)
-            .unwrap();
+        assert_eq!(
+            verified.verify(&[b' '; 65]),
+            Err(WebhookError::BodyTooLarge { len: 65, max: 64 })
+        );
+        // Later in time the token has expired; the authorization already verified keeps
+        // vouching for its body (the request arrived in time).
+        let later = now + std::time::Duration::from_secs(3600);
         assert!(matches!(
-            receiver.verify_authorization_at(&forged.authorization, now),
+            receiver.verify_authorization_at(&signed.authorization, later),
             Err(WebhookError::Token(_))
         ));
-        assert_eq!(
-            receiver.verify_authorization_at(" ", now),
-            Err(WebhookError::MissingAuthorization)
-        );
+        assert_eq!(verified.verify(body), Ok(()));
+
+        let refused = |authorization: &str| {
+            receiver
+                .verify_authorization_at(authorization, now)
+                .expect_err("refused")
+        };
+        let forged = crate::WebhookSigner::new("key", "another-secret")
+            .unwrap()
+            .sign_body_at(body.to_vec(), now)
+            .unwrap();
+        assert!(matches!(
+            refused(&forged.authorization),
+            WebhookError::Token(_)
+        ));
+        assert_eq!(refused(" "), WebhookError::MissingAuthorization);
         let access_token = AccessToken::new("key", "secret")
             .unwrap()
             .with_grants(VideoGrants::join("r"))
             .with_identity("i")
             .to_jwt_at(now)
             .unwrap();
-        assert_eq!(
-            receiver.verify_authorization_at(&access_token, now),
-            Err(WebhookError::MissingChecksum)
-        );
+        assert_eq!(refused(&access_token), WebhookError::MissingChecksum);
     }
 
     #[test]

@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::routing::post;
+use livekit_server_auth::{ApiSecret, HmacKey};
 use livekit_server_proto::{Room, WebhookEvent};
 use livekit_server_webhook::{Webhook, WebhookReceiver, WebhookSigner};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -24,6 +26,8 @@ const LIMIT: usize = 4096;
 struct AppState {
     receiver: WebhookReceiver,
     seen: Arc<Mutex<Vec<(String, String)>>>,
+    /// How many times the receiver looked a key up, i.e. verified a token.
+    lookups: Arc<AtomicUsize>,
 }
 
 impl FromRef<AppState> for WebhookReceiver {
@@ -47,11 +51,17 @@ async fn handler(State(state): State<AppState>, webhook: Webhook) -> &'static st
 }
 
 async fn serve() -> (SocketAddr, AppState) {
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&lookups);
+    let key = HmacKey::new(&ApiSecret::new(SECRET).unwrap());
+    let provider = move |api_key: &str| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        (api_key == KEY).then(|| key.clone())
+    };
     let state = AppState {
-        receiver: WebhookReceiver::with_credentials(KEY, SECRET)
-            .unwrap()
-            .with_max_body_len(LIMIT),
+        receiver: WebhookReceiver::with_key_provider(provider).with_max_body_len(LIMIT),
         seen: Arc::default(),
+        lookups,
     };
     let app = Router::new()
         .route("/livekit/webhook", post(handler))
@@ -132,6 +142,8 @@ async fn a_signed_webhook_reaches_the_handler_verified() {
         *state.seen.lock().unwrap(),
         vec![("room_started".to_owned(), "standup".to_owned())]
     );
+    // Verified before the body was read, and not again after.
+    assert_eq!(state.lookups.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
