@@ -295,21 +295,20 @@ pub(crate) fn parse_standard_request(
 ) -> Result<StandardRequest, Refusal> {
     let bad = |message: String| (StatusCode::BAD_REQUEST, message);
     // JSON's whitespace (`u8::is_ascii_whitespace` also counts the form feed).
-    let object = if body
+    let (object, repeated) = if body
         .iter()
         .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
     {
-        Map::new()
+        (Map::new(), None)
     } else {
         if !json_content {
             return Err(bad("Content-Type must be application/json".to_owned()));
         }
         match serde_json::from_slice(body) {
-            Ok(Value::Object(object)) => object,
-            Ok(other) => {
+            Ok(Body::Object(object, repeated)) => (object, repeated),
+            Ok(Body::Not(kind)) => {
                 return Err(bad(format!(
-                    "request body must be a JSON object, not {}",
-                    crate::app::json_type(&other)
+                    "request body must be a JSON object, not {kind}"
                 )));
             }
             Err(error) => return Err(bad(format!("request body is not valid JSON: {error}"))),
@@ -317,7 +316,7 @@ pub(crate) fn parse_standard_request(
     };
 
     let mut problems = Vec::new();
-    if let Some(member) = repeated_member(body) {
+    if let Some(member) = repeated {
         problems.push(format!("{} is given twice", member.name()));
     }
     let mut present = Vec::new();
@@ -415,37 +414,61 @@ pub(crate) fn parse_standard_request(
     })
 }
 
-/// The first member of the request given twice under the same name. `serde_json`'s `Value`
-/// keeps the last one, which a proxy or firewall in front may read differently (the first),
-/// so a repeated member is refused rather than one of them silently chosen; unknown members
-/// are ignored, repeated or not.
-fn repeated_member(body: &[u8]) -> Option<Member> {
-    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
-    struct FirstRepeat;
-    impl<'de> Visitor<'de> for FirstRepeat {
-        type Value = Option<Member>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Member>, A::Error> {
-            let mut seen = Vec::new();
-            while let Some(name) = map.next_key::<String>()? {
-                map.next_value::<IgnoredAny>()?;
-                let known = Member::ALL
-                    .into_iter()
-                    .find(|m| m.name() == name || m.json_name() == name);
-                if let Some(member) = known {
-                    if seen.contains(&name) {
-                        return Ok(Some(member));
-                    }
-                    seen.push(name);
-                }
+/// A request body: a JSON object, with the first member of the request given twice under the
+/// same name (`serde_json`'s `Value` would keep the last one, which a proxy or firewall in
+/// front may read differently, so a repeated member is refused rather than one of them
+/// silently chosen; unknown members are ignored, repeated or not), or what it is instead.
+enum Body {
+    Object(Map<String, Value>, Option<Member>),
+    Not(&'static str),
+}
+
+impl<'de> serde::Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Body, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct Read;
+        impl<'de> Visitor<'de> for Read {
+            type Value = Body;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
             }
-            Ok(None)
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body, A::Error> {
+                let (mut object, mut repeated) = (Map::new(), None);
+                while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                    let known = Member::ALL
+                        .into_iter()
+                        .find(|m| m.name() == name || m.json_name() == name);
+                    if object.insert(name, value).is_some() && repeated.is_none() {
+                        repeated = known;
+                    }
+                }
+                Ok(Body::Object(object, repeated))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Body::Not("an array"))
+            }
+            fn visit_unit<E>(self) -> Result<Body, E> {
+                Ok(Body::Not("null"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Body, E> {
+                Ok(Body::Not("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Body, E> {
+                Ok(Body::Not("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Body, E> {
+                Ok(Body::Not("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Body, E> {
+                Ok(Body::Not("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Body, E> {
+                Ok(Body::Not("a string"))
+            }
         }
+        deserializer.deserialize_any(Read)
     }
-    let mut json = serde_json::Deserializer::from_slice(body);
-    json.deserialize_map(FirstRepeat).ok().flatten()
 }
 
 /// The most problems an answer lists: a request with thousands of bad attribute values must

@@ -163,6 +163,51 @@ fn malformed_requests_are_400_naming_every_problem() {
             "request body must be a JSON object, not an array",
         ),
         (
+            &[("content-type", "application/json")],
+            r#" [1, {"a": [null]}] "#,
+            "request body must be a JSON object, not an array",
+        ),
+        (
+            &[("content-type", "application/json")],
+            "null",
+            "request body must be a JSON object, not null",
+        ),
+        (
+            &[("content-type", "application/json")],
+            "true",
+            "request body must be a JSON object, not a boolean",
+        ),
+        (
+            &[("content-type", "application/json")],
+            r#""room_name""#,
+            "request body must be a JSON object, not a string",
+        ),
+        (
+            &[("content-type", "application/json")],
+            "-1",
+            "request body must be a JSON object, not a number",
+        ),
+        (
+            &[("content-type", "application/json")],
+            "18446744073709551615",
+            "request body must be a JSON object, not a number",
+        ),
+        (
+            &[("content-type", "application/json")],
+            "1e400",
+            "request body is not valid JSON: number out of range at line 1 column 5",
+        ),
+        (
+            &[("content-type", "application/json")],
+            "[1] [2]",
+            "request body is not valid JSON: trailing characters at line 1 column 5",
+        ),
+        (
+            &[("content-type", "application/json")],
+            r#"{"room_name":"a","room_name":"b","participant_identity":5}"#,
+            "room_name is given twice; participant_identity must be a string, not a number",
+        ),
+        (
             // A form feed is not JSON whitespace: the body is not empty.
             &[("content-type", "text/plain")],
             "\x0c",
