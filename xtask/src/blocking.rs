@@ -24,16 +24,23 @@ pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &s
         let module = feature.replace('-', "_");
         let _ = writeln!(
             out,
-            "/// Blocking client for `livekit.{name}`: every method of\n\
-             /// [`{module}::{client}`](crate::{module}::{client}), waiting for its answer (see\n\
-             /// [`blocking`](super) for where it may be called).\n\
+            "/// Blocking client for `livekit.{name}`: every RPC method of\n\
+             /// [`{module}::{client}`](crate::{module}::{client}) and its call options, waiting\n\
+             /// for the answer (see [`blocking`](super) for where it may be called, and for the\n\
+             /// helpers and streams).\n\
              #[cfg(feature = \"{feature}\")]\n#[derive(Debug, Clone)]\n\
-             pub struct {client} {{\n    inner: crate::{module}::{client},\n    runtime: Runtime,\n}}\n\n\
+             pub struct {client} {{\n    pub(super) inner: crate::{module}::{client},\n    pub(super) runtime: Runtime,\n}}\n\n\
              #[cfg(feature = \"{feature}\")]\nimpl {client} {{\n\
              pub(super) fn new(inner: crate::{module}::{client}, runtime: Runtime) -> Self {{\n    \
                  Self {{ inner, runtime }}\n}}\n\n\
              /// The async client this one drives (for its helpers and streams, through\n\
-             /// [`LiveKitApi::block_on`]).\npub fn as_async(&self) -> &crate::{module}::{client} {{\n    &self.inner\n}}",
+             /// [`LiveKitApi::block_on`]).\npub fn as_async(&self) -> &crate::{module}::{client} {{\n    &self.inner\n}}\n\n\
+             /// A client whose calls use `options` (request id, timeouts, deadline, retries,\n\
+             /// headers), as [`{client}::with_call_options`](crate::{module}::{client}::with_call_options).\n\
+             #[must_use]\npub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {{\n    \
+                 Self {{ inner: self.inner.with_call_options(options), runtime: self.runtime.clone() }}\n}}\n\n\
+             /// The options of this client's calls.\n\
+             pub fn call_options(&self) -> &crate::http::CallOptions {{\n    self.inner.call_options()\n}}",
             name = service.name,
         );
         for method in &service.methods {
@@ -63,7 +70,7 @@ pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &s
     let _ = writeln!(
         out,
         "/// Every enabled service client, blocking, over one [`crate::LiveKitApi`] and one runtime.\n\
-         #[derive(Debug, Clone)]\npub struct LiveKitApi {{\n    api: crate::LiveKitApi,\n    runtime: Runtime,"
+         #[derive(Clone)]\npub struct LiveKitApi {{\n    api: crate::LiveKitApi,\n    runtime: Runtime,"
     );
     for (feature, module, client) in &fields {
         let _ = writeln!(

@@ -123,3 +123,99 @@ async fn dropping_the_last_clone_on_a_tokio_thread_does_not_panic() {
     drop(api);
     drop(clone);
 }
+
+/// A panic in a future given to `block_on` is raised again on the calling thread, with its
+/// message (not reported as a stopped runtime), and the client keeps working.
+#[test]
+fn a_panic_inside_block_on_reaches_the_caller() {
+    let fake = FakeTransport::new();
+    fake.set_handler(|_| FakeResponse::protobuf(&rooms(&["a"])));
+    let api = api(&fake);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        api.block_on(|_| async { panic!("a bug in the caller's future") })
+            .map(|()| ())
+    }))
+    .unwrap_err();
+    assert_eq!(
+        caught.downcast_ref::<&str>(),
+        Some(&"a bug in the caller's future")
+    );
+    let listed = api
+        .room()
+        .list_rooms(proto::ListRoomsRequest::default())
+        .unwrap();
+    assert_eq!(listed, rooms(&["a"]));
+}
+
+/// Only a call of the same client (or a clone) is refused inside its `block_on`: another
+/// blocking client has a runtime of its own, so waiting for it is safe.
+#[test]
+fn another_blocking_client_may_be_called_inside_block_on() {
+    let fake = FakeTransport::new();
+    fake.set_handler(|_| FakeResponse::protobuf(&rooms(&["a"])));
+    let (api, other) = (api(&fake), api(&fake));
+    let listed = api
+        .block_on(move |_| async move {
+            tokio::task::spawn_blocking(move || {
+                other.room().list_rooms(proto::ListRoomsRequest::default())
+            })
+            .await
+            .unwrap()
+        })
+        .unwrap();
+    assert_eq!(listed, rooms(&["a"]));
+    assert_eq!(fake.request_count(), 1);
+}
+
+/// The blocking clients take call options like the async ones, and have the helpers that
+/// are not RPCs.
+#[test]
+fn call_options_and_helpers() {
+    let fake = FakeTransport::new();
+    fake.set_handler(|request| {
+        if request.path().ends_with("/ListDispatch") {
+            FakeResponse::protobuf(&proto::ListAgentDispatchResponse {
+                agent_dispatches: vec![proto::AgentDispatch {
+                    id: "AD_1".into(),
+                    room: "r".into(),
+                    ..Default::default()
+                }],
+            })
+        } else {
+            FakeResponse::protobuf(&rooms(&[]))
+        }
+    });
+    let api = api(&fake);
+    let rooms_client = api.room().with_call_options(
+        livekit_server_sdk::http::CallOptions::new().request_id("my-request-id"),
+    );
+    assert_eq!(
+        rooms_client.call_options().get_request_id(),
+        Some("my-request-id")
+    );
+    rooms_client
+        .list_rooms(proto::ListRoomsRequest::default())
+        .unwrap();
+    let dispatch = api.agent_dispatch().get_dispatch("AD_1", "r").unwrap();
+    assert_eq!(dispatch.map(|d| d.id), Some("AD_1".to_owned()));
+    assert_eq!(
+        api.agent_dispatch().get_dispatch("AD_2", "r").unwrap(),
+        None
+    );
+    let requests = fake.requests();
+    assert_eq!(requests[0].request_id(), Some("my-request-id"));
+    assert_eq!(
+        requests[1].path(),
+        "/twirp/livekit.AgentDispatchService/ListDispatch"
+    );
+}
+
+/// `Debug` shows the async clients once (they hold every service client), no secret.
+#[test]
+fn debug_is_short_and_secret_free() {
+    let fake = FakeTransport::new();
+    let text = format!("{:?}", api(&fake));
+    assert!(text.len() < 1024, "{} bytes: {text}", text.len());
+    assert!(text.contains("livekit.test"), "{text}");
+    assert!(!text.contains("blocking-secret"), "{text}");
+}

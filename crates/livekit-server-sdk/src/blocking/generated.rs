@@ -5,14 +5,15 @@
 use super::{Error, Runtime};
 #[allow(unused_imports)]
 use crate::proto;
-/// Blocking client for `livekit.Egress`: every method of
-/// [`egress::EgressClient`](crate::egress::EgressClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.Egress`: every RPC method of
+/// [`egress::EgressClient`](crate::egress::EgressClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "egress")]
 #[derive(Debug, Clone)]
 pub struct EgressClient {
-    inner: crate::egress::EgressClient,
-    runtime: Runtime,
+    pub(super) inner: crate::egress::EgressClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "egress")]
 impl EgressClient {
@@ -23,6 +24,19 @@ impl EgressClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::egress::EgressClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`EgressClient::with_call_options`](crate::egress::EgressClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`EgressClient::start_egress`](crate::egress::EgressClient::start_egress), blocking.
     ///
@@ -156,14 +170,15 @@ impl EgressClient {
         self.runtime.run(async move { inner.start_track_egress(request).await })
     }
 }
-/// Blocking client for `livekit.Replay`: every method of
-/// [`replay::ReplayClient`](crate::replay::ReplayClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.Replay`: every RPC method of
+/// [`replay::ReplayClient`](crate::replay::ReplayClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "replay")]
 #[derive(Debug, Clone)]
 pub struct ReplayClient {
-    inner: crate::replay::ReplayClient,
-    runtime: Runtime,
+    pub(super) inner: crate::replay::ReplayClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "replay")]
 impl ReplayClient {
@@ -174,6 +189,19 @@ impl ReplayClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::replay::ReplayClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`ReplayClient::with_call_options`](crate::replay::ReplayClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`ReplayClient::list_replays`](crate::replay::ReplayClient::list_replays), blocking.
     ///
@@ -254,14 +282,15 @@ impl ReplayClient {
         self.runtime.run(async move { inner.delete_replay(request).await })
     }
 }
-/// Blocking client for `livekit.AgentDispatchService`: every method of
-/// [`agent_dispatch::AgentDispatchClient`](crate::agent_dispatch::AgentDispatchClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.AgentDispatchService`: every RPC method of
+/// [`agent_dispatch::AgentDispatchClient`](crate::agent_dispatch::AgentDispatchClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "agent-dispatch")]
 #[derive(Debug, Clone)]
 pub struct AgentDispatchClient {
-    inner: crate::agent_dispatch::AgentDispatchClient,
-    runtime: Runtime,
+    pub(super) inner: crate::agent_dispatch::AgentDispatchClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "agent-dispatch")]
 impl AgentDispatchClient {
@@ -275,6 +304,19 @@ impl AgentDispatchClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::agent_dispatch::AgentDispatchClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`AgentDispatchClient::with_call_options`](crate::agent_dispatch::AgentDispatchClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`AgentDispatchClient::create_dispatch`](crate::agent_dispatch::AgentDispatchClient::create_dispatch), blocking.
     ///
@@ -316,14 +358,15 @@ impl AgentDispatchClient {
         self.runtime.run(async move { inner.list_dispatch(request).await })
     }
 }
-/// Blocking client for `livekit.CloudAgent`: every method of
-/// [`cloud_agent::CloudAgentClient`](crate::cloud_agent::CloudAgentClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.CloudAgent`: every RPC method of
+/// [`cloud_agent::CloudAgentClient`](crate::cloud_agent::CloudAgentClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "cloud-agent")]
 #[derive(Debug, Clone)]
 pub struct CloudAgentClient {
-    inner: crate::cloud_agent::CloudAgentClient,
-    runtime: Runtime,
+    pub(super) inner: crate::cloud_agent::CloudAgentClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "cloud-agent")]
 impl CloudAgentClient {
@@ -337,6 +380,19 @@ impl CloudAgentClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::cloud_agent::CloudAgentClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`CloudAgentClient::with_call_options`](crate::cloud_agent::CloudAgentClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`CloudAgentClient::create_agent`](crate::cloud_agent::CloudAgentClient::create_agent), blocking.
     ///
@@ -573,14 +629,15 @@ impl CloudAgentClient {
         self.runtime.run(async move { inner.get_private_link_status(request).await })
     }
 }
-/// Blocking client for `livekit.AgentSimulation`: every method of
-/// [`agent_simulation::AgentSimulationClient`](crate::agent_simulation::AgentSimulationClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.AgentSimulation`: every RPC method of
+/// [`agent_simulation::AgentSimulationClient`](crate::agent_simulation::AgentSimulationClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "agent-simulation")]
 #[derive(Debug, Clone)]
 pub struct AgentSimulationClient {
-    inner: crate::agent_simulation::AgentSimulationClient,
-    runtime: Runtime,
+    pub(super) inner: crate::agent_simulation::AgentSimulationClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "agent-simulation")]
 impl AgentSimulationClient {
@@ -594,6 +651,19 @@ impl AgentSimulationClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::agent_simulation::AgentSimulationClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`AgentSimulationClient::with_call_options`](crate::agent_simulation::AgentSimulationClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`AgentSimulationClient::create_simulation_run`](crate::agent_simulation::AgentSimulationClient::create_simulation_run), blocking.
     ///
@@ -690,14 +760,15 @@ impl AgentSimulationClient {
             .run(async move { inner.create_scenario_from_session(request).await })
     }
 }
-/// Blocking client for `livekit.Connector`: every method of
-/// [`connector::ConnectorClient`](crate::connector::ConnectorClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.Connector`: every RPC method of
+/// [`connector::ConnectorClient`](crate::connector::ConnectorClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "connector")]
 #[derive(Debug, Clone)]
 pub struct ConnectorClient {
-    inner: crate::connector::ConnectorClient,
-    runtime: Runtime,
+    pub(super) inner: crate::connector::ConnectorClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "connector")]
 impl ConnectorClient {
@@ -711,6 +782,19 @@ impl ConnectorClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::connector::ConnectorClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`ConnectorClient::with_call_options`](crate::connector::ConnectorClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`ConnectorClient::dial_whatsapp_call`](crate::connector::ConnectorClient::dial_whatsapp_call), blocking.
     ///
@@ -778,14 +862,15 @@ impl ConnectorClient {
         self.runtime.run(async move { inner.connect_twilio_call(request).await })
     }
 }
-/// Blocking client for `livekit.Ingress`: every method of
-/// [`ingress::IngressClient`](crate::ingress::IngressClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.Ingress`: every RPC method of
+/// [`ingress::IngressClient`](crate::ingress::IngressClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "ingress")]
 #[derive(Debug, Clone)]
 pub struct IngressClient {
-    inner: crate::ingress::IngressClient,
-    runtime: Runtime,
+    pub(super) inner: crate::ingress::IngressClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "ingress")]
 impl IngressClient {
@@ -796,6 +881,19 @@ impl IngressClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::ingress::IngressClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`IngressClient::with_call_options`](crate::ingress::IngressClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`IngressClient::create_ingress`](crate::ingress::IngressClient::create_ingress), blocking.
     ///
@@ -850,14 +948,15 @@ impl IngressClient {
         self.runtime.run(async move { inner.delete_ingress(request).await })
     }
 }
-/// Blocking client for `livekit.PhoneNumberService`: every method of
-/// [`phone_number::PhoneNumberClient`](crate::phone_number::PhoneNumberClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.PhoneNumberService`: every RPC method of
+/// [`phone_number::PhoneNumberClient`](crate::phone_number::PhoneNumberClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "phone-number")]
 #[derive(Debug, Clone)]
 pub struct PhoneNumberClient {
-    inner: crate::phone_number::PhoneNumberClient,
-    runtime: Runtime,
+    pub(super) inner: crate::phone_number::PhoneNumberClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "phone-number")]
 impl PhoneNumberClient {
@@ -871,6 +970,19 @@ impl PhoneNumberClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::phone_number::PhoneNumberClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`PhoneNumberClient::with_call_options`](crate::phone_number::PhoneNumberClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`PhoneNumberClient::search_phone_numbers`](crate::phone_number::PhoneNumberClient::search_phone_numbers), blocking.
     ///
@@ -951,14 +1063,15 @@ impl PhoneNumberClient {
         self.runtime.run(async move { inner.release_phone_numbers(request).await })
     }
 }
-/// Blocking client for `livekit.RoomService`: every method of
-/// [`room::RoomClient`](crate::room::RoomClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.RoomService`: every RPC method of
+/// [`room::RoomClient`](crate::room::RoomClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "room")]
 #[derive(Debug, Clone)]
 pub struct RoomClient {
-    inner: crate::room::RoomClient,
-    runtime: Runtime,
+    pub(super) inner: crate::room::RoomClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "room")]
 impl RoomClient {
@@ -969,6 +1082,19 @@ impl RoomClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::room::RoomClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`RoomClient::with_call_options`](crate::room::RoomClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`RoomClient::create_room`](crate::room::RoomClient::create_room), blocking.
     ///
@@ -1153,14 +1279,15 @@ impl RoomClient {
         self.runtime.run(async move { inner.perform_rpc(request).await })
     }
 }
-/// Blocking client for `livekit.SIP`: every method of
-/// [`sip::SipClient`](crate::sip::SipClient), waiting for its answer (see
-/// [`blocking`](super) for where it may be called).
+/// Blocking client for `livekit.SIP`: every RPC method of
+/// [`sip::SipClient`](crate::sip::SipClient) and its call options, waiting
+/// for the answer (see [`blocking`](super) for where it may be called, and for the
+/// helpers and streams).
 #[cfg(feature = "sip")]
 #[derive(Debug, Clone)]
 pub struct SipClient {
-    inner: crate::sip::SipClient,
-    runtime: Runtime,
+    pub(super) inner: crate::sip::SipClient,
+    pub(super) runtime: Runtime,
 }
 #[cfg(feature = "sip")]
 impl SipClient {
@@ -1171,6 +1298,19 @@ impl SipClient {
     /// [`LiveKitApi::block_on`]).
     pub fn as_async(&self) -> &crate::sip::SipClient {
         &self.inner
+    }
+    /// A client whose calls use `options` (request id, timeouts, deadline, retries,
+    /// headers), as [`SipClient::with_call_options`](crate::sip::SipClient::with_call_options).
+    #[must_use]
+    pub fn with_call_options(&self, options: crate::http::CallOptions) -> Self {
+        Self {
+            inner: self.inner.with_call_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+    /// The options of this client's calls.
+    pub fn call_options(&self) -> &crate::http::CallOptions {
+        self.inner.call_options()
     }
     /// [`SipClient::list_sip_trunk`](crate::sip::SipClient::list_sip_trunk), blocking.
     ///
@@ -1384,7 +1524,7 @@ impl SipClient {
     }
 }
 /// Every enabled service client, blocking, over one [`crate::LiveKitApi`] and one runtime.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LiveKitApi {
     api: crate::LiveKitApi,
     runtime: Runtime,

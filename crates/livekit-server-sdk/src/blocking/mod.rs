@@ -1,20 +1,30 @@
 //! Blocking clients (feature `blocking`), for code without an async runtime: a plain
 //! `fn main()`, a thread pool, a synchronous framework.
 //!
-//! [`LiveKitApi`] has every service and every method of [`crate::LiveKitApi`], with the same
-//! arguments, errors and options; each call waits for its answer. Calls run on a small Tokio
-//! runtime that the client owns (one worker thread, which also keeps pooled connections
-//! alive between calls) while the calling thread waits; clones share it, and it stops when
-//! the last clone is dropped.
+//! [`LiveKitApi`] has every service of [`crate::LiveKitApi`] and, on each, every RPC method
+//! with the same arguments, errors and call options (`with_call_options`); each call waits for
+//! its answer. The helpers that are not RPCs are there too (`get_dispatch`,
+//! `sip_get_remote_headers`, `sip_end_call`); the paged streams (`egress`, `ingresses`,
+//! `inbound_trunks`, ...) run through [`LiveKitApi::block_on`], one call for the whole listing.
+//! Calls run on a small Tokio runtime that the client owns (one worker thread, which also
+//! keeps pooled connections alive between calls) while the calling thread waits; clones share
+//! it, and it stops when the last clone is dropped.
 //!
-//! **Where to call it.** Anywhere, without a panic or a deadlock: the main thread, a
-//! `std::thread`, a thread of another executor, [`tokio::task::spawn_blocking`]. On a thread
-//! that runs asynchronous Tokio tasks it still works, but it blocks that thread (and every
-//! task waiting for it) until the answer comes: there, use the async client, or wrap the call
-//! in `spawn_blocking`. The one refused place is inside a future given to
-//! [`LiveKitApi::block_on`], which runs on the client's own runtime: a blocking call there
-//! would wait for itself, so it returns an [`Error`] whose [`is_local`](Error::is_local) is
-//! true.
+//! **Where to call it.** The main thread, a `std::thread`, a thread pool, a thread of another
+//! executor, [`tokio::task::spawn_blocking`]: there a call never panics and never deadlocks.
+//! On a thread that runs asynchronous Tokio tasks it works too, but blocks that thread, and
+//! every task that would run on it, until the answer comes: there, use the async client, or
+//! wrap the call in `spawn_blocking`. Blocking such a thread can also stall the call itself
+//! when the blocking clients share their connection pool with async clients used on that
+//! runtime ([`LiveKitApi::from_async`], [`LiveKitApi::from_client`]): a pooled connection
+//! opened by an async call is driven by a task of the runtime that opened it, so a blocking
+//! call that picks it waits for the thread it blocks, until the attempt's timeout. Clients
+//! made by [`LiveKitApi::new`], [`LiveKitApi::with_token`] or [`LiveKitApi::from_env`] have a
+//! pool of their own (unless their [`as_async`](LiveKitApi::as_async) clients are used on
+//! that runtime). The one refused place is the client's own runtime: inside a future
+//! given to its [`LiveKitApi::block_on`] (or a `spawn_blocking` started there), a blocking
+//! call of the same client (or a clone) would wait for itself, so it returns an [`Error`]
+//! whose [`is_local`](Error::is_local) is true. Another blocking client may be called there.
 //!
 //! ```no_run
 //! # #[cfg(feature = "room")]
@@ -32,7 +42,11 @@
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
+
+use futures_util::FutureExt as _;
 
 use crate::EnvError;
 use crate::http::{Client, Error};
@@ -43,26 +57,38 @@ mod generated;
 pub use generated::*;
 
 thread_local! {
-    /// Whether this thread is one of a blocking client's runtime threads.
-    static ON_CLIENT_RUNTIME: Cell<bool> = const { Cell::new(false) };
+    /// The id of the blocking clients' runtime this thread belongs to; 0 for none.
+    static CLIENT_RUNTIME: Cell<u64> = const { Cell::new(0) };
 }
+
+/// The id of the next runtime (ids start at 1).
+static NEXT_RUNTIME: AtomicU64 = AtomicU64::new(1);
 
 /// The runtime the blocking clients share: a handle that stops the runtime when the last
 /// clone is dropped, wherever that happens (even on another runtime's thread).
 #[derive(Clone)]
 struct Runtime(Arc<RuntimeInner>);
 
-struct RuntimeInner(Option<tokio::runtime::Runtime>);
+struct RuntimeInner {
+    id: u64,
+    runtime: Option<tokio::runtime::Runtime>,
+}
 
 impl Runtime {
     fn new() -> Result<Runtime, Error> {
+        let id = NEXT_RUNTIME.fetch_add(1, Ordering::Relaxed);
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("livekit-blocking")
-            .on_thread_start(|| ON_CLIENT_RUNTIME.with(|flag| flag.set(true)))
+            .on_thread_start(move || CLIENT_RUNTIME.with(|runtime| runtime.set(id)))
             .enable_all()
             .build()
-            .map(|runtime| Runtime(Arc::new(RuntimeInner(Some(runtime)))))
+            .map(|runtime| {
+                Runtime(Arc::new(RuntimeInner {
+                    id,
+                    runtime: Some(runtime),
+                }))
+            })
             .map_err(|error| {
                 Error::local(format!(
                     "could not start the blocking client's runtime: {error}"
@@ -71,38 +97,41 @@ impl Runtime {
     }
 
     /// Runs `future` on the runtime and waits for it on this thread. Waiting on a channel
-    /// (not `Runtime::block_on`) is what makes it safe on any thread, a Tokio one included.
+    /// (not `Runtime::block_on`) is what makes it safe on any thread, a Tokio one included. A
+    /// panic of `future` is raised again on this thread, as `std::thread::scope` does.
     fn run<T: Send + 'static>(
         &self,
         future: impl Future<Output = Result<T, Error>> + Send + 'static,
     ) -> Result<T, Error> {
-        if ON_CLIENT_RUNTIME.with(Cell::get) {
+        if CLIENT_RUNTIME.with(Cell::get) == self.0.id {
             return Err(Error::local(
-                "a blocking LiveKit call was made inside a future run by the blocking client \
-                 itself (LiveKitApi::block_on): it would wait for itself; await the async \
+                "a blocking LiveKit call was made inside a future run by the same blocking \
+                 client (LiveKitApi::block_on): it would wait for itself; await the async \
                  client there",
             ));
         }
-        let Some(runtime) = &self.0.0 else {
+        let Some(runtime) = &self.0.runtime else {
             // Only `Drop` takes the runtime, and nothing can call after that.
             return Err(Error::local("the blocking client's runtime has stopped"));
         };
         let (answer, answered) = mpsc::sync_channel(1);
         runtime.spawn(async move {
             // The receiver only goes away with this thread's wait, which ends with this send.
-            let _ = answer.send(future.await);
+            let _ = answer.send(AssertUnwindSafe(future).catch_unwind().await);
         });
-        answered.recv().unwrap_or_else(|_| {
-            Err(Error::local(
+        match answered.recv() {
+            Ok(Ok(result)) => result,
+            Ok(Err(panicked)) => panic::resume_unwind(panicked),
+            Err(_) => Err(Error::local(
                 "the blocking client's runtime stopped before the call ended",
-            ))
-        })
+            )),
+        }
     }
 }
 
 impl Drop for RuntimeInner {
     fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
+        if let Some(runtime) = self.runtime.take() {
             // Unlike dropping it, this never panics on an async thread; in-flight connection
             // tasks are abandoned (every call has returned by now).
             runtime.shutdown_background();
@@ -136,7 +165,8 @@ impl LiveKitApi {
         Self::from_async(crate::LiveKitApi::with_token(url, token)?)
     }
 
-    /// Blocking clients over an existing [`Client`] (custom transport, TLS, timeouts, retries).
+    /// Blocking clients over an existing [`Client`] (custom transport, TLS, timeouts, retries),
+    /// sharing its connection pool.
     ///
     /// # Errors
     ///
@@ -156,7 +186,8 @@ impl LiveKitApi {
         Self::from_async(api).map_err(|source| EnvError::Runtime { source })
     }
 
-    /// Blocking clients driving these async ones (they keep their options and connection pool).
+    /// Blocking clients driving these async ones: they keep their options, and share their
+    /// connection pool (see [`blocking`](self) on calling them from an async runtime's thread).
     ///
     /// # Errors
     ///
@@ -170,9 +201,14 @@ impl LiveKitApi {
         self.parts().0
     }
 
-    /// Runs any async call of the SDK to completion: a helper or a stream of the async clients
-    /// that has no blocking method of its own. `call` gets a clone of the async clients (cheap:
-    /// they share one pool) and its future runs on the client's runtime.
+    /// Runs any async call of the SDK to completion: a stream of the async clients, or several
+    /// calls at once. `call` gets a clone of the async clients (cheap: they share one pool)
+    /// and its future runs on the client's runtime. A panic in it is raised again on the
+    /// calling thread.
+    ///
+    /// The future runs on the runtime's one worker thread: never block in it (no
+    /// `std::thread::sleep`, blocking I/O or long computation), or every call of this client
+    /// and its clones, their timeouts included, waits until it yields.
     ///
     /// ```no_run
     /// # #[cfg(feature = "egress")]
@@ -190,6 +226,10 @@ impl LiveKitApi {
     /// # Errors
     ///
     /// The call's own errors.
+    ///
+    /// # Panics
+    ///
+    /// If the future panics.
     pub fn block_on<F, Fut, T>(&self, call: F) -> Result<T, Error>
     where
         F: FnOnce(crate::LiveKitApi) -> Fut,
@@ -198,5 +238,80 @@ impl LiveKitApi {
     {
         let (api, runtime) = self.parts();
         runtime.run(call(api.clone()))
+    }
+}
+
+impl fmt::Debug for LiveKitApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The service clients are views of `api`: printed once.
+        f.debug_struct("LiveKitApi")
+            .field("api", self.as_async())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "agent-dispatch")]
+impl AgentDispatchClient {
+    /// [`AgentDispatchClient::get_dispatch`](crate::agent_dispatch::AgentDispatchClient::get_dispatch),
+    /// blocking.
+    ///
+    /// # Errors
+    ///
+    /// As the async method's.
+    pub fn get_dispatch(
+        &self,
+        dispatch_id: &str,
+        room: &str,
+    ) -> Result<Option<crate::proto::AgentDispatch>, Error> {
+        let (inner, dispatch_id, room) =
+            (self.inner.clone(), dispatch_id.to_owned(), room.to_owned());
+        self.runtime
+            .run(async move { inner.get_dispatch(&dispatch_id, &room).await })
+    }
+}
+
+#[cfg(feature = "room")]
+impl RoomClient {
+    /// [`RoomClient::sip_get_remote_headers`](crate::room::RoomClient::sip_get_remote_headers),
+    /// blocking.
+    ///
+    /// # Errors
+    ///
+    /// As the async method's.
+    pub fn sip_get_remote_headers(
+        &self,
+        room: &str,
+        identity: &str,
+        include: &[&str],
+        exclude: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, Error> {
+        let inner = self.inner.clone();
+        let (room, identity) = (room.to_owned(), identity.to_owned());
+        let owned = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
+        let (include, exclude) = (owned(include), owned(exclude));
+        self.runtime.run(async move {
+            let include: Vec<&str> = include.iter().map(String::as_str).collect();
+            let exclude: Vec<&str> = exclude.iter().map(String::as_str).collect();
+            inner
+                .sip_get_remote_headers(&room, &identity, &include, &exclude)
+                .await
+        })
+    }
+
+    /// [`RoomClient::sip_end_call`](crate::room::RoomClient::sip_end_call), blocking.
+    ///
+    /// # Errors
+    ///
+    /// As the async method's.
+    pub fn sip_end_call(
+        &self,
+        room: &str,
+        identity: &str,
+        headers: &std::collections::HashMap<String, String>,
+    ) -> Result<(), Error> {
+        let inner = self.inner.clone();
+        let (room, identity, headers) = (room.to_owned(), identity.to_owned(), headers.clone());
+        self.runtime
+            .run(async move { inner.sip_end_call(&room, &identity, &headers).await })
     }
 }
