@@ -2,7 +2,7 @@
 //!
 //! Steps, each failing the run: set-up of the real components (`cargo xtask setup`,
 //! idempotent), formatting, clippy on all targets with warnings denied, documentation with
-//! warnings denied, a check on the declared minimum Rust version, the codegen drift check, the repository rules, the unit and peer tests of
+//! warnings denied, the Rust blocks of the markdown type-checked (`cargo xtask snippets`), a check on the declared minimum Rust version, the codegen drift check, the repository rules, the unit and peer tests of
 //! every crate (those of `livekit-server-testcontainers` start containers: setup has started
 //! Docker and built the images), the fuzz seeds and regressions run as a stable test (`fuzz/tests/corpus.rs`;
 //! fuzzing itself, on nightly, is `cargo xtask fuzz`), and the integration tests against a
@@ -89,6 +89,7 @@ fn steps(root: &Path, options: &Options) -> Result<(), String> {
                 .args(["doc", "--workspace", "--no-deps"]),
         )
     })?;
+    step("doc snippets", || crate::snippets::run(root))?;
     step("msrv", || msrv(root))?;
     step("codegen --check", || {
         codegen::run(root, codegen::Mode::Check)

@@ -18,6 +18,7 @@ mod protojson;
 mod redact;
 mod setup;
 mod sync;
+mod snippets;
 mod tidy;
 mod util;
 
@@ -34,9 +35,11 @@ commands:
   tidy               repository rules: the crate layering of docs/architecture.md and one major
                      version of prost/http/hyper/base64 in Cargo.lock
   test [--skip-setup] [--skip-integration]
-                     the whole test suite as CI runs it: setup, fmt, clippy, doc, a check
-                     on the declared minimum Rust version, codegen check, tidy, package,
-                     unit and peer tests, the fuzz seed corpora, integration tests
+  snippets           type-check the ```rust blocks of README.md and docs/**/*.md (a generated
+                     crate in target/doc-snippets/; errors name the markdown file and line)
+                     the whole test suite as CI runs it: setup, fmt, clippy, doc, the doc
+                     snippets, a check on the declared minimum Rust version, codegen check,
+                     tidy, package, unit and peer tests, the fuzz seed corpora, integration tests
   setup              install what the integration tests need, when missing: docker.io,
                      ca-certificates, redis-server and chromium (apt-get; python3-venv when
                      venv lacks pip), .venv/ with tests/peers/python/requirements.txt,
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         ["setup"] => setup::run(&root),
         ["up"] => env::up(&root),
         ["integration", rest @ ..] => match env::integration(&root, rest) {
+        ["snippets"] => snippets::run(&root),
             Ok(code) => return code,
             Err(message) => Err(message),
         },
