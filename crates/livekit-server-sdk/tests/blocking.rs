@@ -132,8 +132,7 @@ fn a_panic_inside_block_on_reaches_the_caller() {
     fake.set_handler(|_| FakeResponse::protobuf(&rooms(&["a"])));
     let api = api(&fake);
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        api.block_on(|_| async { panic!("a bug in the caller's future") })
-            .map(|()| ())
+        let _: Result<(), _> = api.block_on(|_| async { panic!("a bug in the caller's future") });
     }))
     .unwrap_err();
     assert_eq!(
@@ -218,4 +217,72 @@ fn debug_is_short_and_secret_free() {
     assert!(text.len() < 1024, "{} bytes: {text}", text.len());
     assert!(text.contains("livekit.test"), "{text}");
     assert!(!text.contains("blocking-secret"), "{text}");
+}
+
+fn numbers_page(ids: &[&str], next: &str) -> FakeResponse {
+    FakeResponse::protobuf(&proto::ListPhoneNumbersResponse {
+        items: ids
+            .iter()
+            .map(|id| proto::PhoneNumber {
+                id: (*id).to_owned(),
+                ..Default::default()
+            })
+            .collect(),
+        next_page_token: Some(proto::TokenPagination {
+            token: next.to_owned(),
+        }),
+        ..Default::default()
+    })
+}
+
+/// A paged listing is an iterator: the items of every page in order, then the end; an error
+/// is the last item.
+#[test]
+fn paged_listings_are_iterators() {
+    let fake = FakeTransport::new();
+    fake.push(numbers_page(&["PN_1", "PN_2"], "p2"))
+        .push(numbers_page(&[], "p3"))
+        .push(numbers_page(&["PN_3"], ""));
+    let api = api(&fake);
+    let ids: Vec<String> = api
+        .phone_number()
+        .phone_numbers(proto::ListPhoneNumbersRequest::default())
+        .map(|number| number.unwrap().id)
+        .collect();
+    assert_eq!(ids, ["PN_1", "PN_2", "PN_3"]);
+    let tokens: Vec<Option<String>> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            let request: proto::ListPhoneNumbersRequest = r.decode_body();
+            request.page_token.map(|t| t.token)
+        })
+        .collect();
+    assert_eq!(tokens, [None, Some("p2".to_owned()), Some("p3".to_owned())]);
+
+    fake.push(numbers_page(&["PN_1"], "p2"))
+        .push(FakeResponse::twirp_error(403, "permission_denied", "no"));
+    let mut items = api
+        .phone_number()
+        .phone_numbers(proto::ListPhoneNumbersRequest::default());
+    assert_eq!(items.next().unwrap().unwrap().id, "PN_1");
+    let error = items.next().unwrap().unwrap_err();
+    assert_eq!(error.twirp_code(), Some(TwirpCode::PermissionDenied));
+    assert!(items.next().is_none());
+    assert!(items.next().is_none());
+
+    // Dropped half-way: nothing hangs, the client goes on.
+    fake.set_handler(|_| numbers_page(&["PN_9"], "again"));
+    let mut endless = api
+        .phone_number()
+        .phone_numbers(proto::ListPhoneNumbersRequest::default());
+    assert_eq!(endless.next().unwrap().unwrap().id, "PN_9");
+    drop(endless);
+    fake.set_handler(|_| FakeResponse::protobuf(&rooms(&["a"])));
+    assert_eq!(
+        api.room()
+            .list_rooms(proto::ListRoomsRequest::default())
+            .unwrap(),
+        rooms(&["a"])
+    );
 }
