@@ -144,3 +144,77 @@ fn one_blocking_client_serves_several_threads_at_once() {
         }
     });
 }
+
+/// The blocking forms of the helpers and paged listings against the real server: the SIP
+/// outbound trunks made here, listed two to a page by the blocking iterator, and a dispatch
+/// found by `get_dispatch`.
+#[test]
+fn helpers_and_paged_listings_through_the_blocking_client() {
+    let env = TestEnv::from_env();
+    let api = api(&env);
+    let name = unique_name("blocking-pages");
+    let mut made: Vec<String> = (0..3)
+        .map(|i| {
+            api.sip()
+                .create_sip_outbound_trunk(proto::CreateSipOutboundTrunkRequest {
+                    trunk: Some(proto::SipOutboundTrunkInfo {
+                        name: format!("{name}-{i}"),
+                        address: "sip.example.invalid".into(),
+                        numbers: vec![format!("+1555{i}{:06}", std::process::id() % 1_000_000)],
+                        ..Default::default()
+                    }),
+                })
+                .unwrap()
+                .sip_trunk_id
+        })
+        .collect();
+    let mut listed: Vec<String> = api
+        .sip()
+        .outbound_trunks(proto::ListSipOutboundTrunkRequest {
+            trunk_ids: made.clone(),
+            page: Some(proto::Pagination {
+                limit: 2,
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .map(|trunk| trunk.unwrap().sip_trunk_id)
+        .collect();
+    made.sort();
+    listed.sort();
+    assert_eq!(listed, made);
+    for id in &made {
+        api.sip()
+            .delete_sip_trunk(proto::DeleteSipTrunkRequest {
+                sip_trunk_id: id.clone(),
+            })
+            .unwrap();
+    }
+
+    let dispatch = api
+        .agent_dispatch()
+        .create_dispatch(proto::CreateAgentDispatchRequest {
+            agent_name: "blocking-agent".into(),
+            room: name.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    let found = api
+        .agent_dispatch()
+        .get_dispatch(&dispatch.id, &name)
+        .unwrap()
+        .expect("the dispatch just made");
+    assert_eq!(
+        (found.agent_name.as_str(), found.room.as_str()),
+        ("blocking-agent", name.as_str())
+    );
+    assert_eq!(
+        api.agent_dispatch()
+            .get_dispatch("AD_doesnotexist", &name)
+            .unwrap(),
+        None
+    );
+    api.room()
+        .delete_room(proto::DeleteRoomRequest { room: name })
+        .unwrap();
+}
