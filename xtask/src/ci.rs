@@ -6,7 +6,7 @@
 //! every crate (those of `livekit-server-testcontainers` start containers: setup has started
 //! Docker and built the images), the fuzz seeds and regressions run as a stable test (`fuzz/tests/corpus.rs`;
 //! fuzzing itself, on nightly, is `cargo xtask fuzz`), and the integration tests against a
-//! real LiveKit server (`cargo xtask integration`).
+//! real LiveKit server (`cargo xtask integration`, the SDK's examples run against it too).
 
 use std::path::Path;
 use std::process::Command;

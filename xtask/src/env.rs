@@ -29,7 +29,7 @@ use livekit_server_testcontainers::testcontainers::core::logs::LogFrame;
 use livekit_server_testcontainers::{LiveKitServer, Ports, Redis};
 
 use crate::setup::{self, Tools};
-use crate::util;
+use crate::{examples, util};
 
 /// The test crates `cargo xtask integration` runs.
 const TEST_PACKAGES: &[&str] = &["livekit-server-tests"];
@@ -120,8 +120,9 @@ impl Environment {
         })
     }
 
-    /// The variables the tests read (see tests/src/lib.rs).
-    fn vars(&self, tools: &Tools) -> Vec<(&'static str, String)> {
+    /// The variables the tests read (see tests/src/lib.rs; `LIVEKIT_TEST_EXAMPLES`, the
+    /// folder of the built examples, is read by tests/tests/examples.rs).
+    fn vars(&self, tools: &Tools, examples_dir: &Path) -> Vec<(&'static str, String)> {
         let mut vars = vec![
             ("LIVEKIT_URL", self.server.url().to_owned()),
             ("LIVEKIT_API_KEY", self.server.api_key().to_owned()),
@@ -135,6 +136,7 @@ impl Environment {
             ),
             // For the containers the tests start themselves (PrivateServer).
             ("LIVEKIT_TEST_RUN", std::process::id().to_string()),
+            (examples::VAR, examples_dir.display().to_string()),
         ];
         if let Some(chromium) = &tools.chromium {
             vars.push(("LIVEKIT_TEST_CHROMIUM", chromium.display().to_string()));
@@ -311,8 +313,10 @@ fn env_file(vars: &[(&str, String)]) -> String {
 /// `cargo xtask up`: start the environment, print how to reach it, run until Ctrl-C.
 pub(crate) fn up(root: &Path) -> Result<(), String> {
     let tools = setup::check(root)?;
+    // Before any container: a compile error stops here.
+    let examples_dir = examples::build(root)?;
     let env = Environment::start(root)?;
-    let vars = env.vars(&tools);
+    let vars = env.vars(&tools, &examples_dir);
     let exports = env_file(&vars);
     let env_path = env.run_dir.join("env.sh");
     util::write(&env_path, &exports)?;
@@ -345,8 +349,10 @@ pub(crate) fn integration(root: &Path, args: &[&str]) -> Result<ExitCode, String
         rest => rest,
     };
     let tools = setup::check(root)?;
+    // Before any container: a compile error stops here.
+    let examples_dir = examples::build(root)?;
     let env = Environment::start(root)?;
-    let vars = env.vars(&tools);
+    let vars = env.vars(&tools, &examples_dir);
     util::write(&env.run_dir.join("env.sh"), &env_file(&vars))?;
     util::note(&format!(
         "integration: LiveKit {} at {} (containers); logs in {}",

@@ -12,13 +12,14 @@ mod conversions;
 mod descriptors;
 mod docker;
 mod env;
+mod examples;
 mod fuzz;
 mod paging;
 mod protojson;
 mod redact;
 mod setup;
-mod sync;
 mod snippets;
+mod sync;
 mod tidy;
 mod util;
 
@@ -34,9 +35,9 @@ commands:
                      on any difference instead of writing)
   tidy               repository rules: the crate layering of docs/architecture.md and one major
                      version of prost/http/hyper/base64 in Cargo.lock
-  test [--skip-setup] [--skip-integration]
   snippets           type-check the ```rust blocks of README.md and docs/**/*.md (a generated
                      crate in target/doc-snippets/; errors name the markdown file and line)
+  test [--skip-setup] [--skip-integration]
                      the whole test suite as CI runs it: setup, fmt, clippy, doc, the doc
                      snippets, a check on the declared minimum Rust version, codegen check,
                      tidy, package, unit and peer tests, the fuzz seed corpora, integration tests
@@ -47,16 +48,18 @@ commands:
                      (npm ci), the Go protojson oracle and the pinned LiveKit server (go
                      install, static); start dockerd if it does not answer; build the images
                      livekit/livekit-server:<pin> and redis:7.0
-  up                 start a LiveKit server + redis (containers on the host network, free
-                     loopback ports) and print how to reach them (LIVEKIT_URL, ...) until Ctrl-C
+  up                 build the SDK's examples, start a LiveKit server + redis (containers on
+                     the host network, free loopback ports) and print how to reach them
+                     (LIVEKIT_URL, ..., LIVEKIT_TEST_EXAMPLES) until Ctrl-C
   fuzz seed          write the fuzz seed corpora to fuzz/corpus/<target>/ (fuzz/README.md)
   fuzz [--seconds N] [TARGET...]
                      install cargo-fuzz if missing, run each fuzz target (default: all) for N
                      seconds (default 30) on nightly, then the stable corpus test; fails
                      naming any crash file
   integration [-- <cargo test args>]
-                     start that environment, run the integration test crates against it, stop
-                     it, exit with their code (docs/integration.md)
+                     build the SDK's examples, start that environment, run the integration
+                     test crates (examples.rs runs each example) against it, stop it, exit
+                     with their code (docs/integration.md)
 ";
 
 fn main() -> ExitCode {
@@ -70,10 +73,10 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(&root, codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(&root, codegen::Mode::Check),
         ["tidy"] => tidy::run(&root),
+        ["snippets"] => snippets::run(&root),
         ["setup"] => setup::run(&root),
         ["up"] => env::up(&root),
         ["integration", rest @ ..] => match env::integration(&root, rest) {
-        ["snippets"] => snippets::run(&root),
             Ok(code) => return code,
             Err(message) => Err(message),
         },

@@ -1,5 +1,6 @@
 //! A backend on axum: `POST /token` for front-ends, `POST /livekit/webhook` for the server.
-//! `cargo run -p livekit-server-sdk --features axum --example axum_backend` (`--dev` keys).
+//! `cargo run -p livekit-server-sdk --features axum --example axum_backend [ADDRESS]` (default
+//! `0.0.0.0:3000`; LIVEKIT_API_KEY/LIVEKIT_API_SECRET, else the `--dev` keys) until stopped.
 
 #![allow(clippy::print_stdout)] // an example prints what it received
 
@@ -25,16 +26,9 @@ async fn token(
     Json(join): Json<Join>,
 ) -> Result<String, StatusCode> {
     // Authenticate your user first; then let them join the room they asked for.
-    let grants = VideoGrants {
-        room_join: true,
-        room: join.room,
-        ..Default::default()
-    };
     let token = signer.access_token().with_identity(join.identity);
-    token
-        .with_grants(grants)
-        .to_jwt()
-        .map_err(|_| StatusCode::BAD_REQUEST)
+    let jwt = token.with_grants(VideoGrants::join(join.room)).to_jwt();
+    jwt.map_err(|_| StatusCode::BAD_REQUEST)
 }
 
 async fn webhook(webhook: Webhook) -> StatusCode {
@@ -54,7 +48,12 @@ pub(crate) fn app(key: &str, secret: &str) -> Result<Router, Box<dyn std::error:
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
-    axum::serve(listener, app("devkey", "secret")?).await?;
+    let var = |name, dev: &str| std::env::var(name).unwrap_or_else(|_| dev.to_owned());
+    let key = var("LIVEKIT_API_KEY", "devkey");
+    let app = app(&key, &var("LIVEKIT_API_SECRET", "secret"))?;
+    let address = std::env::args().nth(1).unwrap_or("0.0.0.0:3000".into());
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app).await?;
     Ok(())
 }

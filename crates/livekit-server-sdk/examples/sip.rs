@@ -1,10 +1,14 @@
-//! SIP: an inbound trunk, an outbound trunk and a dispatch rule; then dial out.
+//! SIP: an inbound trunk, an outbound trunk and a dispatch rule; then dial out, and delete
+//! what was made (so that it can run again: two inbound trunks may not share a number).
 //!
-//! `cargo run -p livekit-server-sdk --example sip`.
+//! `cargo run -p livekit-server-sdk --example sip`. Trunks and rules are kept by the server
+//! itself (with Redis); dialing needs a SIP service connected to the server: without one the
+//! call fails with `unavailable`, which the example reports as such.
 
 #![allow(clippy::print_stdout)] // an example prints what it did
 
 use livekit_server_sdk::LiveKitApi;
+use livekit_server_sdk::http::TwirpCode;
 use livekit_server_sdk::proto::{self, sip_dispatch_rule};
 use livekit_server_sdk::sip::SipStatus;
 
@@ -62,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_sip_participant(proto::CreateSipParticipantRequest {
             wait_until_answered: true,
             ..proto::CreateSipParticipantRequest::new(
-                outbound.sip_trunk_id,
+                &outbound.sip_trunk_id,
                 "+15105550199",
                 "support",
                 "caller",
@@ -73,8 +77,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(participant) => println!("connected {}", participant.participant_identity),
         Err(error) => match SipStatus::from_error(&error) {
             Some(status) => println!("call failed: SIP {} {}", status.code, status.reason),
+            // No SIP service took the call (none is connected to the server's Redis).
+            None if error.twirp_code() == Some(TwirpCode::Unavailable) => {
+                println!("no SIP service placed the call: {error}");
+            }
             None => return Err(error.into()),
         },
     }
+
+    sip.delete_sip_dispatch_rule(&rule.sip_dispatch_rule_id)
+        .await?;
+    for trunk in [&inbound.sip_trunk_id, &outbound.sip_trunk_id] {
+        sip.delete_sip_trunk(trunk).await?;
+    }
+    println!(
+        "deleted {}, {} and {}",
+        rule.sip_dispatch_rule_id, inbound.sip_trunk_id, outbound.sip_trunk_id
+    );
     Ok(())
 }
