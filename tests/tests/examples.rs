@@ -43,6 +43,7 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 const EXAMPLES: &[&str] = &[
     "agent_dispatch",
     "axum_backend",
+    "blocking",
     "egress",
     "ingress",
     "rooms",
@@ -231,6 +232,43 @@ async fn rooms_mutes_tells_and_removes_the_participants_of_its_room_then_deletes
         "alice did not see her track muted: {muted:?}"
     );
     let left = rooms_named(&rooms, &room).await;
+    assert!(left.is_empty(), "the room is still there: {left:?}");
+}
+
+/// The blocking example, from a process with no async runtime: its room made, listed from four
+/// threads at once, the outbound trunks listed through the iterator (one made here, so there
+/// is at least one), the room deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_creates_lists_from_threads_iterates_and_deletes() {
+    let env = TestEnv::from_env();
+    let client = support::client(&env);
+    let room = unique_name("example-blocking");
+    let sip = SipClient::from_client(client.clone());
+    let trunk = sip
+        .create_sip_outbound_trunk(proto::CreateSipOutboundTrunkRequest {
+            trunk: Some(proto::SipOutboundTrunkInfo {
+                name: room.clone(),
+                address: "sip.example.invalid".into(),
+                numbers: vec!["+15105550199".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    let run = Example::start(&env, "blocking", &[&room]).finish();
+    sip.delete_sip_trunk(proto::DeleteSipTrunkRequest {
+        sip_trunk_id: trunk.sip_trunk_id.clone(),
+    })
+    .await
+    .unwrap();
+    let sid = run.after(&format!("created {room} ("));
+    assert!(sid.starts_with("RM_"), "{run}");
+    run.line("4 threads listed [0, 0, 0, 0] participant(s)");
+    run.line(&format!("outbound trunk {} ({room})", trunk.sip_trunk_id));
+    let count: usize = run.number_before(" outbound trunk(s)");
+    assert!(count >= 1, "{run}");
+    run.line(&format!("deleted {room}"));
+    let left = rooms_named(&RoomClient::from_client(client), &room).await;
     assert!(left.is_empty(), "the room is still there: {left:?}");
 }
 
