@@ -22,6 +22,8 @@ use std::task::{Context, Poll, Waker};
 use testcontainers::runners::SyncRunner as _;
 use testcontainers::{Container, ContainerRequest};
 
+use crate::owned::StartGuard;
+use crate::server::PORT_ATTEMPTS;
 use crate::{Error, ErrorKind, LiveKitServer, Redis};
 
 /// A running LiveKit server, driven synchronously. Dropping it removes the container.
@@ -39,13 +41,19 @@ impl LiveKitContainer {
     ///
     /// As [`LiveKitServer::start`].
     pub fn start(server: LiveKitServer) -> Result<LiveKitContainer, Error> {
-        server.check_network()?;
+        let mut server = server;
+        for _ in 1..PORT_ATTEMPTS {
+            match LiveKitContainer::start_request(server.clone().into_request()) {
+                Err(error) => server = server.on_fresh_ports(&error).ok_or(error)?,
+                started => return started,
+            }
+        }
         LiveKitContainer::start_request(server.into_request())
     }
 
     /// Starts a request made from [`LiveKitServer::into_request`] (with your own
     /// [`ImageExt`](testcontainers::ImageExt) options) and returns once the server has bound
-    /// its ports.
+    /// its ports; on the request's ports only (no new ports when one is taken).
     ///
     /// # Errors
     ///
@@ -53,7 +61,8 @@ impl LiveKitContainer {
     pub fn start_request(
         request: ContainerRequest<LiveKitServer>,
     ) -> Result<LiveKitContainer, Error> {
-        let container = off_runtime(move || request.start())
+        request.image().check()?;
+        let container = start_removing_on_failure(request)
             .map_err(|error| Error::container("cannot start the LiveKit server", error))?;
         LiveKitContainer::from_container(container)
     }
@@ -228,8 +237,12 @@ impl RedisContainer {
     ///
     /// As [`Redis::start`], and [`ErrorKind::Config`] when `redis` is not on the host network.
     pub fn start(redis: Redis) -> Result<RedisContainer, Error> {
-        if redis.host_port().is_none() {
-            return Err(host_network_only());
+        let mut redis = redis;
+        for _ in 1..PORT_ATTEMPTS {
+            match RedisContainer::start_request(redis.clone().into_request()) {
+                Err(error) => redis = redis.on_fresh_port(&error).ok_or(error)?,
+                started => return started,
+            }
         }
         RedisContainer::start_request(redis.into_request())
     }
@@ -243,7 +256,7 @@ impl RedisContainer {
         if request.image().host_port().is_none() {
             return Err(host_network_only());
         }
-        let container = off_runtime(move || request.start())
+        let container = start_removing_on_failure(request)
             .map_err(|error| Error::container("cannot start Redis", error))?;
         RedisContainer::from_container(container)
     }
@@ -296,6 +309,20 @@ impl Drop for RedisContainer {
             off_runtime(move || drop(container));
         }
     }
+}
+
+/// Starts `request` (off any runtime); when the start fails, removes what it created.
+fn start_removing_on_failure<I: testcontainers::Image>(
+    request: ContainerRequest<I>,
+) -> testcontainers::core::error::Result<Container<I>> {
+    let guard = StartGuard::new(None);
+    let request = guard.label(request);
+    let started = off_runtime(move || request.start());
+    match started {
+        Ok(_) => guard.disarm(),
+        Err(_) => guard.failed_blocking(),
+    }
+    started
 }
 
 /// Runs `operation` on a thread of its own, where no async runtime is entered, and waits for

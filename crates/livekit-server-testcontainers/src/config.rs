@@ -97,6 +97,32 @@ pub(crate) fn render(settings: &Settings<'_>) -> String {
     yaml
 }
 
+/// A logging level in the extra YAML (`logging:` `level:`, or the older `log_level:`) that
+/// hides the server's `info` lines: `warn` and above (zap's names, in any case).
+pub(crate) fn quiet_level(extra: &str) -> Option<String> {
+    let mut in_logging = false;
+    for line in extra.lines() {
+        let indented = line.starts_with([' ', '\t']);
+        if !indented && !line.trim().is_empty() && !line.starts_with('#') {
+            in_logging = line.starts_with("logging:");
+        }
+        let key_value = match line.strip_prefix("logging:") {
+            // Flow style: `logging: { level: warn }`.
+            Some(inline) => inline.split_once("level:").map(|(_, value)| value),
+            None if in_logging && indented => line.trim_start().strip_prefix("level:"),
+            None => line.strip_prefix("log_level:"),
+        };
+        let Some(value) = key_value else { continue };
+        let value = value.split(" #").next().unwrap_or(value);
+        let value = value.trim_matches(|c: char| c.is_whitespace() || "\"'{},".contains(c));
+        let lower = value.to_ascii_lowercase();
+        if ["warn", "warning", "error", "dpanic", "panic", "fatal"].contains(&lower.as_str()) {
+            return Some(value.to_owned());
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +185,27 @@ mod tests {
         assert!(!yaml.contains("redis:"), "{yaml}");
         assert!(!yaml.contains("node_ip"), "{yaml}");
         assert_eq!(yaml.matches("logging:").count(), 1, "{yaml}");
+    }
+
+    #[test]
+    fn a_logging_level_that_hides_the_ready_line_is_found() {
+        for yaml in [
+            "logging:\n  level: warn\n",
+            "room:\n  auto_create: true\nlogging:\n  pion_level: debug\n  level: \"ERROR\" # x\n",
+            "logging: { level: error }\n",
+            "log_level: fatal\n",
+        ] {
+            assert!(quiet_level(yaml).is_some(), "{yaml}");
+        }
+        for yaml in [
+            "",
+            "logging:\n  level: debug\n",
+            "logging:\n  level: info\n  pion_level: warn\n",
+            "logging:\n  component_levels:\n    rtc: warn\n",
+            // `level` under another key.
+            "logging:\n  level: info\nother:\n  level: warn\n",
+        ] {
+            assert_eq!(quiet_level(yaml), None, "{yaml}");
+        }
     }
 }

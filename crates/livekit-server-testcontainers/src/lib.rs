@@ -21,22 +21,41 @@
 //! [`LiveKitContainer`] gives the URL and credentials, and, with the `sdk` feature, a ready
 //! `LiveKitApi`.
 //!
+//! Options that cannot work are refused before anything starts ([`ErrorKind::Config`]). A
+//! start that does not complete (it failed, or its future was dropped) removes the container
+//! it made. A server that exits before it is ready fails the start with the last lines it
+//! wrote that say why; each [`ErrorKind`] says what to do (skip a test on
+//! [`ErrorKind::Engine`], say).
+//!
 //! The configuration reaches the server through its `LIVEKIT_CONFIG` variable, so any image
 //! whose entry point is the `livekit-server` binary works.
 //!
 //! It never depends on an HTTP stack of its own: the Docker engine is driven by
 //! `testcontainers` (bollard, over the engine's socket).
 //!
+//! # Leftovers
+//!
+//! A handle that is never dropped leaves its container: one kept in a `static` (Rust drops no
+//! `static`), one of a process that was killed. Every container carries [`PROCESS_LABEL`],
+//! naming the process, so that those of processes that are gone can be removed without
+//! touching those of runs still going (the crate's README has the command). Names are global
+//! to the engine: a network or container name used by two processes at once collides (a
+//! network name is then ambiguous), so make names unique per process.
+//!
 //! # Features
 //!
 //! - `sdk`: `LiveKitContainer::api`, a `livekit_server_sdk::LiveKitApi` for the server.
 //! - `blocking`: the `blocking` module, for tests without an async runtime.
-//! - `watchdog`: containers are also removed when the process gets SIGINT/SIGTERM/SIGQUIT.
+//! - `watchdog`: containers are also removed when the process gets SIGINT/SIGTERM/SIGQUIT
+//!   (testcontainers' watchdog; its thread panics when a container it knows of was already
+//!   removed, by `docker rm` or by the clean-up of a start that did not complete, and then
+//!   those signals no longer end the process).
 //! - `docker-tls`: reach a Docker engine over TLS (`DOCKER_HOST=tcp://…`, `DOCKER_TLS_VERIFY`).
 //!
 //! None is on by default.
 
 mod config;
+mod error;
 mod owned;
 mod redis;
 mod server;
@@ -44,8 +63,8 @@ mod server;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 
-use std::fmt;
-
+pub use error::{Error, ErrorKind};
+pub use owned::process_label_value;
 pub use redis::{Redis, RedisContainer};
 pub use server::{LiveKitContainer, LiveKitServer, Ports};
 pub use testcontainers;
@@ -69,84 +88,12 @@ pub const REDIS_IMAGE: &str = "redis";
 /// The default Redis image tag.
 pub const REDIS_TAG: &str = "7.0";
 
-/// The label every container started by this crate carries (its value: the crate version), so
-/// that leftovers of a killed test process can be found and removed.
+/// The label every container started by this crate carries (its value: the crate version).
 pub const LABEL: &str = "io.github.livekit-server-rs.testcontainers";
 
-/// Why a container could not be started or used.
-#[derive(Debug)]
-pub struct Error {
-    kind: ErrorKind,
-    message: String,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-/// What went wrong, for [`Error::kind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The options are inconsistent (say, a Redis on another network than the server).
-    Config,
-    /// No free local port could be found for the host network.
-    Ports,
-    /// The Docker engine refused or failed (not reachable, image missing, container exited
-    /// before it was ready, ...).
-    Container,
-    /// The SDK client could not be built (`sdk` feature).
-    Client,
-}
-
-impl Error {
-    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    pub(crate) fn with_source(
-        mut self,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Error {
-        self.source = Some(Box::new(source));
-        self
-    }
-
-    /// An error of testcontainers, with a hint that fits it: a container that started and was
-    /// not ready (the server refused its configuration, or exited: its output is in the
-    /// source), or anything else (the engine or the image).
-    pub(crate) fn container(what: &str, source: testcontainers::TestcontainersError) -> Error {
-        let hint = match source {
-            testcontainers::TestcontainersError::WaitContainer(_) => {
-                "the container started but did not become ready: it exited or never logged its \
-                 ready line (a configuration it refused, a port in use; its output follows)"
-            }
-            _ => {
-                "is a Docker engine running and reachable through DOCKER_HOST or \
-                 /var/run/docker.sock, and is the image there or pullable?"
-            }
-        };
-        Error::new(ErrorKind::Container, format!("{what} ({hint})")).with_source(source)
-    }
-
-    /// What went wrong.
-    #[must_use]
-    pub fn kind(&self) -> ErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|source| source as &(dyn std::error::Error + 'static))
-    }
-}
+/// The label naming the process that started a container, so that the leftovers of a process
+/// that is gone (killed before it could drop its handles) can be removed without touching
+/// those of processes still running. Its value is [`process_label_value`]: `<pid>-<start>`
+/// on Linux, where `<start>` is the process's start time (field 22 of `/proc/<pid>/stat`), so
+/// that a reused pid does not pass for the process; the pid alone elsewhere.
+pub const PROCESS_LABEL: &str = "io.github.livekit-server-rs.testcontainers.process";

@@ -6,17 +6,21 @@ use testcontainers::core::{ContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner as _;
 use testcontainers::{ContainerAsync, ContainerRequest, Image, ImageExt as _};
 
-use crate::owned::Owned;
-use crate::{Error, LABEL, REDIS_IMAGE, REDIS_TAG};
+use crate::owned::{self, Owned, StartGuard};
+use crate::server::PORT_ATTEMPTS;
+use crate::{Error, ErrorKind, REDIS_IMAGE, REDIS_TAG};
 
 const PORT: u16 = 6379;
 
-/// A Redis image ([`REDIS_IMAGE`]:[`REDIS_TAG`] by default), without persistence.
+/// A Redis image ([`REDIS_IMAGE`]:[`REDIS_TAG`] by default), without persistence, with 256
+/// databases (one for every [`LiveKitServer::with_redis_db`](crate::LiveKitServer::with_redis_db)).
 #[derive(Debug, Clone)]
 pub struct Redis {
     image: String,
     tag: String,
     host_port: Option<u16>,
+    /// Whether `host_port` was picked free (another may replace it).
+    port_picked: bool,
     network: Option<String>,
     name: Option<String>,
     cmd: Vec<String>,
@@ -28,6 +32,7 @@ impl Default for Redis {
             image: REDIS_IMAGE.to_owned(),
             tag: REDIS_TAG.to_owned(),
             host_port: None,
+            port_picked: false,
             network: None,
             name: None,
             cmd: Vec::new(),
@@ -54,6 +59,8 @@ impl Redis {
             "",
             "--appendonly",
             "no",
+            "--databases",
+            "256",
         ]
         .map(str::to_owned)
         .to_vec();
@@ -72,24 +79,30 @@ impl Redis {
     #[must_use]
     pub fn with_host_network(mut self, port: u16) -> Self {
         self.host_port = Some(port);
+        self.port_picked = false;
         self.network = None;
         self.rendered()
     }
 
     /// On the host's network, on a port that is free now (chosen as
-    /// [`Ports::free`](crate::Ports::free) chooses them).
+    /// [`Ports::free`](crate::Ports::free) chooses them). When another process takes it before
+    /// Redis binds it, [`start`](Self::start) starts again on another free port (up to 3
+    /// times): read the address from the running Redis.
     ///
     /// # Errors
     ///
-    /// When no loopback port can be bound.
+    /// When no port can be bound.
     pub fn with_host_network_on_a_free_port(self) -> Result<Self, Error> {
         let port = crate::server::free_port(&mut Vec::new())?;
-        Ok(self.with_host_network(port))
+        let mut redis = self.with_host_network(port);
+        redis.port_picked = true;
+        Ok(redis)
     }
 
     /// On a user-defined Docker network, under the container name `name`: a
     /// [`LiveKitServer::with_redis`](crate::LiveKitServer::with_redis) joins that network and
-    /// reaches it as `name:6379`.
+    /// reaches it as `name:6379`. Both names are global to the engine: make them unique to the
+    /// process (see [`LiveKitServer::with_network`](crate::LiveKitServer::with_network)).
     #[must_use]
     pub fn with_network(mut self, network: impl Into<String>, name: impl Into<String>) -> Self {
         self.network = Some(network.into());
@@ -104,14 +117,15 @@ impl Redis {
         self.host_port
     }
 
-    /// The container request (with the network, the name and the [`LABEL`]).
+    /// The container request (with the network, the name, the [`LABEL`](crate::LABEL) and
+    /// [`PROCESS_LABEL`](crate::PROCESS_LABEL)), to start with [`RedisContainer::start_request`].
     pub fn into_request(self) -> ContainerRequest<Redis> {
         let network = match (self.host_port, &self.network) {
             (Some(_), _) => Some("host".to_owned()),
             (None, network) => network.clone(),
         };
         let name = self.name.clone();
-        let mut request = self.with_label(LABEL, env!("CARGO_PKG_VERSION"));
+        let mut request = owned::labelled(self);
         if let Some(network) = network {
             request = request.with_network(network);
         }
@@ -121,18 +135,30 @@ impl Redis {
         request
     }
 
-    /// Starts Redis and returns once it accepts connections.
+    /// Starts Redis and returns once it accepts connections; a start that does not complete
+    /// removes its container, as [`LiveKitServer::start`](crate::LiveKitServer::start) does.
     ///
     /// # Errors
     ///
     /// As [`LiveKitServer::start`](crate::LiveKitServer::start).
     pub async fn start(self) -> Result<RedisContainer, Error> {
-        let container = self
-            .into_request()
-            .start()
-            .await
-            .map_err(|error| Error::container("cannot start Redis", error))?;
-        RedisContainer::from_container(container).await
+        let mut redis = self;
+        for _ in 1..PORT_ATTEMPTS {
+            match RedisContainer::start_request(redis.clone().into_request()).await {
+                Err(error) => redis = redis.on_fresh_port(&error).ok_or(error)?,
+                started => return started,
+            }
+        }
+        RedisContainer::start_request(redis.into_request()).await
+    }
+
+    /// After a start that found its port taken: this Redis on another free port, when its
+    /// port was picked free.
+    pub(crate) fn on_fresh_port(&self, error: &Error) -> Option<Redis> {
+        if error.kind() != ErrorKind::Ports || !self.port_picked {
+            return None;
+        }
+        self.clone().with_host_network_on_a_free_port().ok()
     }
 }
 
@@ -170,6 +196,26 @@ pub struct RedisContainer {
 }
 
 impl RedisContainer {
+    /// Starts a request made from [`Redis::into_request`] as [`Redis::start`] does, but on the
+    /// request's port only.
+    ///
+    /// # Errors
+    ///
+    /// As [`Redis::start`].
+    pub async fn start_request(request: ContainerRequest<Redis>) -> Result<RedisContainer, Error> {
+        let guard = StartGuard::connect("cannot start Redis").await?;
+        match guard.label(request).start().await {
+            Ok(container) => {
+                guard.disarm();
+                RedisContainer::from_container(container).await
+            }
+            Err(error) => {
+                guard.failed().await;
+                Err(Error::container("cannot start Redis", error))
+            }
+        }
+    }
+
     /// Wraps a container started from [`Redis::into_request`].
     ///
     /// # Errors
@@ -202,14 +248,20 @@ impl RedisContainer {
         &self.address
     }
 
-    /// `host:port` for a container: the host network's address, or the container's name on its
-    /// network.
+    /// `host:port` for a container: on the host network, the address on the host; on a
+    /// user-defined network, the container's name there; otherwise (published on a host
+    /// port) `host.docker.internal:<port>`, which [`LiveKitServer`](crate::LiveKitServer) maps
+    /// to the engine's host.
     #[must_use]
     pub fn address_for_containers(&self) -> String {
         let image = self.container.get().image();
         match (&image.name, image.host_port) {
+            (_, Some(_)) => self.address.clone(),
             (Some(name), None) => format!("{name}:{PORT}"),
-            _ => self.address.clone(),
+            (None, None) => {
+                let port = self.address.rsplit_once(':').map_or("", |(_, port)| port);
+                format!("host.docker.internal:{port}")
+            }
         }
     }
 

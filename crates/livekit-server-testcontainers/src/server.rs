@@ -1,19 +1,21 @@
 //! [`LiveKitServer`]: the image and its options; [`LiveKitContainer`]: a running server.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::fmt;
-use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+use std::io::ErrorKind as IoErrorKind;
+use std::net::{Ipv4Addr, Ipv6Addr, TcpListener, UdpSocket};
+use std::sync::Mutex;
 
 use testcontainers::core::{ContainerPort, Host, WaitFor};
 use testcontainers::runners::AsyncRunner as _;
 use testcontainers::{ContainerAsync, ContainerRequest, Image, ImageExt as _};
 
 use crate::config::{self, Settings};
-use crate::owned::Owned;
+use crate::owned::{self, Owned, StartGuard};
 use crate::redis::RedisContainer;
 use crate::{
-    DEV_API_KEY, DEV_API_SECRET, Error, ErrorKind, LABEL, LIVEKIT_SERVER_IMAGE,
-    LIVEKIT_SERVER_VERSION,
+    DEV_API_KEY, DEV_API_SECRET, Error, ErrorKind, LIVEKIT_SERVER_IMAGE, LIVEKIT_SERVER_VERSION,
 };
 
 /// The ports of a server inside its container (the image's defaults), used on a bridge
@@ -25,6 +27,13 @@ const RTC_UDP_PORT: u16 = 7882;
 /// What the server logs once its HTTP and RTC listeners are bound (`pkg/service/server.go`):
 /// connections made from then on are queued and served.
 const READY_LINE: &str = "starting LiveKit server";
+
+/// How many times a start on ports from [`Ports::free`] is made in all when a port is taken.
+pub(crate) const PORT_ATTEMPTS: usize = 4;
+
+/// The ports this process picked free lately (the latest 3,000): none is picked again while
+/// it is here, and a start on three of them may pick others.
+static PICKED: Mutex<VecDeque<u16>> = Mutex::new(VecDeque::new());
 
 /// The host ports of a server on the host network: HTTP (API and signalling), RTC over TCP,
 /// and RTC over UDP.
@@ -39,9 +48,11 @@ pub struct Ports {
 }
 
 impl Ports {
-    /// Three distinct loopback ports that are free now (each for both TCP and UDP). Another
-    /// process can still take one before the server binds it; the start then fails with the
-    /// server's bind error.
+    /// Three distinct ports that are free now, for TCP and UDP, on every interface (the
+    /// server binds its RTC TCP port on every interface), and that this process has not
+    /// picked lately (two tests of one process do not get the same). Another process can
+    /// still take one before the server binds it: [`LiveKitServer::start`] then starts it
+    /// again on other free ports (see [`LiveKitServer::with_host_network`]).
     ///
     /// On Linux they are drawn from below the kernel's ephemeral range
     /// (`net.ipv4.ip_local_port_range`), which outgoing connections take their source ports
@@ -60,43 +71,83 @@ impl Ports {
             rtc_udp: free_port(&mut held)?,
         })
     }
+
+    /// Whether [`Ports::free`] picked these.
+    fn picked(self) -> bool {
+        PICKED.lock().is_ok_and(|picked| {
+            [self.http, self.rtc_tcp, self.rtc_udp]
+                .iter()
+                .all(|port| picked.contains(port))
+        })
+    }
 }
 
-/// A loopback port free now for both TCP and UDP (below the ephemeral range where the system
-/// says what that is), kept bound in `held` so that the next call picks another.
+/// A port free now for TCP and UDP on every interface (below the ephemeral range where the
+/// system says what that is) and not picked lately by this process, kept bound in `held` so
+/// that the next call picks another.
 pub(crate) fn free_port(held: &mut Vec<(TcpListener, UdpSocket)>) -> Result<u16, Error> {
     let range = below_ephemeral_range();
+    let mut picked = PICKED
+        .lock()
+        .map_err(|_| Error::new(ErrorKind::Ports, "a thread picking ports panicked"))?;
     for _ in 0..20 {
         let port = range.clone().map_or(0, random_port);
-        let tcp = match TcpListener::bind((Ipv4Addr::LOCALHOST, port)) {
-            Ok(tcp) => tcp,
-            Err(_) if port != 0 => continue,
-            Err(error) => {
-                return Err(
-                    Error::new(ErrorKind::Ports, "cannot bind a loopback port").with_source(error)
-                );
+        if port != 0 && picked.contains(&port) {
+            continue;
+        }
+        match hold(port) {
+            Ok((tcp, udp)) => {
+                let port = tcp.local_addr().map_or(port, |address| address.port());
+                held.push((tcp, udp));
+                if picked.len() >= 3000 {
+                    picked.pop_front();
+                }
+                picked.push_back(port);
+                return Ok(port);
             }
-        };
-        let port = tcp
-            .local_addr()
-            .map_err(|error| Error::new(ErrorKind::Ports, "no local address").with_source(error))?
-            .port();
-        if let Ok(udp) = UdpSocket::bind((Ipv4Addr::LOCALHOST, port)) {
-            held.push((tcp, udp));
-            return Ok(port);
+            Err(_) if port != 0 => {}
+            Err(error) => {
+                return Err(Error::new(ErrorKind::Ports, "cannot bind a port").with_source(error));
+            }
         }
     }
     Err(Error::new(
         ErrorKind::Ports,
-        "found no loopback port free for both TCP and UDP",
+        "found no port free for both TCP and UDP",
     ))
 }
 
-/// Whether `host:port` names this host's loopback (`127.x.x.x`, `localhost`, `[::1]`): a
+/// `port` (0: one the system picks) bound for TCP and UDP on every interface, where the server
+/// binds it: `[::]`, which also takes it on IPv4 (the system's default `bindv6only = 0`), as
+/// the server's RTC TCP listener does; `0.0.0.0` where the host has no IPv6.
+fn hold(port: u16) -> std::io::Result<(TcpListener, UdpSocket)> {
+    let tcp = match TcpListener::bind((Ipv6Addr::UNSPECIFIED, port)) {
+        Err(error) if error.kind() != IoErrorKind::AddrInUse => {
+            TcpListener::bind((Ipv4Addr::UNSPECIFIED, port))?
+        }
+        tcp => tcp?,
+    };
+    let udp = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, tcp.local_addr()?.port()))?;
+    Ok((tcp, udp))
+}
+
+/// Whether `host[:port]` names this host's loopback (`127.x.x.x`, `localhost`, `[::1]`): a
 /// container on a bridge network reaches its own there, not the host's.
 fn on_loopback(address: &str) -> bool {
-    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    let host = match address.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => address,
+    };
     host.starts_with("127.") || host.eq_ignore_ascii_case("localhost") || host == "[::1]"
+}
+
+/// The `host[:port]` of a URL.
+fn url_authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
 }
 
 /// The 10,000 ports below the ephemeral range, where the system says what that range is
@@ -208,7 +259,8 @@ impl LiveKitServer {
         self
     }
 
-    /// The one API key and secret the server accepts (replacing the development pair).
+    /// The one API key and secret the server accepts (replacing the development pair). Both
+    /// must not be empty: the start refuses them otherwise ([`ErrorKind::Config`]).
     #[must_use]
     pub fn with_keys(mut self, api_key: impl Into<String>, api_secret: impl Into<String>) -> Self {
         self.keys = vec![(api_key.into(), api_secret.into())];
@@ -218,7 +270,9 @@ impl LiveKitServer {
     /// A URL the server posts its webhooks to, signed with the API key. It must be reachable
     /// from inside the container: on the host network `http://127.0.0.1:PORT/...`; on a bridge
     /// network `http://host.docker.internal:PORT/...` (mapped to the host's gateway address,
-    /// so the receiver must listen on that interface, e.g. `0.0.0.0`).
+    /// so the receiver must listen on that interface, e.g. `0.0.0.0`). A loopback URL
+    /// (`127.x`, `localhost`, `[::1]`) for a server on a bridge network, which would reach the
+    /// container itself, is refused at the start ([`ErrorKind::Config`]).
     #[must_use]
     pub fn with_webhook_url(mut self, url: impl Into<String>) -> Self {
         self.webhook_urls.push(url.into());
@@ -234,14 +288,19 @@ impl LiveKitServer {
     }
 
     /// The Redis database the server uses (default 0): servers on one Redis form one cluster
-    /// per database, so that several clusters can share one Redis.
+    /// per database, so that several clusters can share one Redis. A [`Redis`](crate::Redis)
+    /// container has 256 databases, one for every `db`; another Redis has as many as its
+    /// `databases` setting says (16 by default), and the server exits on a `db` beyond them,
+    /// which fails the start with its error (`ERR DB index is out of range`). This crate does
+    /// not refuse such a `db` itself: it cannot know that setting.
     #[must_use]
     pub fn with_redis_db(mut self, db: u8) -> Self {
         self.redis_db = db;
         self.rendered()
     }
 
-    /// A [`Redis`](crate::Redis) container: its address as the server sees it, and its network.
+    /// A [`Redis`](crate::Redis) container: its address as the server sees it
+    /// ([`RedisContainer::address_for_containers`]), and its network.
     #[must_use]
     pub fn with_redis(mut self, redis: &RedisContainer) -> Self {
         self.redis = Some(redis.address_for_containers());
@@ -252,20 +311,36 @@ impl LiveKitServer {
     }
 
     /// YAML appended to the configuration, for every other server option (`room:`,
-    /// `logging:`, `turn:`, ...). It must not repeat a top-level key that the options above
-    /// write (`port`, `bind_addresses`, `rtc`, `keys`, `webhook`, `redis`): the server refuses
-    /// a repeated key, as it refuses unknown keys, so either fails the start. A `logging:` block
-    /// must keep `level` at `info` or `debug`: the start waits for the server's `info` line
-    /// `starting LiveKit server`, and at `warn` it would time out.
+    /// `logging:`, `turn:`, ...); each call appends to what earlier calls gave. It must not
+    /// repeat a top-level key, one of an earlier call or one the options above write (`port`,
+    /// `bind_addresses`, `rtc`, `keys`, `webhook`, `redis`): the server refuses a repeated
+    /// key, as it refuses unknown keys, so either fails the start (with the server's error). A
+    /// logging level must stay `info` or `debug` (`logging:` `level:`, or `log_level:`): the
+    /// start waits for the server's `info` line `starting LiveKit server`, so a quieter level
+    /// is refused at the start ([`ErrorKind::Config`]).
     #[must_use]
     pub fn with_config_yaml(mut self, yaml: impl Into<String>) -> Self {
-        self.extra_config = yaml.into();
+        let yaml = yaml.into();
+        if !self.extra_config.is_empty() && !self.extra_config.ends_with('\n') {
+            self.extra_config.push('\n');
+        }
+        self.extra_config.push_str(&yaml);
         self.rendered()
     }
 
-    /// Runs the container on the host's network, the server listening on `ports` of
-    /// `127.0.0.1` and announcing `127.0.0.1` as its media address: what WebRTC clients on this
-    /// host (a browser, a client SDK) need. See [`Ports::free`].
+    /// Runs the container on the host's network, announcing `127.0.0.1` as its media
+    /// address: what WebRTC clients on this host (a browser, a client SDK) need. The server
+    /// listens on `ports`: HTTP and RTC over UDP on `127.0.0.1`, RTC over TCP on every
+    /// interface (livekit-server binds that port without an address, and no option of its
+    /// configuration changes it), so the RTC TCP port must be free on every interface and is
+    /// reachable from other hosts.
+    ///
+    /// When `ports` come from [`Ports::free`] and the server finds one taken as it starts (by
+    /// another process, between the choice and the start), [`start`](Self::start) picks
+    /// other free ports and starts again, up to 3 times: read the ports from the running
+    /// server ([`LiveKitContainer::host_ports`], [`LiveKitContainer::url`]), not from the value
+    /// given here. Ports chosen otherwise are kept, and a taken one fails the start with
+    /// [`ErrorKind::Ports`].
     #[must_use]
     pub fn with_host_network(mut self, ports: Ports) -> Self {
         self.host_ports = Some(ports);
@@ -273,8 +348,13 @@ impl LiveKitServer {
         self.rendered()
     }
 
-    /// Runs the container on a user-defined Docker network (created if missing), so that it
-    /// reaches other containers there by name (see [`Redis::with_network`](crate::Redis)).
+    /// Runs the container on a user-defined Docker network (created if missing, removed with
+    /// the last container of this process on it), so that it reaches other containers there by
+    /// name (see [`Redis::with_network`](crate::Redis)). The network belongs to one process:
+    /// names are global to the engine, and two processes starting on one name at once can
+    /// each create it (the engine allows two networks of one name), after which the engine
+    /// refuses the name as ambiguous; one process can also remove it under the other. Put the
+    /// process id in the name.
     #[must_use]
     pub fn with_network(mut self, network: impl Into<String>) -> Self {
         self.network = Some(network.into());
@@ -306,16 +386,32 @@ impl LiveKitServer {
         self.host_ports
     }
 
-    /// Whether the server can reach its Redis from the network it runs on: a server on the
-    /// host network cannot also join Redis's Docker network (it would be dropped), and a
-    /// server on a bridge network cannot reach a Redis at the host's loopback (one on the host
-    /// network, or one published on `localhost`).
-    /// Put both on the host network, or both on one user-defined network.
+    /// Whether the server can reach its Redis and its webhook receivers from the network it
+    /// runs on: a server on the host network cannot also join Redis's Docker network (it would
+    /// be dropped), and a server on a bridge network cannot reach a Redis or a webhook receiver
+    /// at the host's loopback (`127.x`, `localhost`, `[::1]`: that is the container's own).
+    /// Put both on the host network, or both on one user-defined network; a receiver on the
+    /// host is `host.docker.internal` from a bridge network.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Config`] naming the combination.
     pub fn check_network(&self) -> Result<(), Error> {
+        if self.host_ports.is_none()
+            && let Some(url) = self
+                .webhook_urls
+                .iter()
+                .find(|url| on_loopback(url_authority(url)))
+        {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "a server on a bridge network cannot post webhooks to {url}, its own \
+                     loopback: use http://host.docker.internal:PORT/... (the receiver listening \
+                     on 0.0.0.0) or the host network (`with_host_network`)"
+                ),
+            ));
+        }
         match (&self.host_ports, &self.network, &self.redis) {
             (Some(_), Some(network), _) => Err(Error::new(
                 ErrorKind::Config,
@@ -336,43 +432,88 @@ impl LiveKitServer {
         }
     }
 
-    /// The container request: this image with its network, the [`LABEL`], and on a bridge
-    /// network `host.docker.internal` mapped to the host. Add your own
-    /// [`ImageExt`](testcontainers::ImageExt) options (a log consumer, labels, a name), start
-    /// it, and wrap it with [`LiveKitContainer::from_container`].
+    /// Everything [`start`](Self::start) checks before it starts anything:
+    /// [`check_network`](Self::check_network), a non-empty API key and secret, and a logging
+    /// level that lets the server log its ready line (see
+    /// [`with_config_yaml`](Self::with_config_yaml)).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] saying what is wrong.
+    pub fn check(&self) -> Result<(), Error> {
+        self.check_network()?;
+        if self
+            .keys
+            .iter()
+            .any(|(key, secret)| key.is_empty() || secret.is_empty())
+        {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "the API key and secret must not be empty (the server would accept tokens \
+                 signed with an empty secret)",
+            ));
+        }
+        match config::quiet_level(&self.extra_config) {
+            Some(level) => Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "the logging level `{level}` hides the `info` line the start waits for \
+                     (`starting LiveKit server`): use `info` or `debug`"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The container request: this image with its network, the [`LABEL`](crate::LABEL) and
+    /// [`PROCESS_LABEL`](crate::PROCESS_LABEL), and `host.docker.internal` mapped to the host.
+    /// Add your own [`ImageExt`](testcontainers::ImageExt) options (a log consumer, labels, a
+    /// name) and start it with [`LiveKitContainer::start_request`].
     pub fn into_request(self) -> ContainerRequest<LiveKitServer> {
         let network = if self.host_ports.is_some() {
             Some("host".to_owned())
         } else {
             self.network.clone()
         };
-        let host_network = self.host_ports.is_some();
-        let mut request = self.with_label(LABEL, env!("CARGO_PKG_VERSION"));
-        if !host_network {
-            request = request.with_host("host.docker.internal", Host::HostGateway);
-        }
+        let request = owned::labelled(self).with_host("host.docker.internal", Host::HostGateway);
         match network {
             Some(network) => request.with_network(network),
             None => request,
         }
     }
 
-    /// Starts the server and returns once it has bound its ports.
+    /// Starts the server and returns once it has bound its ports. A start that does not
+    /// complete, because it failed or because its future was dropped (a timeout around it),
+    /// removes the container it made (not a user-defined network it made); a dropped one
+    /// blocks for about a second meanwhile, as the engine may still be creating it. On ports from [`Ports::free`], a port found taken
+    /// makes it start again on others (see [`with_host_network`](Self::with_host_network)).
     ///
     /// # Errors
     ///
-    /// When the Docker engine cannot be reached, the image is missing and cannot be pulled, or
-    /// the server exits before it is ready (a bad configuration: the error has its output);
-    /// [`ErrorKind::Config`] before anything starts when the server could not reach its Redis
-    /// (see [`check_network`](Self::check_network)).
+    /// [`ErrorKind::Config`] before anything starts when an option is wrong (see
+    /// [`check`](Self::check)); [`ErrorKind::Engine`] when no Docker engine answers;
+    /// [`ErrorKind::Image`] when the image is missing and cannot be pulled;
+    /// [`ErrorKind::Ports`] when a port is taken (and could not be replaced);
+    /// [`ErrorKind::Container`] when the engine refuses the container, or the server exits
+    /// before it is ready (the message has the last lines it wrote) or is not ready in time.
     pub async fn start(self) -> Result<LiveKitContainer, Error> {
-        self.check_network()?;
-        let container = self
-            .into_request()
-            .start()
-            .await
-            .map_err(|error| Error::container("cannot start the LiveKit server", error))?;
-        LiveKitContainer::from_container(container).await
+        let mut server = self;
+        for _ in 1..PORT_ATTEMPTS {
+            match LiveKitContainer::start_request(server.clone().into_request()).await {
+                Err(error) => server = server.on_fresh_ports(&error).ok_or(error)?,
+                started => return started,
+            }
+        }
+        LiveKitContainer::start_request(server.into_request()).await
+    }
+
+    /// After a start that found a port taken: this server on other free ports, when its
+    /// ports came from [`Ports::free`].
+    pub(crate) fn on_fresh_ports(&self, error: &Error) -> Option<LiveKitServer> {
+        if error.kind() != ErrorKind::Ports || !self.host_ports.is_some_and(Ports::picked) {
+            return None;
+        }
+        Some(self.clone().with_host_network(Ports::free().ok()?))
     }
 }
 
@@ -420,6 +561,30 @@ pub struct LiveKitContainer {
 }
 
 impl LiveKitContainer {
+    /// Starts a request made from [`LiveKitServer::into_request`] (with your own
+    /// [`ImageExt`](testcontainers::ImageExt) options) as [`LiveKitServer::start`] does, but on
+    /// the request's ports only (no new ports when one is taken).
+    ///
+    /// # Errors
+    ///
+    /// As [`LiveKitServer::start`].
+    pub async fn start_request(
+        request: ContainerRequest<LiveKitServer>,
+    ) -> Result<LiveKitContainer, Error> {
+        request.image().check()?;
+        let guard = StartGuard::connect("cannot start the LiveKit server").await?;
+        match guard.label(request).start().await {
+            Ok(container) => {
+                guard.disarm();
+                LiveKitContainer::from_container(container).await
+            }
+            Err(error) => {
+                guard.failed().await;
+                Err(Error::container("cannot start the LiveKit server", error))
+            }
+        }
+    }
+
     /// Wraps a container started from [`LiveKitServer::into_request`].
     ///
     /// # Errors
@@ -464,6 +629,13 @@ impl LiveKitContainer {
     #[must_use]
     pub fn api_key(&self) -> &str {
         self.container.get().image().api_key()
+    }
+
+    /// The host ports, when on the host network: those the server listens on (a start may
+    /// have replaced taken ones, see [`LiveKitServer::with_host_network`]).
+    #[must_use]
+    pub fn host_ports(&self) -> Option<Ports> {
+        self.container.get().image().host_ports
     }
 
     /// Its secret.
@@ -570,6 +742,33 @@ mod tests {
         assert!(all[0] != all[1] && all[1] != all[2]);
     }
 
+    /// A port in use on another interface than loopback (where the server's RTC TCP listener
+    /// would collide with it) is not free.
+    #[test]
+    fn a_port_in_use_on_any_interface_is_not_free() {
+        let Some(ip) = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+            .and_then(|socket| {
+                socket
+                    .connect((Ipv4Addr::new(192, 0, 2, 1), 9))
+                    .map(|()| socket)
+            })
+            .and_then(|socket| socket.local_addr())
+            .ok()
+            .map(|address| address.ip())
+            .filter(|ip| !ip.is_loopback())
+        else {
+            return eprintln!("no interface but loopback: nothing to check");
+        };
+        let listener = TcpListener::bind((ip, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert!(
+            TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok(),
+            "what a loopback probe saw"
+        );
+        assert!(hold(port).is_err(), "{ip}:{port} is in use");
+        assert!(hold(0).is_ok());
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn free_ports_are_below_the_ephemeral_range() {
@@ -588,6 +787,40 @@ mod tests {
         }
         // Drawn at random, not the same three each time.
         assert!(seen.len() > 3, "{seen:?}");
+    }
+
+    #[test]
+    fn config_yaml_given_twice_is_appended() {
+        let server = LiveKitServer::default()
+            .with_config_yaml("room:\n  auto_create: false")
+            .with_config_yaml("limit:\n  num_tracks: 5\n");
+        let yaml = server.config_yaml();
+        assert!(
+            yaml.contains("room:\n  auto_create: false\nlimit:\n  num_tracks: 5\n"),
+            "{yaml}"
+        );
+    }
+
+    #[test]
+    fn loopback_webhooks_are_refused_on_a_bridge_only() {
+        for url in [
+            "http://localhost/h",
+            "https://u:p@127.0.0.1:9/h?x",
+            "http://[::1]:9",
+        ] {
+            let server = LiveKitServer::default().with_webhook_url(url);
+            assert_eq!(
+                server.check_network().unwrap_err().kind(),
+                ErrorKind::Config
+            );
+            let ports = Ports::free().expect("ports");
+            assert!(
+                server.with_host_network(ports).check_network().is_ok(),
+                "{url}"
+            );
+        }
+        let server = LiveKitServer::default().with_webhook_url("http://host.docker.internal:9/h");
+        assert!(server.check_network().is_ok());
     }
 
     #[test]
