@@ -6,8 +6,7 @@
 
 use std::fmt::Write as _;
 
-use crate::clients::rust_type;
-use crate::descriptors::{ServiceInfo, snake_case};
+use crate::descriptors::{ServiceInfo, rust_type_in, snake_case};
 
 /// The generated module, for the services of `crates` (in the order of `services`).
 pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &str)]) -> String {
@@ -59,8 +58,8 @@ pub(crate) fn generate(services: &[ServiceInfo], crates: &[(&str, &str, &str, &s
                  let request: {input} = request.into();\n    \
                  let inner = self.inner.clone();\n    \
                  self.runtime.run(async move {{ inner.{name}(request).await }})\n}}",
-                input = rust_type(&method.input),
-                output = rust_type(&method.output),
+                input = rust_type_in("proto", &method.input),
+                output = rust_type_in("proto", &method.output),
             );
         }
         let _ = writeln!(out, "}}\n");
