@@ -24,8 +24,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 20 s: longer than the client's 10 s default per call. (A start is never retried.)
     let egress = api.egress().with_call_options(
         CallOptions::new()
-            .timeout(Duration::from_secs(30))
-            .total_timeout(Duration::from_secs(30)),
+            .timeout(Duration::from_secs(60))
+            .total_timeout(Duration::from_secs(60)),
     );
 
     let mut started = Vec::new();

@@ -286,3 +286,58 @@ fn paged_listings_are_iterators() {
         rooms(&["a"])
     );
 }
+
+/// Dropping an iterator stops its listing, even one whose pages never end (each with a new
+/// token): the requests stop growing.
+#[test]
+fn a_dropped_listing_stops_asking_for_pages() {
+    let fake = FakeTransport::new();
+    let page = std::sync::atomic::AtomicU64::new(0);
+    fake.set_handler(move |_| {
+        let n = page.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        numbers_page(&[], &format!("t{n}"))
+    });
+    let api = api(&fake);
+    drop(
+        api.phone_number()
+            .phone_numbers(proto::ListPhoneNumbersRequest::default()),
+    );
+    // Settled: the count stays the same over 200 ms, within 10 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut last = fake.request_count();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let now = fake.request_count();
+        if now == last {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still listing after the drop: {now} requests"
+        );
+        last = now;
+    }
+    assert!(last < 1000, "{last} requests after the drop");
+}
+
+/// A panic while listing (here in a user's transport) reaches the caller instead of ending
+/// the listing as if it were complete.
+#[test]
+fn a_panic_while_listing_reaches_the_caller() {
+    let fake = FakeTransport::new();
+    let page = std::sync::atomic::AtomicU64::new(0);
+    fake.set_handler(
+        move |_| match page.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+            0 => numbers_page(&["PN_1"], "p2"),
+            _ => panic!("a broken transport"),
+        },
+    );
+    let api = api(&fake);
+    let mut items = api
+        .phone_number()
+        .phone_numbers(proto::ListPhoneNumbersRequest::default());
+    assert_eq!(items.next().unwrap().unwrap().id, "PN_1");
+    let caught =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| items.next())).unwrap_err();
+    assert_eq!(caught.downcast_ref::<&str>(), Some(&"a broken transport"));
+}

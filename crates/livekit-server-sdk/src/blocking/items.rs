@@ -20,11 +20,15 @@ use super::{Error, Runtime};
 
 /// The items of a paged listing, in order: the blocking form of the async clients' streams
 /// (`egress`, `ingresses`, `inbound_trunks`, ...). Each [`next`](Iterator::next) waits for the
-/// next item; pages are fetched as the items are taken, at most one page ahead. After an
-/// error the listing ends. Dropping it stops the listing.
+/// next item. The first page is asked for when the iterator is made, each next one when the
+/// items of the previous one are handed over (at most one page ahead). After an error the
+/// listing ends; a panic while listing (a user's `Transport`, say) is raised again on the
+/// caller. Dropping it stops the listing, a page in flight included.
 pub struct Items<T> {
     /// `None` once the listing has ended.
     receiver: Option<tokio::sync::mpsc::Receiver<Result<T, Error>>>,
+    /// The listing's task, asked how it ended when the items do.
+    task: Option<tokio::task::JoinHandle<()>>,
     runtime: Runtime,
 }
 
@@ -37,11 +41,10 @@ impl<T: Send + 'static> Items<T> {
     {
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         let listing = listing(sender);
-        if let Some(tokio) = &runtime.0.runtime {
-            drop(tokio.spawn(listing));
-        }
+        let task = runtime.0.runtime.as_ref().map(|tokio| tokio.spawn(listing));
         Items {
             receiver: Some(receiver),
+            task,
             runtime: runtime.clone(),
         }
     }
@@ -50,14 +53,19 @@ impl<T: Send + 'static> Items<T> {
 /// Where a listing's items go, one at a time.
 type Sender<T> = tokio::sync::mpsc::Sender<Result<T, Error>>;
 
-/// Hands `stream`'s items to an [`Items`] until it ends (after an error, or when the `Items`
-/// is dropped).
+/// Hands `stream`'s items to an [`Items`] until it ends (after an error), or until the `Items`
+/// is dropped: then at once, a page in flight dropped unread.
 async fn forward<T>(stream: impl futures_util::Stream<Item = Result<T, Error>>, sender: Sender<T>) {
     use futures_util::StreamExt as _;
+    use futures_util::future::{Either, select};
     let mut stream = std::pin::pin!(stream);
-    while let Some(item) = stream.next().await {
+    loop {
+        let closed = std::pin::pin!(sender.closed());
+        let Either::Right((Some(item), _)) = select(closed, stream.next()).await else {
+            return; // dropped, or the end
+        };
         if sender.send(item).await.is_err() {
-            break;
+            return;
         }
     }
 }
@@ -72,16 +80,28 @@ impl<T: Send + 'static> Iterator for Items<T> {
             Ok((receiver, item))
         });
         match received {
-            Ok((receiver, item)) => {
-                if matches!(item, Some(Ok(_))) {
+            Ok((receiver, Some(item))) => {
+                if item.is_ok() {
                     self.receiver = Some(receiver);
                 }
-                item
+                Some(item)
+            }
+            // The listing's task ended: by the end of the stream, or by a panic.
+            Ok((_, None)) => {
+                let task = self.task.take()?;
+                match self.runtime.run(async move { Ok(task.await) }) {
+                    Ok(Err(ended)) if ended.is_panic() => {
+                        std::panic::resume_unwind(ended.into_panic())
+                    }
+                    _ => None,
+                }
             }
             Err(error) => Some(Err(error)),
         }
     }
 }
+
+impl<T: Send + 'static> std::iter::FusedIterator for Items<T> {}
 
 impl<T> fmt::Debug for Items<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

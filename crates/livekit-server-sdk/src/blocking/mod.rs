@@ -5,8 +5,8 @@
 //! with the same arguments, errors and call options (`with_call_options`); each call waits for
 //! its answer. The helpers that are not RPCs are there too (`get_dispatch`,
 //! `sip_get_remote_headers`, `sip_end_call`), and the paged listings (`egress`, `ingresses`,
-//! `inbound_trunks`, ...) are iterators ([`Items`]) that fetch a page when the previous one
-//! is used up.
+//! `inbound_trunks`, ...) are iterators ([`Items`]), at most one page ahead of the items
+//! taken.
 //! Calls run on a small Tokio runtime that the client owns (one worker thread, which also
 //! keeps pooled connections alive between calls) while the calling thread waits; clones share
 //! it, and it stops when the last clone is dropped.
