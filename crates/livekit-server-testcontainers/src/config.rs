@@ -107,13 +107,20 @@ pub(crate) fn quiet_level(extra: &str) -> Option<String> {
             in_logging = line.starts_with("logging:");
         }
         let key_value = match line.strip_prefix("logging:") {
-            // Flow style: `logging: { level: warn }`.
-            Some(inline) => inline.split_once("level:").map(|(_, value)| value),
+            // Flow style: `logging: { pion_level: debug, level: warn }`.
+            Some(inline) => inline
+                .split([',', '{', '}'])
+                .find_map(|pair| pair.trim_start().strip_prefix("level:")),
             None if in_logging && indented => line.trim_start().strip_prefix("level:"),
             None => line.strip_prefix("log_level:"),
         };
         let Some(value) = key_value else { continue };
-        let value = value.split(" #").next().unwrap_or(value);
+        let value = value.split(" #").next().unwrap_or(value).trim();
+        // An anchor (`level: &quiet warn`) names the value that follows it.
+        let value = match value.strip_prefix('&') {
+            Some(anchored) => anchored.split_once(' ').map_or("", |(_, value)| value),
+            None => value,
+        };
         let value = value.trim_matches(|c: char| c.is_whitespace() || "\"'{},".contains(c));
         let lower = value.to_ascii_lowercase();
         if ["warn", "warning", "error", "dpanic", "panic", "fatal"].contains(&lower.as_str()) {
@@ -193,6 +200,8 @@ mod tests {
             "logging:\n  level: warn\n",
             "room:\n  auto_create: true\nlogging:\n  pion_level: debug\n  level: \"ERROR\" # x\n",
             "logging: { level: error }\n",
+            "logging: { pion_level: debug, level: warn }\n",
+            "logging:\n  level: &quiet warn\n",
             "log_level: fatal\n",
         ] {
             assert!(quiet_level(yaml).is_some(), "{yaml}");
@@ -201,6 +210,7 @@ mod tests {
             "",
             "logging:\n  level: debug\n",
             "logging:\n  level: info\n  pion_level: warn\n",
+            "logging: { pion_level: warn, level: info }\n",
             "logging:\n  component_levels:\n    rtc: warn\n",
             // `level` under another key.
             "logging:\n  level: info\nother:\n  level: warn\n",

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher as _, Hasher as _, RandomState};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -123,8 +124,16 @@ pub(crate) struct StartGuard {
 impl StartGuard {
     pub(crate) fn new(docker: Option<Docker>) -> StartGuard {
         static NEXT: AtomicU64 = AtomicU64::new(0);
+        // Random per process (std's hasher keys): processes in other pid namespaces that
+        // share the engine can have the same pid and start time.
+        static NONCE: OnceLock<u64> = OnceLock::new();
+        let nonce = NONCE.get_or_init(|| RandomState::new().build_hasher().finish());
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let start = Some(format!("{}-{n}", process_label_value()));
+        // `TESTCONTAINERS_COMMAND=keep` keeps containers for inspection, as testcontainers
+        // does: the failed starts' too.
+        let keep =
+            std::env::var("TESTCONTAINERS_COMMAND").is_ok_and(|c| c.eq_ignore_ascii_case("keep"));
+        let start = (!keep).then(|| format!("{}-{nonce:x}-{n}", process_label_value()));
         StartGuard { start, docker }
     }
 
@@ -192,7 +201,8 @@ fn wait_for(work: impl FnOnce() + Send) {
 }
 
 /// [`remove_started`] on a runtime of its own, again until `span` has passed: every 100 ms
-/// for [`SETTLE`], every second for longer.
+/// for [`SETTLE`], every second for longer. Every request to the engine ends with `span`
+/// (a hung engine must not hold a drop for bollard's two minutes).
 fn sweep(start: &str, docker: Option<Docker>, span: Duration) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -200,18 +210,25 @@ fn sweep(start: &str, docker: Option<Docker>, span: Duration) {
     else {
         return;
     };
-    let Some(docker) = docker.or_else(|| runtime.block_on(docker_client_instance()).ok()) else {
+    let begun = Instant::now();
+    let end = begun + span.max(SETTLE);
+    let connect = async { docker_client_instance().await.ok() };
+    let Some(docker) = docker.or_else(|| runtime.block_on(within(end, connect)).flatten()) else {
         return;
     };
-    let begun = Instant::now();
+    let pause = Duration::from_millis(if span > SETTLE { 1000 } else { 100 });
     loop {
-        runtime.block_on(remove_started(start, &docker));
+        runtime.block_on(within(end, remove_started(start, &docker)));
         if begun.elapsed() >= span {
             return;
         }
-        let pause = if span > SETTLE { 1000 } else { 100 };
-        std::thread::sleep(Duration::from_millis(pause));
+        std::thread::sleep(pause);
     }
+}
+
+/// `work`, unless `end` comes first.
+async fn within<F: std::future::Future>(end: Instant, work: F) -> Option<F::Output> {
+    tokio::time::timeout_at(end.into(), work).await.ok()
 }
 
 /// Removes every container of the start `start` (best effort: errors are ignored).

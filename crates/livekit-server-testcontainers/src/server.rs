@@ -485,8 +485,9 @@ impl LiveKitServer {
     /// Starts the server and returns once it has bound its ports. A start that does not
     /// complete, because it failed or because its future was dropped (a timeout around it),
     /// removes the container it made (not a user-defined network it made); a dropped one
-    /// blocks for about a second meanwhile, as the engine may still be creating it. On ports from [`Ports::free`], a port found taken
-    /// makes it start again on others (see [`with_host_network`](Self::with_host_network)).
+    /// blocks for about a second meanwhile, as the engine may still be creating it. On ports
+    /// from [`Ports::free`], a port found taken makes it start again on others (see
+    /// [`with_host_network`](Self::with_host_network)).
     ///
     /// # Errors
     ///
