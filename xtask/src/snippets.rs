@@ -258,52 +258,37 @@ impl Block {
     }
 }
 
-/// The fenced code blocks of a markdown text, in order.
+/// The fenced code blocks of a markdown text, in order (CommonMark's reading, by
+/// `pulldown-cmark`).
 fn blocks(text: &str) -> Result<Vec<Block>, String> {
+    use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
+    // The offset where each line starts; a line's number is found by a binary search.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+        .collect();
+    let line_of = |offset: usize| starts.partition_point(|&start| start <= offset);
     let mut found = Vec::new();
-    // The fence character, its length, the opening line and the info words of the block
-    // being read.
-    let mut open: Option<(char, usize, usize, Vec<String>)> = None;
-    for (index, line) in text.lines().enumerate() {
-        let number = index + 1;
-        let trimmed = line.trim_start();
-        let Some(fence_char) = trimmed.chars().next().filter(|c| matches!(c, '`' | '~')) else {
+    for (event, range) in Parser::new(text).into_offset_iter() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else {
             continue;
         };
-        let fence_len = trimmed.chars().take_while(|&c| c == fence_char).count();
-        if fence_len < 3 {
-            continue;
+        let open = line_of(range.start);
+        // The range ends with the closing fence's line, or with the text when none closes it.
+        let close = line_of(range.end.saturating_sub(1));
+        let last = text[starts[close - 1]..].trim_start();
+        if close == open || !(last.starts_with("```") || last.starts_with("~~~")) {
+            return Err(format!(
+                "the code block opened at line {open} is never closed"
+            ));
         }
-        let rest = &trimmed[fence_len..];
-        match &open {
-            None => {
-                let info = rest
-                    .split(|c: char| c == ',' || c.is_whitespace())
-                    .filter(|word| !word.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-                open = Some((fence_char, fence_len, number, info));
-            }
-            Some((c, len, _, _))
-                if *c == fence_char && fence_len >= *len && rest.trim().is_empty() =>
-            {
-                if let Some((_, _, start, info)) = open.take() {
-                    found.push(Block {
-                        info,
-                        open: start,
-                        close: number,
-                    });
-                }
-            }
-            Some(_) => {}
-        }
+        let info = info
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|word| !word.is_empty())
+            .map(str::to_owned)
+            .collect();
+        found.push(Block { info, open, close });
     }
-    match open {
-        Some((_, _, start, _)) => Err(format!(
-            "the code block opened at line {start} is never closed"
-        )),
-        None => Ok(found),
-    }
+    Ok(found)
 }
 
 /// The module name of a markdown file (`docs/services/room.md` → `docs_services_room`).
