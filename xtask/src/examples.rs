@@ -10,7 +10,7 @@
 //! stops the run before any container starts.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::util;
 
@@ -41,7 +41,7 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf, String> {
         .arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    let listing = run_for_stdout(&mut command)?;
+    let listing = util::output(&mut command)?;
     let built = executables(&listing);
     let mut expected = sources(root)?;
     expected.sort();
@@ -69,18 +69,6 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf, String> {
         }
     }
     folder.ok_or_else(|| format!("{PACKAGE} has no examples"))
-}
-
-/// Runs `command` with its standard output captured (the rest on the terminal).
-fn run_for_stdout(command: &mut Command) -> Result<String, String> {
-    let shown = format!("{command:?}");
-    let output = command
-        .output()
-        .map_err(|error| format!("could not start {shown}: {error}"))?;
-    if !output.status.success() {
-        return Err(format!("{shown} failed ({})", output.status));
-    }
-    String::from_utf8(output.stdout).map_err(|_| format!("{shown} printed invalid UTF-8"))
 }
 
 /// The names of the example sources (`examples/<name>.rs`).
