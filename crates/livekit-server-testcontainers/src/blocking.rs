@@ -23,7 +23,7 @@ use testcontainers::runners::SyncRunner as _;
 use testcontainers::{Container, ContainerRequest};
 
 use crate::owned::StartGuard;
-use crate::server::PORT_ATTEMPTS;
+use crate::server::start_on_free_ports;
 use crate::{Error, ErrorKind, LiveKitServer, Redis};
 
 /// A running LiveKit server, driven synchronously. Dropping it removes the container.
@@ -41,14 +41,13 @@ impl LiveKitContainer {
     ///
     /// As [`LiveKitServer::start`].
     pub fn start(server: LiveKitServer) -> Result<LiveKitContainer, Error> {
-        let mut server = server;
-        for _ in 1..PORT_ATTEMPTS {
-            match LiveKitContainer::start_request(server.clone().into_request()) {
-                Err(error) => server = server.on_fresh_ports(&error).ok_or(error)?,
-                started => return started,
-            }
-        }
-        LiveKitContainer::start_request(server.into_request())
+        let start =
+            async |server: LiveKitServer| LiveKitContainer::start_request(server.into_request());
+        complete(start_on_free_ports(
+            server,
+            start,
+            LiveKitServer::on_fresh_ports,
+        ))
     }
 
     /// Starts a request made from [`LiveKitServer::into_request`] (with your own
@@ -237,14 +236,8 @@ impl RedisContainer {
     ///
     /// As [`Redis::start`], and [`ErrorKind::Config`] when `redis` is not on the host network.
     pub fn start(redis: Redis) -> Result<RedisContainer, Error> {
-        let mut redis = redis;
-        for _ in 1..PORT_ATTEMPTS {
-            match RedisContainer::start_request(redis.clone().into_request()) {
-                Err(error) => redis = redis.on_fresh_port(&error).ok_or(error)?,
-                started => return started,
-            }
-        }
-        RedisContainer::start_request(redis.into_request())
+        let start = async |redis: Redis| RedisContainer::start_request(redis.into_request());
+        complete(start_on_free_ports(redis, start, Redis::on_fresh_port))
     }
 
     /// Starts a request made from [`Redis::into_request`] (on the host network).
@@ -343,8 +336,9 @@ fn host_network_only() -> Error {
     )
 }
 
-/// Runs one of testcontainers' synchronous operations that are declared `async` although
-/// they block inside (pause and unpause): the first poll completes them.
+/// Runs a future that blocks inside instead of awaiting: testcontainers' synchronous operations
+/// declared `async` (pause and unpause), or [`start_on_free_ports`] over blocking starts. The
+/// first poll completes them.
 fn complete<T>(operation: impl Future<Output = T>) -> T {
     let mut operation = pin!(operation);
     let mut context = Context::from_waker(Waker::noop());

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher as _, Hasher as _, RandomState};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -127,7 +126,7 @@ impl StartGuard {
         // Random per process (std's hasher keys): processes in other pid namespaces that
         // share the engine can have the same pid and start time.
         static NONCE: OnceLock<u64> = OnceLock::new();
-        let nonce = NONCE.get_or_init(|| RandomState::new().build_hasher().finish());
+        let nonce = NONCE.get_or_init(crate::server::random);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         // `TESTCONTAINERS_COMMAND=keep` keeps containers for inspection, as testcontainers
         // does: the failed starts' too.

@@ -7,7 +7,7 @@ use testcontainers::runners::AsyncRunner as _;
 use testcontainers::{ContainerAsync, ContainerRequest, Image, ImageExt as _};
 
 use crate::owned::{self, Owned, StartGuard};
-use crate::server::PORT_ATTEMPTS;
+use crate::server::{picked, start_on_free_ports};
 use crate::{Error, ErrorKind, REDIS_IMAGE, REDIS_TAG};
 
 const PORT: u16 = 6379;
@@ -19,8 +19,6 @@ pub struct Redis {
     image: String,
     tag: String,
     host_port: Option<u16>,
-    /// Whether `host_port` was picked free (another may replace it).
-    port_picked: bool,
     network: Option<String>,
     name: Option<String>,
     cmd: Vec<String>,
@@ -32,7 +30,6 @@ impl Default for Redis {
             image: REDIS_IMAGE.to_owned(),
             tag: REDIS_TAG.to_owned(),
             host_port: None,
-            port_picked: false,
             network: None,
             name: None,
             cmd: Vec::new(),
@@ -79,7 +76,6 @@ impl Redis {
     #[must_use]
     pub fn with_host_network(mut self, port: u16) -> Self {
         self.host_port = Some(port);
-        self.port_picked = false;
         self.network = None;
         self.rendered()
     }
@@ -94,9 +90,7 @@ impl Redis {
     /// When no port can be bound.
     pub fn with_host_network_on_a_free_port(self) -> Result<Self, Error> {
         let port = crate::server::free_port(&mut Vec::new())?;
-        let mut redis = self.with_host_network(port);
-        redis.port_picked = true;
-        Ok(redis)
+        Ok(self.with_host_network(port))
     }
 
     /// On a user-defined Docker network, under the container name `name`: a
@@ -142,20 +136,14 @@ impl Redis {
     ///
     /// As [`LiveKitServer::start`](crate::LiveKitServer::start).
     pub async fn start(self) -> Result<RedisContainer, Error> {
-        let mut redis = self;
-        for _ in 1..PORT_ATTEMPTS {
-            match RedisContainer::start_request(redis.clone().into_request()).await {
-                Err(error) => redis = redis.on_fresh_port(&error).ok_or(error)?,
-                started => return started,
-            }
-        }
-        RedisContainer::start_request(redis.into_request()).await
+        let start = async |redis: Redis| RedisContainer::start_request(redis.into_request()).await;
+        start_on_free_ports(self, start, Redis::on_fresh_port).await
     }
 
     /// After a start that found its port taken: this Redis on another free port, when its
     /// port was picked free.
     pub(crate) fn on_fresh_port(&self, error: &Error) -> Option<Redis> {
-        if error.kind() != ErrorKind::Ports || !self.port_picked {
+        if error.kind() != ErrorKind::Ports || !self.host_port.is_some_and(picked) {
             return None;
         }
         self.clone().with_host_network_on_a_free_port().ok()

@@ -74,12 +74,31 @@ impl Ports {
 
     /// Whether [`Ports::free`] picked these.
     fn picked(self) -> bool {
-        PICKED.lock().is_ok_and(|picked| {
-            [self.http, self.rtc_tcp, self.rtc_udp]
-                .iter()
-                .all(|port| picked.contains(port))
-        })
+        [self.http, self.rtc_tcp, self.rtc_udp]
+            .into_iter()
+            .all(picked)
     }
+}
+
+/// Whether this process picked `port` free lately ([`free_port`]).
+pub(crate) fn picked(port: u16) -> bool {
+    PICKED.lock().is_ok_and(|picked| picked.contains(&port))
+}
+
+/// `start` of `value`, and after a start that found a port taken, of the value on other free
+/// ports that `fresh` gives (when its ports were picked free): [`PORT_ATTEMPTS`] in all.
+pub(crate) async fn start_on_free_ports<V: Clone, T>(
+    mut value: V,
+    start: impl AsyncFn(V) -> Result<T, Error>,
+    fresh: impl Fn(&V, &Error) -> Option<V>,
+) -> Result<T, Error> {
+    for _ in 1..PORT_ATTEMPTS {
+        match start(value.clone()).await {
+            Err(error) => value = fresh(&value, &error).ok_or(error)?,
+            started => return started,
+        }
+    }
+    start(value).await
 }
 
 /// A port free now for TCP and UDP on every interface (below the ephemeral range where the
@@ -165,11 +184,14 @@ fn below_ephemeral_range() -> Option<std::ops::Range<u16>> {
 
 /// A random port of `range` (not empty).
 fn random_port(range: std::ops::Range<u16>) -> u16 {
-    use std::hash::BuildHasher as _;
-    // std's hasher keys are random, and new for each `RandomState`.
-    let random = std::hash::RandomState::new().hash_one(0u8);
     let span = u64::from(range.end - range.start);
-    range.start + u16::try_from(random % span).unwrap_or(0)
+    range.start + u16::try_from(random() % span).unwrap_or(0)
+}
+
+/// A random number (std's hasher keys are random, and new for each `RandomState`).
+pub(crate) fn random() -> u64 {
+    use std::hash::BuildHasher as _;
+    std::hash::RandomState::new().hash_one(0u8)
 }
 
 /// A LiveKit server image and its configuration: a [`testcontainers::Image`].
@@ -498,14 +520,10 @@ impl LiveKitServer {
     /// [`ErrorKind::Container`] when the engine refuses the container, or the server exits
     /// before it is ready (the message has the last lines it wrote) or is not ready in time.
     pub async fn start(self) -> Result<LiveKitContainer, Error> {
-        let mut server = self;
-        for _ in 1..PORT_ATTEMPTS {
-            match LiveKitContainer::start_request(server.clone().into_request()).await {
-                Err(error) => server = server.on_fresh_ports(&error).ok_or(error)?,
-                started => return started,
-            }
-        }
-        LiveKitContainer::start_request(server.into_request()).await
+        let start = async |server: LiveKitServer| {
+            LiveKitContainer::start_request(server.into_request()).await
+        };
+        start_on_free_ports(self, start, LiveKitServer::on_fresh_ports).await
     }
 
     /// After a start that found a port taken: this server on other free ports, when its
