@@ -35,7 +35,7 @@
 //!   this workspace, and checking the block would bring a second web framework (and its
 //!   runtime) into the lock file for one example.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -629,31 +629,17 @@ fn to_markdown(text: &str, dir: &Path, modules: &[Module]) -> String {
 /// The `name version` of each package locked by the generated crate but not by the
 /// workspace.
 fn newcomers(root: &Path, dir: &Path) -> Result<Vec<String>, String> {
-    let workspace = locked_packages(&util::read(&root.join("Cargo.lock"))?);
-    let generated = locked_packages(&util::read(&dir.join("Cargo.lock"))?);
+    let workspace = util::read(&root.join("Cargo.lock"))?;
+    let generated = util::read(&dir.join("Cargo.lock"))?;
+    let (workspace, generated) = (
+        util::locked_packages(&workspace),
+        util::locked_packages(&generated),
+    );
     Ok(generated
         .difference(&workspace)
-        .filter(|(name, _)| name != CRATE)
+        .filter(|(name, _)| *name != CRATE)
         .map(|(name, version)| format!("{name} {version}"))
         .collect())
-}
-
-/// The `(name, version)` pairs of a `Cargo.lock`.
-fn locked_packages(lock: &str) -> BTreeSet<(String, String)> {
-    let mut packages = BTreeSet::new();
-    let mut name = None;
-    for line in lock.lines() {
-        if line == "[[package]]" {
-            name = None;
-        } else if let Some(value) = line.strip_prefix("name = ") {
-            name = Some(value.trim_matches('"').to_owned());
-        } else if let Some(value) = line.strip_prefix("version = ")
-            && let Some(name) = name.take()
-        {
-            packages.insert((name, value.trim_matches('"').to_owned()));
-        }
-    }
-    packages
 }
 
 #[cfg(test)]
@@ -746,16 +732,6 @@ not rust at all
         assert_eq!(
             module_name("docs/services/agent-dispatch.md"),
             "docs_services_agent_dispatch"
-        );
-    }
-
-    #[test]
-    fn reads_the_packages_of_a_lock_file() {
-        let lock = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"b\"\nversion = \"0.2.1\"\nsource = \"x\"\n";
-        let packages = locked_packages(lock);
-        assert_eq!(
-            packages.into_iter().collect::<Vec<_>>(),
-            [("a".into(), "1.0.0".into()), ("b".into(), "0.2.1".into())]
         );
     }
 

@@ -323,18 +323,8 @@ fn check_layers(graph: &Graph) -> Vec<String> {
 
 fn check_lock(lock: &str) -> Vec<String> {
     let mut versions: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut name = None;
-    for line in lock.lines() {
-        if line == "[[package]]" {
-            name = None;
-        } else if let Some(value) = line.strip_prefix("name = ") {
-            name = Some(value.trim_matches('"'));
-        } else if let (Some(value), Some(n)) = (line.strip_prefix("version = "), name) {
-            versions
-                .entry(n)
-                .or_default()
-                .insert(value.trim_matches('"'));
-        }
+    for (name, version) in util::locked_packages(lock) {
+        versions.entry(name).or_default().insert(version);
     }
     SINGLE_VERSION
         .iter()

@@ -1,5 +1,6 @@
 //! Small helpers shared by the xtask commands: paths, messages and child processes.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -97,4 +98,37 @@ pub(crate) fn list_lines(text: &str) -> Vec<&str> {
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .collect()
+}
+
+/// The `(name, version)` pairs of a `Cargo.lock`.
+pub(crate) fn locked_packages(lock: &str) -> BTreeSet<(&str, &str)> {
+    let mut packages = BTreeSet::new();
+    let mut name = None;
+    for line in lock.lines() {
+        if line == "[[package]]" {
+            name = None;
+        } else if let Some(value) = line.strip_prefix("name = ") {
+            name = Some(value.trim_matches('"'));
+        } else if let Some(value) = line.strip_prefix("version = ")
+            && let Some(name) = name.take()
+        {
+            packages.insert((name, value.trim_matches('"')));
+        }
+    }
+    packages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_packages_of_a_lock_file() {
+        let lock = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"b\"\nversion = \"0.2.1\"\nsource = \"x\"\n";
+        let packages = locked_packages(lock);
+        assert_eq!(
+            packages.into_iter().collect::<Vec<_>>(),
+            [("a", "1.0.0"), ("b", "0.2.1")]
+        );
+    }
 }
